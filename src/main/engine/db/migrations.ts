@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { LatheError } from '../../../shared/errors';
+import m001 from './migrations/001_foundation';
+
+/**
+ * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
+ * migration is recorded so an edited migration is caught instead of silently diverging.
+ * Append new migrations; never edit an applied one.
+ */
+export const MIGRATIONS: { id: number; name: string; sql: string }[] = [{ id: 1, name: 'foundation', sql: m001 }];
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = new Map(
+    (db.prepare('SELECT id, sha256 FROM schema_migrations').all() as { id: number; sha256: string }[]).map((r) => [
+      r.id,
+      r.sha256,
+    ]),
+  );
+  for (const m of MIGRATIONS) {
+    const hash = sha256(m.sql);
+    const known = applied.get(m.id);
+    if (known !== undefined) {
+      if (known !== hash) {
+        throw new LatheError('INTERNAL', `Migration ${m.id} (${m.name}) differs from the one applied to this workspace`, {
+          hint: 'This build of Lathe does not match the workspace; use the version that created it.',
+        });
+      }
+      continue;
+    }
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, name, sha256, applied_at) VALUES (?, ?, ?, ?)').run(
+        m.id,
+        m.name,
+        hash,
+        new Date().toISOString(),
+      );
+    })();
+  }
+  const newest = Math.max(...applied.keys(), 0);
+  if (newest > MIGRATIONS.length) {
+    throw new LatheError('INTERNAL', `This workspace was written by a newer Lathe (schema ${newest})`, {
+      hint: 'Upgrade Lathe to open it.',
+    });
+  }
+}

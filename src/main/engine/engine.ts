@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppInfo, EngineApi } from '../../shared/contract';
+import { openDatabase, type Db } from './db/connection';
+import { DatasetService } from './datasets/service';
+import { EventBus } from './events';
+import { ObjectStore } from './store/objectStore';
+import { APP_VERSION } from './version';
+import { seedSampleProject } from './sample';
+
+export interface EngineOptions {
+  /** The workspace folder: lathe.db + objects/ + tmp/. Created if missing. */
+  home: string;
+  door?: AppInfo['door'];
+  /** Import the sample project into a new, empty workspace (default true). */
+  sample?: boolean;
+  /** Path to a better-sqlite3 binary built for Electron's ABI (see docs/ARCHITECTURE.md). */
+  nativeBinding?: string;
+}
+
+export interface Engine extends EngineApi {
+  readonly home: string;
+  readonly db: Db;
+  readonly store: ObjectStore;
+  readonly events: EventBus;
+  close(): void;
+}
+
+/**
+ * Opens a workspace and returns the object that implements the contract. Knows nothing of Electron,
+ * HTTP or terminals: every door wraps this same object.
+ */
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const home = path.resolve(opts.home);
+  fs.mkdirSync(home, { recursive: true });
+  const db = openDatabase(path.join(home, 'lathe.db'), { nativeBinding: opts.nativeBinding });
+  const store = new ObjectStore(home, db);
+  const tempFilesAtStart = store.cleanTemp();
+  const events = new EventBus();
+  const datasets = new DatasetService(db, store, events);
+  const door = opts.door ?? 'test';
+
+  const engine: Engine = {
+    home,
+    db,
+    store,
+    events,
+    close() {
+      store.close();
+      db.close();
+    },
+
+    async 'app.info'() {
+      return {
+        name: 'Lathe',
+        version: APP_VERSION,
+        home,
+        door,
+        node: process.versions.node,
+        sqlite: db.prepare('SELECT sqlite_version()').pluck().get() as string,
+      };
+    },
+
+    'datasets.list': () => datasets.list(),
+    'datasets.versions': (i) => datasets.versions(i.name),
+    'datasets.show': (i) => datasets.show(i.ref),
+    'datasets.rows': (i) => datasets.rows(i.ref, i.offset, i.limit),
+    'datasets.add': (i) => datasets.add(i),
+    'datasets.diff': (i) => datasets.diff(i.from, i.to, i.key),
+    'datasets.export': (i) => datasets.exportTo(i.ref, i.out),
+    'datasets.tag': (i) => datasets.tag(i.ref, i.tag),
+    'datasets.untag': (i) => datasets.untag(i.name, i.tag),
+    'datasets.remove': (i) => datasets.remove(i.ref),
+
+    async 'store.gc'() {
+      const tempFilesRemoved = store.cleanTemp();
+      return { ...store.gc(), tempFilesRemoved };
+    },
+
+    async 'store.doctor'() {
+      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+      const foreignKeys = (db.pragma('foreign_key_check') as unknown[]).length;
+      const verified = store.verifyAll();
+      return {
+        ok: integrity === 'ok' && foreignKeys === 0 && verified.problems.length === 0,
+        integrity,
+        foreignKeys,
+        ...verified,
+        tempFilesRemoved: tempFilesAtStart,
+      };
+    },
+  };
+
+  if (opts.sample ?? true) await seedSampleProject(engine);
+  return engine;
+}

@@ -1,0 +1,95 @@
+/**
+ * Content-defined chunking (FastCDC, Xia et al. 2016, with normalised chunking).
+ * Boundaries depend on the bytes around them, not on offsets, so inserting or appending data moves
+ * only the chunks near the edit: identical regions of two files yield identical chunks, which the store
+ * then keeps once.
+ */
+export interface ChunkerOptions {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+export const DEFAULT_CHUNKING: ChunkerOptions = { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 };
+
+/** 256 pseudo-random 32-bit values from a fixed seed: chunk boundaries must be the same forever. */
+const GEAR = (() => {
+  const table = new Int32Array(256);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < 256; i++) {
+    // xorshift32
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    table[i] = x | 0;
+  }
+  return table;
+})();
+
+/** A mask of `bits` one-bits at the top of a 32-bit word (the gear hash's freshest bits). */
+function topMask(bits: number): number {
+  return bits <= 0 ? 0 : (0xffffffff << (32 - bits)) | 0;
+}
+
+/**
+ * Length of the first chunk of `buf[start..end)`. Returns `end - start` when no boundary was found
+ * before `max` or the end (the caller decides whether the tail is final).
+ */
+export function nextChunkLength(buf: Uint8Array, start: number, end: number, o: ChunkerOptions = DEFAULT_CHUNKING): number {
+  const remaining = end - start;
+  if (remaining <= o.min) return remaining;
+  const bits = Math.round(Math.log2(o.avg));
+  const maskS = topMask(bits + 2); // harder to hit before the average size
+  const maskL = topMask(bits - 2); // easier after it: sizes cluster around avg
+  const limit = Math.min(remaining, o.max);
+  const normal = Math.min(limit, o.avg);
+  let hash = 0;
+  let i = o.min;
+  for (; i < normal; i++) {
+    hash = ((hash << 1) + GEAR[buf[start + i]]) | 0;
+    if ((hash & maskS) === 0) return i + 1;
+  }
+  for (; i < limit; i++) {
+    hash = ((hash << 1) + GEAR[buf[start + i]]) | 0;
+    if ((hash & maskL) === 0) return i + 1;
+  }
+  return limit;
+}
+
+/**
+ * Feeds a stream of buffers and yields complete chunks. Data after the last boundary is carried to
+ * the next push; `finish()` flushes it.
+ */
+export class StreamChunker {
+  private carry: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly opts: ChunkerOptions = DEFAULT_CHUNKING) {}
+
+  /** Returns the chunks completed by this piece of input (views into internal buffers: copy to keep). */
+  push(piece: Buffer): Buffer[] {
+    const buf = this.carry.length ? Buffer.concat([this.carry, piece]) : piece;
+    const out: Buffer[] = [];
+    let pos = 0;
+    // Only cut while at least `max` bytes remain: a cut nearer the end could move once more data arrives.
+    while (buf.length - pos >= this.opts.max) {
+      const len = nextChunkLength(buf, pos, buf.length, this.opts);
+      out.push(buf.subarray(pos, pos + len));
+      pos += len;
+    }
+    this.carry = Buffer.from(buf.subarray(pos));
+    return out;
+  }
+
+  finish(): Buffer[] {
+    const out: Buffer[] = [];
+    const buf = this.carry;
+    let pos = 0;
+    while (pos < buf.length) {
+      const len = nextChunkLength(buf, pos, buf.length, this.opts);
+      out.push(buf.subarray(pos, pos + len));
+      pos += len;
+    }
+    this.carry = Buffer.alloc(0);
+    return out;
+  }
+}
