@@ -44,7 +44,7 @@ function showProgress(e: Engine): () => void {
   };
 }
 
-async function run<K extends CallName>(name: K, input: unknown, opts: JsonOpt, human: (out: CallOutput<K>) => string): Promise<CallOutput<K>> {
+async function callAndPrint<K extends CallName>(name: K, input: unknown, opts: JsonOpt, human: (out: CallOutput<K>) => string): Promise<CallOutput<K>> {
   const e = await getEngine();
   const stop = showProgress(e);
   let out: CallOutput<K>;
@@ -55,6 +55,10 @@ async function run<K extends CallName>(name: K, input: unknown, opts: JsonOpt, h
   }
   process.stdout.write((opts.json ? JSON.stringify(out, null, 2) : human(out)) + '\n');
   return out;
+}
+
+async function run<K extends CallName>(name: K, input: unknown, opts: JsonOpt, human: (out: CallOutput<K>) => string): Promise<void> {
+  await callAndPrint(name, input, opts, human);
 }
 
 function build(): Command {
@@ -128,7 +132,7 @@ function build(): Command {
     .description("Check the database's integrity and re-hash every stored object")
     .option('--json', 'machine-readable output')
     .action(async (o: JsonOpt) => {
-      const report = await run('store.doctor', {}, o, f.formatDoctor);
+      const report = await callAndPrint('store.doctor', {}, o, f.formatDoctor);
       if (!report.ok) process.exitCode = 1;
     });
   program
