@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { LatheError } from '../../shared/errors';
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -14,19 +15,19 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 
 /** Parses JSON and, on failure, says where (line and column) it broke. */
 export function parseJson(text: string): unknown {
+  if (text.trim() === '') return {};
   try {
-    return text.trim() === '' ? {} : JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    let where: string | undefined;
-    if (pos) {
-      const p = Number(pos[1]);
-      const before = text.slice(0, p);
-      const line = before.split('\n').length;
-      const col = p - before.lastIndexOf('\n');
-      where = `line ${line}, column ${col}`;
-    }
-    throw new LatheError('INVALID_INPUT', `Malformed JSON${where ? ` at ${where}` : ''}: ${msg}`, { where });
+    // JSON.parse's messages rarely say where; jsonc-parser's scanner reports the first error's offset.
+    const errors: ParseError[] = [];
+    parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+    const at = errors[0]?.offset ?? 0;
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const column = at - before.lastIndexOf('\n');
+    const what = errors[0] ? printParseErrorCode(errors[0].error) : (e as Error).message;
+    const where = `line ${line}, column ${column}`;
+    throw new LatheError('INVALID_INPUT', `Malformed JSON at ${where}: ${what}`, { where });
   }
 }
