@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchDatasets } from './datasets.bench';
+import { summary } from './harness';
+
+/**
+ * `npm run bench`: every speed and storage target, printed as a ratio against a baseline measured in
+ * this same run on this same machine. `BENCH_SCALE=0.1` runs a quick, smaller version.
+ */
+async function main(): Promise<void> {
+  const scale = Number(process.env.BENCH_SCALE ?? '1');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-'));
+  console.log(`Lathe bench (scale ${scale}) on ${os.cpus().length} cores, Node ${process.versions.node}; scratch ${dir}\n`);
+  try {
+    console.log('# datasets');
+    // 2.35M rows ~ 200 MB
+    await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const results = summary();
+  process.exitCode = results.every((r) => r.pass) ? 0 : 1;
+}
+
+void main();
