@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * Bundles the main-process entries with esbuild:
+ *   src/main/electron/main.ts    -> dist/main/electron.cjs   (Electron main, package.json "main")
+ *   src/main/electron/preload.ts -> dist/main/preload.cjs    (sandboxed preload: its only require is 'electron')
+ *   src/main/cli/main.ts         -> dist/main/cli.cjs        (the `lathe` CLI, run by bin/lathe.mjs)
+ *
+ * Native and optional modules stay external (loaded from node_modules at run time); everything else
+ * (zod, hyparquet, papaparse, commander, ...) is bundled.
+ *
+ * Usage: node scripts/build-main.mjs [--outdir <dir>] [--only electron,preload,cli]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Resolved at run time from node_modules: native addons, Electron itself, optional accelerators. */
+export const MAIN_EXTERNALS = [
+  'electron',
+  'better-sqlite3',
+  'sharp',
+  '@img/*',
+  '@tensorflow/*',
+  'onnxruntime-node',
+  // optional native helpers some libraries try to require
+  'bufferutil',
+  'utf-8-validate',
+  'fsevents',
+];
+
+// import.meta in a CJS bundle: engine/resources.ts and cli/rendererDir.ts prefer __dirname, and the
+// few import.meta fields are mapped onto their CJS equivalents so nothing resolves to undefined.
+const IMPORT_META_SHIM = 'var __lathe_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
+const IMPORT_META_DEFINE = {
+  'import.meta.url': '__lathe_import_meta_url',
+  'import.meta.dirname': '__dirname',
+  'import.meta.filename': '__filename',
+};
+
+export const ENTRIES = {
+  electron: {
+    entry: 'src/main/electron/main.ts',
+    out: 'electron.cjs',
+    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+  },
+  preload: {
+    entry: 'src/main/electron/preload.ts',
+    out: 'preload.cjs',
+    // platform browser: any Node built-in sneaking in fails the build instead of failing in the sandbox.
+    options: { platform: 'browser', external: ['electron'] },
+  },
+  cli: {
+    entry: 'src/main/cli/main.ts',
+    out: 'cli.cjs',
+    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+  },
+};
+
+export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const built = [];
+  for (const name of only) {
+    const spec = ENTRIES[name];
+    if (!spec) throw new Error(`build-main: unknown entry "${name}" (known: ${Object.keys(ENTRIES).join(', ')})`);
+    const entry = path.join(root, spec.entry);
+    const outfile = path.join(outdir, spec.out);
+    const result = await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: quiet ? 'error' : 'warning',
+      legalComments: 'none',
+      absWorkingDir: root,
+      ...spec.options,
+    });
+    if (result.errors.length) throw new Error(`build-main: ${name} failed`);
+    built.push(outfile);
+    if (!quiet) console.log(`built ${path.relative(process.cwd(), outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB)`);
+  }
+  return built;
+}
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [key, inline] = a.split('=', 2);
+    const value = () => inline ?? argv[++i];
+    if (key === '--outdir') opts.outdir = path.resolve(value());
+    else if (key === '--only') opts.only = value().split(',').filter(Boolean);
+    else if (key === '--quiet') opts.quiet = true;
+    else throw new Error(`build-main: unknown argument ${a}`);
+  }
+  return opts;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  buildMain(parseArgs(process.argv.slice(2))).catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
