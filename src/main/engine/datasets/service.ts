@@ -1,51 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ExportResult, ParsedInput } from '../../../shared/contract';
-import type { AddResult, DatasetDiff, DatasetProfile, DatasetSummary, DatasetVersion, RowPage } from '../../../shared/datasets';
+import {
+  datasetNameSchema,
+  tagSchema,
+  type AddResult,
+  type DatasetDiff,
+  type DatasetFormat,
+  type DatasetProfile,
+  type DatasetSummary,
+  type DatasetVersion,
+  type RowPage,
+} from '../../../shared/datasets';
 import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
+import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import type { EventBus } from '../events';
-import type { ObjectStore } from '../store/objectStore';
+import type { ObjectStore, StageSession } from '../store/objectStore';
+import { diffVersions } from './diff';
+import { analyzeDelimited } from './formats/delimited';
+import { detectFormat } from './formats/detect';
+import { analyzeImageFolder } from './formats/images';
+import { analyzeJsonl } from './formats/jsonl';
+import { analyzeParquet } from './formats/parquet';
+import type { TableAnalysis } from './formats/table';
+import type { ImageFileMeta } from './imageRows';
+import { versionId } from './manifest';
+import { datasetOrThrow, resolveRef } from './refs';
+import { encodeTableIndex } from './rowIndex';
+import { VersionReader } from './versionReader';
 
-const todo = (what: string) => new LatheError('INTERNAL', `${what} is not built yet`);
+/** A file to store as part of a version, with the facts kept beside it. */
+interface VersionFile {
+  source: string;
+  path: string;
+  meta: ImageFileMeta | null;
+}
+
+interface Analysis {
+  files: VersionFile[];
+  profile: DatasetProfile;
+  rowCount: number;
+  columnCount: number;
+  index: Buffer | null;
+}
+
+function validName(name: string): string {
+  const r = datasetNameSchema.safeParse(name);
+  if (!r.success) throw new LatheError('INVALID_INPUT', `"${name}" is not a valid dataset name: ${r.error.issues[0].message}`, { where: 'name' });
+  return name;
+}
+
+function validTag(tag: string): string {
+  const r = tagSchema.safeParse(tag);
+  if (!r.success) throw new LatheError('INVALID_INPUT', `"${tag}" is not a valid tag: ${r.error.issues[0].message}`, { where: 'tag' });
+  return tag;
+}
 
 /** Datasets and their immutable versions: import, browse, diff, tag, export, delete. */
 export class DatasetService {
+  private readonly repo: DatasetsRepo;
+  private readonly reader: VersionReader;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly store: ObjectStore,
     private readonly events: EventBus,
-  ) {}
+  ) {
+    this.repo = new DatasetsRepo(db);
+    this.reader = new VersionReader(store, this.repo);
+  }
+
+  private toVersion(name: string, row: VersionRow, tags?: string[]): DatasetVersion {
+    return {
+      id: row.id,
+      dataset: name,
+      number: row.number,
+      message: row.message,
+      createdAt: row.created_at,
+      parentId: row.parent_id,
+      sourcePath: row.source_path,
+      format: row.format as DatasetFormat,
+      size: row.size,
+      fileCount: row.file_count,
+      rowCount: row.row_count,
+      columnCount: row.column_count,
+      storedBytes: row.stored_bytes,
+      tags: tags ?? this.repo.tagsOfDataset(row.dataset_id).filter((t) => t.version_id === row.id).map((t) => t.tag),
+    };
+  }
 
   async list(): Promise<DatasetSummary[]> {
-    void this.db;
-    void this.store;
-    void this.events;
-    return [];
+    return this.repo.allDatasets().map((d) => {
+      const latest = this.repo.latest(d.id);
+      return {
+        name: d.name,
+        createdAt: d.created_at,
+        versionCount: this.repo.versionCount(d.id),
+        latest: latest ? this.toVersion(d.name, latest) : null,
+      };
+    });
   }
-  async versions(_name: string): Promise<DatasetVersion[]> {
-    throw todo('versions');
+
+  async versions(name: string): Promise<DatasetVersion[]> {
+    const dataset = datasetOrThrow(this.repo, validName(name));
+    const tags = this.repo.tagsOfDataset(dataset.id);
+    return this.repo.versions(dataset.id).map((v) =>
+      this.toVersion(name, v, tags.filter((t) => t.version_id === v.id).map((t) => t.tag)),
+    );
   }
-  async show(_ref: string): Promise<{ version: DatasetVersion; profile: DatasetProfile }> {
-    throw todo('show');
+
+  async show(ref: string): Promise<{ version: DatasetVersion; profile: DatasetProfile }> {
+    const { dataset, version } = resolveRef(this.repo, ref);
+    return { version: this.toVersion(dataset.name, version), profile: JSON.parse(version.profile_json) as DatasetProfile };
   }
-  async rows(_ref: string, _offset: number, _limit: number): Promise<RowPage> {
-    throw todo('rows');
+
+  async rows(ref: string, offset: number, limit: number): Promise<RowPage> {
+    if (!Number.isInteger(offset) || offset < 0) throw new LatheError('INVALID_INPUT', 'offset must be a whole number ≥ 0', { where: 'offset' });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LatheError('INVALID_INPUT', 'limit must be between 1 and 1000', { where: 'limit' });
+    const { version } = resolveRef(this.repo, ref);
+    return this.reader.page(version, offset, limit);
   }
-  async add(_input: ParsedInput<'datasets.add'>): Promise<AddResult> {
-    throw todo('add');
+
+  /** Reads and checks the input (nothing is stored yet): profile, row index, files. */
+  private async analyze(source: string, format: DatasetFormat, progress: (phase: string, done: number, total: number) => void): Promise<Analysis> {
+    if (format === 'images') {
+      const { files, profile } = await analyzeImageFolder(source, (done, total) => progress('profiling', done, total));
+      return {
+        files: files.map((f) => ({
+          source: f.source,
+          path: f.path,
+          meta: { class: f.className, width: f.width, height: f.height, format: f.format, channels: f.channels },
+        })),
+        profile,
+        rowCount: files.length,
+        columnCount: 6,
+        index: null,
+      };
+    }
+    const size = fs.statSync(source).size;
+    const onBytes = (done: number) => progress('reading', done, size);
+    let table: TableAnalysis;
+    if (format === 'parquet') table = await analyzeParquet(source, onBytes);
+    else if (format === 'jsonl') table = await analyzeJsonl(source, onBytes);
+    else table = await analyzeDelimited(source, format, onBytes);
+    return {
+      files: [{ source, path: path.basename(source), meta: null }],
+      profile: table.profile,
+      rowCount: table.profile.rows,
+      columnCount: table.index.columns.length,
+      index: encodeTableIndex(table.index),
+    };
   }
-  async diff(_from: string, _to: string, _key?: string): Promise<DatasetDiff> {
-    throw todo('diff');
+
+  async add(input: ParsedInput<'datasets.add'>): Promise<AddResult> {
+    const name = validName(input.name);
+    if (input.tag !== undefined) validTag(input.tag);
+    const source = path.resolve(input.path);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(source);
+    } catch {
+      throw new LatheError('NOT_FOUND', `There is no file or folder at ${source}`, { where: source, hint: 'Check the path; relative paths are resolved from the current folder.' });
+    }
+    if (stat.isDirectory() && input.format !== undefined && input.format !== 'images') {
+      throw new LatheError('INVALID_INPUT', `${source} is a folder, but format "${input.format}" needs a file`, { where: 'format' });
+    }
+    if (!stat.isDirectory() && input.format === 'images') {
+      throw new LatheError('INVALID_INPUT', `${source} is a file, but format "images" needs a folder of class subfolders`, { where: 'format' });
+    }
+    const format = input.format ?? detectFormat(source, stat.isDirectory());
+    const task = randomUUID();
+    const label = `Importing ${name}`;
+    const progress = (phase: string, done: number, total: number) => this.events.emit('task.progress', { task, label, phase, done, total });
+
+    const analysis = await this.analyze(source, format, progress);
+    const session = this.store.beginStage();
+    try {
+      const stored: { path: string; blobHash: string; size: number; meta: ImageFileMeta | null }[] = [];
+      const total = analysis.files.reduce((s, f) => s + fs.statSync(f.source).size, 0);
+      let before = 0;
+      for (const f of analysis.files) {
+        const blob = await session.addFile(f.source, (done) => progress('chunking', before + done, total));
+        before += blob.size;
+        stored.push({ path: f.path, blobHash: blob.hash, size: blob.size, meta: f.meta });
+      }
+      const id = versionId(stored);
+      const existingDataset = this.repo.datasetByName(name);
+      const existing = existingDataset && this.repo.versionById(existingDataset.id, id);
+      if (existingDataset && existing) {
+        session.abort();
+        if (input.tag) this.repo.setTag(existingDataset.id, input.tag, existing.id);
+        if (input.tag) this.events.emit('datasets.changed', { name });
+        return {
+          version: this.toVersion(name, existing),
+          created: false,
+          note: `identical to ${name}@v${existing.number}; no new version made`,
+        };
+      }
+      const indexBlob = analysis.index ? session.addBuffer(analysis.index).hash : null;
+      progress('committing', 0, 1);
+      const row = this.commitVersion(session, name, {
+        id,
+        message: input.message,
+        source,
+        format,
+        size: total,
+        stored,
+        analysis,
+        indexBlob,
+        tag: input.tag,
+      });
+      progress('committing', 1, 1);
+      this.events.emit('datasets.changed', { name });
+      const bytes = session.newBytes;
+      return {
+        version: this.toVersion(name, row),
+        created: true,
+        note: `${name}@v${row.number}: ${analysis.rowCount} rows, ${bytes} new bytes stored of ${total}`,
+      };
+    } catch (e) {
+      session.abort();
+      throw e;
+    }
   }
-  async exportTo(_ref: string, _out: string): Promise<ExportResult> {
-    throw todo('export');
+
+  /** Pack, blob rows and version rows land in one transaction: a crash leaves all or nothing. */
+  private commitVersion(
+    session: StageSession,
+    name: string,
+    v: {
+      id: string;
+      message: string;
+      source: string;
+      format: DatasetFormat;
+      size: number;
+      stored: { path: string; blobHash: string; size: number; meta: ImageFileMeta | null }[];
+      analysis: Analysis;
+      indexBlob: string | null;
+      tag?: string;
+    },
+  ): VersionRow {
+    return this.repo.transaction(() => {
+      this.store.commit(session);
+      let dataset = this.repo.datasetByName(name);
+      if (!dataset) {
+        dataset = { id: randomUUID(), name, created_at: new Date().toISOString() };
+        this.repo.insertDataset(dataset);
+      }
+      const parent = this.repo.latest(dataset.id);
+      const row = {
+        dataset_id: dataset.id,
+        id: v.id,
+        message: v.message,
+        created_at: new Date().toISOString(),
+        parent_id: parent?.id ?? null,
+        source_path: v.source,
+        format: v.format,
+        size: v.size,
+        file_count: v.stored.length,
+        row_count: v.analysis.rowCount,
+        column_count: v.analysis.columnCount,
+        stored_bytes: session.newBytes,
+        profile_json: JSON.stringify(v.analysis.profile),
+        index_blob: v.indexBlob,
+      };
+      const number = this.repo.insertVersion(row);
+      for (const f of v.stored) {
+        this.repo.insertFile(dataset.id, v.id, { path: f.path, blob_hash: f.blobHash, size: f.size, meta_json: f.meta ? JSON.stringify(f.meta) : null });
+      }
+      if (v.tag) this.repo.setTag(dataset.id, v.tag, v.id);
+      return { ...row, number };
+    });
   }
-  async tag(_ref: string, _tag: string): Promise<DatasetVersion> {
-    throw todo('tag');
+
+  async diff(from: string, to: string, key?: string): Promise<DatasetDiff> {
+    const a = resolveRef(this.repo, from);
+    const b = resolveRef(this.repo, to);
+    return diffVersions(this.reader, this.repo, {
+      from: { version: a.version, info: this.toVersion(a.dataset.name, a.version), ref: from },
+      to: { version: b.version, info: this.toVersion(b.dataset.name, b.version), ref: to },
+      key: key ?? null,
+    });
   }
-  async untag(_name: string, _tag: string): Promise<{ removed: boolean }> {
-    throw todo('untag');
+
+  async exportTo(ref: string, out: string): Promise<ExportResult> {
+    const { version } = resolveRef(this.repo, ref);
+    const outDir = path.resolve(out);
+    const files = this.repo.files(version.dataset_id, version.id);
+    const targets = files.map((f) => ({ f, target: path.join(outDir, ...f.path.split('/')) }));
+    const clashes = targets.filter((t) => fs.existsSync(t.target)).map((t) => t.target);
+    if (clashes.length > 0) {
+      throw new LatheError('ALREADY_EXISTS', `Export would overwrite ${clashes.length} existing file(s): ${clashes.slice(0, 5).join(', ')}`, {
+        where: clashes[0],
+        hint: 'Export into an empty or new folder, or move those files away first.',
+      });
+    }
+    let bytes = 0;
+    for (const { f, target } of targets) {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      bytes += this.store.writeBlobToFile(f.blob_hash, target);
+    }
+    return { outDir, files: targets.map((t) => t.target), bytes };
   }
-  async remove(_ref: string): Promise<{ removed: DatasetVersion }> {
-    throw todo('remove');
+
+  async tag(ref: string, tag: string): Promise<DatasetVersion> {
+    validTag(tag);
+    const { dataset, version } = resolveRef(this.repo, ref);
+    this.repo.setTag(dataset.id, tag, version.id);
+    this.events.emit('datasets.changed', { name: dataset.name });
+    return this.toVersion(dataset.name, version);
+  }
+
+  async untag(name: string, tag: string): Promise<{ removed: boolean }> {
+    const dataset = datasetOrThrow(this.repo, validName(name));
+    const removed = this.repo.deleteTag(dataset.id, tag);
+    if (removed) this.events.emit('datasets.changed', { name });
+    return { removed };
+  }
+
+  /**
+   * Deletes a version unless something made from it (a run, a model) is recorded in lineage. Its
+   * tags go with it; its children are re-parented to its parent; the dataset goes when its last
+   * version does. The bytes stay in the store until `lathe gc`.
+   */
+  async remove(ref: string): Promise<{ removed: DatasetVersion }> {
+    const { dataset, version } = resolveRef(this.repo, ref);
+    const uses = this.repo.lineageUses(version.id);
+    if (uses.length > 0) {
+      throw new LatheError('IN_USE', `${dataset.name}@v${version.number} is in use: ${uses.map((u) => `${u.to_kind} ${u.to_id} (${u.relation})`).join(', ')}`, {
+        where: ref,
+        hint: 'Delete what was made from it first; a version that trained a model stays so the model can say which data made it.',
+      });
+    }
+    const removed = this.toVersion(dataset.name, version);
+    this.repo.transaction(() => {
+      this.repo.deleteTagsOfVersion(dataset.id, version.id);
+      this.repo.reparentChildren(dataset.id, version.id, version.parent_id);
+      this.repo.deleteVersion(dataset.id, version.id);
+      if (this.repo.versionCount(dataset.id) === 0) this.repo.deleteDataset(dataset.id);
+    });
+    this.events.emit('datasets.changed', { name: dataset.name });
+    return { removed };
   }
 }

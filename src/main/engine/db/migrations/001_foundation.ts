@@ -39,13 +39,15 @@ CREATE TABLE datasets (
   name        TEXT NOT NULL UNIQUE,
   created_at  TEXT NOT NULL
 );
+-- A version's id is the sha256 over its content manifest, so the same content imported into two
+-- datasets has the same id there: the key is (dataset_id, id).
 CREATE TABLE dataset_versions (
-  id            TEXT PRIMARY KEY,        -- sha256 over the version's content manifest
   dataset_id    TEXT NOT NULL REFERENCES datasets(id),
+  id            TEXT NOT NULL,           -- sha256 over the version's content manifest
   number        INTEGER NOT NULL,
   message       TEXT NOT NULL,
   created_at    TEXT NOT NULL,
-  parent_id     TEXT REFERENCES dataset_versions(id),
+  parent_id     TEXT,                    -- a version of the same dataset
   source_path   TEXT NOT NULL,
   format        TEXT NOT NULL,
   size          INTEGER NOT NULL,
@@ -56,23 +58,28 @@ CREATE TABLE dataset_versions (
   profile_json  TEXT NOT NULL,
   -- format-specific reading aids (row offsets, parsed schema), a blob or NULL
   index_blob    TEXT REFERENCES blobs(hash),
-  UNIQUE (dataset_id, number)
+  PRIMARY KEY (dataset_id, id),
+  UNIQUE (dataset_id, number),
+  FOREIGN KEY (dataset_id, parent_id) REFERENCES dataset_versions(dataset_id, id)
 );
 CREATE TABLE dataset_files (
-  version_id  TEXT NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+  dataset_id  TEXT NOT NULL,
+  version_id  TEXT NOT NULL,
   path        TEXT NOT NULL,             -- relative path, '/' separated; a single-file version has one entry
   blob_hash   TEXT NOT NULL REFERENCES blobs(hash),
   size        INTEGER NOT NULL,
   meta_json   TEXT,                      -- per-file facts (image class, width, height, format)
-  PRIMARY KEY (version_id, path)
+  PRIMARY KEY (dataset_id, version_id, path),
+  FOREIGN KEY (dataset_id, version_id) REFERENCES dataset_versions(dataset_id, id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX dataset_files_blob ON dataset_files(blob_hash);
 CREATE TABLE dataset_tags (
   dataset_id  TEXT NOT NULL REFERENCES datasets(id),
   tag         TEXT NOT NULL,
-  version_id  TEXT NOT NULL REFERENCES dataset_versions(id),
+  version_id  TEXT NOT NULL,
   moved_at    TEXT NOT NULL,
-  PRIMARY KEY (dataset_id, tag)
+  PRIMARY KEY (dataset_id, tag),
+  FOREIGN KEY (dataset_id, version_id) REFERENCES dataset_versions(dataset_id, id)
 );
 
 -- Lineage is a table, not a log line: typed edges between stable ids.

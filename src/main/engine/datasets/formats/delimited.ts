@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CellValue, ColumnType } from '../../../../shared/datasets';
+import { LatheError } from '../../../../shared/errors';
+import { ColumnProfiler, parseNumberBytes, tableProfile, unescapeQuoted } from '../profile';
+import { RowOffsets, type TableIndex } from '../rowIndex';
+import { DelimitedParser, type DelimitedRowSink } from './delimitedParser';
+import { hasBom, readTextFile } from './textInput';
+import type { TableAnalysis } from './table';
+
+const SAMPLE_BYTES = 64 * 1024;
+const SAMPLE_ROWS = 50;
+const CANDIDATE_DELIMITERS = [',', '\t', ';', '|'];
+
+function fieldText(buf: Buffer, b: Int32Array, k: number): string {
+  return b[3 * k + 2] ? unescapeQuoted(buf, b[3 * k], b[3 * k + 1]) : buf.toString('utf8', b[3 * k], b[3 * k + 1]);
+}
+
+function sampleRows(sample: Buffer, delimiter: string, file: string): string[][] {
+  const rows: string[][] = [];
+  const parser = new DelimitedParser(delimiter.charCodeAt(0), {
+    row(buf, b, n) {
+      if (rows.length < SAMPLE_ROWS) rows.push(Array.from({ length: n }, (_, k) => fieldText(buf, b, k)));
+    },
+  }, file);
+  try {
+    parser.push(sample);
+  } catch {
+    // A sample cut inside a long row or quote says nothing about the delimiter: use what parsed.
+  }
+  return rows;
+}
+
+/**
+ * Picks the delimiter that splits the sample's rows into the same number (>1) of fields most
+ * consistently; ties go to the earlier candidate (comma first).
+ */
+function detectDelimiter(sample: Buffer, file: string): string {
+  let best = ',';
+  let bestScore = -1;
+  for (const d of CANDIDATE_DELIMITERS) {
+    const rows = sampleRows(sample, d, file);
+    if (rows.length === 0) continue;
+    const width = rows[0].length;
+    if (width < 2) continue;
+    const consistent = rows.filter((r) => r.length === width).length / rows.length;
+    const score = consistent * 1000 + Math.min(width, 999);
+    if (consistent >= 0.9 && score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+const looksNumeric = (s: string) => s !== '' && !Number.isNaN(Number(s));
+
+/**
+ * The first row is a header when all its cells are non-empty text, and either some column holds
+ * numbers below it or none of its cells reappears in its column.
+ */
+function detectHeader(rows: string[][]): boolean {
+  if (rows.length === 0) return false;
+  const [first, ...rest] = rows;
+  if (first.some((c) => c.trim() === '' || looksNumeric(c))) return false;
+  if (rest.length === 0) return true;
+  const numericBelow = first.some((_, k) => rest.some((r) => looksNumeric(r[k] ?? '')));
+  const repeated = first.some((c, k) => rest.some((r) => r[k] === c));
+  return numericBelow || !repeated;
+}
+
+/** Header names made usable: blanks get `column_N`, repeats get a `_2` suffix. */
+function uniqueColumnNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((raw, k) => {
+    const base = raw.trim() === '' ? `column_${k + 1}` : raw;
+    let name = base;
+    for (let n = 2; seen.has(name); n++) name = `${base}_${n}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+function raggedRow(file: string, line: number, found: number, expected: number, header: boolean): LatheError {
+  return new LatheError(
+    'BAD_FILE',
+    `${file}: line ${line} has ${found} field${found === 1 ? '' : 's'}, expected ${expected} (as in ${header ? 'the header' : 'the first row'})`,
+    { where: `${file}:${line}`, hint: 'Every row needs the same number of fields; quote fields that contain the delimiter.' },
+  );
+}
+
+/**
+ * One streaming pass over a CSV/TSV file: parses every row, profiles every column and records the
+ * row index. Works on bytes: a cell becomes a string only when it is a new distinct value.
+ */
+export async function analyzeDelimited(
+  file: string,
+  format: 'csv' | 'tsv',
+  onProgress: (done: number) => void,
+): Promise<TableAnalysis> {
+  const fd = await fs.promises.open(file, 'r');
+  const sample = Buffer.alloc(SAMPLE_BYTES);
+  const { bytesRead } = await fd.read(sample, 0, SAMPLE_BYTES, 0);
+  await fd.close();
+  const bom = hasBom(sample.subarray(0, bytesRead));
+  const head = sample.subarray(bom ? 3 : 0, bytesRead);
+  if (head.toString('utf8').trim() === '') {
+    throw new LatheError('BAD_FILE', `${file} is empty`, { where: file, hint: 'Add a file with a header row and at least one data row.' });
+  }
+  const delimiter = format === 'tsv' ? '\t' : detectDelimiter(head, file);
+  const header = detectHeader(sampleRows(head, delimiter, file));
+
+  let columns: string[] | null = null;
+  let profilers: ColumnProfiler[] = [];
+  const offsets = new RowOffsets();
+  let rows = 0;
+  let headerLine = 0;
+  const sink: DelimitedRowSink = {
+    row(buf, b, n, rowStart, line) {
+      if (columns === null) {
+        const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
+        columns = uniqueColumnNames(names);
+        profilers = columns.map((c) => new ColumnProfiler(c));
+        headerLine = line;
+        if (header) return;
+      }
+      if (n !== profilers.length) throw raggedRow(file, line, n, profilers.length, header);
+      for (let k = 0; k < n; k++) profilers[k].addBytes(buf, b[3 * k], b[3 * k + 1], b[3 * k + 2] === 1);
+      offsets.add(rowStart);
+      rows++;
+    },
+  };
+  // The BOM is not part of the first field; offsets stay absolute so pages read the right bytes.
+  const parser = new DelimitedParser(delimiter.charCodeAt(0), sink, file, bom ? 3 : 0);
+  let first = true;
+  await readTextFile(
+    file,
+    (piece) => {
+      parser.push(first && bom ? piece.subarray(3) : piece);
+      first = false;
+    },
+    onProgress,
+  );
+  parser.finish();
+  if (rows === 0) {
+    throw new LatheError('BAD_FILE', `${file} has a header (line ${headerLine}) but no data rows`, {
+      where: file,
+      hint: 'Add at least one data row below the header.',
+    });
+  }
+  const profile = tableProfile(rows, profilers);
+  const index: TableIndex = {
+    format,
+    file: path.basename(file),
+    columns: columns ?? [],
+    types: profile.columns.map((c) => c.type),
+    rowCount: rows,
+    delimiter,
+    header,
+    offsets: offsets.offsets,
+  };
+  return { profile, index };
+}
+
+/** A typed cell: numbers as numbers, empty as null, per the column type found at import. */
+function typedCell(buf: Buffer, b: Int32Array, k: number, type: ColumnType | undefined): CellValue {
+  const start = b[3 * k];
+  const end = b[3 * k + 1];
+  if (start === end) return null;
+  if (type === 'numeric' && b[3 * k + 2] === 0) {
+    const x = parseNumberBytes(buf, start, end);
+    if (x === x) return x;
+  }
+  const text = fieldText(buf, b, k);
+  if (type === 'boolean') return text.toLowerCase() === 'true';
+  return text;
+}
+
+/**
+ * Reads typed rows from delimited bytes that start at a row boundary. `fromFileStart` says the
+ * bytes begin at the start of the file (so a BOM and a header row must be skipped).
+ */
+export class DelimitedRowReader {
+  private readonly delimiter: number;
+
+  constructor(private readonly index: TableIndex) {
+    this.delimiter = (index.delimiter ?? ',').charCodeAt(0);
+  }
+
+  /** Streams pieces of the file (from its start) and calls `onRow` with a reused cells array. */
+  scanner(onRow: (cells: CellValue[]) => void): { push(piece: Buffer): void; finish(): void } {
+    const types = this.index.types;
+    const cells: CellValue[] = new Array<CellValue>(types.length).fill(null);
+    let headerPending = this.index.header === true;
+    let first = true;
+    const parser = new DelimitedParser(this.delimiter, {
+      row(buf, b, n) {
+        if (headerPending) {
+          headerPending = false;
+          return;
+        }
+        for (let k = 0; k < n; k++) cells[k] = typedCell(buf, b, k, types[k]);
+        onRow(cells);
+      },
+    }, this.index.file);
+    return {
+      push(piece) {
+        if (first && hasBom(piece)) piece = piece.subarray(3);
+        first = false;
+        parser.push(piece);
+      },
+      finish: () => parser.finish(),
+    };
+  }
+
+  /** Rows of a byte range that starts at a data row: skips `skip`, returns up to `limit`. */
+  page(bytes: Buffer, skip: number, limit: number): CellValue[][] {
+    const types = this.index.types;
+    const out: CellValue[][] = [];
+    let seen = 0;
+    const parser = new DelimitedParser(this.delimiter, {
+      row(buf, b, n) {
+        if (seen++ < skip || out.length >= limit) return;
+        out.push(Array.from({ length: n }, (_, k) => typedCell(buf, b, k, types[k])));
+      },
+    }, this.index.file);
+    parser.push(bytes);
+    parser.finish();
+    return out;
+  }
+}

@@ -1,0 +1,184 @@
+import path from 'node:path';
+import type { CellValue, ColumnType } from '../../../../shared/datasets';
+import { LatheError } from '../../../../shared/errors';
+import { cellText, ColumnProfiler, tableProfile } from '../profile';
+import { RowOffsets, type TableIndex } from '../rowIndex';
+import type { TableAnalysis } from './table';
+import { CR, hasBom, LF, MAX_ROW_BYTES, readTextFile, rowTooLong } from './textInput';
+
+/**
+ * Splits a stream of JSON Lines into lines, carrying a cut line to the next piece. Blank lines are
+ * skipped; each line's absolute start offset and 1-based number go to `onLine`.
+ */
+export class JsonLineSplitter {
+  private carry: Buffer | null = null;
+  private base: number;
+  private line = 1;
+
+  constructor(
+    private readonly file: string,
+    private readonly onLine: (buf: Buffer, start: number, end: number, rowStart: number, line: number) => void,
+    startOffset = 0,
+  ) {
+    this.base = startOffset;
+  }
+
+  push(piece: Buffer): void {
+    const buf = this.carry ? Buffer.concat([this.carry, piece]) : piece;
+    let pos = 0;
+    for (let nl = buf.indexOf(LF); nl >= 0; nl = buf.indexOf(LF, pos)) {
+      this.emit(buf, pos, nl);
+      pos = nl + 1;
+    }
+    this.base += pos;
+    this.carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+    if (this.carry && this.carry.length > MAX_ROW_BYTES) throw rowTooLong(this.file, this.line, 'line');
+  }
+
+  finish(): void {
+    if (this.carry) this.emit(this.carry, 0, this.carry.length);
+    this.carry = null;
+  }
+
+  private emit(buf: Buffer, start: number, end: number): void {
+    const line = this.line++;
+    const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
+    let first = start;
+    while (first < stop && (buf[first] === 0x20 || buf[first] === 0x09)) first++;
+    if (first === stop) return;
+    this.onLine(buf, start, stop, this.base + start, line);
+  }
+}
+
+function parseLine(file: string, buf: Buffer, start: number, end: number, line: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8', start, end));
+  } catch (e) {
+    throw new LatheError('BAD_FILE', `${file}: line ${line} is not valid JSON (${e instanceof Error ? e.message : String(e)})`, {
+      where: `${file}:${line}`,
+      hint: 'Each line of a JSON Lines file must be one complete JSON object.',
+    });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LatheError('BAD_FILE', `${file}: line ${line} is not a JSON object`, {
+      where: `${file}:${line}`,
+      hint: 'Each line must be an object such as {"a": 1, "b": "x"}; its keys become the columns.',
+    });
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * One pass over a JSON Lines file. Columns are the union of the objects' keys in first-seen order;
+ * a key missing from a row is a missing value.
+ */
+export async function analyzeJsonl(file: string, onProgress: (done: number) => void): Promise<TableAnalysis> {
+  const columnIndex = new Map<string, number>();
+  const profilers: ColumnProfiler[] = [];
+  const seenInRow: number[] = [];
+  const offsets = new RowOffsets();
+  let rows = 0;
+  let first = true;
+  let bomBytes = 0;
+  let splitter: JsonLineSplitter | null = null;
+  const onLine = (buf: Buffer, start: number, end: number, rowStart: number, line: number) => {
+    const obj = parseLine(file, buf, start, end, line);
+    for (const key of Object.keys(obj)) {
+      let k = columnIndex.get(key);
+      if (k === undefined) {
+        k = profilers.length;
+        columnIndex.set(key, k);
+        const p = new ColumnProfiler(key);
+        for (let r = 0; r < rows; r++) p.addMissing();
+        profilers.push(p);
+        seenInRow.push(-1);
+      }
+      profilers[k].addValue(obj[key]);
+      seenInRow[k] = rows;
+    }
+    for (let k = 0; k < profilers.length; k++) if (seenInRow[k] !== rows) profilers[k].addMissing();
+    offsets.add(rowStart);
+    rows++;
+  };
+  await readTextFile(
+    file,
+    (piece) => {
+      if (first) {
+        bomBytes = hasBom(piece) ? 3 : 0;
+        splitter = new JsonLineSplitter(file, onLine, bomBytes);
+        piece = piece.subarray(bomBytes);
+        first = false;
+      }
+      (splitter as JsonLineSplitter).push(piece);
+    },
+    onProgress,
+  );
+  (splitter as JsonLineSplitter | null)?.finish();
+  if (rows === 0) {
+    throw new LatheError('BAD_FILE', `${file} is empty: it holds no JSON objects`, {
+      where: file,
+      hint: 'Add a file with one JSON object per line.',
+    });
+  }
+  const profile = tableProfile(rows, profilers);
+  const index: TableIndex = {
+    format: 'jsonl',
+    file: path.basename(file),
+    columns: profilers.map((p) => p.name),
+    types: profile.columns.map((c) => c.type),
+    rowCount: rows,
+    offsets: offsets.offsets,
+  };
+  return { profile, index };
+}
+
+function jsonCell(v: unknown, type: ColumnType | undefined): CellValue {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (type === 'numeric' && typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+  return cellText(v);
+}
+
+/** Reads typed rows back from JSON Lines bytes. */
+export class JsonlRowReader {
+  constructor(private readonly index: TableIndex) {}
+
+  private toCells(buf: Buffer, start: number, end: number, line: number, cells: CellValue[]): void {
+    const obj = parseLine(this.index.file, buf, start, end, line);
+    const { columns, types } = this.index;
+    for (let k = 0; k < columns.length; k++) cells[k] = jsonCell(obj[columns[k]], types[k]);
+  }
+
+  scanner(onRow: (cells: CellValue[]) => void): { push(piece: Buffer): void; finish(): void } {
+    const cells: CellValue[] = new Array<CellValue>(this.index.columns.length).fill(null);
+    let first = true;
+    const splitter = new JsonLineSplitter(this.index.file, (buf, s, e, _start, line) => {
+      this.toCells(buf, s, e, line, cells);
+      onRow(cells);
+    });
+    return {
+      push(piece) {
+        if (first && hasBom(piece)) piece = piece.subarray(3);
+        first = false;
+        splitter.push(piece);
+      },
+      finish: () => splitter.finish(),
+    };
+  }
+
+  page(bytes: Buffer, skip: number, limit: number): CellValue[][] {
+    const out: CellValue[][] = [];
+    let seen = 0;
+    const splitter = new JsonLineSplitter(this.index.file, (buf, s, e, _start, line) => {
+      if (seen++ < skip || out.length >= limit) return;
+      const cells = new Array<CellValue>(this.index.columns.length);
+      this.toCells(buf, s, e, line, cells);
+      out.push(cells);
+    });
+    splitter.push(bytes);
+    splitter.finish();
+    return out;
+  }
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { LatheError } from '../../../../shared/errors';
+
+/** Rows longer than this are refused: a page read or a diff must never need a huge buffer. */
+export const MAX_ROW_BYTES = 16 * 1024 * 1024;
+const READ_PIECE = 4 * 1024 * 1024;
+export const LF = 0x0a;
+export const CR = 0x0d;
+
+export function hasBom(buf: Uint8Array): boolean {
+  return buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+}
+
+/** Index just past the last complete UTF-8 character, so a piece can be checked without its cut tail. */
+function completeUtf8End(buf: Uint8Array): number {
+  let i = buf.length;
+  let back = 0;
+  while (i > 0 && back < 4 && (buf[i - 1] & 0xc0) === 0x80) {
+    i--;
+    back++;
+  }
+  if (i === 0) return buf.length;
+  const lead = buf[i - 1];
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return back + 1 >= need ? buf.length : i - 1;
+}
+
+/** First offset in `buf` where UTF-8 decoding fails (buf is known to be invalid). */
+function firstInvalidUtf8(buf: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = buf.length;
+  // Binary search on the longest valid prefix; a cut multi-byte tail is not an error here.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const end = completeUtf8End(buf.subarray(0, mid));
+    try {
+      decoder.decode(buf.subarray(0, end));
+      lo = mid;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/**
+ * Reads a text file in pieces, checking that it is UTF-8 as it goes (native check, no decode), and
+ * hands each piece to `onPiece`. Pieces reuse one buffer: consumers copy what they keep.
+ */
+export async function readTextFile(
+  file: string,
+  onPiece: (piece: Buffer) => void,
+  onProgress?: (done: number) => void,
+): Promise<void> {
+  const fd = await fs.promises.open(file, 'r');
+  try {
+    const piece = Buffer.allocUnsafe(READ_PIECE + 4);
+    let pending = 0; // bytes of a cut UTF-8 character carried at the start of `piece`
+    let done = 0;
+    for (;;) {
+      const { bytesRead } = await fd.read(piece, pending, READ_PIECE, null);
+      const total = pending + bytesRead;
+      const atEnd = bytesRead === 0;
+      const checkEnd = atEnd ? total : completeUtf8End(piece.subarray(0, total));
+      const view = piece.subarray(0, checkEnd);
+      if (!isUtf8(view)) {
+        const bad = done + firstInvalidUtf8(view);
+        const line = await lineOf(file, bad);
+        throw new LatheError('BAD_FILE', `${file} is not UTF-8 text: byte ${bad} (line ${line}) is not valid UTF-8`, {
+          where: `${file}:${line}`,
+          hint: 'Save the file as UTF-8 (for example "CSV UTF-8" in a spreadsheet, or iconv -f latin1 -t utf-8) and add it again.',
+        });
+      }
+      if (view.length > 0) onPiece(view);
+      done += checkEnd;
+      onProgress?.(done);
+      if (atEnd) break;
+      pending = total - checkEnd;
+      piece.copy(piece, 0, checkEnd, total);
+    }
+  } finally {
+    await fd.close();
+  }
+}
+
+/** 1-based line of a byte offset (only on the error path: reads the file up to there). */
+export async function lineOf(file: string, offset: number): Promise<number> {
+  let line = 1;
+  for await (const chunk of fs.createReadStream(file, { end: Math.max(0, offset - 1) })) {
+    const b = chunk as Buffer;
+    for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) line++;
+  }
+  return line;
+}
+
+export function rowTooLong(file: string, line: number, what: string): LatheError {
+  return new LatheError(
+    'BAD_FILE',
+    `${file}: the ${what} starting at line ${line} is longer than ${MAX_ROW_BYTES / 1024 / 1024} MB, which Lathe does not import`,
+    {
+      where: `${file}:${line}`,
+      hint: 'A row this long is usually a quote that is never closed or a file that is not really a table; check that line.',
+    },
+  );
+}

@@ -1,0 +1,257 @@
+import type { ColumnProfile, ColumnType, TableProfile } from '../../../shared/datasets';
+import { hashBytes, hashString, HyperLogLog, lastHash } from './hashing';
+import { StreamingHistogram } from './histogram';
+
+/** Distinct values are counted exactly up to this many per column, then estimated. */
+const EXACT_DISTINCT_CAP = 50_000;
+const TOP_VALUES = 10;
+
+/**
+ * Parses an ASCII decimal number straight from bytes (no string made). Returns NaN for anything
+ * that is not a plain number; "NaN"/"Infinity" count as text. Up to 15 significant digits and
+ * exponents within ±22 the result is exactly what Number() gives (one correctly rounded division
+ * or multiplication); beyond that it falls back to Number().
+ */
+export function parseNumberBytes(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let negative = false;
+  if (i < end && (buf[i] === 0x2d || buf[i] === 0x2b)) {
+    negative = buf[i] === 0x2d;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let significant = 0;
+  let scale = 0;
+  while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) {
+    mantissa = mantissa * 10 + (buf[i] - 0x30);
+    if (mantissa > 0) significant++;
+    digits++;
+    i++;
+  }
+  if (i < end && buf[i] === 0x2e) {
+    i++;
+    while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) {
+      mantissa = mantissa * 10 + (buf[i] - 0x30);
+      if (mantissa > 0) significant++;
+      scale--;
+      digits++;
+      i++;
+    }
+  }
+  if (digits === 0) return NaN;
+  if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
+    i++;
+    let expNegative = false;
+    if (i < end && (buf[i] === 0x2d || buf[i] === 0x2b)) {
+      expNegative = buf[i] === 0x2d;
+      i++;
+    }
+    let exp = 0;
+    let expDigits = 0;
+    while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) {
+      exp = exp * 10 + (buf[i] - 0x30);
+      expDigits++;
+      i++;
+    }
+    if (expDigits === 0) return NaN;
+    scale += expNegative ? -exp : exp;
+  }
+  if (i !== end) return NaN;
+  if (significant > 15 || scale > 22 || scale < -22) return Number(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
+  const value = scale < 0 ? mantissa / 10 ** -scale : mantissa * 10 ** scale;
+  return negative ? -value : value;
+}
+
+function isBooleanBytes(buf: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n !== 4 && n !== 5) return false;
+  const s = Buffer.from(buf.buffer, buf.byteOffset + start, n).toString('latin1').toLowerCase();
+  return s === 'true' || s === 'false';
+}
+
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+
+/** ISO-like dates: YYYY-MM-DD, optionally followed by T or space and HH:MM... */
+function isDateBytes(buf: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n < 10 || n > 35) return false;
+  const b = (k: number) => buf[start + k];
+  if (!(isDigit(b(0)) && isDigit(b(1)) && isDigit(b(2)) && isDigit(b(3)) && b(4) === 0x2d)) return false;
+  if (!(isDigit(b(5)) && isDigit(b(6)) && b(7) === 0x2d && isDigit(b(8)) && isDigit(b(9)))) return false;
+  if (n === 10) return true;
+  return (b(10) === 0x54 || b(10) === 0x20) && n >= 16 && isDigit(b(11)) && isDigit(b(12)) && b(13) === 0x3a;
+}
+
+const DATE_RE = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d.*)?$/;
+
+interface ValueCount {
+  text: string;
+  count: number;
+}
+
+/**
+ * One column's running profile, fed one cell at a time in a single pass. Counts are kept per kind
+ * of value (number, boolean, date, other text); the column's type is decided at the end.
+ */
+export class ColumnProfiler {
+  private count = 0;
+  private missing = 0;
+  private numbers = 0;
+  private booleans = 0;
+  private dates = 0;
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private minDate: string | null = null;
+  private maxDate: string | null = null;
+  private readonly histogram = new StreamingHistogram();
+  private exact: Map<number, ValueCount> | null = new Map();
+  private readonly hll = new HyperLogLog();
+
+  constructor(readonly name: string) {}
+
+  addMissing(): void {
+    this.count++;
+    this.missing++;
+  }
+
+  /** A CSV/TSV field: bytes [start, end) of `buf`, already unquoted unless `escaped` (has "" inside). */
+  addBytes(buf: Buffer, start: number, end: number, escaped: boolean): void {
+    if (start === end) return this.addMissing();
+    if (escaped) return this.addString(unescapeQuoted(buf, start, end));
+    this.count++;
+    const key = hashBytes(buf, start, end);
+    this.hll.add(lastHash.lo, lastHash.hi);
+    const x = parseNumberBytes(buf, start, end);
+    if (x === x) this.addNumber(x);
+    else if (isBooleanBytes(buf, start, end)) this.booleans++;
+    else if (isDateBytes(buf, start, end)) this.addDate(buf.toString('utf8', start, end));
+    this.countValue(key, buf, start, end);
+  }
+
+  /** A value from JSON or Parquet. */
+  addValue(v: unknown): void {
+    if (v === null || v === undefined || v === '') return this.addMissing();
+    if (typeof v === 'number' || typeof v === 'bigint') {
+      const x = Number(v);
+      this.count++;
+      const text = String(v);
+      const key = hashString(text);
+      this.hll.add(lastHash.lo, lastHash.hi);
+      if (Number.isFinite(x)) this.addNumber(x);
+      this.countText(key, text);
+      return;
+    }
+    if (typeof v === 'boolean') {
+      this.count++;
+      this.booleans++;
+      const text = String(v);
+      const key = hashString(text);
+      this.hll.add(lastHash.lo, lastHash.hi);
+      this.countText(key, text);
+      return;
+    }
+    this.addString(cellText(v));
+  }
+
+  private addString(text: string): void {
+    this.count++;
+    const key = hashString(text);
+    this.hll.add(lastHash.lo, lastHash.hi);
+    if (DATE_RE.test(text)) this.addDate(text);
+    this.countText(key, text);
+  }
+
+  private addNumber(x: number): void {
+    this.numbers++;
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    this.m2 += d * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    this.histogram.add(x);
+  }
+
+  private addDate(text: string): void {
+    this.dates++;
+    if (this.minDate === null || text < this.minDate) this.minDate = text;
+    if (this.maxDate === null || text > this.maxDate) this.maxDate = text;
+  }
+
+  private countValue(key: number, buf: Buffer, start: number, end: number): void {
+    const exact = this.exact;
+    if (exact === null) return;
+    const seen = exact.get(key);
+    if (seen) seen.count++;
+    else this.remember(key, buf.toString('utf8', start, end));
+  }
+
+  private countText(key: number, text: string): void {
+    const exact = this.exact;
+    if (exact === null) return;
+    const seen = exact.get(key);
+    if (seen) seen.count++;
+    else this.remember(key, text);
+  }
+
+  private remember(key: number, text: string): void {
+    const exact = this.exact as Map<number, ValueCount>;
+    // Past the cap the column is not categorical: top values stop mattering, the HLL takes over.
+    if (exact.size >= EXACT_DISTINCT_CAP) this.exact = null;
+    else exact.set(key, { text, count: 1 });
+  }
+
+  result(): ColumnProfile {
+    const present = this.count - this.missing;
+    const distinct = this.exact ? this.exact.size : this.hll.estimate();
+    const type = this.inferType(present, distinct);
+    const p: ColumnProfile = { name: this.name, type, count: this.count, missing: this.missing, distinct };
+    if (!this.exact) p.distinctApprox = true;
+    if (type === 'numeric' && this.n > 0) {
+      p.min = this.min;
+      p.max = this.max;
+      p.mean = this.mean;
+      p.std = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0;
+      p.histogram = this.histogram.result();
+    } else if (type === 'datetime' && this.minDate !== null && this.maxDate !== null) {
+      p.min = this.minDate;
+      p.max = this.maxDate;
+    } else if ((type === 'categorical' || type === 'boolean') && this.exact) {
+      p.top = [...this.exact.values()]
+        .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1))
+        .slice(0, TOP_VALUES)
+        .map((v) => ({ value: v.text, count: v.count }));
+    }
+    return p;
+  }
+
+  private inferType(present: number, distinct: number): ColumnType {
+    if (present === 0) return 'text';
+    if (this.numbers === present) return 'numeric';
+    if (this.booleans === present) return 'boolean';
+    if (this.dates === present) return 'datetime';
+    if (this.exact && (distinct <= 20 || (distinct <= 1000 && distinct <= present / 2))) return 'categorical';
+    return 'text';
+  }
+}
+
+/** The text of a field whose quotes were doubled inside: `a""b` -> `a"b`. */
+export function unescapeQuoted(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, end).replaceAll('""', '"');
+}
+
+/** A readable string for a non-scalar value (nested JSON, Parquet structs, bytes, dates). */
+export function cellText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}
+
+export function tableProfile(rows: number, columns: ColumnProfiler[]): TableProfile {
+  return { kind: 'table', rows, columns: columns.map((c) => c.result()) };
+}
