@@ -1,0 +1,86 @@
+import { useEffect } from 'react';
+import { ComingPanel } from './components/ComingPanel';
+import { CommandPalette } from './components/CommandPalette';
+import { Nav } from './components/Nav';
+import { Toasts } from './components/Toasts';
+import { TopBar } from './components/TopBar';
+import { DatasetsScreen } from './screens/datasets/DatasetsScreen';
+import { SCREENS, useAppStore, type Screen } from './stores/appStore';
+import { useDatasetsStore } from './stores/datasetsStore';
+import { useToastStore } from './stores/toastStore';
+import { transport } from './transport';
+import type { EventMap } from '../shared/contract';
+
+/** `#/datasets/penguins` <-> screen + open dataset, so a reload lands where you were. */
+function parseHash(hash: string): { screen: Screen; dataset: string | null } {
+  const [screen, dataset] = hash.replace(/^#\/?/, '').split('/').map((p) => decodeURIComponent(p));
+  return { screen: (SCREENS as readonly string[]).includes(screen) ? (screen as Screen) : 'datasets', dataset: dataset || null };
+}
+
+function useHashRoute() {
+  useEffect(() => {
+    const { screen, dataset } = parseHash(location.hash);
+    useAppStore.getState().go(screen);
+    if (dataset) void useDatasetsStore.getState().open(dataset);
+    const write = () => {
+      const s = useAppStore.getState().screen;
+      const d = s === 'datasets' ? useDatasetsStore.getState().current : null;
+      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}`;
+      if (location.hash !== next) history.replaceState(null, '', next);
+    };
+    const offA = useAppStore.subscribe(write);
+    const offB = useDatasetsStore.subscribe(write);
+    return () => {
+      offA();
+      offB();
+    };
+  }, []);
+}
+
+function useEngineEvents() {
+  useEffect(
+    () =>
+      transport().subscribe((e) => {
+        if (e.type === 'task.progress') useToastStore.getState().progress(e.data as EventMap['task.progress']);
+        else if (e.type === 'datasets.changed') useDatasetsStore.getState().changed((e.data as EventMap['datasets.changed']).name);
+      }),
+    [],
+  );
+}
+
+function useShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        const app = useAppStore.getState();
+        app.setPaletteOpen(!app.paletteOpen);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+export function App() {
+  const screen = useAppStore((s) => s.screen);
+  const paletteOpen = useAppStore((s) => s.paletteOpen);
+  useHashRoute();
+  useEngineEvents();
+  useShortcuts();
+  useEffect(() => {
+    void useAppStore.getState().loadInfo();
+  }, []);
+
+  return (
+    <div className="app">
+      <Nav />
+      <div className="main">
+        <TopBar />
+        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : <ComingPanel screen={screen} />}</main>
+      </div>
+      {paletteOpen && <CommandPalette />}
+      <Toasts />
+    </div>
+  );
+}

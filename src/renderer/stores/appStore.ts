@@ -1,0 +1,96 @@
+import { create } from 'zustand';
+import type { AppInfo } from '../../shared/contract';
+import { transport } from '../transport';
+import { useToastStore } from './toastStore';
+
+export const SCREENS = ['datasets', 'experiments', 'training', 'models', 'deploy', 'monitor'] as const;
+export type Screen = (typeof SCREENS)[number];
+export type Theme = 'dark' | 'light';
+
+export const SCREEN_INFO: Record<Screen, { title: string; key: string; coming?: string }> = {
+  datasets: { title: 'Datasets', key: '1' },
+  experiments: {
+    title: 'Experiments',
+    key: '2',
+    coming:
+      'Track runs from Lathe training, scripts (`lathe run -- python train.py`) and MLflow clients; compare thousands of runs with a query language, parallel coordinates and metric charts.',
+  },
+  training: {
+    title: 'Training',
+    key: '3',
+    coming: 'Train models on a dataset version in background workers: live loss and accuracy per epoch, pause and resume from checkpoints, a queue of jobs.',
+  },
+  models: {
+    title: 'Models',
+    key: '4',
+    coming: 'A registry of model versions with aliases (champion, challenger) and lineage back to the data, parameters and code that made each one.',
+  },
+  deploy: {
+    title: 'Deploy',
+    key: '5',
+    coming: 'Export a model version to TF.js, ONNX or a serving bundle, and move registry bundles between machines without a network.',
+  },
+  monitor: {
+    title: 'Monitor',
+    key: '6',
+    coming: "Compare prediction logs and new data with a model's training data: drift per feature (PSI, KS, chi-squared), performance decay when labels arrive, thresholds and alerts.",
+  },
+};
+
+const THEME_KEY = 'lathe.theme';
+
+export function initialTheme(): Theme {
+  try {
+    const saved = localStorage.getItem(THEME_KEY);
+    if (saved === 'dark' || saved === 'light') return saved;
+  } catch {
+    // storage may be unavailable
+  }
+  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+}
+
+interface AppState {
+  screen: Screen;
+  theme: Theme;
+  info: AppInfo | null;
+  paletteOpen: boolean;
+}
+interface AppActions {
+  go(screen: Screen): void;
+  setTheme(t: Theme): void;
+  toggleTheme(): void;
+  loadInfo(): Promise<void>;
+  setPaletteOpen(open: boolean): void;
+}
+
+export const useAppStore = create<AppState & AppActions>()((set, get) => ({
+  screen: 'datasets',
+  theme: 'dark',
+  info: null,
+  paletteOpen: false,
+  go(screen) {
+    set({ screen });
+  },
+  setTheme(theme) {
+    set({ theme });
+    document.documentElement.dataset.theme = theme;
+    try {
+      localStorage.setItem(THEME_KEY, theme);
+    } catch {
+      // ignore
+    }
+  },
+  toggleTheme() {
+    get().setTheme(get().theme === 'dark' ? 'light' : 'dark');
+  },
+  async loadInfo() {
+    try {
+      set({ info: await transport().call('app.info', {}) });
+    } catch (e) {
+      useToastStore.getState().error(e);
+    }
+  },
+  setPaletteOpen(paletteOpen) {
+    set({ paletteOpen });
+  },
+}));
