@@ -170,6 +170,7 @@ export function buildElectronSqlite({
     fs.renameSync(`${target}.tmp`, target);
     const info = {
       ...expectedBuild(projectRoot, arch),
+      ...(nodeHeaders ? { electron: null, abi: process.versions.modules } : {}),
       runtime: nodeHeaders ? 'node' : 'electron',
       builtAt: new Date().toISOString(),
     };

@@ -21,6 +21,9 @@ export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
  */
 export function originOf(url: unknown): string | null {
   if (typeof url !== 'string' || url.length === 0 || url.length > 8192) return null;
+  // The URL parser silently strips leading/trailing spaces and inner tabs/newlines; a canonical URL
+  // from Chromium has none, so anything carrying them is refused rather than normalised.
+  if (/[\u0000-\u0020\u007f]/.test(url)) return null;
   let u: URL;
   try {
     u = new URL(url);
