@@ -1,0 +1,213 @@
+/**
+ * The specs, in order: a first-time user's flow through the Datasets screen, then the checks that
+ * guard every page (HTML as text, no console errors, nothing leaves loopback, JSON-only API).
+ * Each is { name, run(ctx) }; `setup: true` marks specs later ones depend on.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+/** Penguins with one value changed and three rows appended: a believable second version. */
+function modifiedPenguins(root, dir) {
+  const src = fs.readFileSync(path.join(root, 'resources', 'sample', 'penguins.csv'), 'utf8');
+  const lines = src.split('\n');
+  assert.ok(lines[1].startsWith('Adelie,Torgersen,39.1,'), 'sample changed shape');
+  lines[1] = lines[1].replace('39.1,', '39.2,');
+  const tail = lines[lines.length - 1] === '' ? lines.pop() : null;
+  lines.push('Gentoo,Biscoe,47.1,14.9,218,5100,FEMALE', 'Gentoo,Biscoe,51.3,16.1,226,5650,MALE', 'Chinstrap,Dream,48.8,18.3,197,3775,FEMALE');
+  if (tail !== null) lines.push('');
+  const file = path.join(dir, 'penguins-v2.csv');
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+function listFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+export const specs = [
+  {
+    name: 'the sample dataset penguins is listed on first start',
+    setup: true,
+    async run({ page, server, shotBoth }) {
+      await page.goto(server.url);
+      // The ?token= was traded for a cookie and dropped from the address bar.
+      assert.ok(!page.url().includes('token='), `token still in URL: ${page.url()}`);
+      const row = page.getByTestId('dataset-row-penguins');
+      await row.waitFor();
+      assert.match(await row.innerText(), /344/);
+      assert.match(await page.getByTestId('workspace-path').innerText(), new RegExp(server.home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      await shotBoth('datasets-list');
+    },
+  },
+  {
+    name: 'open penguins and see its rows (virtualised, nulls dimmed)',
+    setup: true,
+    async run({ page, shotBoth }) {
+      await page.getByTestId('dataset-row-penguins').click();
+      await page.getByTestId('dataset-detail').waitFor();
+      await page.getByTestId('version-row-1').waitFor();
+      await page.locator('[data-testid=grid-row] .cell-text').first().waitFor();
+      assert.match(await page.getByTestId('row-count').innerText(), /344 rows × 7 columns/);
+      const rendered = await page.getByTestId('grid-row').count();
+      assert.ok(rendered > 5 && rendered < 120, `virtualised: ${rendered} rows in the DOM`);
+      assert.equal(await page.locator('[data-testid=grid-row]').first().locator('.cell').nth(1).innerText(), 'Adelie');
+      assert.ok((await page.locator('.cell-null').count()) > 0, 'row 4 has nulls, shown dimmed');
+      // Scrolling to the end fetches the last page.
+      await page.getByTestId('rows-grid').evaluate((el) => (el.scrollTop = el.scrollHeight));
+      await page.locator('[data-testid=grid-row]', { hasText: /^344/ }).waitFor();
+      await page.getByTestId('rows-grid').evaluate((el) => (el.scrollTop = 0));
+      await shotBoth('dataset-rows');
+    },
+  },
+  {
+    name: 'the profile tab shows a card per column with charts',
+    async run({ page, shotBoth }) {
+      await page.getByTestId('tab-profile').click();
+      await page.getByTestId('profile-view').waitFor();
+      assert.equal(await page.getByTestId('profile-card').count(), 7);
+      await page.locator('[data-testid=histogram] svg .recharts-bar-rectangle').first().waitFor();
+      assert.ok((await page.getByTestId('top-values').count()) >= 2, 'categorical columns show top values');
+      await shotBoth('dataset-profile');
+    },
+  },
+  {
+    name: 'add a second version by uploading a modified CSV (HTML in the message)',
+    setup: true,
+    async run(ctx) {
+      const { page, root, tmp } = ctx;
+      ctx.v2File = modifiedPenguins(root, tmp);
+      await page.getByTestId('add-version').click();
+      await page.getByTestId('add-dialog').waitFor();
+      assert.equal(await page.getByTestId('add-name').inputValue(), 'penguins');
+      await page.getByTestId('add-file-input').setInputFiles(ctx.v2File);
+      await page.getByTestId('add-chosen').waitFor();
+      await page.getByTestId('add-message').fill(HOSTILE);
+      await page.getByTestId('add-submit').click();
+      const result = page.getByTestId('add-result');
+      await result.waitFor();
+      assert.match(await result.innerText(), /Created penguins@v2/);
+      await ctx.shot('add-version-result');
+      await page.getByTestId('add-open').click();
+      await page.getByTestId('version-row-2').waitFor();
+    },
+  },
+  {
+    name: 'a message containing HTML is shown as text',
+    async run({ page, alerts }) {
+      const cell = page.getByTestId('version-message-2');
+      assert.equal(await cell.innerText(), HOSTILE);
+      assert.equal(await cell.locator('img').count(), 0);
+      assert.equal(await page.locator('img[src=x]').count(), 0);
+      assert.deepEqual(alerts, []);
+    },
+  },
+  {
+    name: 're-importing identical content makes no new version and says so',
+    async run({ page, root }) {
+      await page.getByTestId('add-version').click();
+      await page.getByTestId('add-path').fill(path.join(root, 'resources', 'sample', 'penguins.csv'));
+      await page.getByTestId('add-submit').click();
+      const result = page.getByTestId('add-result');
+      await result.waitFor();
+      assert.match(await result.innerText(), /identical to penguins@v1; no new version made/);
+      await page.keyboard.press('Escape');
+      await page.getByTestId('add-dialog').waitFor({ state: 'detached' });
+      assert.equal(await page.locator('[data-testid^=version-row-]').count(), 2);
+    },
+  },
+  {
+    name: 'the diff between v1 and v2 shows the added rows',
+    async run({ page, shotBoth }) {
+      await page.getByTestId('diff-pick-1').check();
+      await page.getByTestId('diff-pick-2').check();
+      await page.getByTestId('diff-button').click();
+      await page.getByTestId('diff-view').waitFor();
+      const added = await page.getByTestId('diff-added-count').innerText();
+      assert.ok(Number(added.replace(/[^\d]/g, '')) >= 3, `added: ${added}`);
+      const addedTable = page.getByTestId('diff-added');
+      await addedTable.waitFor();
+      assert.match(await addedTable.innerText(), /51\.3/);
+      assert.ok((await page.getByTestId('diff-shifts').count()) === 1, 'column shifts with PSI');
+      await shotBoth('dataset-diff');
+    },
+  },
+  {
+    name: 'export a version to a folder from the UI: byte-identical to the upload',
+    async run(ctx) {
+      const { page, tmp } = ctx;
+      const out = path.join(tmp, 'export-v2');
+      await page.getByTestId('export-button-2').click();
+      await page.getByTestId('export-path').fill(out);
+      await page.getByTestId('export-submit').click();
+      await page.getByTestId('export-result').waitFor();
+      assert.equal(await page.getByTestId('export-outdir').innerText(), out);
+      await ctx.shot('export-result');
+      const files = listFiles(out);
+      assert.equal(files.length, 1, `files: ${files}`);
+      assert.ok(fs.readFileSync(files[0]).equals(fs.readFileSync(ctx.v2File)), 'exported bytes differ from the uploaded file');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
+    },
+  },
+  {
+    name: 'importing an empty file shows a clear error toast (message, where, hint)',
+    async run({ page, tmp, shot }) {
+      const empty = path.join(tmp, 'empty.csv');
+      fs.writeFileSync(empty, '');
+      await page.getByTestId('back-to-list').click();
+      await page.getByTestId('add-dataset').click();
+      await page.getByTestId('add-file-input').setInputFiles(empty);
+      assert.equal(await page.getByTestId('add-name').inputValue(), 'empty');
+      await page.getByTestId('add-submit').click();
+      const toast = page.getByTestId('toast-error').first();
+      await toast.waitFor();
+      const text = await toast.innerText();
+      assert.ok(text.length > 10, `toast: ${text}`);
+      await page.getByTestId('add-error').waitFor();
+      await shot('error-toast-dark');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('add-dialog').waitFor({ state: 'detached' });
+      await page.getByTestId('dataset-row-penguins').waitFor();
+      assert.equal(await page.getByTestId('dataset-row-empty').count(), 0, 'nothing was made');
+    },
+  },
+  {
+    name: 'the command palette navigates (Ctrl+K) and the other screens say what is coming',
+    async run({ page, shotBoth }) {
+      await page.keyboard.press('Control+K');
+      await page.getByTestId('palette').waitFor();
+      await page.getByTestId('palette-input').fill('experi');
+      await page.keyboard.press('Enter');
+      const panel = page.getByTestId('coming-experiments');
+      await panel.waitFor();
+      assert.match(await panel.innerText(), /lathe run -- python train\.py/);
+      await shotBoth('experiments-coming');
+      await page.keyboard.press('Control+K');
+      await page.getByTestId('palette-input').fill('open penguins');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('dataset-detail').waitFor();
+      assert.equal(await page.getByTestId('dataset-title').innerText(), 'penguins');
+    },
+  },
+  {
+    name: 'the API refuses a text/plain POST from the page with 415',
+    async run({ page }) {
+      const status = await page.evaluate(async () => {
+        const r = await fetch('/api/call/app.info', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+        return r.status;
+      });
+      assert.equal(status, 415);
+    },
+  },
+  {
+    name: 'no console errors and no request left loopback',
+    async run({ consoleErrors, foreignRequests, alerts }) {
+      assert.deepEqual(consoleErrors, []);
+      assert.deepEqual(foreignRequests, []);
+      assert.deepEqual(alerts, []);
+    },
+  },
+];
