@@ -26,23 +26,19 @@ function completeUtf8End(buf: Uint8Array): number {
   return back + 1 >= need ? buf.length : i - 1;
 }
 
-/** First offset in `buf` where UTF-8 decoding fails (buf is known to be invalid). */
+/** Offset of the first byte in `buf` that starts an invalid UTF-8 sequence (error path only). */
 function firstInvalidUtf8(buf: Uint8Array): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = buf.length;
-  // Binary search on the longest valid prefix; a cut multi-byte tail is not an error here.
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    const end = completeUtf8End(buf.subarray(0, mid));
-    try {
-      decoder.decode(buf.subarray(0, end));
-      lo = mid;
-    } catch {
-      hi = mid;
-    }
+  const cont = (i: number, lo = 0x80, hi = 0xbf) => i < buf.length && buf[i] >= lo && buf[i] <= hi;
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    if (b < 0x80) i++;
+    else if (b >= 0xc2 && b <= 0xdf && cont(i + 1)) i += 2;
+    else if (b >= 0xe0 && b <= 0xef && cont(i + 1, b === 0xe0 ? 0xa0 : 0x80, b === 0xed ? 0x9f : 0xbf) && cont(i + 2)) i += 3;
+    else if (b >= 0xf0 && b <= 0xf4 && cont(i + 1, b === 0xf0 ? 0x90 : 0x80, b === 0xf4 ? 0x8f : 0xbf) && cont(i + 2) && cont(i + 3)) i += 4;
+    else return i;
   }
-  return lo;
+  return buf.length;
 }
 
 /**
