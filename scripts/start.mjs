@@ -8,6 +8,7 @@
  *   CLI's `serve` command (the HTTP door), which prints the URL with its token.
  * Never triggers Electron's lazy runtime download: no network unless the user asks for it.
  * Extra arguments go to `lathe serve` in browser mode (e.g. `npm start -- --port 7000`).
+ * LATHE_NO_ELECTRON=1 forces the browser; LATHE_SKIP_BUILD=1 runs what is built without rebuilding.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -104,7 +105,9 @@ function serveInBrowser(extraArgs) {
 
 async function main() {
   const extraArgs = process.argv.slice(2);
-  ensureRenderer();
+  // LATHE_SKIP_BUILD=1: run what is already built (tests, or while someone else's sources are mid-edit).
+  const skipBuild = process.env.LATHE_SKIP_BUILD === '1';
+  if (!skipBuild) ensureRenderer();
 
   const runtime = electronRuntime(root);
   if (process.env.LATHE_NO_ELECTRON === '1' || !runtime.installed) {
@@ -128,7 +131,7 @@ async function main() {
       return;
     }
   }
-  await ensureMain();
+  if (!skipBuild) await ensureMain();
 
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE; // would turn the app into a plain Node process
