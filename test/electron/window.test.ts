@@ -22,12 +22,15 @@ if (!hasElectronRuntime) {
 }
 
 describe('Electron window', () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-window-'));
-  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+  let home = '';
+  afterAll(() => {
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
 
   it.skipIf(!hasElectronRuntime || !hasDisplay)(
     'opens Lathe on lathe://app with window.lathe and no Node in the page',
     async () => {
+      home = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-window-'));
       if (!fs.existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
         const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
         expect(r.status).toBe(0);
