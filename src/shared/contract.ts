@@ -14,6 +14,31 @@ import type {
   RowPage,
 } from './datasets';
 import { DATASET_FORMATS, datasetNameSchema, datasetRefSchema, tagSchema } from './datasets';
+import type {
+  ArtifactEntry,
+  ArtifactPreview,
+  Experiment,
+  LogResult,
+  MetricHistory,
+  MetricValue,
+  Run,
+  RunComparison,
+  RunPage,
+} from './tracking';
+import {
+  experimentIdSchema,
+  experimentNameSchema,
+  keySchema,
+  LIFECYCLES,
+  LIMITS,
+  metricPointSchema,
+  paramValueSchema,
+  RUN_SOURCES,
+  RUN_STATUSES,
+  runIdSchema,
+  runNameSchema,
+  tagValueSchema,
+} from './tracking';
 
 /** Phantom marker carrying an output type through the table (outputs are produced by our own engine). */
 export interface Output<T> {
@@ -140,6 +165,180 @@ export const contract = {
 
   'store.gc': call(empty, out<GcResult>(), 'Free objects nothing references', true),
   'store.doctor': call(empty, out<DoctorReport>(), 'Check the database and re-hash every object', true),
+
+  // Experiment tracking (issue 3). Types in ./tracking; the query language in ./runQuery.
+  'experiments.create': call(
+    z
+      .object({
+        name: experimentNameSchema,
+        description: z.string().max(10_000).default(''),
+        tags: z.record(keySchema, tagValueSchema).default({}),
+      })
+      .strict(),
+    out<Experiment>(),
+    'Create an experiment (a named group of runs)',
+    true,
+  ),
+  'experiments.list': call(
+    z
+      .object({
+        lifecycle: z.enum(LIFECYCLES).default('active'),
+        nameLike: z.string().max(500).optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(10_000).default(1000),
+      })
+      .strict(),
+    out<Experiment[]>(),
+    'Experiments with their run counts, newest first',
+  ),
+  'experiments.get': call(
+    z
+      .object({ id: experimentIdSchema.optional(), name: experimentNameSchema.optional() })
+      .strict()
+      .refine((i) => (i.id === undefined) !== (i.name === undefined), 'give either id or name'),
+    out<Experiment>(),
+    'One experiment, by id or by name',
+  ),
+  'experiments.update': call(
+    z
+      .object({
+        id: experimentIdSchema,
+        name: experimentNameSchema.optional(),
+        description: z.string().max(10_000).optional(),
+        tags: z.record(keySchema, tagValueSchema).optional(),
+      })
+      .strict(),
+    out<Experiment>(),
+    'Rename an experiment, change its description or tags',
+    true,
+  ),
+  'experiments.delete': call(
+    z.object({ id: experimentIdSchema, restore: z.boolean().default(false) }).strict(),
+    out<Experiment>(),
+    'Move an experiment to the trash (or restore it with restore: true)',
+    true,
+  ),
+
+  'runs.create': call(
+    z
+      .object({
+        experimentId: experimentIdSchema.optional(),
+        /** An experiment name; created when it does not exist yet. */
+        experiment: experimentNameSchema.optional(),
+        name: runNameSchema.optional(),
+        source: z.enum(RUN_SOURCES).default('api'),
+        startTime: z.number().int().min(0).optional(),
+        notes: z.string().max(LIMITS.notesLength).default(''),
+        params: z.record(keySchema, paramValueSchema).default({}),
+        tags: z.record(keySchema, tagValueSchema).default({}),
+        environment: z.record(z.string(), z.unknown()).optional(),
+        /** Dataset version ids this run reads (lineage). */
+        inputs: z.array(z.string().min(1).max(128)).max(100).default([]),
+      })
+      .strict(),
+    out<Run>(),
+    'Start a run',
+    true,
+  ),
+  'runs.get': call(z.object({ id: runIdSchema }).strict(), out<Run>(), 'One run with its params, tags, metric summaries and inputs'),
+  'runs.update': call(
+    z
+      .object({
+        id: runIdSchema,
+        name: runNameSchema.optional(),
+        status: z.enum(RUN_STATUSES).optional(),
+        endTime: z.number().int().min(0).optional(),
+        notes: z.string().max(LIMITS.notesLength).optional(),
+      })
+      .strict(),
+    out<Run>(),
+    'Rename a run, edit its notes, or end it (status finished, failed or killed)',
+    true,
+  ),
+  'runs.search': call(
+    z
+      .object({
+        /** The run query language: `metrics.acc > 0.9 and params.opt = "adam" order by metrics.loss`. */
+        query: z.string().max(10_000).default(''),
+        /** Overrides the query's order: `metrics.loss asc, max(metrics.acc) desc`. */
+        orderBy: z.string().max(2000).optional(),
+        experimentIds: z.array(experimentIdSchema).max(1000).optional(),
+        experiment: experimentNameSchema.optional(),
+        lifecycle: z.enum(LIFECYCLES).default('active'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(10_000).default(100),
+      })
+      .strict(),
+    out<RunPage>(),
+    'Find runs with the query language; one sorted page',
+  ),
+  'runs.logMetrics': call(
+    z.object({ runId: runIdSchema, metrics: z.array(metricPointSchema).max(LIMITS.metricsPerCall) }).strict(),
+    out<LogResult>(),
+    'Log a batch of metric points (NaN and infinities kept)',
+    true,
+  ),
+  'runs.logParams': call(
+    z.object({ runId: runIdSchema, params: z.record(keySchema, paramValueSchema) }).strict(),
+    out<LogResult>(),
+    'Log params (each written once; the same value again is fine)',
+    true,
+  ),
+  'runs.setTags': call(
+    z.object({ runId: runIdSchema, tags: z.record(keySchema, tagValueSchema).default({}), remove: z.array(keySchema).max(1000).default([]) }).strict(),
+    out<LogResult>(),
+    'Set or remove tags of a run',
+    true,
+  ),
+  'runs.logInputs': call(
+    z.object({ runId: runIdSchema, datasetVersions: z.array(z.string().min(1).max(128)).min(1).max(100) }).strict(),
+    out<LogResult>(),
+    'Record dataset versions a run reads (lineage)',
+    true,
+  ),
+  'runs.delete': call(z.object({ ids: z.array(runIdSchema).min(1).max(10_000) }).strict(), out<{ count: number }>(), 'Move runs to the trash', true),
+  'runs.restore': call(z.object({ ids: z.array(runIdSchema).min(1).max(10_000) }).strict(), out<{ count: number }>(), 'Bring runs back from the trash', true),
+  'runs.purge': call(
+    z.object({ ids: z.array(runIdSchema).max(10_000).optional(), olderThanDays: z.number().min(0).default(0) }).strict(),
+    out<{ purged: number }>(),
+    'Empty the trash for good (then `lathe gc` frees their artifacts)',
+    true,
+  ),
+  'runs.metricHistory': call(
+    z
+      .object({
+        runId: runIdSchema,
+        key: keySchema,
+        /** Downsample (LTTB, min and max kept) to at most this many points. */
+        maxPoints: z.number().int().min(2).max(1_000_000).optional(),
+        /** Zoom: only steps in [stepFrom, stepTo]. */
+        stepFrom: z.number().int().optional(),
+        stepTo: z.number().int().optional(),
+      })
+      .strict(),
+    out<MetricHistory>(),
+    'The points of one metric of one run, downsampled for charts',
+  ),
+  'runs.compare': call(
+    z.object({ ids: z.array(runIdSchema).min(2).max(50) }).strict(),
+    out<RunComparison>(),
+    'Two to fifty runs side by side: params (with differences) and metrics',
+  ),
+  'runs.keys': call(
+    z.object({}).strict(),
+    out<{ metrics: string[]; params: string[]; tags: string[] }>(),
+    'Metric, param and tag keys in use (for autocomplete)',
+  ),
+  'runs.artifacts.list': call(
+    z.object({ runId: runIdSchema, path: z.string().max(1024).default('') }).strict(),
+    out<ArtifactEntry[]>(),
+    "A folder of a run's artifacts",
+  ),
+  'runs.artifacts.read': call(
+    z.object({ runId: runIdSchema, path: z.string().min(1).max(1024), maxBytes: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),
+    out<ArtifactPreview>(),
+    'Preview an artifact: text, JSON and CSV as text, images as base64',
+  ),
 } as const;
 
 export type Contract = typeof contract;
@@ -167,10 +366,14 @@ export interface TaskProgress {
 export interface EventMap {
   'task.progress': TaskProgress;
   'datasets.changed': { name: string };
+  'experiments.changed': { id: string };
+  'runs.changed': { runIds: string[]; change: 'created' | 'updated' | 'deleted' | 'restored' | 'purged' | 'params' | 'tags' | 'inputs' | 'artifacts' };
+  /** Live charts: the newest value per key written in one flush. */
+  'runs.metrics': { runId: string; keys: string[]; last: Record<string, MetricValue>; step: Record<string, number> };
 }
 export type EventName = keyof EventMap;
 export interface LatheEvent<K extends EventName = EventName> {
   type: K;
   data: EventMap[K];
 }
-export const eventNames: EventName[] = ['task.progress', 'datasets.changed'];
+export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics'];

@@ -7,6 +7,7 @@ import { EventBus } from './events';
 import { ObjectStore } from './store/objectStore';
 import { APP_VERSION } from './version';
 import { seedSampleProject } from './sample';
+import { createTracking, type Tracking } from './tracking';
 
 export interface EngineOptions {
   /** The workspace folder: lathe.db + objects/ + tmp/. Created if missing. */
@@ -23,6 +24,8 @@ export interface Engine extends EngineApi {
   readonly db: Db;
   readonly store: ObjectStore;
   readonly events: EventBus;
+  /** Experiment tracking, for doors that move bytes or stream points (MLflow artifacts, `lathe run`). */
+  readonly tracking: Tracking;
   close(): void;
 }
 
@@ -38,6 +41,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const tempFilesAtStart = store.cleanTemp();
   const events = new EventBus();
   const datasets = new DatasetService(db, store, events);
+  const tracking = createTracking(db, store, events);
   const door = opts.door ?? 'test';
 
   const engine: Engine = {
@@ -45,7 +49,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     db,
     store,
     events,
+    tracking,
     close() {
+      tracking.close();
       store.close();
       db.close();
     },
@@ -71,6 +77,28 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'datasets.tag': (i) => datasets.tag(i.ref, i.tag),
     'datasets.untag': (i) => datasets.untag(i.name, i.tag),
     'datasets.remove': (i) => datasets.remove(i.ref),
+
+    'experiments.create': async (i) => tracking.experiments.create(i),
+    'experiments.list': async (i) => tracking.experiments.list(i),
+    'experiments.get': async (i) => (i.id !== undefined ? tracking.experiments.get(i.id) : tracking.experiments.getByName(i.name as string)),
+    'experiments.update': async (i) => tracking.experiments.update(i),
+    'experiments.delete': async (i) => tracking.experiments.delete(i.id, i.restore),
+    'runs.create': async (i) => tracking.runs.create(i),
+    'runs.get': async (i) => tracking.runs.get(i.id),
+    'runs.update': async (i) => tracking.runs.update(i),
+    'runs.search': async (i) => tracking.runs.search(i),
+    'runs.logMetrics': async (i) => tracking.runs.logMetrics(i.runId, i.metrics),
+    'runs.logParams': async (i) => tracking.runs.logParams(i.runId, i.params),
+    'runs.setTags': async (i) => tracking.runs.setTags(i.runId, i.tags, i.remove),
+    'runs.logInputs': async (i) => tracking.runs.logInputs(i.runId, i.datasetVersions),
+    'runs.delete': async (i) => tracking.runs.delete(i.ids, false),
+    'runs.restore': async (i) => tracking.runs.delete(i.ids, true),
+    'runs.purge': async (i) => tracking.runs.purge(i.ids, i.olderThanDays),
+    'runs.metricHistory': async (i) => tracking.runs.metricHistory(i),
+    'runs.compare': async (i) => tracking.runs.compare(i.ids),
+    'runs.keys': async () => tracking.runs.keys(),
+    'runs.artifacts.list': async (i) => tracking.runs.get(i.runId) && tracking.runs.artifacts.list(i.runId, i.path),
+    'runs.artifacts.read': async (i) => tracking.runs.get(i.runId) && tracking.runs.artifacts.preview(i.runId, i.path, i.maxBytes),
 
     async 'store.gc'() {
       const tempFilesRemoved = store.cleanTemp();

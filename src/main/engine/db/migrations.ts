@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LatheError } from '../../../shared/errors';
 import m001 from './migrations/001_foundation';
+import m002 from './migrations/002_tracking';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
  * migration is recorded so an edited migration is caught instead of silently diverging.
  * Append new migrations; never edit an applied one.
  */
-export const MIGRATIONS: { id: number; name: string; sql: string }[] = [{ id: 1, name: 'foundation', sql: m001 }];
+export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
+  { id: 1, name: 'foundation', sql: m001 },
+  { id: 2, name: 'tracking', sql: m002 },
+];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -87,7 +87,8 @@ export class StoreRepo {
     const rows = this.db
       .prepare(
         `SELECT blob_hash AS h FROM dataset_files
-         UNION SELECT index_blob FROM dataset_versions WHERE index_blob IS NOT NULL`,
+         UNION SELECT index_blob FROM dataset_versions WHERE index_blob IS NOT NULL
+         UNION SELECT blob_hash FROM run_artifacts`,
       )
       .pluck()
       .all() as string[];
