@@ -1,5 +1,6 @@
 import type { ColumnProfile, ColumnType, TableProfile } from '../../../shared/datasets';
 import { hashBytes, hashString, HyperLogLog, lastHash } from './hashing';
+import { DistinctCounter } from './distinctCounter';
 import { StreamingHistogram } from './histogram';
 
 /** Distinct values are counted exactly up to this many per column, then estimated. */
@@ -65,30 +66,34 @@ export function parseNumberBytes(buf: Uint8Array, start: number, end: number): n
 
 function isBooleanBytes(buf: Uint8Array, start: number, end: number): boolean {
   const n = end - start;
-  if (n !== 4 && n !== 5) return false;
-  const s = Buffer.from(buf.buffer, buf.byteOffset + start, n).toString('latin1').toLowerCase();
-  return s === 'true' || s === 'false';
+  // ASCII letters lower-cased with | 0x20: "true"/"TRUE"/"True", "false"/...
+  if (n === 4) {
+    return (buf[start] | 0x20) === 0x74 && (buf[start + 1] | 0x20) === 0x72 && (buf[start + 2] | 0x20) === 0x75 && (buf[start + 3] | 0x20) === 0x65;
+  }
+  if (n === 5) {
+    return (
+      (buf[start] | 0x20) === 0x66 && (buf[start + 1] | 0x20) === 0x61 && (buf[start + 2] | 0x20) === 0x6c &&
+      (buf[start + 3] | 0x20) === 0x73 && (buf[start + 4] | 0x20) === 0x65
+    );
+  }
+  return false;
 }
 
-const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+function isDigit(b: number): boolean {
+  return b >= 0x30 && b <= 0x39;
+}
 
-/** ISO-like dates: YYYY-MM-DD, optionally followed by T or space and HH:MM... */
-function isDateBytes(buf: Uint8Array, start: number, end: number): boolean {
-  const n = end - start;
+/** ISO-like dates: YYYY-MM-DD, optionally followed by T or space and HH:MM... (no closures: hot path). */
+function isDateBytes(buf: Uint8Array, s: number, end: number): boolean {
+  const n = end - s;
   if (n < 10 || n > 35) return false;
-  const b = (k: number) => buf[start + k];
-  if (!(isDigit(b(0)) && isDigit(b(1)) && isDigit(b(2)) && isDigit(b(3)) && b(4) === 0x2d)) return false;
-  if (!(isDigit(b(5)) && isDigit(b(6)) && b(7) === 0x2d && isDigit(b(8)) && isDigit(b(9)))) return false;
+  if (!(isDigit(buf[s]) && isDigit(buf[s + 1]) && isDigit(buf[s + 2]) && isDigit(buf[s + 3]) && buf[s + 4] === 0x2d)) return false;
+  if (!(isDigit(buf[s + 5]) && isDigit(buf[s + 6]) && buf[s + 7] === 0x2d && isDigit(buf[s + 8]) && isDigit(buf[s + 9]))) return false;
   if (n === 10) return true;
-  return (b(10) === 0x54 || b(10) === 0x20) && n >= 16 && isDigit(b(11)) && isDigit(b(12)) && b(13) === 0x3a;
+  return (buf[s + 10] === 0x54 || buf[s + 10] === 0x20) && n >= 16 && isDigit(buf[s + 11]) && isDigit(buf[s + 12]) && buf[s + 13] === 0x3a;
 }
 
 const DATE_RE = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d.*)?$/;
-
-interface ValueCount {
-  text: string;
-  count: number;
-}
 
 /**
  * One column's running profile, fed one cell at a time in a single pass. Counts are kept per kind
@@ -108,7 +113,7 @@ export class ColumnProfiler {
   private minDate: string | null = null;
   private maxDate: string | null = null;
   private readonly histogram = new StreamingHistogram();
-  private exact: Map<number, ValueCount> | null = new Map();
+  private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP);
   private readonly hll = new HyperLogLog();
 
   constructor(readonly name: string) {}
@@ -123,13 +128,13 @@ export class ColumnProfiler {
     if (start === end) return this.addMissing();
     if (escaped) return this.addString(unescapeQuoted(buf, start, end));
     this.count++;
-    const key = hashBytes(buf, start, end);
+    hashBytes(buf, start, end);
     this.hll.add(lastHash.lo, lastHash.hi);
     const x = parseNumberBytes(buf, start, end);
     if (x === x) this.addNumber(x);
     else if (isBooleanBytes(buf, start, end)) this.booleans++;
     else if (isDateBytes(buf, start, end)) this.addDate(buf.toString('utf8', start, end));
-    this.countValue(key, buf, start, end);
+    this.countValue(buf, start, end);
   }
 
   /** A value from JSON or Parquet. */
@@ -139,19 +144,19 @@ export class ColumnProfiler {
       const x = Number(v);
       this.count++;
       const text = String(v);
-      const key = hashString(text);
+      hashString(text);
       this.hll.add(lastHash.lo, lastHash.hi);
       if (Number.isFinite(x)) this.addNumber(x);
-      this.countText(key, text);
+      this.countText(text);
       return;
     }
     if (typeof v === 'boolean') {
       this.count++;
       this.booleans++;
       const text = String(v);
-      const key = hashString(text);
+      hashString(text);
       this.hll.add(lastHash.lo, lastHash.hi);
-      this.countText(key, text);
+      this.countText(text);
       return;
     }
     this.addString(cellText(v));
@@ -159,10 +164,10 @@ export class ColumnProfiler {
 
   private addString(text: string): void {
     this.count++;
-    const key = hashString(text);
+    hashString(text);
     this.hll.add(lastHash.lo, lastHash.hi);
     if (DATE_RE.test(text)) this.addDate(text);
-    this.countText(key, text);
+    this.countText(text);
   }
 
   private addNumber(x: number): void {
@@ -182,27 +187,22 @@ export class ColumnProfiler {
     if (this.maxDate === null || text > this.maxDate) this.maxDate = text;
   }
 
-  private countValue(key: number, buf: Buffer, start: number, end: number): void {
+  /** Counts the value just hashed (lanes in `lastHash`); its text is decoded only when new. */
+  private countValue(buf: Buffer, start: number, end: number): void {
     const exact = this.exact;
     if (exact === null) return;
-    const seen = exact.get(key);
-    if (seen) seen.count++;
-    else this.remember(key, buf.toString('utf8', start, end));
+    const slot = exact.find(lastHash.lo, lastHash.hi);
+    if (slot >= 0) exact.increment(slot);
+    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, buf.toString('utf8', start, end))) this.exact = null;
   }
 
-  private countText(key: number, text: string): void {
+  private countText(text: string): void {
     const exact = this.exact;
     if (exact === null) return;
-    const seen = exact.get(key);
-    if (seen) seen.count++;
-    else this.remember(key, text);
-  }
-
-  private remember(key: number, text: string): void {
-    const exact = this.exact as Map<number, ValueCount>;
+    const slot = exact.find(lastHash.lo, lastHash.hi);
+    if (slot >= 0) exact.increment(slot);
     // Past the cap the column is not categorical: top values stop mattering, the HLL takes over.
-    if (exact.size >= EXACT_DISTINCT_CAP) this.exact = null;
-    else exact.set(key, { text, count: 1 });
+    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, text)) this.exact = null;
   }
 
   result(): ColumnProfile {
@@ -221,7 +221,8 @@ export class ColumnProfiler {
       p.min = this.minDate;
       p.max = this.maxDate;
     } else if ((type === 'categorical' || type === 'boolean') && this.exact) {
-      p.top = [...this.exact.values()]
+      p.top = this.exact
+        .entries()
         .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1))
         .slice(0, TOP_VALUES)
         .map((v) => ({ value: v.text, count: v.count }));
