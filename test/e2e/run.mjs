@@ -150,9 +150,10 @@ async function main() {
       if (only && !spec.name.includes(only) && !spec.setup) continue;
       const t0 = Date.now();
       try {
+        ctx.note = '';
         await spec.run(ctx);
         passed++;
-        console.log(`✓ ${spec.name} (${Date.now() - t0} ms)`);
+        console.log(`✓ ${spec.name} (${Date.now() - t0} ms${ctx.note ? '; ' + ctx.note : ''})`);
       } catch (e) {
         failed++;
         const msg = (e?.message ?? String(e)).split('\n').slice(0, 6).join('\n    ');

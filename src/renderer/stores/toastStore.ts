@@ -13,7 +13,11 @@ export interface Toast {
 
 export interface TaskToast extends TaskProgress {
   finished: boolean;
+  /** Which event last touched it (a newer one cancels the older one's dismissal). */
+  stamp: number;
 }
+let taskStamp = 0;
+const STALE_TASK_MS = 15000;
 
 interface ToastState {
   toasts: Toast[];
@@ -56,12 +60,13 @@ export const useToastStore = create<ToastState & ToastActions>()((set, get) => (
   },
   progress(p) {
     const finished = isTaskFinished(p);
-    set((s) => ({ tasks: { ...s.tasks, [p.task]: { ...p, finished } } }));
-    if (finished && typeof window !== 'undefined') {
-      window.setTimeout(() => {
-        if (get().tasks[p.task]?.finished) get().dismissTask(p.task);
-      }, 1500);
-    }
+    const stamp = ++taskStamp;
+    set((s) => ({ tasks: { ...s.tasks, [p.task]: { ...p, finished, stamp } } }));
+    if (typeof window === 'undefined') return;
+    // A finished task leaves after a moment; one that goes quiet (failed without a last event) later.
+    window.setTimeout(() => {
+      if (get().tasks[p.task]?.stamp === stamp) get().dismissTask(p.task);
+    }, finished ? 1000 : STALE_TASK_MS);
   },
   dismissTask(task) {
     set((s) => {

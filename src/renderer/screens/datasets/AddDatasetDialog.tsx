@@ -18,6 +18,12 @@ export function nameFromFile(fileName: string): string {
   return cleaned.slice(0, 100);
 }
 
+/** Errors about an upload name its temporary copy; people chose `penguins.csv`, so say that. */
+export function withOriginalName(err: LatheError, uploadedPath: string, original: string): LatheError {
+  const swap = (s: string | undefined) => s?.split(uploadedPath).join(original);
+  return new LatheError(err.code, swap(err.message) ?? err.message, { where: swap(err.where), hint: swap(err.hint) });
+}
+
 function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, v: string): string | null {
   const r = schema.safeParse(v);
   return r.success ? null : (r.error?.issues[0]?.message ?? 'invalid');
@@ -89,12 +95,14 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
     if (!canSubmit || !effective) return;
     setError(null);
     setResult(null);
+    let uploadedPath: string | null = null;
     try {
       let path: string;
       if (effective.kind === 'upload') {
         if (!t.upload) throw new LatheError('INTERNAL', 'This door cannot upload files', { hint: 'Type the path of the file instead.' });
         setBusy('uploading');
         path = await t.upload(effective.items, setUpload);
+        uploadedPath = path;
       } else {
         path = effective.path;
       }
@@ -102,7 +110,8 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
       const r = await add({ name, path, message, tag: tag || undefined });
       setResult(r);
     } catch (e) {
-      const err = toLatheError(e);
+      let err = toLatheError(e);
+      if (uploadedPath && effective.kind === 'upload') err = withOriginalName(err, uploadedPath, effective.items[0].relativePath.split('/')[0]);
       setError(err);
       useToastStore.getState().error(err);
     } finally {

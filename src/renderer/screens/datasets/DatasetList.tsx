@@ -81,7 +81,7 @@ export function DatasetList() {
                       '—'
                     )}
                   </td>
-                  <td className="truncate muted" title={d.latest?.message}>
+                  <td className="truncate muted message" title={d.latest?.message}>
                     {d.latest?.message}
                   </td>
                   <td className="num">{d.latest ? formatInt(d.latest.rowCount) : '—'}</td>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ErrorBox } from '../../components/ErrorBox';
 import type { CellValue, DatasetVersion } from '../../../shared/datasets';
@@ -32,6 +32,24 @@ function Cell({ value, width }: { value: CellValue; width: number }) {
     </div>
   );
 }
+
+/** One row; memoised so a landing page or a scroll step re-renders only rows whose data changed. */
+const GridRow = memo(function GridRow({ index, start, row, widths, width }: { index: number; start: number; row: CellValue[] | undefined; widths: number[]; width: number }) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      className={index % 2 ? 'grid-row odd' : 'grid-row'}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, width, minWidth: '100%' }}
+      data-testid="grid-row"
+    >
+      <div className="cell cell-index" role="rowheader" style={{ width: INDEX_WIDTH }}>
+        {index + 1}
+      </div>
+      {row ? row.map((v, i) => <Cell key={i} value={v} width={widths[i] ?? 100} />) : <div className="cell cell-loading">…</div>}
+    </div>
+  );
+});
 
 /**
  * A version's rows, virtualised: fixed row height, a sticky header, and pages of 200 rows fetched
@@ -75,7 +93,7 @@ export function RowsTable({ version }: { version: DatasetVersion }) {
         {formatInt(total)} rows × {columns ? columns.length : version.columnCount} columns
       </div>
       <div className="grid-scroll" ref={scrollRef} role="table" aria-rowcount={total + 1} aria-label={`Rows of ${version.dataset}@v${version.number}`} data-testid="rows-grid" tabIndex={0}>
-        <div className="grid-head" role="row" style={{ width: innerWidth }}>
+        <div className="grid-head" role="row" style={{ width: innerWidth, minWidth: '100%' }}>
           <div className="cell cell-index" role="columnheader" style={{ width: INDEX_WIDTH }}>
             #
           </div>
@@ -85,25 +103,10 @@ export function RowsTable({ version }: { version: DatasetVersion }) {
             </div>
           ))}
         </div>
-        <div style={{ height: virtualizer.getTotalSize(), width: innerWidth, position: 'relative' }}>
-          {items.map((it) => {
-            const row = pager.row(it.index);
-            return (
-              <div
-                key={it.key}
-                role="row"
-                aria-rowindex={it.index + 2}
-                className={it.index % 2 ? 'grid-row odd' : 'grid-row'}
-                style={{ transform: `translateY(${it.start}px)`, height: ROW_HEIGHT, width: innerWidth }}
-                data-testid="grid-row"
-              >
-                <div className="cell cell-index" role="rowheader" style={{ width: INDEX_WIDTH }}>
-                  {it.index + 1}
-                </div>
-                {row ? row.map((v, i) => <Cell key={i} value={v} width={widths[i] ?? 100} />) : <div className="cell cell-loading">…</div>}
-              </div>
-            );
-          })}
+        <div style={{ height: virtualizer.getTotalSize(), width: innerWidth, minWidth: '100%', position: 'relative' }}>
+          {items.map((it) => (
+            <GridRow key={it.key} index={it.index} start={it.start} row={pager.row(it.index)} widths={widths} width={innerWidth} />
+          ))}
         </div>
       </div>
       {pager.error !== null && columns && <ErrorBox error={toLatheError(pager.error)} />}
