@@ -67,7 +67,7 @@ export function DatasetList() {
                 >
                   <td className="strong">{d.name}</td>
                   <td className="num">{formatInt(d.versionCount)}</td>
-                  <td>
+                  <td className="nowrap">
                     {d.latest ? (
                       <>
                         <span className="mono">v{d.latest.number}</span>{' '}

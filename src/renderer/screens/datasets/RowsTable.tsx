@@ -9,7 +9,6 @@ import { transport } from '../../transport';
 
 const ROW_HEIGHT = 26;
 const PAGE_SIZE = 200;
-const INDEX_WIDTH = 64;
 
 /** Column widths from the header and the first page's values: readable, bounded. */
 export function columnWidths(columns: string[], sample: CellValue[][] | undefined): number[] {
@@ -20,7 +19,7 @@ export function columnWidths(columns: string[], sample: CellValue[][] | undefine
       const len = v === null ? 4 : String(v).length;
       if (len > chars) chars = len;
     }
-    return Math.max(72, Math.min(320, Math.round(chars * 7.4 + 24)));
+    return Math.max(96, Math.min(320, Math.round(chars * 7.4 + 28)));
   });
 }
 
@@ -34,7 +33,7 @@ function Cell({ value, width }: { value: CellValue; width: number }) {
 }
 
 /** One row; memoised so a landing page or a scroll step re-renders only rows whose data changed. */
-const GridRow = memo(function GridRow({ index, start, row, widths, width }: { index: number; start: number; row: CellValue[] | undefined; widths: number[]; width: number }) {
+const GridRow = memo(function GridRow({ index, start, row, widths, width, indexWidth }: { index: number; start: number; row: CellValue[] | undefined; widths: number[]; width: number; indexWidth: number }) {
   return (
     <div
       role="row"
@@ -43,7 +42,7 @@ const GridRow = memo(function GridRow({ index, start, row, widths, width }: { in
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, width, minWidth: '100%' }}
       data-testid="grid-row"
     >
-      <div className="cell cell-index" role="rowheader" style={{ width: INDEX_WIDTH }}>
+      <div className="cell cell-index" role="rowheader" style={{ width: indexWidth }}>
         {index + 1}
       </div>
       {row ? row.map((v, i) => <Cell key={i} value={v} width={widths[i] ?? 100} />) : <div className="cell cell-loading">…</div>}
@@ -83,7 +82,8 @@ export function RowsTable({ version }: { version: DatasetVersion }) {
   const columns = pager.columns;
   const firstPage = useMemo(() => (columns ? Array.from({ length: Math.min(100, total) }, (_, i) => pager.row(i)).filter((r): r is CellValue[] => !!r) : undefined), [columns, pager, total]);
   const widths = useMemo(() => (columns ? columnWidths(columns, firstPage) : []), [columns, firstPage]);
-  const innerWidth = INDEX_WIDTH + widths.reduce((a, b) => a + b, 0);
+  const indexWidth = Math.max(48, String(total).length * 7 + 22);
+  const innerWidth = indexWidth + widths.reduce((a, b) => a + b, 0);
 
   if (pager.error && !columns) return <ErrorBox error={toLatheError(pager.error)} />;
 
@@ -94,7 +94,7 @@ export function RowsTable({ version }: { version: DatasetVersion }) {
       </div>
       <div className="grid-scroll" ref={scrollRef} role="table" aria-rowcount={total + 1} aria-label={`Rows of ${version.dataset}@v${version.number}`} data-testid="rows-grid" tabIndex={0}>
         <div className="grid-head" role="row" style={{ width: innerWidth, minWidth: '100%' }}>
-          <div className="cell cell-index" role="columnheader" style={{ width: INDEX_WIDTH }}>
+          <div className="cell cell-index" role="columnheader" style={{ width: indexWidth }}>
             #
           </div>
           {(columns ?? []).map((c, i) => (
@@ -105,7 +105,7 @@ export function RowsTable({ version }: { version: DatasetVersion }) {
         </div>
         <div style={{ height: virtualizer.getTotalSize(), width: innerWidth, minWidth: '100%', position: 'relative' }}>
           {items.map((it) => (
-            <GridRow key={it.key} index={it.index} start={it.start} row={pager.row(it.index)} widths={widths} width={innerWidth} />
+            <GridRow key={it.key} index={it.index} start={it.start} row={pager.row(it.index)} widths={widths} width={innerWidth} indexWidth={indexWidth} />
           ))}
         </div>
       </div>
