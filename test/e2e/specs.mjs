@@ -175,6 +175,41 @@ export const specs = [
     },
   },
   {
+    name: 'a keyed diff highlights the changed cells of modified rows',
+    async run({ page, tmp, shotBoth }) {
+      const a = path.join(tmp, 'keyed-v1.csv');
+      const b = path.join(tmp, 'keyed-v2.csv');
+      fs.writeFileSync(a, 'id,city,temp\n1,Oslo,3.5\n2,Lima,19\n3,Pune,31\n');
+      fs.writeFileSync(b, 'id,city,temp\n1,Oslo,4.5\n2,Lima,19\n4,Nuuk,-8\n');
+      if (await page.getByTestId('back-to-list').count()) await page.getByTestId('back-to-list').click();
+      for (const [file, msg] of [
+        [a, 'first'],
+        [b, 'second'],
+      ]) {
+        await page.getByTestId('add-dataset').click();
+        await page.getByTestId('add-name').fill('cities');
+        await page.getByTestId('add-path').fill(file);
+        await page.getByTestId('add-message').fill(msg);
+        await page.getByTestId('add-submit').click();
+        await page.getByTestId('add-result').waitFor();
+        await page.keyboard.press('Escape');
+        await page.getByTestId('add-dialog').waitFor({ state: 'detached' });
+      }
+      await page.getByTestId('dataset-row-cities').click();
+      await page.getByTestId('diff-pick-1').check();
+      await page.getByTestId('diff-pick-2').check();
+      await page.getByTestId('diff-button').click();
+      await page.getByTestId('diff-view').waitFor();
+      await page.getByTestId('diff-key').selectOption('id');
+      const modified = page.getByTestId('diff-modified');
+      await modified.waitFor();
+      assert.equal(await modified.locator('td.changed').count(), 2, 'before and after cells of temp');
+      assert.match(await page.getByTestId('diff-summary').innerText(), /\+1 added.*−1 removed.*~1 modified/s);
+      await shotBoth('dataset-diff-keyed');
+      await page.getByTestId('back-to-list').click();
+    },
+  },
+  {
     name: 'the command palette navigates (Ctrl+K) and the other screens say what is coming',
     async run({ page, shotBoth }) {
       await page.keyboard.press('Control+K');
