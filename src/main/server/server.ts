@@ -10,6 +10,7 @@ import { parseJson, readBody } from './body';
 import { checkHost, checkJson, checkOrigin, checkToken, presentedToken, TOKEN_COOKIE } from './guard';
 import { serveStatic } from './staticFiles';
 import { receiveUpload } from './uploads';
+import { routeMlflow } from './mlflow/router';
 
 export interface ServerOptions {
   engine: Engine;
@@ -110,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       sendJson(res, 200, await receiveUpload(req, engine.store.tmpDir, batch, rel));
       return;
     }
+    if (await routeMlflow(engine, req, res)) return; // MLflow REST API 2.0 + mlflow-artifacts (raw URL)
     if (p.startsWith('/api/')) throw new LatheError('NOT_FOUND', `No API route ${method} ${p}`);
 
     // The UI. A first visit with ?token= trades it for a same-site cookie and drops it from the URL.

@@ -36,7 +36,14 @@ function comparison(expr: string, op: string, values: unknown[], params: unknown
   return `${expr} ${SQL_OPS[op]} ?`;
 }
 
-function compileCompare(field: QueryField, op: string, values: QueryValue[]): Fragment {
+/** MLflow keeps the run name and notes as tags; Lathe keeps them as run fields. */
+function mlflowAlias(f: QueryField): QueryField {
+  if (f.kind === 'tag' && f.key === 'mlflow.runName') return { kind: 'attr', name: 'name' };
+  return f;
+}
+
+function compileCompare(rawField: QueryField, op: string, values: QueryValue[]): Fragment {
+  const field = mlflowAlias(rawField);
   const params: unknown[] = [];
   switch (field.kind) {
     case 'metric': {
@@ -124,7 +131,7 @@ function compileOrder(terms: OrderTerm[]): { joins: string; joinParams: unknown[
   const parts: string[] = [];
   terms.forEach((t, i) => {
     const dir = t.dir === 'desc' ? 'DESC' : 'ASC';
-    const f = t.field;
+    const f = mlflowAlias(t.field);
     let expr: string;
     switch (f.kind) {
       case 'metric':
