@@ -8,26 +8,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { newestMtime } from '../scripts/newest-mtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist', 'main', 'cli.cjs');
 const source = path.join(root, 'src', 'main', 'cli', 'main.ts');
-
-function newestMtime(dir) {
-  let newest = 0;
-  const walk = (p) => {
-    let st;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) for (const name of fs.readdirSync(p)) walk(path.join(p, name));
-    else if (st.mtimeMs > newest) newest = st.mtimeMs;
-  };
-  walk(dir);
-  return newest;
-}
 
 function bundleIsCurrent() {
   if (!fs.existsSync(bundle)) return false;

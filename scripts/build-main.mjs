@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -87,17 +88,12 @@ export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only
 }
 
 function parseArgs(argv) {
-  const opts = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [key, inline] = a.split('=', 2);
-    const value = () => inline ?? argv[++i];
-    if (key === '--outdir') opts.outdir = path.resolve(value());
-    else if (key === '--only') opts.only = value().split(',').filter(Boolean);
-    else if (key === '--quiet') opts.quiet = true;
-    else throw new Error(`build-main: unknown argument ${a}`);
-  }
-  return opts;
+  const { values } = parseCliArgs({ args: argv, options: { outdir: { type: 'string' }, only: { type: 'string' }, quiet: { type: 'boolean' } } });
+  return {
+    outdir: values.outdir && path.resolve(values.outdir),
+    only: values.only?.split(',').filter(Boolean),
+    quiet: values.quiet,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

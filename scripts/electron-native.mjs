@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -183,19 +184,17 @@ export function buildElectronSqlite({
 }
 
 function parseArgs(argv) {
-  const opts = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [key, inline] = a.split('=', 2);
-    const value = () => inline ?? argv[++i];
-    if (key === '--force') opts.force = true;
-    else if (key === '--check') opts.check = true;
-    else if (key === '--arch') opts.arch = value();
-    else if (key === '--out') opts.outDir = path.resolve(value());
-    else if (key === '--node-headers') opts.nodeHeaders = path.resolve(value());
-    else throw new Error(`electron-native: unknown argument ${a}`);
-  }
-  return opts;
+  const { values } = parseCliArgs({
+    args: argv,
+    options: { force: { type: 'boolean' }, check: { type: 'boolean' }, arch: { type: 'string' }, out: { type: 'string' }, 'node-headers': { type: 'string' } },
+  });
+  return {
+    force: values.force,
+    check: values.check,
+    arch: values.arch,
+    outDir: values.out && path.resolve(values.out),
+    nodeHeaders: values['node-headers'] && path.resolve(values['node-headers']),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

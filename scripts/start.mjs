@@ -16,27 +16,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildMain } from './build-main.mjs';
 import { buildElectronSqlite, electronRuntime, sqliteBindingStatus } from './electron-native.mjs';
+import { newestMtime } from './newest-mtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rel = (p) => path.relative(root, p);
-
-/** Newest mtime (ms) of the files under the given paths (missing paths count as 0). */
-function newestMtime(paths) {
-  let newest = 0;
-  const walk = (p) => {
-    let st;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const name of fs.readdirSync(p)) if (name !== 'node_modules' && !name.startsWith('.')) walk(path.join(p, name));
-    } else if (st.mtimeMs > newest) newest = st.mtimeMs;
-  };
-  for (const p of paths) walk(p);
-  return newest;
-}
 
 function mtime(file) {
   try {
