@@ -17,7 +17,7 @@ import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import type { EventBus } from '../events';
-import type { ObjectStore, StageSession } from '../store/objectStore';
+import { hashFile, type FileHash, type ObjectStore, type StageSession } from '../store/objectStore';
 import { diffVersions } from './diff';
 import { analyzeDelimited } from './formats/delimited';
 import { detectFormat } from './formats/detect';
@@ -175,6 +175,15 @@ export class DatasetService {
     const label = `Importing ${name}`;
     const progress = (phase: string, done: number, total: number) => this.events.emit('task.progress', { task, label, phase, done, total });
 
+    let known: FileHash | undefined;
+    if (format !== 'images') {
+      // Unchanged fast path: one hash of the file names its blob and so the version; if the dataset
+      // already has that version there is nothing to parse or store.
+      known = await hashFile(source, (done) => progress('hashing', done, stat.size));
+      const same = this.identical(name, versionId([{ path: path.basename(source), blobHash: known.hash }]), input.tag);
+      if (same) return same;
+    }
+
     const analysis = await this.analyze(source, format, progress);
     const session = this.store.beginStage();
     try {
@@ -182,22 +191,15 @@ export class DatasetService {
       const total = analysis.files.reduce((s, f) => s + fs.statSync(f.source).size, 0);
       let before = 0;
       for (const f of analysis.files) {
-        const blob = await session.addFile(f.source, (done) => progress('chunking', before + done, total));
+        const blob = await session.addFile(f.source, (done) => progress('chunking', before + done, total), { known });
         before += blob.size;
         stored.push({ path: f.path, blobHash: blob.hash, size: blob.size, meta: f.meta });
       }
       const id = versionId(stored);
-      const existingDataset = this.repo.datasetByName(name);
-      const existing = existingDataset && this.repo.versionById(existingDataset.id, id);
-      if (existingDataset && existing) {
+      const same = this.identical(name, id, input.tag);
+      if (same) {
         session.abort();
-        if (input.tag) this.repo.setTag(existingDataset.id, input.tag, existing.id);
-        if (input.tag) this.events.emit('datasets.changed', { name });
-        return {
-          version: this.toVersion(name, existing),
-          created: false,
-          note: `identical to ${name}@v${existing.number}; no new version made`,
-        };
+        return same;
       }
       const indexBlob = analysis.index ? session.addBuffer(analysis.index).hash : null;
       progress('committing', 0, 1);
@@ -224,6 +226,22 @@ export class DatasetService {
       session.abort();
       throw e;
     }
+  }
+
+  /** When dataset `name` already has version `id`: tags it if asked and says so (no new version). */
+  private identical(name: string, id: string, tag: string | undefined): AddResult | null {
+    const dataset = this.repo.datasetByName(name);
+    const existing = dataset && this.repo.versionById(dataset.id, id);
+    if (!dataset || !existing) return null;
+    if (tag) {
+      this.repo.setTag(dataset.id, tag, existing.id);
+      this.events.emit('datasets.changed', { name });
+    }
+    return {
+      version: this.toVersion(name, existing),
+      created: false,
+      note: `identical to ${name}@v${existing.number}; no new version made`,
+    };
   }
 
   /** Pack, blob rows and version rows land in one transaction: a crash leaves all or nothing. */

@@ -16,6 +16,52 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const READ_PIECE = 8 * 1024 * 1024;
 
 /**
+ * A file's sha256 (its blob name) and the stat it was taken under. `addFile` may reuse it instead of
+ * hashing the file a second time, as long as the file's size, mtime and inode still match (the same
+ * racy-stat rule git uses); the chunks are always hashed from the bytes actually stored.
+ */
+export interface FileHash {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+function sameStat(a: { size: number; mtimeMs: number; ino: number }, b: { size: number; mtimeMs: number; ino: number }): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function changedWhileReading(file: string): LatheError {
+  return new LatheError('CONFLICT', `${file} changed while Lathe was reading it`, {
+    where: file,
+    hint: 'Wait until whatever is writing the file has finished, then add it again.',
+  });
+}
+
+/** sha256 of a whole file, streamed in large reads; refuses a file that changes while it is read. */
+export async function hashFile(file: string, onBytes?: (done: number) => void): Promise<FileHash> {
+  const fd = await fs.promises.open(file, 'r');
+  try {
+    const before = await fd.stat();
+    const whole = createHash('sha256');
+    const piece = Buffer.allocUnsafe(READ_PIECE);
+    let done = 0;
+    for (;;) {
+      const { bytesRead } = await fd.read(piece, 0, READ_PIECE, null);
+      if (bytesRead === 0) break;
+      whole.update(piece.subarray(0, bytesRead));
+      done += bytesRead;
+      onBytes?.(done);
+    }
+    const after = await fd.stat();
+    if (!sameStat(before, after) || done !== after.size) throw changedWhileReading(file);
+    return { hash: whole.digest('hex'), size: done, mtimeMs: after.mtimeMs, ino: after.ino };
+  } finally {
+    await fd.close();
+  }
+}
+
+/**
  * Collects the new chunks of one or more blobs into a single temp pack file. `seal()` makes it durable
  * (fsync, rename into objects/packs); only then may `ObjectStore.commit` record it in SQLite, so the
  * database never points at bytes that are not on disk. An aborted or crashed stage leaves only a temp
@@ -51,10 +97,16 @@ export class StageSession {
     return hash;
   }
 
-  /** Chunks, hashes and stages a file, streaming it in pieces; `onBytes` reports progress. */
-  async addFile(file: string, onBytes?: (done: number) => void): Promise<StagedBlob> {
+  /**
+   * Chunks, hashes and stages a file, streaming it in pieces; `onBytes` reports progress. With
+   * `known` (from `hashFile`) the whole-file hash is not computed again, but the file must still
+   * have the stat it was hashed under, before and after the read. Every chunk is hashed from the
+   * bytes written. `signal` stops the read between pieces (the caller then aborts the session).
+   */
+  async addFile(file: string, onBytes?: (done: number) => void, opts: { known?: FileHash; signal?: AbortSignal } = {}): Promise<StagedBlob> {
+    const { known, signal } = opts;
     const chunker = new StreamChunker(this.opts);
-    const whole = createHash('sha256');
+    const whole = known ? null : createHash('sha256');
     const chunks: StagedBlob['chunks'] = [];
     let offset = 0;
     const take = (c: Buffer) => {
@@ -63,23 +115,27 @@ export class StageSession {
     };
     const fd = await fs.promises.open(file, 'r');
     try {
+      if (known && !sameStat(known, await fd.stat())) throw changedWhileReading(file);
       const piece = Buffer.allocUnsafe(READ_PIECE);
       let done = 0;
       for (;;) {
+        signal?.throwIfAborted();
         const { bytesRead } = await fd.read(piece, 0, READ_PIECE, null);
         if (bytesRead === 0) break;
         const view = piece.subarray(0, bytesRead);
-        whole.update(view);
+        whole?.update(view);
         // push() may keep a view of `view` in its carry only as a copy, so reusing `piece` is safe.
         for (const c of chunker.push(view)) take(c);
         done += bytesRead;
         onBytes?.(done);
       }
+      if (known && (done !== known.size || !sameStat(known, await fd.stat()))) throw changedWhileReading(file);
     } finally {
       await fd.close();
     }
+    signal?.throwIfAborted();
     for (const c of chunker.finish()) take(c);
-    const blob = { hash: whole.digest('hex'), size: offset, chunks };
+    const blob = { hash: whole ? whole.digest('hex') : (known as FileHash).hash, size: offset, chunks };
     this.blobs.push(blob);
     return blob;
   }
