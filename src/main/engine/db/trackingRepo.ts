@@ -122,7 +122,11 @@ export class TrackingRepo {
         `INSERT INTO latest_metrics (run_id, key, last, min, max, step, timestamp, count)
          VALUES (?, ?, NULL, NULL, NULL, -9007199254740991, 0, 0) RETURNING id`,
       ).pluck(),
-      insertPoint: p('INSERT INTO metrics (series_id, step, timestamp, value) VALUES (?, ?, ?, ?)'),
+      insertPoint: p('INSERT INTO metrics (series_id, step, seq, timestamp, value) VALUES (?, ?, ?, ?, ?)'),
+      seriesCount: p('SELECT count FROM latest_metrics WHERE id = ?').pluck(),
+      bucketMin: p('SELECT step, timestamp, value, min(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
+      bucketMax: p('SELECT step, timestamp, value, max(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
+      stepRange: p('SELECT min(step), max(step), count(*) FROM metrics WHERE series_id = ? AND step >= ? AND step <= ?').raw(),
       mergeSeries: p(
         `UPDATE latest_metrics SET
            last = CASE WHEN @step > step OR (@step = step AND @timestamp >= timestamp) THEN @last ELSE last END,
@@ -134,11 +138,11 @@ export class TrackingRepo {
          WHERE id = @id`,
       ),
       latestForRun: p('SELECT run_id, key, last, min, max, step, timestamp, count FROM latest_metrics WHERE run_id = ? AND count > 0 ORDER BY key'),
-      historyAll: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, timestamp, rowid').raw(),
+      historyAll: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, seq').raw(),
       historyRange: p(
-        'SELECT step, timestamp, value FROM metrics WHERE series_id = ? AND step >= ? AND step <= ? ORDER BY step, timestamp, rowid',
+        'SELECT step, timestamp, value FROM metrics WHERE series_id = ? AND step >= ? AND step <= ? ORDER BY step, seq',
       ).raw(),
-      historyPage: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?').raw(),
+      historyPage: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, seq LIMIT ? OFFSET ?').raw(),
 
       upsertArtifact: p(
         `INSERT INTO run_artifacts (run_id, path, blob_hash, size, created_at) VALUES (?, ?, ?, ?, ?)
@@ -308,7 +312,11 @@ export class TrackingRepo {
   ensureSeries(runId: string, key: string): number {
     return (this.seriesId(runId, key) ?? this.s.insertSeries.get(runId, key)) as number;
   }
-  /** The prepared point insert, for the writer's hot loop: (series_id, step, timestamp, value|null). */
+  /** Points written to a series so far (the next point's seq). */
+  seriesPoints(seriesId: number): number {
+    return this.s.seriesCount.get(seriesId) as number;
+  }
+  /** The prepared point insert, for the writer's hot loop: (series_id, step, seq, timestamp, value|null). */
   get pointInsert(): Statement {
     return this.s.insertPoint;
   }
@@ -327,6 +335,30 @@ export class TrackingRepo {
     return (range ? this.s.historyRange.iterate(seriesId, range.from, range.to) : this.s.historyAll.iterate(seriesId)) as IterableIterator<
       [number, number, number | null]
     >;
+  }
+  /** Smallest and largest step and the number of points within [from, to]. */
+  stepRange(seriesId: number, from: number, to: number): { min: number | null; max: number | null; count: number } {
+    const [min, max, count] = this.s.stepRange.get(seriesId, from, to) as [number | null, number | null, number];
+    return { min, max, count };
+  }
+  /**
+   * For long series: the minimum and maximum point of each step bucket [lo, lo + width), computed in
+   * SQLite (one short range scan per bucket on the clustered key) so a million rows never cross into
+   * JavaScript. Rows [step, timestamp, value|null], in step order, without duplicates.
+   */
+  bucketExtremes(seriesId: number, from: number, to: number, width: number): [number, number, number | null][] {
+    const out: [number, number, number | null][] = [];
+    for (let lo = from; lo <= to; lo += width) {
+      const a = this.s.bucketMin.get(seriesId, lo, lo + width) as [number | null, number, number | null, unknown];
+      if (a[0] === null) continue;
+      const b = this.s.bucketMax.get(seriesId, lo, lo + width) as [number, number, number | null, unknown];
+      const first: [number, number, number | null] = [a[0], a[1], a[2]];
+      const second: [number, number, number | null] = [b[0], b[1], b[2]];
+      if (first[0] === second[0] && first[1] === second[1] && first[2] === second[2]) out.push(first);
+      else if (first[0] <= second[0]) out.push(first, second);
+      else out.push(second, first);
+    }
+    return out;
   }
   historyPage(seriesId: number, limit: number, offset: number): [number, number, number | null][] {
     return this.s.historyPage.all(seriesId, limit, offset) as [number, number, number | null][];

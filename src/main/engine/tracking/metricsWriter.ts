@@ -158,15 +158,17 @@ export class MetricsWriter {
   /** Inside a transaction: the points, then one summary merge per key. */
   private writeRun(runId: string, keys: string[], values: number[], steps: number[], timestamps: number[]): FlushedRun {
     const ins = this.repo.pointInsert;
-    const sums = new Map<string, SeriesBatchSummary>();
+    const sums = new Map<string, SeriesBatchSummary & { seq: number }>();
     let lastKey = '';
-    let cur: SeriesBatchSummary | undefined;
+    let cur: (SeriesBatchSummary & { seq: number }) | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (key !== lastKey || cur === undefined) {
         cur = sums.get(key);
         if (!cur) {
-          cur = { id: this.seriesId(runId, key), last: null, step: NO_STEP, timestamp: 0, min: null, max: null, count: 0 };
+          const id = this.seriesId(runId, key);
+          // Read inside the transaction: another process writing the same series cannot collide.
+          cur = { id, last: null, step: NO_STEP, timestamp: 0, min: null, max: null, count: 0, seq: this.repo.seriesPoints(id) };
           sums.set(key, cur);
         }
         lastKey = key;
@@ -175,7 +177,7 @@ export class MetricsWriter {
       const step = steps[i];
       const ts = timestamps[i];
       const stored = Number.isNaN(v) ? null : v;
-      ins.run(cur.id, step, ts, stored);
+      ins.run(cur.id, step, cur.seq++, ts, stored);
       if (step > cur.step || (step === cur.step && ts >= cur.timestamp)) {
         cur.step = step;
         cur.timestamp = ts;
@@ -189,7 +191,7 @@ export class MetricsWriter {
     }
     const last = new Map<string, { value: number; step: number }>();
     for (const [key, s] of sums) {
-      this.repo.mergeSeries(s);
+      this.repo.mergeSeries({ id: s.id, last: s.last, step: s.step, timestamp: s.timestamp, min: s.min, max: s.max, count: s.count });
       last.set(key, { value: s.last === null ? NaN : s.last, step: s.step });
     }
     return { runId, last, points: keys.length };

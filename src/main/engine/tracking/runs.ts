@@ -367,9 +367,30 @@ export class RunService {
       i.stepFrom !== undefined || i.stepTo !== undefined
         ? { from: i.stepFrom ?? Number.MIN_SAFE_INTEGER, to: i.stepTo ?? Number.MAX_SAFE_INTEGER }
         : undefined;
-    const rows = this.repo.history(sid, range);
+    // Long series: reduce to per-bucket minima and maxima inside SQLite first, then LTTB over those.
+    let rows: [number, number, number | null][];
+    let total: number | undefined;
+    if (i.maxPoints !== undefined) {
+      const r = this.repo.stepRange(sid, range?.from ?? Number.MIN_SAFE_INTEGER, range?.to ?? Number.MAX_SAFE_INTEGER);
+      if (r.count > Math.max(4 * i.maxPoints, 20_000) && r.min !== null && r.max !== null) {
+        const width = Math.max(1, Math.ceil((r.max - r.min + 1) / i.maxPoints));
+        rows = this.repo.bucketExtremes(sid, r.min, r.max, width);
+        total = r.count;
+      } else rows = this.repo.history(sid, range);
+    } else rows = this.repo.history(sid, range);
     const n = rows.length;
     if (n === 0) return empty;
+    if (total !== undefined && n <= (i.maxPoints as number)) {
+      return {
+        runId: i.runId,
+        key: i.key,
+        steps: rows.map((r) => r[0]),
+        timestamps: rows.map((r) => r[1]),
+        values: rows.map((r) => (r[2] === null ? 'NaN' : encodeMetricValue(r[2]))),
+        total,
+        downsampled: true,
+      };
+    }
     if (i.maxPoints === undefined || n <= i.maxPoints) {
       const steps = new Array<number>(n);
       const timestamps = new Array<number>(n);
@@ -398,7 +419,7 @@ export class RunService {
       timestamps.push(rows[k][1]);
       values.push(encodeMetricValue(ys[k]));
     }
-    return { runId: i.runId, key: i.key, steps, timestamps, values, total: n, downsampled: true };
+    return { runId: i.runId, key: i.key, steps, timestamps, values, total: total ?? n, downsampled: true };
   }
 
   /** Raw points, paged (the MLflow door's get-history). */
