@@ -4,11 +4,14 @@
  *   src/main/electron/main.ts    -> dist/main/electron.cjs   (Electron main, package.json "main")
  *   src/main/electron/preload.ts -> dist/main/preload.cjs    (sandboxed preload: its only require is 'electron')
  *   src/main/cli/main.ts         -> dist/main/cli.cjs        (the `lathe` CLI, run by bin/lathe.mjs)
+ *   src/main/engine/workers/<name>.worker.ts -> dist/main/workers/<name>.cjs
+ *                                (worker_threads entries; engine/workers/runWorker.ts finds them beside
+ *                                 the bundle that starts them, so every main bundle shares them)
  *
  * Native and optional modules stay external (loaded from node_modules at run time); everything else
  * (zod, hyparquet, papaparse, commander, ...) is bundled.
  *
- * Usage: node scripts/build-main.mjs [--outdir <dir>] [--only electron,preload,cli]
+ * Usage: node scripts/build-main.mjs [--outdir <dir>] [--only electron,preload,cli,worker-analyze]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,6 +59,12 @@ export const ENTRIES = {
   cli: {
     entry: 'src/main/cli/main.ts',
     out: 'cli.cjs',
+    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+  },
+  // One per name in WORKER_ENTRIES (src/main/engine/workers/protocol.ts).
+  'worker-analyze': {
+    entry: 'src/main/engine/workers/analyze.worker.ts',
+    out: 'workers/analyze.cjs',
     options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
   },
 };

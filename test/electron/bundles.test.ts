@@ -12,6 +12,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMain, MAIN_EXTERNALS } from '../../scripts/build-main.mjs';
+import { WORKER_ENTRIES } from '../../src/main/engine/workers/protocol';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/electron/ipcGuard';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -70,6 +71,16 @@ describe('build-main', () => {
     expect(main).toContain('electron');
     const cli = requiresOf(fs.readFileSync(path.join(outdir, 'cli.cjs'), 'utf8')).literal;
     expect(cli).not.toContain('electron');
+  });
+
+  it('emits each worker entry as its own bundle beside the main bundles, loading only built-ins and externals', () => {
+    for (const name of WORKER_ENTRIES) {
+      const file = path.join(outdir, 'workers', `${name}.cjs`);
+      expect(fs.existsSync(file), file).toBe(true);
+      const { literal, calls } = requiresOf(fs.readFileSync(file, 'utf8'));
+      expect(calls, `${name}: every require has a literal name`).toBe(literal.length);
+      expect(literal.filter((id) => !isAllowedExternal(id)), name).toEqual([]);
+    }
   });
 
   it('the CLI bundle runs under Node', () => {

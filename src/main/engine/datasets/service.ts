@@ -17,34 +17,40 @@ import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import type { EventBus } from '../events';
-import { hashFile, type FileHash, type ObjectStore, type StageSession } from '../store/objectStore';
+import { hashFile, type FileHash, type ObjectStore, type StagedBlob, type StageSession } from '../store/objectStore';
 import { diffVersions } from './diff';
-import { analyzeDelimited } from './formats/delimited';
+import { analyzeTableOffThread } from './analyzeOffThread';
 import { detectFormat } from './formats/detect';
 import { analyzeImageFolder } from './formats/images';
-import { analyzeJsonl } from './formats/jsonl';
-import { analyzeParquet } from './formats/parquet';
-import type { TableAnalysis } from './formats/table';
 import type { ImageFileMeta } from './imageRows';
 import { versionId } from './manifest';
 import { datasetOrThrow, resolveRef } from './refs';
-import { encodeTableIndex } from './rowIndex';
+import type { TableFormat, TableResult } from './tableAnalysis';
 import { VersionReader } from './versionReader';
 
 /** A file to store as part of a version, with the facts kept beside it. */
-interface VersionFile {
-  source: string;
+interface StoredFile {
   path: string;
+  blobHash: string;
+  size: number;
   meta: ImageFileMeta | null;
 }
 
 interface Analysis {
-  files: VersionFile[];
   profile: DatasetProfile;
   rowCount: number;
   columnCount: number;
   index: Buffer | null;
 }
+
+interface Prepared {
+  analysis: Analysis;
+  stored: StoredFile[];
+  /** Bytes of all files. */
+  total: number;
+}
+
+type Progress = (phase: string, done: number, total: number) => void;
 
 function validName(name: string): string {
   const r = datasetNameSchema.safeParse(name);
@@ -123,34 +129,63 @@ export class DatasetService {
     return this.reader.page(version, offset, limit);
   }
 
-  /** Reads and checks the input (nothing is stored yet): profile, row index, files. */
-  private async analyze(source: string, format: DatasetFormat, progress: (phase: string, done: number, total: number) => void): Promise<Analysis> {
-    if (format === 'images') {
-      const { files, profile } = await analyzeImageFolder(source, (done, total) => progress('profiling', done, total));
-      return {
-        files: files.map((f) => ({
-          source: f.source,
-          path: f.path,
-          meta: { class: f.className, width: f.width, height: f.height, format: f.format, channels: f.channels },
-        })),
-        profile,
-        rowCount: files.length,
-        columnCount: 6,
-        index: null,
-      };
+  /**
+   * An image folder: reads and checks every image (nothing is stored yet), then stages the files.
+   * Sequential: the folder is only known to be a dataset once every image has been read.
+   */
+  private async prepareImages(session: StageSession, source: string, progress: Progress): Promise<Prepared> {
+    const { files, profile } = await analyzeImageFolder(source, (done, total) => progress('profiling', done, total));
+    const analysis: Analysis = { profile, rowCount: files.length, columnCount: 6, index: null };
+    const total = files.reduce((s, f) => s + fs.statSync(f.source).size, 0);
+    const stored: StoredFile[] = [];
+    let before = 0;
+    for (const f of files) {
+      const blob = await session.addFile(f.source, (done) => progress('chunking', before + done, total));
+      before += blob.size;
+      stored.push({
+        path: f.path,
+        blobHash: blob.hash,
+        size: blob.size,
+        meta: { class: f.className, width: f.width, height: f.height, format: f.format, channels: f.channels },
+      });
     }
-    const size = fs.statSync(source).size;
-    const onBytes = (done: number) => progress('reading', done, size);
-    let table: TableAnalysis;
-    if (format === 'parquet') table = await analyzeParquet(source, onBytes);
-    else if (format === 'jsonl') table = await analyzeJsonl(source, onBytes);
-    else table = await analyzeDelimited(source, format, onBytes);
+    return { analysis, stored, total };
+  }
+
+  /**
+   * A table file: the import pass (parse, profile, row index) runs in a worker thread while this
+   * thread chunks and stages the same file, so the import takes about the longer of the two. If
+   * either side fails the other is stopped (the worker terminated, the chunking loop ended) before
+   * the caller aborts the session: nothing is written.
+   */
+  private async prepareTable(session: StageSession, source: string, format: TableFormat, known: FileHash, progress: Progress): Promise<Prepared> {
+    const stopStaging = new AbortController();
+    const stopAnalysis = new AbortController();
+    const analysing = analyzeTableOffThread({ file: source, format }, known.size, (done) => progress('reading', done, known.size), stopAnalysis.signal).catch((e: unknown) => {
+      stopStaging.abort();
+      throw e;
+    });
+    const staging = session.addFile(source, (done) => progress('chunking', done, known.size), { known, signal: stopStaging.signal }).catch((e: unknown) => {
+      stopAnalysis.abort();
+      throw e;
+    });
+    let table: TableResult;
+    let blob: StagedBlob;
+    try {
+      [table, blob] = await Promise.all([analysing, staging]);
+    } catch (e) {
+      await Promise.allSettled([analysing, staging]);
+      throw e;
+    }
     return {
-      files: [{ source, path: path.basename(source), meta: null }],
-      profile: table.profile,
-      rowCount: table.profile.rows,
-      columnCount: table.index.columns.length,
-      index: encodeTableIndex(table.index),
+      analysis: {
+        profile: table.profile,
+        rowCount: table.rowCount,
+        columnCount: table.columnCount,
+        index: Buffer.from(table.index.buffer, table.index.byteOffset, table.index.byteLength),
+      },
+      stored: [{ path: path.basename(source), blobHash: blob.hash, size: blob.size, meta: null }],
+      total: blob.size,
     };
   }
 
@@ -184,17 +219,10 @@ export class DatasetService {
       if (same) return same;
     }
 
-    const analysis = await this.analyze(source, format, progress);
     const session = this.store.beginStage();
     try {
-      const stored: { path: string; blobHash: string; size: number; meta: ImageFileMeta | null }[] = [];
-      const total = analysis.files.reduce((s, f) => s + fs.statSync(f.source).size, 0);
-      let before = 0;
-      for (const f of analysis.files) {
-        const blob = await session.addFile(f.source, (done) => progress('chunking', before + done, total), { known });
-        before += blob.size;
-        stored.push({ path: f.path, blobHash: blob.hash, size: blob.size, meta: f.meta });
-      }
+      const { analysis, stored, total } =
+        format === 'images' ? await this.prepareImages(session, source, progress) : await this.prepareTable(session, source, format, known as FileHash, progress);
       const id = versionId(stored);
       const same = this.identical(name, id, input.tag);
       if (same) {
@@ -254,7 +282,7 @@ export class DatasetService {
       source: string;
       format: DatasetFormat;
       size: number;
-      stored: { path: string; blobHash: string; size: number; meta: ImageFileMeta | null }[];
+      stored: StoredFile[];
       analysis: Analysis;
       indexBlob: string | null;
       tag?: string;

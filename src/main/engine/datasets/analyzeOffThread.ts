@@ -1,0 +1,36 @@
+import { LatheError } from '../../../shared/errors';
+import { runWorker, WorkerStartError } from '../workers/runWorker';
+import { analyzeTable, type TableJob, type TableResult } from './tableAnalysis';
+
+let inlineBecause: string | null = null;
+
+/** Below this size a worker's start-up costs more than running beside the chunking saves. */
+export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * `analyzeTable` in the `analyze` worker thread, so the import's store staging (chunking, hashing)
+ * runs on the main thread meanwhile. If the worker cannot start (a bundle without its worker file,
+ * a missing loader), the analysis runs inline and the reason is logged once. Files smaller than
+ * WORKER_MIN_BYTES are analysed inline too. `LATHE_ANALYZE_WORKER=always|never` overrides both.
+ */
+export async function analyzeTableOffThread(job: TableJob, size: number, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {
+  const mode = process.env.LATHE_ANALYZE_WORKER;
+  if (mode === 'never' || (mode !== 'always' && size < WORKER_MIN_BYTES)) return analyzeInline(job, onBytes, signal);
+  try {
+    return await runWorker<TableJob, TableResult, number>('analyze', job, { onProgress: onBytes, signal });
+  } catch (e) {
+    if (!(e instanceof WorkerStartError)) throw e;
+    if (inlineBecause === null) {
+      inlineBecause = e.message;
+      console.warn(`lathe: analysing imports on the main thread (${e.message})`);
+    }
+    return analyzeInline(job, onBytes, signal);
+  }
+}
+
+async function analyzeInline(job: TableJob, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {
+  return analyzeTable(job, (done) => {
+    if (signal?.aborted) throw signal.reason instanceof LatheError ? signal.reason : new LatheError('INTERNAL', 'The analysis was cancelled');
+    onBytes(done);
+  });
+}

@@ -1,0 +1,11 @@
+/** Worker entry: the import pass of a table file (parse, profile, row index), off the main thread. */
+import { analyzeTable, type TableJob, type TableResult } from '../datasets/tableAnalysis';
+import { serveWorker } from './serveWorker';
+
+serveWorker<TableJob, TableResult, number>(async (job, ctx) => {
+  const result = await analyzeTable(job, (done) => ctx.progress(done));
+  // Move the index out instead of copying it; it must own its whole ArrayBuffer to be moved.
+  const own = result.index.byteOffset === 0 && result.index.byteLength === result.index.buffer.byteLength ? result.index : new Uint8Array(result.index);
+  ctx.transfer.push(own.buffer as ArrayBuffer);
+  return { ...result, index: own };
+});

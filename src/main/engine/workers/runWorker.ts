@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { LatheError } from '../../../shared/errors';
+import type { WorkerEntryName, WorkerMessage } from './protocol';
+
+export type { WorkerEntryName } from './protocol';
+
+/** The worker could not be started at all (file missing, loader missing, a module failing to load). */
+export class WorkerStartError extends LatheError {
+  constructor(message: string, cause?: unknown) {
+    super('INTERNAL', message, { cause, hint: 'Reinstall or rebuild Lathe (npm run build:main) if this persists.' });
+  }
+}
+
+export interface RunWorkerOptions<TProgress> {
+  onProgress?: (data: TProgress) => void;
+  /** Aborting terminates the worker; the promise rejects with the signal's reason (or INTERNAL "cancelled"). */
+  signal?: AbortSignal;
+}
+
+export interface WorkerLocation {
+  file: string;
+  /** A TypeScript source: the worker first registers tsx's require hook, then requires `file`. */
+  viaTsx?: boolean;
+}
+
+/** This module's own file: a .ts source (vitest, tsx) or the .cjs bundle it was bundled into (dist/main). */
+function thisFile(): string {
+  return typeof __filename !== 'undefined' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/**
+ * Where a worker entry lives. From a bundle (dist/main/*.cjs): `dist/main/workers/<name>.cjs`, emitted
+ * by scripts/build-main.mjs. From the sources: `<name>.worker.ts` beside this file, run through tsx.
+ */
+export function resolveWorkerEntry(entry: WorkerEntryName): WorkerLocation {
+  const self = thisFile();
+  if (/\.c?js$/.test(self)) return { file: path.join(path.dirname(self), 'workers', `${entry}.cjs`) };
+  return { file: path.join(path.dirname(self), `${entry}.worker.ts`), viaTsx: true };
+}
+
+/**
+ * A worker thread for `where`. A .ts entry cannot rely on `--import tsx` in execArgv: Node 20 does
+ * not apply ESM loader hooks (the parent's, or execArgv's) inside worker threads. tsx's CommonJS
+ * hook does work there (it patches require in the worker itself), so the worker starts from
+ * tsxBoot.cjs, which registers it and requires the entry (tsx turns its ESM into CJS on the fly).
+ */
+function startWorker(where: WorkerLocation, workerData: unknown): Worker {
+  if (!where.viaTsx) return new Worker(where.file, { workerData });
+  const tsxApi = createRequire(thisFile()).resolve('tsx/cjs/api');
+  return new Worker(path.join(path.dirname(thisFile()), 'tsxBoot.cjs'), { workerData, argv: [tsxApi, where.file] });
+}
+
+/**
+ * Runs one job in a new worker thread: `input` goes in as workerData, progress messages come out to
+ * `onProgress`, and the promise settles with the job's result. An error thrown in the worker arrives
+ * as the same LatheError (code, message, where, hint); a worker that dies (non-zero exit, killed,
+ * out of memory) rejects with INTERNAL; one that cannot start rejects with `WorkerStartError`.
+ */
+export function runWorker<TIn, TOut, TProgress = unknown>(
+  entry: WorkerEntryName,
+  input: TIn,
+  opts: RunWorkerOptions<TProgress> = {},
+): Promise<TOut> {
+  return runWorkerAt<TIn, TOut, TProgress>(resolveWorkerEntry(entry), input, opts, entry);
+}
+
+/** `runWorker` for an explicit file (tests, and entries not in WORKER_ENTRIES). */
+export function runWorkerAt<TIn, TOut, TProgress = unknown>(
+  where: WorkerLocation,
+  input: TIn,
+  opts: RunWorkerOptions<TProgress> = {},
+  label = path.basename(where.file),
+): Promise<TOut> {
+  const { onProgress, signal } = opts;
+  return new Promise<TOut>((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    if (!fs.existsSync(where.file)) return reject(new WorkerStartError(`The ${label} worker is missing (${where.file})`));
+    let worker: Worker;
+    try {
+      worker = startWorker(where, input);
+    } catch (e) {
+      return reject(new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e));
+    }
+    let started = false;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => {
+      settle(() => reject(abortReason(signal as AbortSignal)));
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: WorkerMessage<TOut, TProgress>) => {
+      if (settled) return;
+      if (m.type === 'ready') started = true;
+      else if (m.type === 'progress') onProgress?.(m.data);
+      else if (m.type === 'result') settle(() => resolve(m.value));
+      else if (m.type === 'error') settle(() => reject(LatheError.fromData(m.error)));
+    });
+    worker.on('error', (e) => {
+      const message = e instanceof Error ? e.message : String(e);
+      settle(() =>
+        reject(started ? new LatheError('INTERNAL', `The ${label} worker failed: ${message}`, { cause: e }) : new WorkerStartError(`The ${label} worker could not start: ${message}`, e)),
+      );
+    });
+    worker.on('exit', (code) => {
+      settle(() =>
+        reject(
+          started
+            ? new LatheError('INTERNAL', `The ${label} worker stopped unexpectedly (exit code ${code}) before finishing its job`, {
+                hint: 'It may have run out of memory or been killed; try again, and report it if it persists.',
+              })
+            : new WorkerStartError(`The ${label} worker exited (code ${code}) before it started`),
+        ),
+      );
+    });
+  });
+}
+
+function abortReason(signal: AbortSignal): LatheError {
+  const r: unknown = signal.reason;
+  return r instanceof LatheError ? r : new LatheError('INTERNAL', 'The worker was cancelled', { cause: r });
+}
