@@ -65,8 +65,20 @@ export function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
-export const keySchema = z.string().superRefine((k, ctx) => {
+/** Keys repeat a lot in metric batches: remember the ones already found good (bounded). */
+const goodKeys = new Set<string>();
+function cachedKeyProblem(k: string): string | undefined {
+  if (goodKeys.has(k)) return undefined;
   const p = keyProblem(k);
+  if (p === undefined) {
+    if (goodKeys.size > 10_000) goodKeys.clear();
+    goodKeys.add(k);
+  }
+  return p;
+}
+
+export const keySchema = z.string().superRefine((k, ctx) => {
+  const p = cachedKeyProblem(k);
   if (p) ctx.addIssue({ code: 'custom', message: p });
 });
 
