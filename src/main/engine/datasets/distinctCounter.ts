@@ -55,6 +55,11 @@ export class DistinctCounter {
     }
   }
 
+  /** Calls `fn` with the hash lanes of every value counted. */
+  forEachKey(fn: (lo: number, hi: number) => void): void {
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i] > 0) fn(this.lo[i], this.hi[i]);
+  }
+
   entries(): { text: string; count: number }[] {
     const out: { text: string; count: number }[] = [];
     for (let i = 0; i < this.counts.length; i++) if (this.counts[i] > 0) out.push({ text: this.texts[i] as string, count: this.counts[i] });

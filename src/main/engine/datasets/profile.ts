@@ -93,6 +93,17 @@ function isDateBytes(buf: Uint8Array, s: number, end: number): boolean {
   return (buf[s + 10] === 0x54 || buf[s + 10] === 0x20) && n >= 16 && isDigit(buf[s + 11]) && isDigit(buf[s + 12]) && buf[s + 13] === 0x3a;
 }
 
+/** Compares ASCII bytes [s, e) with a string the way `<`/`>` compare two strings. */
+function compareAsciiBytes(buf: Uint8Array, s: number, e: number, text: string): number {
+  const n = e - s;
+  const m = Math.min(n, text.length);
+  for (let i = 0; i < m; i++) {
+    const d = buf[s + i] - text.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  return n - text.length;
+}
+
 const DATE_RE = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d.*)?$/;
 
 /**
@@ -129,11 +140,11 @@ export class ColumnProfiler {
     if (escaped) return this.addString(unescapeQuoted(buf, start, end));
     this.count++;
     hashBytes(buf, start, end);
-    this.hll.add(lastHash.lo, lastHash.hi);
+    if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
     const x = parseNumberBytes(buf, start, end);
     if (x === x) this.addNumber(x);
     else if (isBooleanBytes(buf, start, end)) this.booleans++;
-    else if (isDateBytes(buf, start, end)) this.addDate(buf.toString('utf8', start, end));
+    else if (isDateBytes(buf, start, end)) this.addDateBytes(buf, start, end);
     this.countValue(buf, start, end);
   }
 
@@ -145,7 +156,7 @@ export class ColumnProfiler {
       this.count++;
       const text = String(v);
       hashString(text);
-      this.hll.add(lastHash.lo, lastHash.hi);
+      if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
       if (Number.isFinite(x)) this.addNumber(x);
       this.countText(text);
       return;
@@ -155,7 +166,7 @@ export class ColumnProfiler {
       this.booleans++;
       const text = String(v);
       hashString(text);
-      this.hll.add(lastHash.lo, lastHash.hi);
+      if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
       this.countText(text);
       return;
     }
@@ -165,7 +176,7 @@ export class ColumnProfiler {
   private addString(text: string): void {
     this.count++;
     hashString(text);
-    this.hll.add(lastHash.lo, lastHash.hi);
+    if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
     if (DATE_RE.test(text)) this.addDate(text);
     this.countText(text);
   }
@@ -181,6 +192,16 @@ export class ColumnProfiler {
     this.histogram.add(x);
   }
 
+  /** A date cell as bytes: compared in place, decoded only when it is a new minimum or maximum. */
+  private addDateBytes(buf: Buffer, start: number, end: number): void {
+    // isDateBytes checked that the first 10 bytes are ASCII; only a time part may not be.
+    for (let i = start + 10; i < end; i++) if (buf[i] >= 0x80) return this.addDate(buf.toString('utf8', start, end));
+    this.dates++;
+    // ASCII bytes are UTF-16 code units, so this is exactly the string comparison addDate makes.
+    if (this.minDate === null || compareAsciiBytes(buf, start, end, this.minDate) < 0) this.minDate = buf.toString('latin1', start, end);
+    if (this.maxDate === null || compareAsciiBytes(buf, start, end, this.maxDate) > 0) this.maxDate = buf.toString('latin1', start, end);
+  }
+
   private addDate(text: string): void {
     this.dates++;
     if (this.minDate === null || text < this.minDate) this.minDate = text;
@@ -193,7 +214,20 @@ export class ColumnProfiler {
     if (exact === null) return;
     const slot = exact.find(lastHash.lo, lastHash.hi);
     if (slot >= 0) exact.increment(slot);
-    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, buf.toString('utf8', start, end))) this.exact = null;
+    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, buf.toString('utf8', start, end))) this.giveUpExact();
+  }
+
+  /**
+   * Past the exact cap the HyperLogLog takes over. It only sees values once the exact counter gives
+   * up: adding a value is idempotent and order-free, so replaying each distinct value seen so far
+   * (plus the one that hit the cap, still in `lastHash`) leaves exactly the registers it would
+   * have had from the first row.
+   */
+  private giveUpExact(): void {
+    const exact = this.exact as DistinctCounter;
+    exact.forEachKey((lo, hi) => this.hll.add(lo, hi));
+    this.hll.add(lastHash.lo, lastHash.hi);
+    this.exact = null;
   }
 
   private countText(text: string): void {
@@ -202,7 +236,7 @@ export class ColumnProfiler {
     const slot = exact.find(lastHash.lo, lastHash.hi);
     if (slot >= 0) exact.increment(slot);
     // Past the cap the column is not categorical: top values stop mattering, the HLL takes over.
-    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, text)) this.exact = null;
+    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, text)) this.giveUpExact();
   }
 
   result(): ColumnProfile {
