@@ -97,8 +97,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'runs.metricHistory': async (i) => tracking.runs.metricHistory(i),
     'runs.compare': async (i) => tracking.runs.compare(i.ids),
     'runs.keys': async () => tracking.runs.keys(),
-    'runs.artifacts.list': async (i) => tracking.runs.get(i.runId) && tracking.runs.artifacts.list(i.runId, i.path),
-    'runs.artifacts.read': async (i) => tracking.runs.get(i.runId) && tracking.runs.artifacts.preview(i.runId, i.path, i.maxBytes),
+    'runs.artifacts.list': async (i) => (tracking.runs.requireRun(i.runId), tracking.runs.artifacts.list(i.runId, i.path)),
+    'runs.artifacts.read': async (i) => (tracking.runs.requireRun(i.runId), tracking.runs.artifacts.preview(i.runId, i.path, i.maxBytes)),
 
     async 'store.gc'() {
       const tempFilesRemoved = store.cleanTemp();

@@ -123,6 +123,18 @@ export class RunService {
     return this.hydrate([this.row(id)])[0];
   }
 
+  /** Throws NOT_FOUND unless the run exists (in the trash or not). */
+  requireRun(id: string): void {
+    this.row(id);
+  }
+
+  /** Stores a file as an artifact of a running run (streamed: large files do not sit in memory). */
+  async putArtifactFile(runId: string, rel: string, file: string): Promise<void> {
+    this.checkLoggable(runId, 'artifacts');
+    await this.artifacts.putFile(runId, rel, file);
+    this.changed([runId], 'artifacts');
+  }
+
   search(i: ParsedInput<'runs.search'>): RunPage {
     this.writer.flush();
     const q = parseRunQuery(i.query);

@@ -401,18 +401,17 @@ async function handleArtifacts(engine: Engine, req: IncomingMessage, res: Server
   if (!loc.rel) throw new LatheError('INVALID_INPUT', 'An artifact path names a file inside the run', { where: 'path' });
   await runForArtifacts(engine, loc);
   if (method === 'PUT') {
-    engine.tracking.runs.checkLoggable(loc.runId, 'artifacts');
+    engine.tracking.runs.checkLoggable(loc.runId, 'artifacts'); // before reading the body
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_ARTIFACT) throw new LatheError('INVALID_INPUT', `Artifacts are limited to ${MAX_ARTIFACT} bytes`);
     // Stream to a temp file in the workspace, then chunk it into the object store.
     const tmp = engine.store.tempPath('.artifact');
     try {
       await pipeline(req, fs.createWriteStream(tmp, { flags: 'wx' }));
-      await engine.tracking.runs.artifacts.putFile(loc.runId, loc.rel, tmp);
+      await engine.tracking.runs.putArtifactFile(loc.runId, loc.rel, tmp);
     } finally {
       fs.rmSync(tmp, { force: true });
     }
-    engine.events.emit('runs.changed', { runIds: [loc.runId], change: 'artifacts' });
     sendJson(res, 200, {});
     return;
   }
