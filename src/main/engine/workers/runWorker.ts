@@ -42,14 +42,49 @@ export function resolveWorkerEntry(entry: WorkerEntryName): WorkerLocation {
   return { file: path.join(path.dirname(self), `${entry}.worker.ts`), viaTsx: true };
 }
 
+/** Native and optional modules a dev bundle leaves to node_modules (as scripts/build-main.mjs does). */
+const DEV_EXTERNALS = ['electron', 'better-sqlite3', 'sharp', '@img/*', '@tensorflow/*', 'onnxruntime-node', 'bufferutil', 'utf-8-validate', 'fsevents'];
+const devBundles = new Map<string, Promise<string | null>>();
+
 /**
- * A worker thread for `where`. A .ts entry cannot rely on `--import tsx` in execArgv: Node 20 does
- * not apply ESM loader hooks (the parent's, or execArgv's) inside worker threads. tsx's CommonJS
- * hook does work there (it patches require in the worker itself), so the worker starts from
- * tsxBoot.cjs, which registers it and requires the entry (tsx turns its ESM into CJS on the fly).
+ * From the sources, a .ts entry is bundled once per process with esbuild (a devDependency) into
+ * node_modules/.cache/lathe-workers/, so the worker runs the same scope-hoisted code as dist/ does.
+ * (Running it through tsx's CommonJS hook works too, but every cross-module binding becomes a
+ * getter and the import pass runs ~2.5x slower; `--import tsx` in execArgv does not work at all:
+ * Node 20 does not apply ESM loader hooks inside worker threads.) Null when esbuild is missing.
  */
-function startWorker(where: WorkerLocation, workerData: unknown): Worker {
+function devBundle(file: string): Promise<string | null> {
+  let p = devBundles.get(file);
+  if (!p) {
+    p = (async () => {
+      let esbuild: typeof import('esbuild');
+      try {
+        const load = createRequire(thisFile());
+        esbuild = load('esbuild') as typeof import('esbuild');
+      } catch {
+        return null;
+      }
+      const root = path.resolve(path.dirname(thisFile()), '..', '..', '..', '..');
+      const outdir = path.join(root, 'node_modules', '.cache', 'lathe-workers');
+      const outfile = path.join(outdir, `${path.basename(file, '.ts').replace(/\.worker$/, '')}-${process.pid}-${devBundles.size}.cjs`);
+      fs.mkdirSync(outdir, { recursive: true });
+      await esbuild.build({ entryPoints: [file], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', external: DEV_EXTERNALS, sourcemap: 'inline' });
+      process.once('exit', () => fs.rmSync(outfile, { force: true }));
+      return outfile;
+    })();
+    devBundles.set(file, p);
+  }
+  return p;
+}
+
+/**
+ * A worker thread for `where`: a built .cjs directly; a .ts source as a dev bundle (above), else
+ * through tsxBoot.cjs (tsx's CommonJS hook, which does work inside worker threads).
+ */
+async function startWorker(where: WorkerLocation, workerData: unknown): Promise<Worker> {
   if (!where.viaTsx) return new Worker(where.file, { workerData });
+  const bundled = await devBundle(where.file).catch(() => null);
+  if (bundled) return new Worker(bundled, { workerData });
   const tsxApi = createRequire(thisFile()).resolve('tsx/cjs/api');
   return new Worker(path.join(path.dirname(thisFile()), 'tsxBoot.cjs'), { workerData, argv: [tsxApi, where.file] });
 }
@@ -76,14 +111,21 @@ export function runWorkerAt<TIn, TOut, TProgress = unknown>(
   label = path.basename(where.file),
 ): Promise<TOut> {
   const { onProgress, signal } = opts;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  if (!fs.existsSync(where.file)) return Promise.reject(new WorkerStartError(`The ${label} worker is missing (${where.file})`));
+  return startWorker(where, input).then(
+    (worker) => watchWorker<TOut, TProgress>(worker, label, onProgress, signal),
+    (e: unknown) => {
+      throw new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e);
+    },
+  );
+}
+
+function watchWorker<TOut, TProgress>(worker: Worker, label: string, onProgress?: (data: TProgress) => void, signal?: AbortSignal): Promise<TOut> {
   return new Promise<TOut>((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    if (!fs.existsSync(where.file)) return reject(new WorkerStartError(`The ${label} worker is missing (${where.file})`));
-    let worker: Worker;
-    try {
-      worker = startWorker(where, input);
-    } catch (e) {
-      return reject(new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e));
+    if (signal?.aborted) {
+      void worker.terminate();
+      return reject(abortReason(signal));
     }
     let started = false;
     let settled = false;
