@@ -5,6 +5,8 @@ import { Nav } from './components/Nav';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
 import { DatasetsScreen } from './screens/datasets/DatasetsScreen';
+import { ExperimentsScreen } from './screens/experiments/ExperimentsScreen';
+import { routeOf, useExperimentsStore } from './stores/experimentsStore';
 import { SCREENS, useAppStore, type Screen } from './stores/appStore';
 import { useDatasetsStore } from './stores/datasetsStore';
 import { useToastStore } from './stores/toastStore';
@@ -21,18 +23,22 @@ function useHashRoute() {
   useEffect(() => {
     const { screen, dataset } = parseHash(location.hash);
     useAppStore.getState().go(screen);
-    if (dataset) void useDatasetsStore.getState().open(dataset);
+    if (dataset && screen === 'datasets') void useDatasetsStore.getState().open(dataset);
+    if (screen === 'experiments') useExperimentsStore.getState().openRoute(location.hash.replace(/^#\/?experiments\/?/, ''));
     const write = () => {
       const s = useAppStore.getState().screen;
       const d = s === 'datasets' ? useDatasetsStore.getState().current : null;
-      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}`;
+      const e = s === 'experiments' ? routeOf(useExperimentsStore.getState().view) : '';
+      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}${e ? '/' + e : ''}`;
       if (location.hash !== next) history.replaceState(null, '', next);
     };
     const offA = useAppStore.subscribe(write);
     const offB = useDatasetsStore.subscribe(write);
+    const offC = useExperimentsStore.subscribe(write);
     return () => {
       offA();
       offB();
+      offC();
     };
   }, []);
 }
@@ -77,7 +83,7 @@ export function App() {
       <Nav />
       <div className="main">
         <TopBar />
-        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : <ComingPanel screen={screen} />}</main>
+        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : screen === 'experiments' ? <ExperimentsScreen /> : <ComingPanel screen={screen} />}</main>
       </div>
       {paletteOpen && <CommandPalette />}
       <Toasts />

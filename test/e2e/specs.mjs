@@ -214,12 +214,12 @@ export const specs = [
     async run({ page, shotBoth }) {
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette').waitFor();
-      await page.getByTestId('palette-input').fill('experi');
+      await page.getByTestId('palette-input').fill('training');
       await page.keyboard.press('Enter');
-      const panel = page.getByTestId('coming-experiments');
+      const panel = page.getByTestId('coming-training');
       await panel.waitFor();
-      assert.match(await panel.innerText(), /lathe run -- python train\.py/);
-      await shotBoth('experiments-coming');
+      assert.match(await panel.innerText(), /background workers/);
+      await shotBoth('training-coming');
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette-input').fill('open penguins');
       await page.keyboard.press('Enter');

@@ -9,12 +9,7 @@ export type Theme = 'dark' | 'light';
 
 export const SCREEN_INFO: Record<Screen, { title: string; key: string; coming?: string }> = {
   datasets: { title: 'Datasets', key: '1' },
-  experiments: {
-    title: 'Experiments',
-    key: '2',
-    coming:
-      'Track runs from Lathe training, scripts (`lathe run -- python train.py`) and MLflow clients; compare thousands of runs with a query language, parallel coordinates and metric charts.',
-  },
+  experiments: { title: 'Experiments', key: '2' },
   training: {
     title: 'Training',
     key: '3',
