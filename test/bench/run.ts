@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDatasets } from './datasets.bench';
 import { summary } from './harness';
+import { benchTracking } from './tracking.bench';
 
 /**
  * `npm run bench`: every speed and storage target, printed as a ratio against a baseline measured in
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
     console.log('# datasets');
     // 2.35M rows ~ 200 MB
     await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
+    console.log('\n# tracking');
+    await benchTracking(dir, { points: Math.round(1_000_000 * Math.max(scale, 0.2)), runs: Math.round(10_000 * Math.max(scale, 0.2)) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -258,8 +258,8 @@ describe('MLflow door: bad input', () => {
   });
 });
 
-describe('MLflow door: log-batch throughput', () => {
-  it('ingests 1000-point batches from one client', async () => {
+describe('MLflow door: log-batch in volume', () => {
+  it('ingests 100 batches of 1000 points from one keep-alive client without losing any', async () => {
     const a = await newRun('speed');
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const calls = 100;
@@ -282,9 +282,7 @@ describe('MLflow door: log-batch throughput', () => {
     }
     const secs = (performance.now() - t0) / 1000;
     agent.destroy();
-    const rate = (calls * 1000) / secs;
-    console.log(`MLflow log-batch: ${Math.round(rate).toLocaleString()} points/s (${calls} calls x 1000)`);
+    console.log(`MLflow log-batch: ${Math.round((calls * 1000) / secs).toLocaleString()} points/s (${calls} calls x 1000; the target is checked by npm run bench)`);
     expect((await invoke(engine, 'runs.get', { id: a.id })).metrics.m0.count).toBe(calls * 100);
-    expect(rate).toBeGreaterThan(30_000); // the bench holds the real 100k target; this guards regressions on slow CI
   });
 });
