@@ -68,6 +68,7 @@ function devBundle(file: string): Promise<string | null> {
       const outdir = path.join(root, 'node_modules', '.cache', 'lathe-workers');
       const outfile = path.join(outdir, `${path.basename(file, '.ts').replace(/\.worker$/, '')}-${process.pid}-${devBundles.size}.cjs`);
       fs.mkdirSync(outdir, { recursive: true });
+      sweepDevBundles(outdir);
       await esbuild.build({ entryPoints: [file], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', external: DEV_EXTERNALS, sourcemap: 'inline' });
       process.once('exit', () => fs.rmSync(outfile, { force: true }));
       return outfile;
@@ -75,6 +76,19 @@ function devBundle(file: string): Promise<string | null> {
     devBundles.set(file, p);
   }
   return p;
+}
+
+/** Removes dev bundles left by processes that are gone (a killed test fork never runs its exit hook). */
+function sweepDevBundles(dir: string): void {
+  for (const f of fs.readdirSync(dir)) {
+    const pid = Number(/-(\d+)-\d+\.cjs$/.exec(f)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, f), { force: true });
+    }
+  }
 }
 
 /**
