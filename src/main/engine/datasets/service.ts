@@ -248,7 +248,7 @@ export class DatasetService {
       return {
         version: this.toVersion(name, row),
         created: true,
-        note: `${name}@v${row.number}: ${analysis.rowCount} rows, ${bytes} new bytes stored of ${total}`,
+        note: `${name}@v${row.number}: ${analysis.rowCount} rows; ${storedShare(bytes, total)}`,
       };
     } catch (e) {
       session.abort();
@@ -390,4 +390,11 @@ export class DatasetService {
     this.events.emit('datasets.changed', { name: dataset.name });
     return { removed };
   }
+}
+
+/** How much of an import the store actually had to keep (the row index counts too, so it can pass 100%). */
+function storedShare(newBytes: number, fileBytes: number): string {
+  if (newBytes === 0) return 'every chunk was already stored';
+  const pct = fileBytes > 0 ? Math.round((100 * newBytes) / fileBytes) : 100;
+  return `${newBytes} new bytes stored (${pct}% of ${fileBytes}, row index included)`;
 }
