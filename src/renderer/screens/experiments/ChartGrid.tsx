@@ -103,7 +103,7 @@ function ChartCell({ metric, runs, settings, width }: { metric: string; runs: Ch
 /** A grid of metric charts, one per key, each overlaying the given runs. */
 export function ChartGrid({ metrics, runs, settings, legend }: { metrics: string[]; runs: ChartRun[]; settings: ChartSettings; legend?: boolean }) {
   const [ref, width] = useWidth<HTMLDivElement>();
-  const cols = width > 1100 ? 3 : width > 700 ? 2 : 1;
+  const cols = Math.max(1, Math.min(metrics.length, width > 1100 ? 3 : width > 700 ? 2 : 1));
   const cellWidth = width > 0 ? Math.floor((width - (cols - 1) * 12) / cols) - 22 : 0;
   return (
     <div ref={ref} className="chart-grid-wrap">

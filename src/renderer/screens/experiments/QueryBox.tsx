@@ -108,7 +108,7 @@ export function QueryBox() {
         <div className="query-error" role="alert" data-testid="query-error">
           {problem.column !== null && (
             <pre className="query-caret mono" aria-hidden>
-              {query + '\n' + ' '.repeat(Math.max(0, problem.column - 1)) + '^'}
+              {' '.repeat(Math.max(0, problem.column - 1)) + '^'}
             </pre>
           )}
           <div>

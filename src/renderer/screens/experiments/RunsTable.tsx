@@ -19,9 +19,11 @@ function widthOf(c: RunColumn): number {
   return 120;
 }
 
+// Actions come from the stores' getState (stable), not per-row subscriptions: a fast scroll mounts ~40 rows a frame.
+const select = (id: string, index: number, shift: boolean) => useRunsStore.getState().select(id, index, shift);
+const show = (runId: string) => useExperimentsStore.getState().show({ kind: 'run', runId });
+
 const Row = memo(function Row({ index, start, run, columns, width, selected }: { index: number; start: number; run: Run | undefined; columns: RunColumn[]; width: number; selected: boolean }) {
-  const select = useRunsStore((s) => s.select);
-  const show = useExperimentsStore((s) => s.show);
   return (
     <div
       role="row"
@@ -30,7 +32,7 @@ const Row = memo(function Row({ index, start, run, columns, width, selected }: {
       className={`grid-row run-row${index % 2 ? ' odd' : ''}${selected ? ' selected' : ''}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, width, minWidth: '100%' }}
       data-testid="run-row"
-      onClick={run ? () => show({ kind: 'run', runId: run.id }) : undefined}
+      onClick={run ? () => show(run.id) : undefined}
     >
       <div className="cell cell-check" role="cell" onClick={(e) => e.stopPropagation()}>
         {run && (
@@ -101,7 +103,7 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
   const width = 34 + columns.reduce((t, c) => t + widthOf(c), 0);
   const total = pager.total ?? previous?.total ?? 0;
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 40;
