@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricHistory, Run } from '../../src/shared/tracking';
 import { smoothEma, stepRange, toPoints } from '../../src/renderer/components/charts/series';
 import { axisScale } from '../../src/renderer/components/charts/ParallelCoordinates';
-import { parseRoute, routeOf } from '../../src/renderer/stores/experimentsStore';
+import { parseRoute, routeOf, type ExperimentsView } from '../../src/renderer/stores/experimentsStore';
 import {
   applyCompletion,
   cellValue,
@@ -149,7 +149,7 @@ describe('parallel coordinates scales and routes', () => {
   });
   it('round-trips experiment routes and refuses junk', () => {
     const id = 'a'.repeat(32);
-    for (const v of [{ kind: 'list' }, { kind: 'runs', experimentId: '3' }, { kind: 'runs', experimentId: null }, { kind: 'trash' }, { kind: 'run', runId: id }, { kind: 'compare', ids: [id, 'b'.repeat(32)] }] as const) {
+    for (const v of [{ kind: 'list' }, { kind: 'runs', experimentId: '3' }, { kind: 'runs', experimentId: null }, { kind: 'trash' }, { kind: 'run', runId: id }, { kind: 'compare', ids: [id, 'b'.repeat(32)] }] as ExperimentsView[]) {
       expect(parseRoute(routeOf(v))).toEqual(v);
     }
     expect(parseRoute('run/<script>')).toEqual({ kind: 'list' });

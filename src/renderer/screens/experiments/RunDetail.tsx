@@ -192,7 +192,7 @@ function LogView({ name, preview, running }: { name: string; preview: ArtifactPr
 
 function Logs({ run }: { run: Run }) {
   const logs = useRunDetailStore((s) => s.logs);
-  const names = Object.keys(logs).sort();
+  const names = Object.keys(logs).sort((a, b) => Number(a.includes('stderr')) - Number(b.includes('stderr')) || a.localeCompare(b));
   if (names.length === 0) return <div className="empty small">No stdout or stderr stored: runs started with <code>lathe run</code> keep them here.</div>;
   return (
     <div className="logs">
