@@ -254,6 +254,45 @@ export const experimentsSpecs = [
     },
   },
   {
+    name: 'experiments: columns, shift-click range, saved views and CSV export of the filtered table',
+    async run({ page, tmp }) {
+      await page.getByTestId('choose-columns').click();
+      await page.getByTestId('columns-dialog').waitFor();
+      await page.getByTestId('colpick-tag:team').check();
+      await page.getByTestId('colpick-metric:loss:min').check();
+      await page.getByTestId('columns-done').click();
+      await page.getByTestId('col-tag:team').waitFor();
+      await page.getByTestId('col-metric:loss:min').waitFor();
+      // Shift-click selects the range.
+      await page.locator('[data-testid=selection-bar] button', { hasText: 'Clear' }).click().catch(() => {});
+      await page.getByTestId('run-check').nth(0).click();
+      await page.getByTestId('run-check').nth(2).click({ modifiers: ['Shift'] });
+      assert.match(await page.getByTestId('selection-bar').innerText(), /3 selected/);
+      await page.locator('[data-testid=selection-bar] button', { hasText: 'Clear' }).click();
+      await page.getByTestId('runs-query').fill('tags.team = "ml"');
+      await page.waitForFunction(() => document.querySelector('[data-testid=runs-total]')?.textContent === '1 run');
+      await page.getByTestId('save-view').click();
+      await page.getByTestId('view-name').fill('ml team');
+      await page.getByTestId('view-save-submit').click();
+      const download = page.waitForEvent('download');
+      await page.getByTestId('export-csv').click();
+      const file = path.join(tmp, 'runs.csv');
+      await (await download).saveAs(file);
+      const csv = (await import('node:fs')).readFileSync(file, 'utf8').trim().split('\n');
+      assert.equal(csv.length, 2, csv.join('\n'));
+      assert.match(csv[0], /tags\.team/);
+      assert.match(csv[1], /adam-lr0\.01/);
+      // The saved view comes back after clearing the filter.
+      await page.getByTestId('runs-query').fill('');
+      await page.waitForFunction(() => document.querySelector('[data-testid=runs-total]')?.textContent === '3 runs');
+      await page.getByTestId('views-select').selectOption('ml team');
+      await page.waitForFunction(() => document.querySelector('[data-testid=runs-total]')?.textContent === '1 run');
+      assert.equal(await page.getByTestId('runs-query').inputValue(), 'tags.team = "ml"');
+      await page.getByTestId('runs-query').fill('');
+      await page.waitForFunction(() => document.querySelector('[data-testid=runs-total]')?.textContent === '3 runs');
+    },
+  },
+  {
     name: 'experiments: delete to trash with undo; restore from the trash view',
     async run({ page, shot }) {
       await page.getByTestId('runs-view').waitFor();

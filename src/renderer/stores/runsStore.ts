@@ -248,11 +248,15 @@ export const useRunsStore = create<RunsStore>()((set, get) => {
       const s = get();
       const sel = new Set(s.selected);
       if (shift && s.anchor !== null && s.pager) {
-        const on = !sel.has(id) || sel.has(id);
+        // Shift-click: the range from the last click takes the state the clicked row is going to.
+        const on = !sel.has(id);
         const [a, b] = s.anchor < index ? [s.anchor, index] : [index, s.anchor];
         for (let i = a; i <= b; i++) {
           const r = s.pager.item(i) ?? s.previous?.item(i);
-          if (r && on) sel.add(r.id);
+          if (r) {
+            if (on) sel.add(r.id);
+            else sel.delete(r.id);
+          }
         }
       } else if (sel.has(id)) sel.delete(id);
       else sel.add(id);
