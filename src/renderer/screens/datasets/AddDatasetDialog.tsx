@@ -7,6 +7,7 @@ import { formatBytes, formatPercent } from '../../format';
 import { useDatasetsStore } from '../../stores/datasetsStore';
 import { useToastStore } from '../../stores/toastStore';
 import { transport, type UploadItem, type UploadProgress } from '../../transport';
+import { DialogForm, FormFooter } from '../../components/FormFooter';
 
 /** What the user chose to import: files to upload (browser) or a path the engine can read. */
 type Source = { kind: 'upload'; items: UploadItem[]; label: string; bytes: number } | { kind: 'path'; path: string };
@@ -138,26 +139,14 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
       </button>
     </>
   ) : (
-    <>
-      <button type="button" className="button" onClick={close}>
-        Cancel
-      </button>
-      <button type="submit" form="add-form" className="button primary" disabled={!canSubmit} data-testid="add-submit">
-        {busy === 'uploading' ? 'Uploading…' : busy === 'importing' ? 'Importing…' : 'Import'}
-      </button>
-    </>
+    <FormFooter formId="add-form" onCancel={close} disabled={!canSubmit} testId="add-submit">
+      {busy === 'uploading' ? 'Uploading…' : busy === 'importing' ? 'Importing…' : 'Import'}
+    </FormFooter>
   );
 
   return (
     <Dialog title={defaultName ? `Add a version of ${defaultName}` : 'Add a dataset or version'} onClose={close} testId="add-dialog" footer={footer}>
-      <form
-        id="add-form"
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <DialogForm id="add-form" onSubmit={() => void submit()}>
         <label className="field">
           <span>Name</span>
           <input
@@ -252,7 +241,7 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
           <input className="input" value={tag} onChange={(e) => setTag(e.target.value)} placeholder="clean" data-testid="add-tag" aria-invalid={!!tagIssue} />
           {tagIssue && <small className="field-error">{tagIssue}</small>}
         </label>
-      </form>
+      </DialogForm>
       {busy === 'uploading' && upload && (
         <div className="busy" data-testid="add-upload-progress">
           <div className="row space">

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
+import { DialogForm, FormFooter } from '../../components/FormFooter';
+import { useAction } from '../../components/useAction';
 import type { ExportResult } from '../../../shared/contract';
 import { tagSchema, type DatasetVersion } from '../../../shared/datasets';
-import { toLatheError, type LatheError } from '../../../shared/errors';
 import { formatBytes, shortId } from '../../format';
 import { refOf, useDatasetsStore } from '../../stores/datasetsStore';
 import { useToastStore } from '../../stores/toastStore';
@@ -14,53 +15,31 @@ export function TagDialog({ version, onClose }: { version: DatasetVersion; onClo
   const tagAction = useDatasetsStore((s) => s.tag);
   const untag = useDatasetsStore((s) => s.untag);
   const [tag, setTag] = useState('');
-  const [error, setError] = useState<LatheError | null>(null);
-  const [busy, setBusy] = useState(false);
   const parsed = tag ? tagSchema.safeParse(tag) : null;
   const issue = parsed && !parsed.success ? parsed.error.issues[0]?.message : null;
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await tagAction(version, tag);
-      useToastStore.getState().push({ kind: 'success', message: `Tagged ${refOf(version)} as ${tag}` });
-      onClose();
-    } catch (e) {
-      setError(toLatheError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run: submit, busy, error } = useAction(async () => {
+    await tagAction(version, tag);
+    useToastStore.getState().push({ kind: 'success', message: `Tagged ${refOf(version)} as ${tag}` });
+    onClose();
+  });
   return (
     <Dialog
       title={`Tag ${refOf(version)}`}
       onClose={onClose}
       testId="tag-dialog"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="tag-form" className="button primary" disabled={!tag || !!issue || busy} data-testid="tag-submit">
-            Tag
-          </button>
-        </>
+        <FormFooter formId="tag-form" onCancel={onClose} disabled={!tag || !!issue || busy} testId="tag-submit">
+          Tag
+        </FormFooter>
       }
     >
-      <form
-        id="tag-form"
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <DialogForm id="tag-form" onSubmit={() => void submit()}>
         <label className="field">
           <span>Tag</span>
           <input className="input" autoFocus value={tag} onChange={(e) => setTag(e.target.value)} placeholder="clean" data-testid="tag-input" />
           {issue ? <small className="field-error">{issue}</small> : <small className="muted">A tag is movable: putting it here takes it off any other version.</small>}
         </label>
-      </form>
+      </DialogForm>
       {version.tags.length > 0 && (
         <div className="field">
           <span>Current tags</span>
@@ -84,20 +63,8 @@ export function TagDialog({ version, onClose }: { version: DatasetVersion; onClo
 export function ExportDialog({ version, onClose }: { version: DatasetVersion; onClose: () => void }) {
   const exportVersion = useDatasetsStore((s) => s.exportVersion);
   const [out, setOut] = useState('');
-  const [error, setError] = useState<LatheError | null>(null);
-  const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ExportResult | null>(null);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await exportVersion(version, out.trim()));
-    } catch (e) {
-      setError(toLatheError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run: submit, busy, error } = useAction(async () => setResult(await exportVersion(version, out.trim())));
   return (
     <Dialog
       title={`Export ${refOf(version)}`}
@@ -109,31 +76,19 @@ export function ExportDialog({ version, onClose }: { version: DatasetVersion; on
             Done
           </button>
         ) : (
-          <>
-            <button type="button" className="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" form="export-form" className="button primary" disabled={!out.trim() || busy} data-testid="export-submit">
-              {busy ? 'Writing…' : 'Export'}
-            </button>
-          </>
+          <FormFooter formId="export-form" onCancel={onClose} disabled={!out.trim() || busy} testId="export-submit">
+            {busy ? 'Writing…' : 'Export'}
+          </FormFooter>
         )
       }
     >
-      <form
-        id="export-form"
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <DialogForm id="export-form" onSubmit={() => void submit()}>
         <label className="field">
           <span>Folder on this computer</span>
           <input className="input mono" autoFocus value={out} onChange={(e) => setOut(e.target.value)} placeholder="/home/me/exports/penguins-v2" data-testid="export-path" />
           <small className="muted">The files are written byte-identical to what was imported ({formatBytes(version.size)}, {version.fileCount} file{version.fileCount === 1 ? '' : 's'}).</small>
         </label>
-      </form>
+      </DialogForm>
       <ErrorBox error={error} />
       {result && (
         <div className="result ok" data-testid="export-result">
@@ -157,21 +112,11 @@ export function ExportDialog({ version, onClose }: { version: DatasetVersion; on
 
 export function DeleteDialog({ version, onClose }: { version: DatasetVersion; onClose: () => void }) {
   const remove = useDatasetsStore((s) => s.remove);
-  const [error, setError] = useState<LatheError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await remove(version);
-      useToastStore.getState().push({ kind: 'success', message: `Deleted ${refOf(version)}. Run \`lathe gc\` to free its storage.` });
-      onClose();
-    } catch (e) {
-      setError(toLatheError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run: submit, busy, error } = useAction(async () => {
+    await remove(version);
+    useToastStore.getState().push({ kind: 'success', message: `Deleted ${refOf(version)}. Run \`lathe gc\` to free its storage.` });
+    onClose();
+  });
   return (
     <Dialog
       title={`Delete ${refOf(version)}?`}
