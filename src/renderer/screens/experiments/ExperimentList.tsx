@@ -91,7 +91,7 @@ export function ExperimentList() {
                     }
                   }}
                 >
-                  <td className="strong">{e.name}</td>
+                  <td className="strong nowrap">{e.name}</td>
                   <td className="num">{formatInt(e.runCount)}</td>
                   <td className="muted nowrap">{e.runCount === 0 ? '—' : formatTime(lastRun[e.id] ?? null)}</td>
                   <td className="truncate muted message" title={e.description}>
