@@ -6,6 +6,7 @@ import { createEngine } from '../../src/main/engine/engine';
 import { downsampleIndices } from '../../src/main/engine/tracking/downsample';
 import { startServer } from '../../src/main/server/server';
 import { median, report, time } from './harness';
+import { seedRuns } from './seedRuns';
 
 /**
  * Tracking targets from the experiments issue: metric ingest against raw better-sqlite3 inserts of the
@@ -89,19 +90,7 @@ export async function benchTracking(dir: string, opts: { points: number; runs: n
     report({ name: 'runs.metricHistory of 1M points incl. SQLite read', value: `median ${median(ht).toFixed(0)} ms`, target: 'informational', pass: true });
 
     // 10k runs x 20 params x 10 metrics.
-    const exp = await invoke(engine, 'experiments.create', { name: 'big' });
-    const optimizers = ['adam', 'sgd', 'rmsprop', 'adagrad'];
-    engine.db.transaction(() => {
-      for (let r = 0; r < opts.runs; r++) {
-        const params: Record<string, string> = { optimizer: optimizers[r % 4], lr: String([0.1, 0.01, 0.001][r % 3]) };
-        for (let p = 2; p < 20; p++) params[`p${p}`] = String((r * p) % 97);
-        const created = engine.tracking.runs.create({ experimentId: exp.id, source: 'api', notes: '', params, tags: { team: r % 2 ? 'ml' : 'data' }, inputs: [], name: `run-${r}` });
-        const points = [];
-        for (let m = 0; m < 10; m++) for (let s = 0; s < 5; s++) points.push({ key: `metric_${m}`, value: Math.random(), step: s });
-        engine.tracking.runs.logMetrics(created.id, points);
-        if (r % 3 === 0) engine.tracking.runs.update({ id: created.id, status: 'finished' });
-      }
-    })();
+    const expId = await seedRuns(engine, 'big', opts.runs);
     engine.db.pragma('optimize');
     const times: number[] = [];
     const queries = [
@@ -110,7 +99,7 @@ export async function benchTracking(dir: string, opts: { points: number; runs: n
       { query: '', orderBy: 'params.p7 asc' },
       { query: 'metrics.metric_0 < 0.3', orderBy: 'name desc' },
     ];
-    for (const q of queries) for (let k = 0; k < 5; k++) times.push((await time(() => invoke(engine, 'runs.search', { ...q, experimentIds: [exp.id], limit: 100 }))).ms);
+    for (const q of queries) for (let k = 0; k < 5; k++) times.push((await time(() => invoke(engine, 'runs.search', { ...q, experimentIds: [expId], limit: 100 }))).ms);
     const med = median(times);
     report({ name: `filtered, sorted page of ${fmt(opts.runs)} runs (4 queries x 5)`, value: `median ${med.toFixed(1)} ms`, ratio: med / 150, target: '< 150 ms', pass: med < 150 });
   } finally {

@@ -6,6 +6,7 @@ import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine } from '../../src/main/engine/engine';
 import { startServer } from '../../src/main/server/server';
 import { median, report } from './harness';
+import { seedRuns } from './seedRuns';
 
 /**
  * The UI targets of the experiments issue, in Chromium (playwright-core) against a real server on a
@@ -54,19 +55,7 @@ export async function benchUi(dir: string, opts: { runs: number; points: number 
   try {
     // Seed through the engine's batched API, in-process (no HTTP).
     const t0 = performance.now();
-    const exp = await invoke(engine, 'experiments.create', { name: 'ui-bench' });
-    const optimizers = ['adam', 'sgd', 'rmsprop', 'adagrad'];
-    engine.db.transaction(() => {
-      for (let r = 0; r < opts.runs; r++) {
-        const params: Record<string, string> = { optimizer: optimizers[r % 4], lr: String([0.1, 0.01, 0.001][r % 3]) };
-        for (let p = 2; p < 20; p++) params[`p${p}`] = String((r * p) % 97);
-        const created = engine.tracking.runs.create({ experimentId: exp.id, source: 'api', notes: '', params, tags: { team: r % 2 ? 'ml' : 'data' }, inputs: [], name: `run-${r}` });
-        const points = [];
-        for (let m = 0; m < 10; m++) for (let s = 0; s < 5; s++) points.push({ key: `metric_${m}`, value: Math.sin(r + m + s) * 0.5 + 0.5, step: s });
-        engine.tracking.runs.logMetrics(created.id, points);
-        if (r % 3 === 0) engine.tracking.runs.update({ id: created.id, status: 'finished' });
-      }
-    })();
+    await seedRuns(engine, 'ui-bench', opts.runs);
     const bigExp = await invoke(engine, 'experiments.create', { name: 'ui-bench-long' });
     const big = await invoke(engine, 'runs.create', { experimentId: bigExp.id, name: 'long run' });
     const logger = engine.tracking.runs.logger(big.id);
