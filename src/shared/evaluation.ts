@@ -1,0 +1,262 @@
+/**
+ * Evaluation types shared by the engine, every door and the renderer: what `evaluation.run` takes and
+ * the report it stores. Plain data only, JSON-safe: a metric that is undefined for the data (AUC with a
+ * single class present, R² of a constant target...) is `null`, never NaN; curves hold at most
+ * `MAX_CURVE_POINTS` points.
+ */
+import { z } from 'zod';
+
+export const MAX_CURVE_POINTS = 200;
+
+/** Binary outcomes: the value (positive = gain, negative = cost) of one case of each kind. */
+export const binaryCostSchema = z
+  .object({
+    kind: z.literal('binary').default('binary'),
+    tp: z.number().finite(),
+    fp: z.number().finite(),
+    fn: z.number().finite(),
+    tn: z.number().finite(),
+  })
+  .strict();
+
+/** Any number of classes: `values[i][j]` is the value of predicting class `classes[j]` when the truth is `classes[i]`. */
+export const matrixCostSchema = z
+  .object({
+    kind: z.literal('matrix'),
+    classes: z.array(z.string().min(1).max(500)).min(2).max(1000),
+    values: z.array(z.array(z.number().finite())),
+  })
+  .strict()
+  .refine((m) => m.values.length === m.classes.length && m.values.every((r) => r.length === m.classes.length), {
+    message: 'values must be a square matrix with one row and one column per class (rows: actual, columns: predicted)',
+    path: ['values'],
+  });
+
+export const costMatrixSchema = z.union([binaryCostSchema, matrixCostSchema]);
+export type BinaryCost = z.output<typeof binaryCostSchema>;
+export type MatrixCost = z.output<typeof matrixCostSchema>;
+export type CostMatrix = z.output<typeof costMatrixSchema>;
+
+export const evaluationIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'an evaluation id is 32 hex digits');
+
+export const evaluationSpecSchema = z
+  .object({
+    runId: z.string().regex(/^[0-9a-f]{32}$/, 'a run id is 32 hex digits'),
+    /** A dataset ref: `name`, `name@v2`, `name@<tag>`, `name@<hash prefix>`. */
+    data: z.string().min(1).max(200),
+    /** A categorical column to slice the metrics by (top values + "other"). */
+    slice: z.string().min(1).max(500).optional(),
+    /** How many of the slice column's most frequent values get their own slice; the rest are "other". */
+    sliceTop: z.number().int().min(1).max(100).default(10),
+    cost: costMatrixSchema.optional(),
+    /** Binary classification: the class counted as positive (default: the model's, else the second class). */
+    positive: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export type EvaluationSpec = z.output<typeof evaluationSpecSchema>;
+
+export interface ClassMetrics {
+  class: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface AveragedMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface RocCurve {
+  class: string;
+  /** null when the class has no positive or no negative case. */
+  auc: number | null;
+  /** Ascending fpr; a case is predicted positive when its score >= threshold. */
+  fpr: number[];
+  tpr: number[];
+  thresholds: number[];
+}
+
+export interface PrCurve {
+  class: string;
+  averagePrecision: number | null;
+  /** Descending threshold (ascending recall). */
+  recall: number[];
+  precision: number[];
+  thresholds: number[];
+}
+
+export interface CalibrationBin {
+  lo: number;
+  hi: number;
+  count: number;
+  /** Mean predicted probability in the bin. */
+  meanPredicted: number;
+  /** Observed frequency (of the positive class, or of a correct top prediction). */
+  observed: number;
+}
+
+export interface Calibration {
+  /** `positive`: P(positive) against the positive rate (binary); `confidence`: top probability against accuracy. */
+  kind: 'positive' | 'confidence';
+  bins: CalibrationBin[];
+  /** Expected calibration error: sum over bins of count/n * |observed - meanPredicted|. */
+  ece: number;
+}
+
+export interface ClassificationMetrics {
+  n: number;
+  accuracy: number;
+  /** Mean negative log-likelihood of the true class, probabilities clipped to [1e-15, 1 - 1e-15]. */
+  logLoss: number;
+  perClass: ClassMetrics[];
+  macro: AveragedMetrics;
+  weighted: AveragedMetrics;
+  /** rows: actual, columns: predicted, in `classes` order. */
+  confusion: number[][];
+  /** Binary: the positive class's AUC; multiclass: the mean of the one-vs-rest AUCs that exist. */
+  auc: number | null;
+  averagePrecision: number | null;
+}
+
+export interface RegressionMetrics {
+  n: number;
+  mae: number;
+  rmse: number;
+  /** 1 - SS_res / SS_tot; for a constant target 1 when every prediction is exact, else 0 (as sklearn). */
+  r2: number;
+  meanResidual: number;
+}
+
+export interface ThresholdPoint {
+  threshold: number;
+  value: number;
+}
+
+export interface BusinessBinary {
+  kind: 'binary';
+  cost: BinaryCost;
+  /** At the model's default decision (threshold 0.5 on P(positive)). */
+  atDefault: { threshold: number; valuePerCase: number; valuePer1000: number; accuracy: number };
+  /** The threshold with the highest total value. */
+  best: { threshold: number; valuePerCase: number; valuePer1000: number; accuracy: number; counts: { tp: number; fp: number; fn: number; tn: number } };
+  /** The threshold with the highest accuracy, and what it is worth. */
+  accuracyOptimal: { threshold: number; valuePerCase: number; valuePer1000: number; accuracy: number };
+  /** Value per case against threshold, downsampled. */
+  curve: ThresholdPoint[];
+}
+
+export interface BusinessMatrix {
+  kind: 'matrix';
+  cost: MatrixCost;
+  /** Predicting the most probable class. */
+  atArgmax: { valuePerCase: number; valuePer1000: number };
+  /** Predicting the class with the highest expected value under the model's probabilities. */
+  valueOptimal: { valuePerCase: number; valuePer1000: number; accuracy: number };
+}
+
+export type BusinessReport = BusinessBinary | BusinessMatrix;
+
+export interface SliceMetrics {
+  /** The column's value, `(other)` for the rest, `(missing)` for empty cells. */
+  value: string;
+  n: number;
+  /** The same headline metrics as the whole report's. */
+  headline: Record<string, number | null>;
+  confusion?: number[][];
+  businessValuePerCase?: number;
+}
+
+export interface SliceReport {
+  column: string;
+  slices: SliceMetrics[];
+}
+
+export interface ClassificationReport extends ClassificationMetrics {
+  task: 'classification';
+  classes: string[];
+  /** Binary classification: the class whose probability is the score. */
+  positiveClass: string | null;
+  /** Binary: one curve (the positive class); multiclass: one-vs-rest per class. */
+  roc: RocCurve[];
+  pr: PrCurve[];
+  calibration: Calibration;
+}
+
+export interface ResidualSample {
+  /** Up to MAX_CURVE_POINTS (predicted, actual, residual = actual - predicted), spread over the predicted range. */
+  predicted: number[];
+  actual: number[];
+  residual: number[];
+  /** Histogram of all residuals. */
+  histogram: { lo: number; hi: number; count: number }[];
+}
+
+export interface RegressionReport extends RegressionMetrics {
+  task: 'regression';
+  residuals: ResidualSample;
+}
+
+export type MetricsReport = ClassificationReport | RegressionReport;
+
+export type EvaluationReport = MetricsReport & {
+  /** The few numbers a table or a comparison shows: accuracy, f1_macro, auc, log_loss... or mae, rmse, r2. */
+  headline: Record<string, number | null>;
+  business?: BusinessReport;
+  slices?: SliceReport;
+  /** Rows of the dataset that could not be scored (e.g. a missing target), left out of every metric. */
+  skippedRows: number;
+};
+
+export interface Evaluation {
+  id: string;
+  runId: string;
+  runName: string;
+  datasetId: string;
+  versionId: string;
+  /** `name@vN` at the time of the evaluation. */
+  dataRef: string;
+  createdAt: number;
+  durationMs: number;
+  spec: EvaluationSpec;
+  report: EvaluationReport;
+}
+
+/** A list entry: no report body, only the headline. */
+export interface EvaluationSummary {
+  id: string;
+  runId: string;
+  runName: string;
+  dataRef: string;
+  createdAt: number;
+  task: MetricsReport['task'];
+  headline: Record<string, number | null>;
+  businessValuePer1000: number | null;
+}
+
+export interface EvaluationComparison {
+  evaluations: EvaluationSummary[];
+  /** Every headline key any of them has, in a stable order. */
+  metrics: string[];
+  /** For each metric: the index of the best evaluation (null when not comparable). */
+  best: Record<string, number | null>;
+}
+
+/** Which way is better for a headline metric. */
+export const HEADLINE_DIRECTION: Record<string, 'max' | 'min'> = {
+  accuracy: 'max',
+  f1_macro: 'max',
+  f1_weighted: 'max',
+  precision_macro: 'max',
+  recall_macro: 'max',
+  auc: 'max',
+  average_precision: 'max',
+  log_loss: 'min',
+  ece: 'min',
+  mae: 'min',
+  rmse: 'min',
+  r2: 'max',
+  value_per_1000: 'max',
+};
