@@ -39,6 +39,7 @@ import {
   runNameSchema,
   tagValueSchema,
 } from './tracking';
+import { evaluationCalls, type EvaluationEvents } from './evaluation';
 
 /** Phantom marker carrying an output type through the table (outputs are produced by our own engine). */
 export interface Output<T> {
@@ -339,6 +340,9 @@ export const contract = {
     out<ArtifactPreview>(),
     'Preview an artifact: text, JSON and CSV as text, images as base64',
   ),
+
+  // Evaluation (issue 4). Types and schemas in ./evaluation.
+  ...evaluationCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -363,7 +367,7 @@ export interface TaskProgress {
   done: number;
   total: number;
 }
-export interface EventMap {
+export interface EventMap extends EvaluationEvents {
   'task.progress': TaskProgress;
   'datasets.changed': { name: string };
   'experiments.changed': { id: string };
@@ -376,4 +380,4 @@ export interface LatheEvent<K extends EventName = EventName> {
   type: K;
   data: EventMap[K];
 }
-export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics'];
+export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'evaluations.changed'];

@@ -208,6 +208,8 @@ export type EvaluationReport = MetricsReport & {
   slices?: SliceReport;
   /** Rows of the dataset that could not be scored (e.g. a missing target), left out of every metric. */
   skippedRows: number;
+  /** What a reader should know: rows left out and why. */
+  notes?: string[];
 };
 
 export interface Evaluation {
@@ -260,3 +262,53 @@ export const HEADLINE_DIRECTION: Record<string, 'max' | 'min'> = {
   r2: 'max',
   value_per_1000: 'max',
 };
+
+// Contract entries (spread into the table in ./contract) ------------------------------------------
+
+/** Phantom output marker, the same shape as contract.ts's `out<T>()`. */
+const returns = <T>(): { readonly __output?: T } => ({});
+
+export const evaluationCalls = {
+  'evaluation.run': {
+    input: evaluationSpecSchema,
+    output: returns<Evaluation>(),
+    summary: "Evaluate a run's model on a dataset version: metrics, curves, slices, business value",
+    mutates: true,
+  },
+  'evaluation.list': {
+    input: z
+      .object({
+        runId: z.string().regex(/^[0-9a-f]{32}$/, 'a run id is 32 hex digits').optional(),
+        /** Only evaluations on this dataset version (a ref). */
+        data: z.string().min(1).max(200).optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(10_000).default(100),
+      })
+      .strict(),
+    output: returns<EvaluationSummary[]>(),
+    summary: 'Evaluations (of a run, or on a dataset version), newest first',
+    mutates: false,
+  },
+  'evaluation.get': {
+    input: z.object({ id: evaluationIdSchema }).strict(),
+    output: returns<Evaluation>(),
+    summary: 'One evaluation with its full report',
+    mutates: false,
+  },
+  'evaluation.compare': {
+    input: z.object({ ids: z.array(evaluationIdSchema).min(2).max(20) }).strict(),
+    output: returns<EvaluationComparison>(),
+    summary: 'Two to twenty evaluations side by side: headline metrics and business value',
+    mutates: false,
+  },
+  'evaluation.delete': {
+    input: z.object({ id: evaluationIdSchema }).strict(),
+    output: returns<{ removed: boolean }>(),
+    summary: 'Delete an evaluation (and its lineage edges)',
+    mutates: true,
+  },
+} as const;
+
+export interface EvaluationEvents {
+  'evaluations.changed': { id: string; runId: string; change: 'created' | 'deleted' };
+}

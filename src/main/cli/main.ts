@@ -4,6 +4,7 @@ import { describeError, ERROR_CODES, toLatheError } from '../../shared/errors';
 import { APP_VERSION } from '../engine/version';
 import { registerCallCommands } from './commands/calls';
 import { registerDataCommands } from './commands/data';
+import { registerEvaluationCommands } from './commands/evaluation';
 import { registerRunsCommands } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 import { registerStoreCommands } from './commands/store';
@@ -26,6 +27,7 @@ function build(): Command {
   registerDataCommands(program);
   registerStoreCommands(program);
   registerRunsCommands(program);
+  registerEvaluationCommands(program);
   registerServeCommand(program);
   registerCallCommands(program);
   return program;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AppInfo, EngineApi } from '../../shared/contract';
 import { openDatabase, type Db } from './db/connection';
 import { DatasetService } from './datasets/service';
+import { EvaluationService } from './evaluation/service';
 import { EventBus } from './events';
 import { ObjectStore } from './store/objectStore';
 import { APP_VERSION } from './version';
@@ -42,6 +43,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = new EventBus();
   const datasets = new DatasetService(db, store, events);
   const tracking = createTracking(db, store, events);
+  const evaluation = new EvaluationService(db, store, tracking, events);
   const door = opts.door ?? 'test';
 
   const engine: Engine = {
@@ -99,6 +101,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'runs.keys': async () => tracking.runs.keys(),
     'runs.artifacts.list': async (i) => (tracking.runs.requireRun(i.runId), tracking.runs.artifacts.list(i.runId, i.path)),
     'runs.artifacts.read': async (i) => (tracking.runs.requireRun(i.runId), tracking.runs.artifacts.preview(i.runId, i.path, i.maxBytes)),
+
+    'evaluation.run': (i) => evaluation.run(i),
+    'evaluation.list': async (i) => evaluation.list(i),
+    'evaluation.get': async (i) => evaluation.get(i.id),
+    'evaluation.compare': async (i) => evaluation.compare(i.ids),
+    'evaluation.delete': async (i) => evaluation.remove(i.id),
 
     async 'store.gc'() {
       const tempFilesRemoved = store.cleanTemp();

@@ -4,6 +4,7 @@ import { LatheError } from '../../../shared/errors';
 import m001 from './migrations/001_foundation';
 import m002 from './migrations/002_tracking';
 import m003 from './migrations/003_metrics_clustered';
+import m004 from './migrations/004_evaluations_sweeps';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -14,6 +15,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 1, name: 'foundation', sql: m001 },
   { id: 2, name: 'tracking', sql: m002 },
   { id: 3, name: 'metrics clustered', sql: m003 },
+  { id: 4, name: 'evaluations and sweeps', sql: m004 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
