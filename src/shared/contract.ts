@@ -41,6 +41,22 @@ import {
 } from './tracking';
 import { evaluationCalls, type EvaluationEvents } from './evaluation';
 
+import type {
+  AliasMove,
+  BundleImportResult,
+  BundleSummary,
+  ExportRecord,
+  LineageGraph,
+  ModelCard,
+  ModelComparison,
+  ModelSummary,
+  ModelVersion,
+} from './registry';
+import type { Prediction } from './training';
+import { aliasSchema, CARD_FIELDS, EXPORT_FORMATS, modelNameSchema, modelRefSchema } from './registry';
+
+const cellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
 /** Phantom marker carrying an output type through the table (outputs are produced by our own engine). */
 export interface Output<T> {
   readonly __output?: T;
@@ -343,6 +359,98 @@ export const contract = {
 
   // Evaluation (issue 4). Types and schemas in ./evaluation.
   ...evaluationCalls,
+  // Model registry, deployment export, registry bundles (issue 5). Types in ./registry; docs/REGISTRY.md.
+  'models.register': call(
+    z.object({ runId: runIdSchema, name: modelNameSchema, description: z.string().max(10_000).default('') }).strict(),
+    out<ModelVersion>(),
+    "Register a run's model artifact as the next version of a model",
+    true,
+  ),
+  'models.list': call(empty, out<ModelSummary[]>(), 'Registered models with their version counts and aliases'),
+  'models.versions': call(z.object({ name: modelNameSchema }).strict(), out<ModelVersion[]>(), 'Every version of a model, newest first'),
+  'models.show': call(z.object({ ref: modelRefSchema }).strict(), out<ModelVersion>(), 'One model version (ref: model, model@3, model@latest, model@<alias>)'),
+  'models.alias': call(
+    z.object({ ref: modelRefSchema, alias: aliasSchema, reason: z.string().max(2000).default('') }).strict(),
+    out<{ version: ModelVersion; move: AliasMove | null }>(),
+    'Point an alias (champion, challenger, ...) at a version; the move is recorded',
+    true,
+  ),
+  'models.unalias': call(
+    z.object({ name: modelNameSchema, alias: aliasSchema, reason: z.string().max(2000).default('') }).strict(),
+    out<{ removed: boolean }>(),
+    'Remove an alias (recorded in its history)',
+    true,
+  ),
+  'models.aliasHistory': call(
+    z.object({ name: modelNameSchema, alias: aliasSchema.optional() }).strict(),
+    out<AliasMove[]>(),
+    'Every move of the aliases of a model: who, when, from, to, why',
+  ),
+  'models.lineage': call(z.object({ ref: modelRefSchema }).strict(), out<LineageGraph>(), 'Dataset versions -> run -> model version -> exports, as a graph'),
+  'lineage.downstream': call(
+    z.object({ kind: z.enum(['dataset_version', 'run', 'model_version']), id: z.string().min(1).max(128) }).strict(),
+    out<LineageGraph & { modelVersions: { id: string; model: string; number: number }[] }>(),
+    'What a dataset version (or run) fed: runs, model versions, exports',
+  ),
+  'models.card': call(z.object({ ref: modelRefSchema }).strict(), out<ModelCard>(), 'The model card of a version, as Markdown and HTML'),
+  'models.updateCard': call(
+    z
+      .object({
+        ref: modelRefSchema,
+        text: z.object(Object.fromEntries(CARD_FIELDS.map((f) => [f, z.string().max(50_000).optional()])) as Record<(typeof CARD_FIELDS)[number], z.ZodOptional<z.ZodString>>).strict().default({}),
+        description: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    out<ModelCard>(),
+    "Edit a model card's free-text fields (intended use, limitations, ethical considerations, notes)",
+    true,
+  ),
+  'models.compare': call(
+    z.object({ a: modelRefSchema, b: modelRefSchema }).strict(),
+    out<ModelComparison>(),
+    'Two model versions side by side: params, metrics, and evaluations on the same data',
+  ),
+  'models.predict': call(
+    z
+      .object({
+        ref: modelRefSchema,
+        rows: z.union([z.array(z.array(cellSchema)), z.array(z.record(z.string(), cellSchema))]).refine((r) => r.length >= 1 && r.length <= 10_000, 'give 1 to 10000 rows'),
+      })
+      .strict(),
+    out<Prediction>(),
+    'Predict table rows (arrays in signature order, or objects by column) with a registered version',
+  ),
+  'export.run': call(
+    z.object({ ref: modelRefSchema, format: z.enum(EXPORT_FORMATS), out: z.string().min(1).max(4096), checkRows: z.number().int().min(1).max(10_000).default(100) }).strict(),
+    out<ExportRecord>(),
+    'Export a model version: tfjs, onnx (checked in onnxruntime), serving (a Node HTTP server folder) or card',
+    true,
+  ),
+  'export.history': call(
+    z.object({ ref: modelRefSchema.optional(), limit: z.number().int().min(1).max(10_000).default(100) }).strict(),
+    out<ExportRecord[]>(),
+    'Exports made of a model version (or of every model), newest first',
+  ),
+  'bundle.export': call(
+    z
+      .object({
+        out: z.string().min(1).max(4096),
+        models: z.array(modelRefSchema).max(1000).optional(),
+        runs: z.string().max(10_000).optional(),
+        withData: z.boolean().default(false),
+        gzip: z.boolean().default(false),
+      })
+      .strict(),
+    out<BundleSummary>(),
+    'Write a registry bundle: models, their runs and lineage (and data) in one file',
+    true,
+  ),
+  'bundle.import': call(
+    z.object({ file: z.string().min(1).max(4096), dryRun: z.boolean().default(false), force: z.boolean().default(false) }).strict(),
+    out<BundleImportResult>(),
+    'Check a registry bundle in quarantine, then merge it all or nothing',
+    true,
+  ),
 } as const;
 
 export type Contract = typeof contract;
@@ -374,10 +482,12 @@ export interface EventMap extends EvaluationEvents {
   'runs.changed': { runIds: string[]; change: 'created' | 'updated' | 'deleted' | 'restored' | 'purged' | 'params' | 'tags' | 'inputs' | 'artifacts' };
   /** Live charts: the newest value per key written in one flush. */
   'runs.metrics': { runId: string; keys: string[]; last: Record<string, MetricValue>; step: Record<string, number> };
+  /** A model's versions, aliases, cards or exports changed. */
+  'models.changed': { model: string };
 }
 export type EventName = keyof EventMap;
 export interface LatheEvent<K extends EventName = EventName> {
   type: K;
   data: EventMap[K];
 }
-export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'evaluations.changed'];
+export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'models.changed', 'evaluations.changed'];

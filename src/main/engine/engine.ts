@@ -9,6 +9,7 @@ import { ObjectStore } from './store/objectStore';
 import { APP_VERSION } from './version';
 import { seedSampleProject } from './sample';
 import { createTracking, type Tracking } from './tracking';
+import { createRegistry, registryMethods, type Registry } from './registry';
 
 export interface EngineOptions {
   /** The workspace folder: lathe.db + objects/ + tmp/. Created if missing. */
@@ -27,6 +28,8 @@ export interface Engine extends EngineApi {
   readonly events: EventBus;
   /** Experiment tracking, for doors that move bytes or stream points (MLflow artifacts, `lathe run`). */
   readonly tracking: Tracking;
+  /** Model registry, exports and bundles (issue 5). */
+  readonly registry: Registry;
   close(): void;
 }
 
@@ -44,6 +47,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const datasets = new DatasetService(db, store, events);
   const tracking = createTracking(db, store, events);
   const evaluation = new EvaluationService(db, store, tracking, events);
+  const registry = createRegistry(db, store, tracking, datasets, events);
   const door = opts.door ?? 'test';
 
   const engine: Engine = {
@@ -52,6 +56,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     store,
     events,
     tracking,
+    registry,
     close() {
       tracking.close();
       store.close();
@@ -107,6 +112,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'evaluation.get': async (i) => evaluation.get(i.id),
     'evaluation.compare': async (i) => evaluation.compare(i.ids),
     'evaluation.delete': async (i) => evaluation.remove(i.id),
+
+    ...registryMethods(registry),
 
     async 'store.gc'() {
       const tempFilesRemoved = store.cleanTemp();

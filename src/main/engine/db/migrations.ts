@@ -5,6 +5,7 @@ import m001 from './migrations/001_foundation';
 import m002 from './migrations/002_tracking';
 import m003 from './migrations/003_metrics_clustered';
 import m004 from './migrations/004_evaluations_sweeps';
+import m005 from './migrations/005_registry';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -16,6 +17,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 2, name: 'tracking', sql: m002 },
   { id: 3, name: 'metrics clustered', sql: m003 },
   { id: 4, name: 'evaluations and sweeps', sql: m004 },
+  { id: 5, name: 'registry', sql: m005 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -88,7 +88,8 @@ export class StoreRepo {
       .prepare(
         `SELECT blob_hash AS h FROM dataset_files
          UNION SELECT index_blob FROM dataset_versions WHERE index_blob IS NOT NULL
-         UNION SELECT blob_hash FROM run_artifacts`,
+         UNION SELECT blob_hash FROM run_artifacts
+         UNION SELECT blob_hash FROM model_files`,
       )
       .pluck()
       .all() as string[];
