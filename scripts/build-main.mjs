@@ -67,6 +67,11 @@ export const ENTRIES = {
     out: 'workers/analyze.cjs',
     options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
   },
+  'worker-train': {
+    entry: 'src/main/engine/workers/train.worker.ts',
+    out: 'workers/train.cjs',
+    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+  },
 };
 
 export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {

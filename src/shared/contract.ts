@@ -40,6 +40,8 @@ import {
   tagValueSchema,
 } from './tracking';
 import { evaluationCalls, type EvaluationEvents } from './evaluation';
+import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingStarted } from './training';
+import { BACKEND_NAMES, trainingSpecSchema } from './training';
 
 import type {
   AliasMove,
@@ -451,6 +453,48 @@ export const contract = {
     'Check a registry bundle in quarantine, then merge it all or nothing',
     true,
   ),
+  // Training and compute (issue 4). Types and schemas in ./training; docs/TRAINING.md.
+  'training.templates': call(empty, out<TemplateDescription[]>(), 'The model templates and their hyperparameters (defaults, ranges, explanations)'),
+  'training.suggest': call(
+    z.object({ data: datasetRefSchema, target: z.string().min(1).max(500).optional() }).strict(),
+    out<TaskSuggestion>(),
+    'Suggest the task (classification or regression), template and features for a target column',
+  ),
+  'training.start': call(
+    z.object({ spec: trainingSpecSchema, priority: z.number().int().min(-100).max(100).default(0) }).strict(),
+    out<TrainingStarted>(),
+    'Check the data and spec, create the run and queue its training (returns run id and job id)',
+    true,
+  ),
+  'training.jobs': call(empty, out<JobQueueStatus>(), 'The compute queue: what runs where, what waits'),
+  'training.cancel': call(
+    z
+      .object({ jobId: z.string().uuid().optional(), runId: runIdSchema.optional() })
+      .strict()
+      .refine((i) => (i.jobId === undefined) !== (i.runId === undefined), 'give either jobId or runId'),
+    out<JobInfo>(),
+    'Cancel a queued or running training (its run becomes killed; metrics so far are kept)',
+    true,
+  ),
+  'training.resume': call(
+    z.object({ runId: runIdSchema, priority: z.number().int().min(-100).max(100).default(0) }).strict(),
+    out<TrainingStarted>(),
+    'Continue a failed or killed training from its last checkpoint, in the same run',
+    true,
+  ),
+  'training.rerun': call(
+    z.object({ runId: runIdSchema, priority: z.number().int().min(-100).max(100).default(0) }).strict(),
+    out<TrainingStarted>(),
+    "Train again with a run's spec (same data ref, split, seed and hyperparameters) as a new run",
+    true,
+  ),
+  'compute.status': call(empty, out<ComputeStatus>(), 'The active compute backend, why the others did not load, and the worker count'),
+  'compute.setBackend': call(
+    z.object({ backend: z.enum(BACKEND_NAMES).nullable().optional(), workers: z.number().int().min(1).max(64).optional() }).strict(),
+    out<ComputeStatus>(),
+    'Pin a backend (null: automatic) and/or set the number of training workers',
+    true,
+  ),
 } as const;
 
 export type Contract = typeof contract;
@@ -482,6 +526,10 @@ export interface EventMap extends EvaluationEvents {
   'runs.changed': { runIds: string[]; change: 'created' | 'updated' | 'deleted' | 'restored' | 'purged' | 'params' | 'tags' | 'inputs' | 'artifacts' };
   /** Live charts: the newest value per key written in one flush. */
   'runs.metrics': { runId: string; keys: string[]; last: Record<string, MetricValue>; step: Record<string, number> };
+  /** A job was queued, started, progressed, finished, failed or was cancelled. */
+  'training.jobs': { job: JobInfo };
+  /** Live training progress: epoch, batch, samples/s, ETA. */
+  'training.progress': { jobId: string; runId: string; progress: JobProgress };
   /** A model's versions, aliases, cards or exports changed. */
   'models.changed': { model: string };
 }
@@ -490,4 +538,4 @@ export interface LatheEvent<K extends EventName = EventName> {
   type: K;
   data: EventMap[K];
 }
-export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'models.changed', 'evaluations.changed'];
+export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'models.changed', 'evaluations.changed', 'training.jobs', 'training.progress'];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchDatasets } from './datasets.bench';
 import { summary } from './harness';
 import { benchTracking } from './tracking.bench';
+import { benchTraining } from './training.bench';
 import { benchUi } from './ui.bench';
 
 /**
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
     console.log('\n# tracking');
     await benchTracking(dir, { points: Math.round(1_000_000 * Math.max(scale, 0.2)), runs: Math.round(10_000 * Math.max(scale, 0.2)) });
+    console.log('\n# training');
+    await benchTraining(dir, { rows: Math.round(20_000 * Math.max(scale, 0.25)), epochs: 4 });
     console.log('\n# UI (Chromium)');
     await benchUi(dir, { runs: Math.round(10_000 * Math.max(scale, 0.2)), points: Math.round(1_000_000 * Math.max(scale, 0.2)) });
   } finally {

@@ -8,6 +8,7 @@ import { registerEvaluationCommands } from './commands/evaluation';
 import { registerRunsCommands } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 import { registerStoreCommands } from './commands/store';
+import { registerTrainCommand } from './commands/train';
 import { closeEngine } from './context';
 
 /**
@@ -29,6 +30,7 @@ function build(): Command {
   registerRunsCommands(program);
   registerEvaluationCommands(program);
   registerServeCommand(program);
+  registerTrainCommand(program);
   registerCallCommands(program);
   return program;
 }

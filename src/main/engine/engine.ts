@@ -6,6 +6,7 @@ import { DatasetService } from './datasets/service';
 import { EvaluationService } from './evaluation/service';
 import { EventBus } from './events';
 import { ObjectStore } from './store/objectStore';
+import { TrainingService } from './training/service';
 import { APP_VERSION } from './version';
 import { seedSampleProject } from './sample';
 import { createTracking, type Tracking } from './tracking';
@@ -30,6 +31,8 @@ export interface Engine extends EngineApi {
   readonly tracking: Tracking;
   /** Model registry, exports and bundles (issue 5). */
   readonly registry: Registry;
+  /** Training jobs, the compute queue and backends (issue 4): evaluation and sweeps submit here too. */
+  readonly training: TrainingService;
   close(): void;
 }
 
@@ -46,6 +49,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = new EventBus();
   const datasets = new DatasetService(db, store, events);
   const tracking = createTracking(db, store, events);
+  const training = new TrainingService({ db, store, events, tracking });
   const evaluation = new EvaluationService(db, store, tracking, events);
   const registry = createRegistry(db, store, tracking, datasets, events);
   const door = opts.door ?? 'test';
@@ -57,7 +61,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     events,
     tracking,
     registry,
+    training,
     close() {
+      training.close();
       tracking.close();
       store.close();
       db.close();
@@ -132,6 +138,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         tempFilesRemoved: tempFilesAtStart,
       };
     },
+
+    'training.templates': async () => training.templates(),
+    'training.suggest': async (i) => training.suggest(i.data, i.target),
+    'training.start': (i) => training.start(i.spec, { priority: i.priority }),
+    'training.jobs': async () => training.jobs(),
+    'training.cancel': async (i) => training.cancel(i),
+    'training.resume': (i) => training.resume(i.runId, i.priority),
+    'training.rerun': (i) => training.rerun(i.runId, i.priority),
+    'compute.status': () => training.status(),
+    'compute.setBackend': (i) => training.setBackend(i.backend, i.workers),
   };
 
   if (opts.sample ?? true) await seedSampleProject(engine);

@@ -61,6 +61,8 @@ async function tryCandidate(c: Candidate): Promise<void> {
   else if (c.name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend(c.tfName))) throw new Error(`TF.js could not initialise the ${c.tfName} backend`);
   await tf.ready();
+  // The cpu backend prints a "install tfjs-node" banner on first use; Lathe says that itself (compute.status, doctor).
+  if (c.name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
 async function deviceOf(name: BackendName): Promise<string> {

@@ -6,6 +6,7 @@ import m002 from './migrations/002_tracking';
 import m003 from './migrations/003_metrics_clustered';
 import m004 from './migrations/004_evaluations_sweeps';
 import m005 from './migrations/005_registry';
+import m006 from './migrations/006_training';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -18,6 +19,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 3, name: 'metrics clustered', sql: m003 },
   { id: 4, name: 'evaluations and sweeps', sql: m004 },
   { id: 5, name: 'registry', sql: m005 },
+  { id: 6, name: 'training', sql: m006 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

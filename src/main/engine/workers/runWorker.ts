@@ -19,6 +19,8 @@ export interface RunWorkerOptions<TProgress> {
   onProgress?: (data: TProgress) => void;
   /** Aborting terminates the worker; the promise rejects with the signal's reason (or INTERNAL "cancelled"). */
   signal?: AbortSignal;
+  /** Called with the thread once it exists (a pool keeps it to report or to stop it as a crash would). */
+  onWorker?: (worker: Worker) => void;
 }
 
 export interface WorkerLocation {
@@ -124,11 +126,14 @@ export function runWorkerAt<TIn, TOut, TProgress = unknown>(
   opts: RunWorkerOptions<TProgress> = {},
   label = path.basename(where.file),
 ): Promise<TOut> {
-  const { onProgress, signal } = opts;
+  const { onProgress, signal, onWorker } = opts;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (!fs.existsSync(where.file)) return Promise.reject(new WorkerStartError(`The ${label} worker is missing (${where.file})`));
   return startWorker(where, input).then(
-    (worker) => watchWorker<TOut, TProgress>(worker, label, onProgress, signal),
+    (worker) => {
+      onWorker?.(worker);
+      return watchWorker<TOut, TProgress>(worker, label, onProgress, signal);
+    },
     (e: unknown) => {
       throw new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e);
     },
