@@ -140,6 +140,30 @@ export class StageSession {
     return blob;
   }
 
+  /**
+   * Chunks, hashes and stages a byte stream (a registry bundle's entry), without a file in between.
+   * Returns the blob as hashed from the bytes received: the caller checks it against what it expected.
+   */
+  async addStream(source: AsyncIterable<Uint8Array>): Promise<StagedBlob> {
+    const chunker = new StreamChunker(this.opts);
+    const whole = createHash('sha256');
+    const chunks: StagedBlob['chunks'] = [];
+    let offset = 0;
+    const take = (c: Buffer) => {
+      chunks.push({ hash: this.writeChunk(c), offset, length: c.length });
+      offset += c.length;
+    };
+    for await (const piece of source) {
+      const view = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      whole.update(view);
+      for (const c of chunker.push(view)) take(c);
+    }
+    for (const c of chunker.finish()) take(c);
+    const blob = { hash: whole.digest('hex'), size: offset, chunks };
+    this.blobs.push(blob);
+    return blob;
+  }
+
   addBuffer(buf: Buffer): StagedBlob {
     const chunker = new StreamChunker(this.opts);
     const chunks: StagedBlob['chunks'] = [];
