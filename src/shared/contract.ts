@@ -40,6 +40,7 @@ import {
   tagValueSchema,
 } from './tracking';
 import { evaluationCalls, type EvaluationEvents } from './evaluation';
+import { sweepCalls, type SweepEvents } from './sweeps';
 import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingStarted } from './training';
 import { BACKEND_NAMES, trainingSpecSchema } from './training';
 
@@ -361,6 +362,8 @@ export const contract = {
 
   // Evaluation (issue 4). Types and schemas in ./evaluation.
   ...evaluationCalls,
+  // Sweeps (issue 4). Types and schemas in ./sweeps.
+  ...sweepCalls,
   // Model registry, deployment export, registry bundles (issue 5). Types in ./registry; docs/REGISTRY.md.
   'models.register': call(
     z.object({ runId: runIdSchema, name: modelNameSchema, description: z.string().max(10_000).default('') }).strict(),
@@ -519,7 +522,7 @@ export interface TaskProgress {
   done: number;
   total: number;
 }
-export interface EventMap extends EvaluationEvents {
+export interface EventMap extends EvaluationEvents, SweepEvents {
   'task.progress': TaskProgress;
   'datasets.changed': { name: string };
   'experiments.changed': { id: string };
@@ -538,4 +541,4 @@ export interface LatheEvent<K extends EventName = EventName> {
   type: K;
   data: EventMap[K];
 }
-export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'models.changed', 'evaluations.changed', 'training.jobs', 'training.progress'];
+export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'models.changed', 'evaluations.changed', 'training.jobs', 'training.progress', 'sweeps.changed'];

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDatasets } from './datasets.bench';
 import { summary } from './harness';
+import { benchSweeps } from './sweeps.bench';
 import { benchTracking } from './tracking.bench';
 import { benchTraining } from './training.bench';
 import { benchUi } from './ui.bench';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     await benchTraining(dir, { rows: Math.round(20_000 * Math.max(scale, 0.25)), epochs: 4 });
     console.log('\n# UI (Chromium)');
     await benchUi(dir, { runs: Math.round(10_000 * Math.max(scale, 0.2)), points: Math.round(1_000_000 * Math.max(scale, 0.2)) });
+    await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

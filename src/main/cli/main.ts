@@ -11,6 +11,7 @@ import { registerEvaluationCommands } from './commands/evaluation';
 import { registerRunsCommands } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 import { registerStoreCommands } from './commands/store';
+import { registerSweepCommands } from './commands/sweeps';
 import { registerTrainCommand } from './commands/train';
 import { closeEngine } from './context';
 
@@ -35,6 +36,7 @@ function build(): Command {
   registerExportCommand(program);
   registerBundleCommands(program);
   registerEvaluationCommands(program);
+  registerSweepCommands(program);
   registerServeCommand(program);
   registerTrainCommand(program);
   registerCallCommands(program);

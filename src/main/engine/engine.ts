@@ -4,6 +4,7 @@ import type { AppInfo, EngineApi } from '../../shared/contract';
 import { openDatabase, type Db } from './db/connection';
 import { DatasetService } from './datasets/service';
 import { EvaluationService } from './evaluation/service';
+import { SweepService } from './sweeps/service';
 import { EventBus } from './events';
 import { ObjectStore } from './store/objectStore';
 import { TrainingService } from './training/service';
@@ -33,6 +34,8 @@ export interface Engine extends EngineApi {
   readonly registry: Registry;
   /** Training jobs, the compute queue and backends (issue 4): evaluation and sweeps submit here too. */
   readonly training: TrainingService;
+  /** Sweeps (issue 4): trials on the training queue; `wait` for doors that stay until a sweep ends. */
+  readonly sweeps: SweepService;
   close(): void;
 }
 
@@ -50,7 +53,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const datasets = new DatasetService(db, store, events);
   const tracking = createTracking(db, store, events);
   const training = new TrainingService({ db, store, events, tracking });
-  const evaluation = new EvaluationService(db, store, tracking, events);
+  const evaluation = new EvaluationService(db, store, tracking, events, (job) =>
+    training.queue.submit({ kind: 'evaluate', label: job.label, priority: 1, run: (ctx) => job.run(ctx.signal) }).done,
+  );
+  const sweeps = new SweepService(db, tracking, events, () => ({
+    start: (spec, o) => training.start(spec, { priority: o.priority, kind: 'trial' }),
+    wait: (jobId) => training.wait(jobId),
+    cancel: (runId) => void training.cancel({ runId }),
+  }));
   const registry = createRegistry(db, store, tracking, datasets, events);
   const door = opts.door ?? 'test';
 
@@ -60,9 +70,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     store,
     events,
     tracking,
+    sweeps,
     registry,
     training,
     close() {
+      sweeps.close();
       training.close();
       tracking.close();
       store.close();
@@ -118,6 +130,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'evaluation.get': async (i) => evaluation.get(i.id),
     'evaluation.compare': async (i) => evaluation.compare(i.ids),
     'evaluation.delete': async (i) => evaluation.remove(i.id),
+
+    'sweeps.start': async (i) => sweeps.start(i.spec),
+    'sweeps.list': async (i) => sweeps.list(i.limit, i.offset),
+    'sweeps.get': async (i) => sweeps.get(i.id),
+    'sweeps.cancel': async (i) => sweeps.cancel(i.id),
 
     ...registryMethods(registry),
 

@@ -7,6 +7,7 @@ import m003 from './migrations/003_metrics_clustered';
 import m004 from './migrations/004_evaluations_sweeps';
 import m005 from './migrations/005_registry';
 import m006 from './migrations/006_training';
+import m007 from './migrations/007_sweep_owner';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -20,6 +21,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 4, name: 'evaluations and sweeps', sql: m004 },
   { id: 5, name: 'registry', sql: m005 },
   { id: 6, name: 'training', sql: m006 },
+  { id: 7, name: 'sweep owner', sql: m007 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

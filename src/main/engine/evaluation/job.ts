@@ -2,7 +2,7 @@ import type { CellValue } from '../../../shared/datasets';
 import type { CostMatrix, EvaluationReport } from '../../../shared/evaluation';
 import { LatheError } from '../../../shared/errors';
 import { selectBackend } from '../compute/backend';
-import { deserializeModel, predictRows, type ModelFiles } from '../training/modelArtifact';
+import { decodeOutputs, deserializeModel, predictEncoded, predictRows, type ModelFiles } from '../training/modelArtifact';
 import { cellToCategory, cellToNumber } from '../training/preprocessing';
 import { buildReport, type Predictions } from './report';
 
@@ -13,8 +13,10 @@ import { buildReport, type Predictions } from './report';
  */
 export interface EvaluationJob {
   files: ModelFiles;
-  /** Feature cells in the signature's column order. */
+  /** Table models: feature cells in the signature's column order. */
   rows: CellValue[][];
+  /** Image models: every image decoded as preprocessing.json says (HWC, scaled), one after the other. */
+  images: { x: Float32Array; shape: [number, number, number] } | null;
   /** The target cell of each row. */
   targets: CellValue[];
   slice: { column: string; values: (string | null)[]; top: number } | null;
@@ -30,8 +32,16 @@ export async function scoreEvaluation(job: EvaluationJob, progress?: (done: numb
   const model = await deserializeModel(job.files.model);
   const { signature, preprocessing } = job.files;
   const loaded = { model, signature, preprocessing };
+  const predict = async (part: number[]) => {
+    if (!job.images) return predictRows(loaded, part.map((i) => job.rows[i]));
+    const [h, w, c] = job.images.shape;
+    const per = h * w * c;
+    const x = new Float32Array(part.length * per);
+    part.forEach((i, j) => x.set(job.images!.x.subarray(i * per, (i + 1) * per), j * per));
+    return decodeOutputs(signature, preprocessing, await predictEncoded(loaded, x, part.length, job.images.shape), part.length);
+  };
   try {
-    const n = job.rows.length;
+    const n = job.targets.length;
     const notes: string[] = [];
     // Which rows can be scored: a target is needed (and, for classification, one the model knows).
     const keep: number[] = [];
@@ -79,7 +89,7 @@ export async function scoreEvaluation(job: EvaluationJob, progress?: (done: numb
     const predicted = new Float64Array(signature.task === 'regression' ? m : 0);
     for (let start = 0; start < m; start += PREDICT_CHUNK) {
       const part = keep.slice(start, start + PREDICT_CHUNK);
-      const out = await predictRows(loaded, part.map((i) => job.rows[i]));
+      const out = await predict(part);
       if (signature.task === 'classification') {
         const p = out.probabilities ?? [];
         for (let j = 0; j < part.length; j++) {

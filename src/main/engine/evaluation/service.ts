@@ -22,6 +22,7 @@ import type { EventBus } from '../events';
 import type { ObjectStore } from '../store/objectStore';
 import type { Tracking } from '../tracking';
 import { readModelFiles } from '../training/modelArtifact';
+import { decodeImage } from '../training/images';
 import { cellToCategory } from '../training/preprocessing';
 import { runWorkerAt, WorkerStartError } from '../workers/runWorker';
 import { scoreEvaluation, type EvaluationJob } from './job';
@@ -84,6 +85,12 @@ function summaryOf(row: EvaluationListRow | EvaluationRow): EvaluationSummary {
   };
 }
 
+/**
+ * Runs a job on the compute queue (the training pool, so evaluations share its bounded slots and show
+ * in the queue panel). Without one, evaluations start their worker directly.
+ */
+export type EvaluationQueue = <T>(job: { label: string; run: (signal: AbortSignal) => Promise<T> }) => Promise<T>;
+
 export class EvaluationService {
   readonly repo: EvaluationsRepo;
   private readonly datasets: DatasetsRepo;
@@ -92,9 +99,10 @@ export class EvaluationService {
 
   constructor(
     db: Db,
-    store: ObjectStore,
+    private readonly store: ObjectStore,
     private readonly tracking: Tracking,
     private readonly events: EventBus,
+    private readonly queue: EvaluationQueue | null = null,
   ) {
     this.repo = new EvaluationsRepo(db);
     this.datasets = new DatasetsRepo(db);
@@ -123,10 +131,36 @@ export class EvaluationService {
     return { rows, targets, sliceValues: sliceAt >= 0 ? sliceValues : null };
   }
 
+  /**
+   * An image folder: the class of each file (its folder) and every image decoded as the model's
+   * preprocessing says (sharp: drop alpha, grayscale or RGB, fill-resize), scaled, HWC. Slices: by class or format.
+   */
+  private async readImages(pre: Preprocessing, version: Parameters<VersionReader['scan']>[0], slice: string | undefined) {
+    if (pre.kind !== 'image') throw new LatheError('INTERNAL', 'An image model without image preprocessing');
+    if (slice !== undefined && slice !== 'class' && slice !== 'format') {
+      throw new LatheError('INVALID_INPUT', `An image folder can be sliced by "class" or "format", not "${slice}"`, { where: 'slice' });
+    }
+    const files = this.datasets.files(version.dataset_id, version.id);
+    const per = pre.width * pre.height * pre.channels;
+    const x = new Float32Array(files.length * per);
+    const targets: CellValue[] = [];
+    const sliceValues: (string | null)[] = [];
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      const meta = JSON.parse(f.meta_json ?? '{}') as { class?: string; format?: string };
+      const pixels = await decodeImage(this.store.readBlob(f.blob_hash), pre);
+      for (let k = 0; k < per; k++) x[i * per + k] = pixels[k] * pre.scale;
+      targets.push(meta.class ?? f.path.split('/')[0]);
+      if (slice) sliceValues.push((slice === 'class' ? meta.class : meta.format) ?? null);
+    }
+    return { rows: [] as CellValue[][], targets, sliceValues: slice ? sliceValues : null, images: { x, shape: [pre.height, pre.width, pre.channels] as [number, number, number] } };
+  }
+
   private async score(job: EvaluationJob, task: string, label: string): Promise<EvaluationReport> {
     const onProgress = (p: { done: number; total: number }) => this.events.emit('task.progress', { task, label, phase: 'predicting', done: p.done, total: p.total });
+    const inWorker = (signal?: AbortSignal) => runWorkerAt<EvaluationJob, EvaluationReport, { done: number; total: number }>(workerLocation(), job, { onProgress, signal }, 'evaluate');
     try {
-      return await runWorkerAt<EvaluationJob, EvaluationReport, { done: number; total: number }>(workerLocation(), job, { onProgress }, 'evaluate');
+      return await (this.queue ? this.queue({ label, run: inWorker }) : inWorker());
     } catch (e) {
       if (!(e instanceof WorkerStartError)) throw e;
       if (!this.warnedInline) {
@@ -145,21 +179,23 @@ export class EvaluationService {
     const { dataset, version } = resolveRef(this.datasets, spec.data);
     const dataRef = `${dataset.name}@v${version.number}`;
     const profile = JSON.parse(version.profile_json) as TableProfile | { kind: 'images' };
-    if (signature.inputs.kind === 'image' || profile.kind !== 'table') {
-      throw new LatheError('INVALID_INPUT', signature.inputs.kind === 'image' ? 'Evaluating image models is not supported yet' : `${dataRef} is an image folder; this model reads a table`, {
-        where: 'data',
-      });
+    if (signature.inputs.kind === 'image' && profile.kind !== 'images') {
+      throw new LatheError('INVALID_INPUT', `${dataRef} is a table; this model reads an image folder`, { where: 'data' });
     }
-    checkSchema(signature, preprocessing, profile, dataRef);
+    if (signature.inputs.kind === 'table' && profile.kind !== 'table') {
+      throw new LatheError('INVALID_INPUT', `${dataRef} is an image folder; this model reads a table`, { where: 'data' });
+    }
+    if (profile.kind === 'table') checkSchema(signature, preprocessing, profile, dataRef);
     if (spec.positive !== undefined && signature.task === 'classification' && !(signature.labels ?? []).includes(spec.positive)) {
       throw new LatheError('INVALID_INPUT', `"${spec.positive}" is not one of the model's classes (${(signature.labels ?? []).join(', ')})`, { where: 'positive' });
     }
-    const { rows, targets, sliceValues } = await this.readRows(signature, version, spec.slice);
+    const { rows, targets, sliceValues, images } = profile.kind === 'images' ? await this.readImages(preprocessing, version, spec.slice) : { ...(await this.readRows(signature, version, spec.slice)), images: null };
     const task = randomUUID();
     const report = await this.score(
       {
         files,
         rows,
+        images,
         targets,
         slice: sliceValues && spec.slice ? { column: spec.slice, values: sliceValues, top: spec.sliceTop } : null,
         cost: spec.cost ?? null,

@@ -1,0 +1,66 @@
+import os from 'node:os';
+import path from 'node:path';
+import { invoke } from '../../src/main/engine/dispatch';
+import { createEngine, type Engine } from '../../src/main/engine/engine';
+import type { SweepSpecInput } from '../../src/shared/sweeps';
+import { median, report, time } from './harness';
+
+/**
+ * Sweeps: two trials on a pool of two workers against the same two trials one after the other (the
+ * issue's target: parallel <= 0.6x sequential on a 2-core machine), and evaluation.run on penguins.
+ */
+
+function spec(parallelism: number, epochs: number): SweepSpecInput {
+  return {
+    name: `bench-p${parallelism}`,
+    base: {
+      template: 'tabular-mlp',
+      data: 'penguins',
+      target: 'Species',
+      hyperparameters: { epochs, batchSize: 8, hiddenUnits: [64, 32], earlyStopping: false, checkpointEvery: 0 },
+    },
+    // Two trials of equal cost (only the seed differs).
+    parameters: { 'hyperparameters.seed': { values: [1, 2] } },
+    parallelism,
+  };
+}
+
+async function sweepMs(engine: Engine, parallelism: number, epochs: number): Promise<{ ms: number; runIds: string[] }> {
+  const { ms, value } = await time(async () => {
+    const s = await invoke(engine, 'sweeps.start', { spec: spec(parallelism, epochs) });
+    return engine.sweeps.wait(s.id);
+  });
+  if (value.status !== 'finished') throw new Error(`bench sweep ${value.status}: ${value.error ?? ''}`);
+  return { ms, runIds: value.trials.map((t) => t.runId as string) };
+}
+
+export async function benchSweeps(dir: string, opts: { epochs: number }): Promise<void> {
+  console.log('\n# sweeps and evaluation');
+  const engine = await createEngine({ home: path.join(dir, 'sweeps'), door: 'test' });
+  try {
+    const workers = engine.training.queue.workers;
+    // Warm-up: the worker bundle and TF.js load once.
+    await sweepMs(engine, 2, 1);
+    const seq = await sweepMs(engine, 1, opts.epochs);
+    const par = await sweepMs(engine, 2, opts.epochs);
+    const ratio = par.ms / seq.ms;
+    report({
+      name: `sweep: 2 trials in parallel vs one after the other (${opts.epochs} epochs each, pool of ${workers}, ${os.cpus().length} cores)`,
+      value: `${(par.ms / 1000).toFixed(2)} s vs ${(seq.ms / 1000).toFixed(2)} s`,
+      ratio,
+      target: '<= 0.60',
+      pass: ratio <= 0.6,
+    });
+
+    const runId = par.runIds[0];
+    await invoke(engine, 'evaluation.run', { runId, data: 'penguins' }); // warm-up (worker bundle)
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      times.push((await time(() => invoke(engine, 'evaluation.run', { runId, data: 'penguins', slice: 'Island' }))).ms);
+    }
+    const ms = median(times);
+    report({ name: 'evaluation.run on penguins (344 rows, 3 classes, slices; worker thread)', value: `${ms.toFixed(0)} ms median of 5`, target: '<= 2000 ms', pass: ms <= 2000 });
+  } finally {
+    engine.close();
+  }
+}
