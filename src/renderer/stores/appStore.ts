@@ -15,16 +15,8 @@ export const SCREEN_INFO: Record<Screen, { title: string; key: string; coming?: 
     key: '3',
     coming: 'Train models on a dataset version in background workers: live loss and accuracy per epoch, pause and resume from checkpoints, a queue of jobs.',
   },
-  models: {
-    title: 'Models',
-    key: '4',
-    coming: 'A registry of model versions with aliases (champion, challenger) and lineage back to the data, parameters and code that made each one.',
-  },
-  deploy: {
-    title: 'Deploy',
-    key: '5',
-    coming: 'Export a model version to TF.js, ONNX or a serving bundle, and move registry bundles between machines without a network.',
-  },
+  models: { title: 'Models', key: '4' },
+  deploy: { title: 'Deploy', key: '5' },
   monitor: {
     title: 'Monitor',
     key: '6',

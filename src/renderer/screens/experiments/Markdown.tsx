@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 
-/** Inline: `code`, **bold**, *em*; links stay text (no URL ever becomes clickable). Built as elements. */
+/** Inline: `code`, **bold**, *em* and _em_; links stay text (no URL ever becomes clickable). Built as elements. */
 function inline(text: string, key: string): ReactNode[] {
   const out: ReactNode[] = [];
-  const re = /(`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)/g;
+  const re = /(`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*|(?<![A-Za-z0-9])_[^_\s][^_]*_(?![A-Za-z0-9]))/g;
   let last = 0;
   let m: RegExpExecArray | null;
   let i = 0;
@@ -13,7 +13,7 @@ function inline(text: string, key: string): ReactNode[] {
     const k = `${key}-${i++}`;
     if (t.startsWith('`')) out.push(<code key={k}>{t.slice(1, -1)}</code>);
     else if (t.startsWith('**')) out.push(<strong key={k}>{t.slice(2, -2)}</strong>);
-    else out.push(<em key={k}>{t.slice(1, -1)}</em>);
+    else out.push(<em key={k}>{t.startsWith('_') ? inline(t.slice(1, -1), k) : t.slice(1, -1)}</em>);
     last = m.index + t.length;
   }
   if (last < text.length) out.push(text.slice(last));
@@ -21,8 +21,8 @@ function inline(text: string, key: string): ReactNode[] {
 }
 
 /**
- * A tiny, safe Markdown subset for run notes: headings, paragraphs, bullet and numbered lists,
- * fenced code, inline code, bold and emphasis. Everything is React text: no markup is ever parsed.
+ * A tiny, safe Markdown subset for run notes and model cards: headings, paragraphs, bullet and numbered
+ * lists, pipe tables, fenced code, inline code, bold and emphasis. Everything is React text: no markup is ever parsed.
  */
 export function Markdown({ source }: { source: string }) {
   const blocks: ReactNode[] = [];
@@ -49,6 +49,45 @@ export function Markdown({ source }: { source: string }) {
         <pre key={blocks.length} className="code-block">
           {code.join('\n')}
         </pre>,
+      );
+      continue;
+    }
+    // A pipe table: a header row, a `| --- |` rule, then rows (model cards use them).
+    if (line.trim().startsWith('|') && i + 1 < lines.length && /^\s*\|?\s*:?-{3,}/.test(lines[i + 1])) {
+      flush();
+      const cells = (l: string) =>
+        l
+          .trim()
+          .replace(/^\|/, '')
+          .replace(/\|$/, '')
+          .split(/(?<!\\)\|/)
+          .map((c) => c.trim().replace(/\\\|/g, '|'));
+      const head = cells(line);
+      const body: string[][] = [];
+      for (i += 2; i < lines.length && lines[i].trim().startsWith('|'); i++) body.push(cells(lines[i]));
+      i--;
+      const k = blocks.length;
+      blocks.push(
+        <div key={k} className="md-table-wrap">
+          <table className="table compact md-table">
+            <thead>
+              <tr>
+                {head.map((c, j) => (
+                  <th key={j}>{inline(c, `t${k}-h${j}`)}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {body.map((r, ri) => (
+                <tr key={ri}>
+                  {head.map((_, j) => (
+                    <td key={j}>{inline(r[j] ?? '', `t${k}-${ri}-${j}`)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>,
       );
       continue;
     }

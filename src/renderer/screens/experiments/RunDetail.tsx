@@ -11,6 +11,7 @@ import { formatDuration, formatMetric, formatTime } from '../../stores/runsTable
 import { ChartControls, ChartGrid, type ChartSettings } from './ChartGrid';
 import { Markdown } from './Markdown';
 import { StatusChip } from './StatusChip';
+import { RegisterModelButton } from '../models/RegisterModelButton';
 import Papa from 'papaparse';
 
 function KeyValues({ data, testId, empty }: { data: Record<string, string>; testId: string; empty: string }) {
@@ -332,6 +333,8 @@ export function RunDetail({ runId }: { runId: string }) {
         </h1>
         {run && <StatusChip status={run.status} />}
         {run && <span className="muted small">{formatDuration(run.duration)}</span>}
+        {run && <div className="spacer" />}
+        {run && <RegisterModelButton run={run} />}
       </div>
       <ErrorBox error={state.error} />
       {run && (

@@ -1,0 +1,107 @@
+import { useMemo, useState } from 'react';
+import { aliasSchema } from '../../../shared/registry';
+import { Dialog } from '../../components/Dialog';
+import { ErrorBox } from '../../components/ErrorBox';
+import { DialogForm, FormFooter } from '../../components/FormFooter';
+import { useAction } from '../../components/useAction';
+import { aliasesOf, useModelsStore } from '../../stores/modelsStore';
+import { describeMove } from '../../stores/modelsView';
+import { useToastStore } from '../../stores/toastStore';
+
+const COMMON = ['champion', 'challenger', 'staging', 'production'];
+
+/** Point an alias at a version (or take it off), with the reason recorded in the alias history. */
+export function AliasDialog({ model, initialAlias }: { model: string; initialAlias: string }) {
+  const versions = useModelsStore((s) => s.versions.data) ?? [];
+  const selected = useModelsStore((s) => s.selected);
+  const versionsData = useModelsStore((s) => s.versions.data);
+  const aliases = useMemo(() => aliasesOf(versionsData), [versionsData]);
+  const moveAlias = useModelsStore((s) => s.moveAlias);
+  const removeAlias = useModelsStore((s) => s.removeAlias);
+  const close = () => useModelsStore.getState().setAliasDialog(null);
+  const [alias, setAlias] = useState(initialAlias || 'champion');
+  const current = aliases.find(([a]) => a === alias)?.[1] ?? null;
+  // Moving an existing alias defaults to the selected version when that is elsewhere.
+  const [version, setVersion] = useState<number | null>(() => {
+    const now = aliases.find(([a]) => a === (initialAlias || 'champion'))?.[1] ?? null;
+    if (selected !== null && selected !== now) return selected;
+    return versions.find((v) => v.number !== now)?.number ?? versions[0]?.number ?? null;
+  });
+  const [reason, setReason] = useState('');
+  const parsed = alias ? aliasSchema.safeParse(alias) : null;
+  const issue = parsed && !parsed.success ? parsed.error.issues[0]?.message : null;
+  const { run: submit, busy, error } = useAction(async () => {
+    if (version === null) return;
+    await moveAlias(model, alias, version, reason.trim());
+    useToastStore.getState().push({ kind: 'success', message: `${describeMove({ alias, from: current, to: version })} (${model})` });
+    close();
+  });
+  const { run: remove, busy: removing, error: removeError } = useAction(async () => {
+    await removeAlias(model, alias, reason.trim());
+    useToastStore.getState().push({ kind: 'success', message: `${describeMove({ alias, from: current, to: null })} (${model})` });
+    close();
+  });
+  const suggestions = [...new Set([...aliases.map(([a]) => a), ...COMMON])];
+  return (
+    <Dialog
+      title={`Move an alias of ${model}`}
+      onClose={close}
+      testId="alias-dialog"
+      footer={
+        <>
+          {current !== null && (
+            <button type="button" className="button danger-ghost" disabled={busy || removing} onClick={() => void remove()} data-testid="alias-remove">
+              Remove {alias}
+            </button>
+          )}
+          <div className="spacer" />
+          <FormFooter formId="alias-form" onCancel={close} disabled={!alias || !!issue || version === null || version === current || busy} testId="alias-submit">
+            {current === null ? 'Set alias' : 'Move alias'}
+          </FormFooter>
+        </>
+      }
+    >
+      <DialogForm id="alias-form" onSubmit={() => void submit()}>
+        <label className="field">
+          <span>Alias</span>
+          <input className="input" list="alias-suggestions" value={alias} onChange={(e) => setAlias(e.target.value.trim())} data-testid="alias-name" aria-invalid={!!issue} autoFocus={!initialAlias} />
+          <datalist id="alias-suggestions">
+            {suggestions.map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
+          {issue ? (
+            <small className="field-error">{issue}</small>
+          ) : (
+            <small className="muted">
+              {current === null ? `${alias || 'This alias'} points at no version yet.` : `${alias} is on v${current} now.`} One version per alias; refs such as{' '}
+              <code>
+                {model}@{alias || 'champion'}
+              </code>{' '}
+              follow it.
+            </small>
+          )}
+        </label>
+        <label className="field">
+          <span>Version</span>
+          <select className="input select" value={version ?? ''} onChange={(e) => setVersion(Number(e.target.value))} data-testid="alias-version">
+            {versions.map((v) => (
+              <option key={v.id} value={v.number}>
+                v{v.number}
+                {v.aliases.length ? ` (${v.aliases.join(', ')})` : ''}
+                {v.description ? ` — ${v.description.slice(0, 60)}` : ''}
+              </option>
+            ))}
+          </select>
+          {version !== null && version === current && <small className="muted">{alias} is already on this version.</small>}
+        </label>
+        <label className="field">
+          <span>Reason</span>
+          <textarea className="input" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why: beats v1 on the held-out data, approved by…" data-testid="alias-reason" maxLength={2000} autoFocus={!!initialAlias} />
+          <small className="muted">Kept in the alias history with who and when.</small>
+        </label>
+      </DialogForm>
+      <ErrorBox error={error ?? removeError} />
+    </Dialog>
+  );
+}

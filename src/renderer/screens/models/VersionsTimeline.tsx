@@ -1,0 +1,113 @@
+import { useModelsStore } from '../../stores/modelsStore';
+import { keyMetrics } from '../../stores/modelsView';
+import { formatMetric, formatTime } from '../../stores/runsTable';
+import { openDataset, openRun } from './navigate';
+
+/** Every version of the open model, newest first: a row each, click to open it in the tabs below. */
+export function VersionsTimeline() {
+  const versions = useModelsStore((s) => s.versions.data);
+  const selected = useModelsStore((s) => s.selected);
+  const select = useModelsStore((s) => s.select);
+  if (!versions) return <div className="muted pad">Loading versions…</div>;
+  return (
+    <div className="table-wrap timeline versions-timeline">
+      <table className="table compact" data-testid="versions-timeline">
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Run</th>
+            <th>Data</th>
+            <th>Key metrics</th>
+            <th>Backend</th>
+            <th>Lathe</th>
+            <th>Description</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((v) => (
+            <tr
+              key={v.id}
+              className={v.number === selected ? 'clickable selected' : 'clickable'}
+              tabIndex={0}
+              aria-selected={v.number === selected}
+              data-testid="version-row"
+              data-version={v.number}
+              onClick={() => select(v.number)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  select(v.number);
+                }
+              }}
+            >
+              <td className="nowrap">
+                <span className="mono strong">v{v.number}</span>{' '}
+                {v.aliases.map((a) => (
+                  <span key={a} className="tag">
+                    {a}
+                  </span>
+                ))}
+              </td>
+              <td className="nowrap">
+                {v.runId ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      openRun(v.runId!);
+                    }}
+                    data-testid="version-run-link"
+                  >
+                    {v.runName ?? v.runId.slice(0, 12)}
+                  </button>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td className="nowrap">
+                {v.datasets.length === 0 && <span className="muted">—</span>}
+                {v.datasets.map((d) =>
+                  d.dataset ? (
+                    <button
+                      key={d.id}
+                      type="button"
+                      className="link dataset-link"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        openDataset(d.dataset!, d.number);
+                      }}
+                    >
+                      {d.dataset}
+                      {d.number !== undefined ? `@v${d.number}` : ''}
+                    </button>
+                  ) : (
+                    <span key={d.id} className="mono small">
+                      {d.id.slice(0, 12)}
+                    </span>
+                  ),
+                )}
+              </td>
+              <td className="nowrap key-metrics">
+                {keyMetrics(v.metrics).map(([k, m]) => (
+                  <span key={k} className="key-metric">
+                    <span className="muted">{k}</span> {formatMetric(m)}
+                  </span>
+                ))}
+              </td>
+              <td className="nowrap">{v.backend ?? '—'}</td>
+              <td className="nowrap muted">{v.appVersion}</td>
+              <td className="truncate message" title={v.description}>
+                {v.description || <span className="muted">—</span>}
+              </td>
+              <td className="muted nowrap" title={`by ${v.createdBy}`}>
+                {formatTime(v.createdAt)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

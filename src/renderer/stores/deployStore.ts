@@ -1,0 +1,114 @@
+import { create } from 'zustand';
+import type { ExportFormat, ExportRecord, ModelVersion } from '../../shared/registry';
+import { toLatheError, type LatheError } from '../../shared/errors';
+import { transport } from '../transport';
+
+export const FORMAT_INFO: Record<ExportFormat, { title: string; line: string }> = {
+  tfjs: { title: 'TF.js', line: 'A TF.js layers model folder (model.json + weights) and its preprocessing as JSON: loads in Node and in a browser page.' },
+  onnx: { title: 'ONNX', line: 'An ONNX model (opset 13) with the preprocessing inside the graph, checked in onnxruntime against TF.js on 100 rows.' },
+  serving: { title: 'Serving', line: 'A self-contained Node HTTP server (POST /predict, GET /health), a Dockerfile, a README and a smoke test: runs without Lathe.' },
+  card: { title: 'Model card', line: 'The model card as Markdown and HTML: intended use, data, training setup, evaluation, lineage.' },
+};
+
+interface Loadable<T> {
+  data: T | null;
+  loading: boolean;
+  error: LatheError | null;
+}
+const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+
+export interface DeployState {
+  ref: string;
+  format: ExportFormat;
+  out: string;
+  /** What `ref` points at now (models.show), for the line under the input. */
+  resolved: Loadable<ModelVersion>;
+  resolvedRef: string | null;
+  busy: boolean;
+  result: ExportRecord | null;
+  error: LatheError | null;
+  history: Loadable<ExportRecord[]>;
+}
+
+export const initialDeployState: DeployState = {
+  ref: '',
+  format: 'tfjs',
+  out: '',
+  resolved: idle(),
+  resolvedRef: null,
+  busy: false,
+  result: null,
+  error: null,
+  history: idle(),
+};
+
+interface DeployActions {
+  setRef(ref: string): void;
+  setFormat(format: ExportFormat): void;
+  setOut(out: string): void;
+  resolve(): Promise<void>;
+  runExport(): Promise<ExportRecord | null>;
+  loadHistory(): Promise<void>;
+}
+
+export const useDeployStore = create<DeployState & DeployActions>()((set, get) => ({
+  ...initialDeployState,
+
+  setRef(ref) {
+    set({ ref, error: null });
+  },
+  setFormat(format) {
+    set({ format, error: null });
+  },
+  setOut(out) {
+    set({ out, error: null });
+  },
+
+  async resolve() {
+    const ref = get().ref.trim();
+    if (!ref) {
+      set({ resolved: idle(), resolvedRef: null });
+      return;
+    }
+    if (get().resolvedRef === ref && (get().resolved.data || get().resolved.loading)) return;
+    set({ resolvedRef: ref, resolved: { data: null, loading: true, error: null } });
+    try {
+      const data = await transport().call('models.show', { ref });
+      if (get().resolvedRef === ref) set({ resolved: { data, loading: false, error: null } });
+    } catch (e) {
+      if (get().resolvedRef === ref) set({ resolved: { data: null, loading: false, error: toLatheError(e) } });
+    }
+  },
+
+  async runExport() {
+    const { ref, format, out } = get();
+    set({ busy: true, error: null, result: null });
+    try {
+      const result = await transport().call('export.run', { ref: ref.trim(), format, out: out.trim() });
+      set({ busy: false, result });
+      void get().loadHistory();
+      return result;
+    } catch (e) {
+      set({ busy: false, error: toLatheError(e) });
+      return null;
+    }
+  },
+
+  async loadHistory() {
+    set((s) => ({ history: { ...s.history, loading: true } }));
+    try {
+      const data = await transport().call('export.history', { limit: 200 });
+      set({ history: { data, loading: false, error: null } });
+    } catch (e) {
+      set((s) => ({ history: { data: s.history.data, loading: false, error: toLatheError(e) } }));
+    }
+  },
+}));
+
+/** A folder to suggest for an export: beside the workspace, named after the ref and format. */
+export function suggestOut(home: string | undefined, ref: string, format: ExportFormat): string {
+  if (!home || !ref.trim()) return '';
+  const sep = home.includes('\\') && !home.includes('/') ? '\\' : '/';
+  const base = home.replace(/[\\/]+$/, '');
+  return `${base}${sep}exports${sep}${ref.trim().replace(/[^\w.-]+/g, '-')}-${format}`;
+}
