@@ -6,10 +6,12 @@ import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
 import { DatasetsScreen } from './screens/datasets/DatasetsScreen';
 import { ExperimentsScreen } from './screens/experiments/ExperimentsScreen';
+import { TrainingScreen } from './screens/training/TrainingScreen';
 import { DeployScreen } from './screens/deploy/DeployScreen';
 import { ModelsScreen } from './screens/models/ModelsScreen';
 import { modelsRouteOf, useModelsStore } from './stores/modelsStore';
 import { routeOf, useExperimentsStore } from './stores/experimentsStore';
+import { trainingRouteOf, useTrainingStore } from './stores/trainingStore';
 import { SCREENS, useAppStore, type Screen } from './stores/appStore';
 import { useDatasetsStore } from './stores/datasetsStore';
 import { useToastStore } from './stores/toastStore';
@@ -28,22 +30,26 @@ function useHashRoute() {
     useAppStore.getState().go(screen);
     if (dataset && screen === 'datasets') void useDatasetsStore.getState().open(dataset);
     if (screen === 'experiments') useExperimentsStore.getState().openRoute(location.hash.replace(/^#\/?experiments\/?/, ''));
+    if (screen === 'training') useTrainingStore.getState().openRoute(location.hash.replace(/^#\/?training\/?/, ''));
     if (screen === 'models') useModelsStore.getState().openRoute(location.hash.replace(/^#\/?models\/?/, ''));
     const write = () => {
       const s = useAppStore.getState().screen;
       const d = s === 'datasets' ? useDatasetsStore.getState().current : null;
       const e = s === 'experiments' ? routeOf(useExperimentsStore.getState().view) : s === 'models' ? modelsRouteOf(useModelsStore.getState()) : '';
-      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}${e ? '/' + e : ''}`;
+      const tr = s === 'training' ? trainingRouteOf(useTrainingStore.getState().view) : '';
+      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}${e ? '/' + e : ''}${tr ? '/' + tr : ''}`;
       if (location.hash !== next) history.replaceState(null, '', next);
     };
     const offA = useAppStore.subscribe(write);
     const offB = useDatasetsStore.subscribe(write);
     const offC = useExperimentsStore.subscribe(write);
+    const offT = useTrainingStore.subscribe(write);
     const offM = useModelsStore.subscribe(write);
     return () => {
       offA();
       offB();
       offC();
+      offT();
       offM();
     };
   }, []);
@@ -89,7 +95,7 @@ export function App() {
       <Nav />
       <div className="main">
         <TopBar />
-        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : screen === 'experiments' ? <ExperimentsScreen /> : screen === 'models' ? <ModelsScreen /> : screen === 'deploy' ? <DeployScreen /> : <ComingPanel screen={screen} />}</main>
+        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : screen === 'experiments' ? <ExperimentsScreen /> : screen === 'training' ? <TrainingScreen /> : screen === 'models' ? <ModelsScreen /> : screen === 'deploy' ? <DeployScreen /> : <ComingPanel screen={screen} />}</main>
       </div>
       {paletteOpen && <CommandPalette />}
       <Toasts />

@@ -16,10 +16,11 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { specs as datasetSpecs } from './specs.mjs';
 import { experimentsSpecs } from './experimentsSpecs.mjs';
+import { trainingSpecs } from './trainingSpecs.mjs';
 import { registrySpecs } from './registrySpecs.mjs';
 
 // The closing console/loopback check stays last.
-const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, datasetSpecs[datasetSpecs.length - 1]];
+const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...trainingSpecs, datasetSpecs[datasetSpecs.length - 1]];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = process.env.LATHE_CHROMIUM ?? '/usr/bin/chromium';

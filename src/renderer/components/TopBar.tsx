@@ -1,3 +1,4 @@
+import { ComputeBadge } from '../screens/training/ComputeBadge';
 import { useAppStore } from '../stores/appStore';
 
 export function TopBar() {
@@ -12,6 +13,7 @@ export function TopBar() {
         <code data-testid="workspace-path">{info?.home ?? '…'}</code>
       </div>
       <div className="topbar-actions">
+        <ComputeBadge />
         <button type="button" className="button ghost" onClick={() => setPaletteOpen(true)} data-testid="open-palette">
           Commands <kbd>Ctrl K</kbd>
         </button>

@@ -10,11 +10,7 @@ export type Theme = 'dark' | 'light';
 export const SCREEN_INFO: Record<Screen, { title: string; key: string; coming?: string }> = {
   datasets: { title: 'Datasets', key: '1' },
   experiments: { title: 'Experiments', key: '2' },
-  training: {
-    title: 'Training',
-    key: '3',
-    coming: 'Train models on a dataset version in background workers: live loss and accuracy per epoch, pause and resume from checkpoints, a queue of jobs.',
-  },
+  training: { title: 'Training', key: '3' },
   models: { title: 'Models', key: '4' },
   deploy: { title: 'Deploy', key: '5' },
   monitor: {

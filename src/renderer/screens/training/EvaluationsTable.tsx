@@ -1,0 +1,62 @@
+import type { EvaluationSummary } from '../../../shared/evaluation';
+import { headlineLabel } from '../../stores/evaluationLogic';
+import { formatMetric, formatTime } from '../../stores/runsTable';
+import { useTrainingStore } from '../../stores/trainingStore';
+
+const SHOWN = ['accuracy', 'f1_macro', 'auc', 'log_loss', 'mae', 'rmse', 'r2'];
+
+/** Evaluations with their headline numbers; tick two or more to compare them (across runs too). */
+export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[]; showRun?: boolean }) {
+  const pick = useTrainingStore((s) => s.comparePick);
+  const togglePick = useTrainingStore((s) => s.togglePick);
+  const show = useTrainingStore((s) => s.show);
+  const keys = SHOWN.filter((k) => list.some((e) => k in e.headline)).slice(0, 4);
+  return (
+    <table className="table compact" data-testid="evaluations-table">
+      <thead>
+        <tr>
+          <th aria-label="Compare" />
+          {showRun && <th>Run</th>}
+          <th>Data</th>
+          {keys.map((k) => (
+            <th key={k} className="num">
+              {headlineLabel(k)}
+            </th>
+          ))}
+          <th className="num">Value / 1000</th>
+          <th>When</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((e) => (
+          <tr key={e.id} className="clickable" onClick={() => show({ kind: 'evaluation', id: e.id })} data-testid="evaluation-row">
+            <td onClick={(ev) => ev.stopPropagation()}>
+              <input type="checkbox" checked={pick.includes(e.id)} onChange={() => togglePick(e.id)} aria-label="Pick for comparison" data-testid="evaluation-pick" />
+            </td>
+            {showRun && <td className="truncate strong">{e.runName}</td>}
+            <td className="mono small">{e.dataRef}</td>
+            {keys.map((k) => (
+              <td key={k} className="num">
+                {formatMetric(e.headline[k] ?? null)}
+              </td>
+            ))}
+            <td className="num">{e.businessValuePer1000 === null ? <span className="muted">—</span> : formatMetric(e.businessValuePer1000)}</td>
+            <td className="nowrap muted">{formatTime(e.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** "Compare N" once two or more are ticked. */
+export function CompareButton() {
+  const pick = useTrainingStore((s) => s.comparePick);
+  const show = useTrainingStore((s) => s.show);
+  if (pick.length < 2) return pick.length === 1 ? <span className="muted small">tick one more to compare</span> : null;
+  return (
+    <button type="button" className="button small" onClick={() => show({ kind: 'compare', ids: pick })} data-testid="compare-evaluations">
+      Compare {pick.length}
+    </button>
+  );
+}

@@ -1,0 +1,216 @@
+import { create } from 'zustand';
+import type { DatasetProfile, DatasetSummary, DatasetVersion } from '../../shared/datasets';
+import type { HyperparameterDescription, Task, TaskSuggestion, TemplateDescription, TemplateName } from '../../shared/training';
+import { toLatheError, type LatheError } from '../../shared/errors';
+import { transport } from '../transport';
+import { DEFAULT_SPLIT_FORM, initialHpForm, validateSpecForm, type FieldErrors, type HpRaw, type SpecForm, type SplitForm } from './trainingForm';
+import { useTrainingStore } from './trainingStore';
+
+/** The spec form (shared by New training and the sweep form's base): the data, the columns, the template. */
+export interface TrainingNewState {
+  datasets: DatasetSummary[] | null;
+  dataset: string | null;
+  versions: DatasetVersion[] | null;
+  version: number | null;
+  profile: DatasetProfile | null;
+  suggestion: TaskSuggestion | null;
+  suggesting: boolean;
+  /** Why the engine could not suggest a task for the chosen target (constant, all missing...). */
+  suggestError: LatheError | null;
+  form: SpecForm;
+  priority: number;
+  /** Has the user touched a field (errors show from then on)? */
+  touched: boolean;
+  busy: boolean;
+  /** The engine's refusal of the last start. */
+  error: LatheError | null;
+  loadError: LatheError | null;
+}
+
+interface TrainingNewActions {
+  init(): Promise<void>;
+  chooseDataset(name: string): Promise<void>;
+  chooseVersion(n: number): Promise<void>;
+  chooseTarget(target: string): Promise<void>;
+  setTask(task: Task | null): void;
+  toggleFeature(col: string): void;
+  setAllFeatures(on: boolean): void;
+  chooseTemplate(t: TemplateName): void;
+  setHp(name: string, v: HpRaw): void;
+  resetHp(): void;
+  setSplit(patch: Partial<SplitForm>): void;
+  setMeta(patch: Partial<Pick<SpecForm, 'name' | 'experiment'>>): void;
+  setPriority(p: number): void;
+  start(): Promise<string | null>;
+}
+
+const EMPTY_FORM: SpecForm = { data: null, target: null, task: null, features: [], template: 'tabular-mlp', hp: {}, split: DEFAULT_SPLIT_FORM, name: '', experiment: '' };
+
+export const initialTrainingNewState: TrainingNewState = {
+  datasets: null,
+  dataset: null,
+  versions: null,
+  version: null,
+  profile: null,
+  suggestion: null,
+  suggesting: false,
+  suggestError: null,
+  form: EMPTY_FORM,
+  priority: 0,
+  touched: false,
+  busy: false,
+  error: null,
+  loadError: null,
+};
+
+const templatesNow = (): TemplateDescription[] => useTrainingStore.getState().templates.data ?? [];
+export const hpDescOf = (templates: TemplateDescription[], t: TemplateName): HyperparameterDescription[] => templates.find((x) => x.name === t)?.hyperparameters ?? [];
+
+/** Columns of a table version (images: none; their target is always `class`). */
+export function columnsOf(p: DatasetProfile | null): { name: string; type: string; distinct: number; missing: number }[] {
+  return p && p.kind === 'table' ? p.columns.map((c) => ({ name: c.name, type: c.type, distinct: c.distinct, missing: c.missing })) : [];
+}
+
+export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>()((set, get) => ({
+  ...initialTrainingNewState,
+
+  async init() {
+    await useTrainingStore.getState().loadTemplates();
+    const s = get();
+    if (Object.keys(s.form.hp).length === 0) set({ form: { ...s.form, hp: initialHpForm(hpDescOf(templatesNow(), s.form.template)) } });
+    try {
+      const datasets = await transport().call('datasets.list', {});
+      set({ datasets, loadError: null });
+      if (!get().dataset && datasets.length) {
+        const first = datasets.find((d) => d.latest) ?? datasets[0];
+        await get().chooseDataset(first.name);
+      }
+    } catch (e) {
+      set({ loadError: toLatheError(e) });
+    }
+  },
+
+  async chooseDataset(name) {
+    set({ dataset: name, versions: null, version: null, profile: null, suggestion: null });
+    try {
+      const versions = await transport().call('datasets.versions', { name });
+      if (get().dataset !== name) return;
+      set({ versions });
+      if (versions.length) await get().chooseVersion(versions[0].number);
+    } catch (e) {
+      set({ loadError: toLatheError(e) });
+    }
+  },
+
+  async chooseVersion(n) {
+    const name = get().dataset;
+    if (!name) return;
+    const ref = `${name}@v${n}`;
+    set((s) => ({ version: n, profile: null, form: { ...s.form, data: ref }, error: null }));
+    try {
+      const { profile } = await transport().call('datasets.show', { ref });
+      if (get().form.data !== ref) return;
+      set({ profile });
+      const cols = columnsOf(profile);
+      const keep = get().form.target;
+      if (profile.kind === 'images') await get().chooseTarget('class');
+      else if (keep && cols.some((c) => c.name === keep)) await get().chooseTarget(keep);
+      else {
+        // Let the engine pick a target it would suggest (the last column, by convention), else the first.
+        await get().chooseTarget('');
+      }
+    } catch (e) {
+      set({ loadError: toLatheError(e) });
+    }
+  },
+
+  async chooseTarget(target) {
+    const data = get().form.data;
+    if (!data) return;
+    set({ suggesting: true });
+    try {
+      const suggestion = await transport().call('training.suggest', target ? { data, target } : { data });
+      if (get().form.data !== data) return;
+      const template = suggestion.template;
+      const t = templatesNow();
+      set((s) => ({
+        suggestion,
+        suggesting: false,
+        suggestError: null,
+        error: null,
+        form: {
+          ...s.form,
+          target: suggestion.target,
+          task: suggestion.task,
+          features: suggestion.features,
+          template,
+          hp: template === s.form.template && Object.keys(s.form.hp).length ? s.form.hp : initialHpForm(hpDescOf(t, template)),
+        },
+      }));
+    } catch (e) {
+      // The engine refused the target (constant, all missing...): keep the choice and show why.
+      set((s) => ({ suggesting: false, suggestion: null, suggestError: toLatheError(e), error: null, form: { ...s.form, target: target || null } }));
+    }
+  },
+
+  setTask(task) {
+    set((s) => ({ form: { ...s.form, task }, touched: true }));
+  },
+
+  toggleFeature(col) {
+    set((s) => ({
+      touched: true,
+      form: { ...s.form, features: s.form.features.includes(col) ? s.form.features.filter((f) => f !== col) : [...s.form.features, col] },
+    }));
+  },
+
+  setAllFeatures(on) {
+    set((s) => ({ touched: true, form: { ...s.form, features: on ? columnsOf(s.profile).map((c) => c.name).filter((c) => c !== s.form.target) : [] } }));
+  },
+
+  chooseTemplate(template) {
+    set((s) => ({ touched: true, form: { ...s.form, template, hp: initialHpForm(hpDescOf(templatesNow(), template)) } }));
+  },
+
+  setHp(name, v) {
+    set((s) => ({ touched: true, error: null, form: { ...s.form, hp: { ...s.form.hp, [name]: v } } }));
+  },
+
+  resetHp() {
+    set((s) => ({ form: { ...s.form, hp: initialHpForm(hpDescOf(templatesNow(), s.form.template)) } }));
+  },
+
+  setSplit(patch) {
+    set((s) => ({ touched: true, error: null, form: { ...s.form, split: { ...s.form.split, ...patch } } }));
+  },
+
+  setMeta(patch) {
+    set((s) => ({ touched: true, form: { ...s.form, ...patch } }));
+  },
+
+  setPriority(priority) {
+    set({ priority });
+  },
+
+  async start() {
+    const s = get();
+    const { spec, errors } = validateSpecForm(s.form, hpDescOf(templatesNow(), s.form.template));
+    set({ touched: true });
+    if (Object.keys(errors).length) return null;
+    set({ busy: true, error: null });
+    try {
+      const started = await transport().call('training.start', { spec, priority: s.priority });
+      set({ busy: false });
+      void useTrainingStore.getState().loadJobs();
+      return started.runId;
+    } catch (e) {
+      set({ busy: false, error: toLatheError(e) });
+      return null;
+    }
+  },
+}));
+
+export const trainingNewSelectors = {
+  desc: (s: TrainingNewState, templates: TemplateDescription[]): HyperparameterDescription[] => hpDescOf(templates, s.form.template),
+  errors: (s: TrainingNewState, templates: TemplateDescription[]): FieldErrors => validateSpecForm(s.form, hpDescOf(templates, s.form.template)).errors,
+};
