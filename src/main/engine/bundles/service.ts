@@ -4,6 +4,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
+import { TarWriter } from './tarWriter';
 import { LatheError } from '../../../shared/errors';
 import type { BundleConflict, BundleImportResult, BundleSummary } from '../../../shared/registry';
 import { BundleRepo, type BundleDataset, type BundleDatasetVersion, type BundleExperiment, type BundleRun } from '../db/bundleRepo';
@@ -158,47 +159,43 @@ export class BundleService {
     const total = [...objects.values()].reduce((a, b) => a + b, 0);
     const tmp = `${out}.lathe-tmp-${process.pid}`;
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    const pack = tar.pack();
     const store = this.store;
-    const progress = (done: number) => this.progress(task, label, 'writing', done, total);
-    const writer = (async () => {
-      const write = (header: Parameters<typeof pack.entry>[0], data?: Buffer) =>
-        new Promise<void>((resolve, reject) => {
-          if (data) pack.entry(header, data, (e) => (e ? reject(e) : resolve()));
-        });
-      await write({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(manifest.createdAt) }, Buffer.from(JSON.stringify(manifest)));
+    // Objects stream chunk by chunk from the packs; each chunk is checked against its hash as it is read.
+    const chunksOf = function* (hash: string): Generator<Buffer> {
+      for (const c of store.repo.blobChunks(hash)) yield store.readChunk(c.chunk_hash);
+    };
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const gzip = i.gzip ? zlib.createGzip({ level: 6 }) : null;
+      const sink = gzip ? fs.createWriteStream('', { fd, autoClose: false }) : null;
+      const piping = gzip && sink ? pipeline(gzip, sink) : Promise.resolve();
+      const manifestBytes = Buffer.from(JSON.stringify(manifest));
+      const tw = new TarWriter(gzip ? { stream: gzip } : { fd });
+      await tw.file(MANIFEST_NAME, manifestBytes.length, manifest.createdAt, [manifestBytes]);
       let done = 0;
       let lastEmit = 0;
       for (const [hash, size] of objects) {
-        await new Promise<void>((resolve, reject) => {
-          const entry = pack.entry({ name: `objects/${hash}`, size, mode: 0o644, mtime: new Date(manifest.createdAt) }, (e) => (e ? reject(e) : resolve()));
-          (async () => {
-            for (const chunk of store.iterateBlob(hash)) {
-              if (!entry.write(chunk)) await new Promise<void>((r) => entry.once('drain', () => r()));
-            }
-            (entry as unknown as NodeJS.WritableStream).end();
-          })().catch((e) => {
-            entry.destroy(e as Error);
-            reject(e);
-          });
-        });
+        await tw.file(`objects/${hash}`, size, manifest.createdAt, chunksOf(hash));
         done += size;
         if (done - lastEmit > 64 * 1024 * 1024 || done === total) {
           lastEmit = done;
-          progress(done);
+          this.progress(task, label, 'writing', done, total);
         }
       }
-      pack.finalize();
-    })();
-    try {
-      const sink = fs.createWriteStream(tmp);
-      await Promise.all([writer, i.gzip ? pipeline(pack, zlib.createGzip({ level: 6 }), sink) : pipeline(pack, sink)]);
-      const fd = fs.openSync(tmp, 'r+');
+      await tw.finish();
+      if (gzip) {
+        gzip.end();
+        await piping;
+      }
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       fs.renameSync(tmp, out);
     } catch (e) {
-      pack.destroy();
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
       fs.rmSync(tmp, { force: true });
       throw e;
     }

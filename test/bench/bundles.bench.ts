@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { invoke } from '../../src/main/engine/dispatch';
+import { createEngine } from '../../src/main/engine/engine';
+import { trainPenguinRun } from '../registry/fixtures';
+import { mb, median, report, time } from './harness';
+
+/**
+ * Registry targets: bundle export and import of ~1 GB of objects (at BENCH_SCALE=1), each within 2x of
+ * `tar` creating and extracting the same files; ONNX export (with its onnxruntime check) under 2 s.
+ */
+export async function benchBundles(dir: string, opts: { bytes: number }): Promise<void> {
+  const src = path.join(dir, 'bundle-src');
+  fs.mkdirSync(src, { recursive: true });
+  const fileSize = 32 * 1024 * 1024;
+  const count = Math.max(1, Math.round(opts.bytes / fileSize));
+  for (let i = 0; i < count; i++) fs.writeFileSync(path.join(src, `part-${i}.bin`), randomBytes(fileSize)); // incompressible, no dedup
+
+  const a = await createEngine({ home: path.join(dir, 'bundle-a'), sample: false, door: 'test' });
+  const b = await createEngine({ home: path.join(dir, 'bundle-b'), sample: false, door: 'test' });
+  try {
+    const run = await invoke(a, 'runs.create', { experiment: 'bench', name: 'bundle-bench' });
+    for (let i = 0; i < count; i++) await a.tracking.runs.putArtifactFile(run.id, `data/part-${i}.bin`, path.join(src, `part-${i}.bin`));
+    await invoke(a, 'runs.update', { id: run.id, status: 'finished' });
+    const total = count * fileSize;
+
+    // Baseline: tar creating and extracting the same files (page cache warm for both sides).
+    const tarFile = path.join(dir, 'base.tar');
+    const tarOut = path.join(dir, 'tar-out');
+    const tarCreate: number[] = [];
+    const tarExtract: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      fs.rmSync(tarFile, { force: true });
+      fs.rmSync(tarOut, { recursive: true, force: true });
+      fs.mkdirSync(tarOut);
+      tarCreate.push((await time(() => spawnSync('tar', ['-cf', tarFile, '-C', src, '.']))).ms);
+      tarExtract.push((await time(() => spawnSync('tar', ['-xf', tarFile, '-C', tarOut]))).ms);
+    }
+    const out = path.join(dir, 'bench.lathe');
+    const exp: number[] = [];
+    const imp: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      fs.rmSync(out, { force: true });
+      exp.push((await time(() => invoke(a, 'bundle.export', { out, runs: 'name = "bundle-bench"' }))).ms);
+      if (k === 0) {
+        imp.push((await time(() => invoke(b, 'bundle.import', { file: out }))).ms);
+      } else {
+        // A fresh workspace each time: the second import into the same one would be a no-op.
+        const c = await createEngine({ home: path.join(dir, `bundle-c${k}`), sample: false, door: 'test' });
+        imp.push((await time(() => invoke(c, 'bundle.import', { file: out }))).ms);
+        c.close();
+      }
+    }
+    const e = median(exp);
+    const t = median(tarCreate);
+    report({ name: `bundle export of ${mb(total)}`, value: `${Math.round(e)} ms vs tar -c ${Math.round(t)} ms`, ratio: e / t, target: '<= 2x tar', pass: e / t <= 2 });
+    const i = median(imp);
+    const x = median(tarExtract);
+    report({ name: `bundle import of ${mb(total)} (hash-checked, stored)`, value: `${Math.round(i)} ms vs tar -x ${Math.round(x)} ms`, ratio: i / x, target: '<= 2x tar', pass: i / x <= 2 });
+
+    const { runId } = await trainPenguinRun(a, { name: 'sample-mlp' });
+    await invoke(a, 'models.register', { runId, name: 'penguins-sample' });
+    const onnx: number[] = [];
+    for (let k = 0; k < 3; k++) onnx.push((await time(() => invoke(a, 'export.run', { ref: 'penguins-sample', format: 'onnx', out: path.join(dir, `onnx-${k}`) }))).ms);
+    const o = median(onnx);
+    report({ name: 'ONNX export of the sample model (with the onnxruntime check)', value: `${Math.round(o)} ms`, ratio: o / 2000, target: '< 2000 ms', pass: o < 2000 });
+  } finally {
+    a.close();
+    b.close();
+  }
+}
