@@ -4,10 +4,10 @@ import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 
 export const FORMAT_INFO: Record<ExportFormat, { title: string; line: string }> = {
-  tfjs: { title: 'TF.js', line: 'A TF.js layers model folder (model.json + weights) and its preprocessing as JSON: loads in Node and in a browser page.' },
-  onnx: { title: 'ONNX', line: 'An ONNX model (opset 13) with the preprocessing inside the graph, checked in onnxruntime against TF.js on 100 rows.' },
-  serving: { title: 'Serving', line: 'A self-contained Node HTTP server (POST /predict, GET /health), a Dockerfile, a README and a smoke test: runs without Lathe.' },
-  card: { title: 'Model card', line: 'The model card as Markdown and HTML: intended use, data, training setup, evaluation, lineage.' },
+  tfjs: { title: 'TF.js', line: 'Layers model + preprocessing JSON; loads in Node and in a browser.' },
+  onnx: { title: 'ONNX', line: 'Opset 13, preprocessing in the graph; checked against TF.js on 100 rows.' },
+  serving: { title: 'Serving', line: 'A Node HTTP server folder (POST /predict) with a Dockerfile; runs without Lathe.' },
+  card: { title: 'Model card', line: 'The model card as Markdown and HTML, to read or publish.' },
 };
 
 interface Loadable<T> {

@@ -104,6 +104,10 @@ const KIND_LABELS: Record<string, [string, string]> = {
   datasets: ['dataset', 'datasets'],
   datasetVersions: ['dataset version', 'dataset versions'],
   aliases: ['alias', 'aliases'],
+  aliasMoves: ['alias move', 'alias moves'],
+  evaluations: ['evaluation', 'evaluations'],
+  blobs: ['object', 'objects'],
+  files: ['file', 'files'],
   exports: ['export', 'exports'],
   lineage: ['lineage link', 'lineage links'],
   objects: ['object', 'objects'],
@@ -164,6 +168,14 @@ export function formatDiff(x: number): string {
   if (x === 0) return '0';
   if (!Number.isFinite(x)) return String(x);
   return x.toExponential(1);
+}
+
+/** A time to the minute (`2026-11-27 09:06`); tables put the full time in a title. */
+export function shortTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const p = (x: number) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 /** A short name for a file people download: `penguin-clf-v3-card.md`. */

@@ -62,9 +62,11 @@ function ExportBundle() {
           </span>
           <input className="input mono" value={s.runs} onChange={(e) => setExportField({ runs: e.target.value })} placeholder='status = "finished" and params.data = "penguins"' data-testid="bundle-runs" />
         </label>
-        <label className="row gap small">
+        <label className="check small">
           <input type="checkbox" checked={s.withData} onChange={(e) => setExportField({ withData: e.target.checked })} data-testid="bundle-with-data" />
-          with data: include the dataset versions themselves (a bigger file; the other side can retrain)
+          <span>
+            <strong>With data</strong>: include the dataset versions themselves (a bigger file; the other side can retrain)
+          </span>
         </label>
         <label className="field">
           <span>Bundle file on this computer</span>
@@ -227,10 +229,12 @@ function ImportBundle() {
       <ErrorBox error={s.importError} testId="bundle-import-error" />
       {s.dryRun && !s.imported && <ImportReport r={s.dryRun} testId="bundle-dry-run-result" />}
       {s.dryRun && !s.imported && conflicts.length > 0 && (
-        <label className="row gap small overwrite">
+        <label className="check small overwrite">
           <input type="checkbox" checked={s.overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="bundle-overwrite" />
-          overwrite aliases: point the {conflicts.length === 1 ? 'conflicting alias' : `${conflicts.length} conflicting aliases`} where the bundle says (otherwise they stay as they
-          are here)
+          <span>
+            <strong>Overwrite aliases</strong>: point the {conflicts.length === 1 ? 'conflicting alias' : `${conflicts.length} conflicting aliases`} where the bundle says
+            (otherwise they stay as they are here)
+          </span>
         </label>
       )}
       {s.imported && <ImportReport r={s.imported} testId="bundle-import-result" />}

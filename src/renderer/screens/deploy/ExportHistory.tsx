@@ -4,6 +4,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { formatBytes } from '../../format';
 import { useDeployStore } from '../../stores/deployStore';
 import { formatTime } from '../../stores/runsTable';
+import { shortTime } from '../../stores/modelsView';
 import { ExportResultView } from './ExportPanel';
 
 export function ExportHistory() {
@@ -28,16 +29,16 @@ export function ExportHistory() {
                 <th>Model</th>
                 <th>Format</th>
                 <th>Folder</th>
-                <th className="num">Files</th>
                 <th className="num">Size</th>
                 <th>Hash</th>
-                <th>By</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((r) => (
                 <tr key={r.id} className={r.id === open ? 'clickable selected' : 'clickable'} onClick={() => setOpen(r.id === open ? null : r.id)} data-testid="export-history-row" data-format={r.format}>
-                  <td className="muted nowrap">{formatTime(r.createdAt)}</td>
+                  <td className="muted nowrap" title={`${formatTime(r.createdAt)} by ${r.createdBy}`}>
+                    {shortTime(r.createdAt)}
+                  </td>
                   <td className="mono nowrap">
                     {r.model}@{r.number}
                   </td>
@@ -45,12 +46,12 @@ export function ExportHistory() {
                   <td className="mono truncate message" title={r.outDir}>
                     {r.outDir}
                   </td>
-                  <td className="num">{r.files.length}</td>
-                  <td className="num">{formatBytes(r.bytes)}</td>
-                  <td className="mono muted" title={r.contentHash}>
-                    {r.contentHash.slice(0, 12)}
+                  <td className="num" title={`${r.files.length} files`}>
+                    {formatBytes(r.bytes)}
                   </td>
-                  <td className="nowrap muted">{r.createdBy}</td>
+                  <td className="mono muted" title={r.contentHash}>
+                    {r.contentHash.slice(0, 8)}
+                  </td>
                 </tr>
               ))}
             </tbody>

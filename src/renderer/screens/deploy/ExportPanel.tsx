@@ -143,8 +143,10 @@ export function ExportPanel() {
           <legend>Format</legend>
           {EXPORT_FORMATS.map((f) => (
             <label key={f} className={f === format ? 'format-choice active' : 'format-choice'} data-testid={`format-${f}`}>
-              <input type="radio" name="format" value={f} checked={f === format} onChange={() => setFormat(f)} />
-              <span className="format-title">{FORMAT_INFO[f].title}</span>
+              <span className="format-head">
+                <input type="radio" name="format" value={f} checked={f === format} onChange={() => setFormat(f)} />
+                <span className="format-title">{FORMAT_INFO[f].title}</span>
+              </span>
               <span className="format-line muted small">{FORMAT_INFO[f].line}</span>
             </label>
           ))}

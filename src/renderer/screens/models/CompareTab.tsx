@@ -38,7 +38,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
           ))}
         </select>
         {data && (
-          <label className="row gap small">
+          <label className="check small">
             <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} data-testid="compare-only-diff" /> only params that differ
           </label>
         )}

@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
 import { aliasesOf, modelsSelectors, useModelsStore, type ModelTab } from '../../stores/modelsStore';
-import { moveRows } from '../../stores/modelsView';
+import { moveRows, shortTime } from '../../stores/modelsView';
 import { formatTime } from '../../stores/runsTable';
 import { AliasChips } from './AliasChips';
 import { CardTab } from './CardTab';
@@ -55,7 +55,9 @@ function AliasPanel() {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.key} data-testid="alias-move">
-                  <td className="muted nowrap">{formatTime(r.at)}</td>
+                  <td className="muted nowrap" title={formatTime(r.at)}>
+                    {shortTime(r.at)}
+                  </td>
                   <td className="nowrap">{r.alias}</td>
                   <td className="mono">{r.from}</td>
                   <td className={r.what === 'removed' ? 'mono removed-text' : 'mono'}>{r.to}</td>

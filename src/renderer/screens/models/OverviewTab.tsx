@@ -68,7 +68,7 @@ export function OverviewTab({ version: v }: { version: ModelVersion }) {
   const metrics = Object.entries(v.metrics).sort(([a], [b]) => a.localeCompare(b));
   const params = Object.entries(v.params).sort(([a], [b]) => a.localeCompare(b));
   return (
-    <div className="overview" data-testid="version-overview">
+    <div className="overview model-overview" data-testid="version-overview">
       <div className="cards">
         <div className="card">
           <h3>Version</h3>

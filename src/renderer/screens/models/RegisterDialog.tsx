@@ -157,7 +157,7 @@ export function RegisterDialog({ run, defaultName, onClose }: { run?: Run; defau
         </label>
         {!run && chosen && (
           <small className="muted">
-            From a terminal: <code>lathe models register {chosen.id.slice(0, 12)} --name {name || '<model>'}</code>
+            From a terminal: <code>lathe models register {chosen.id} --name {name || '<model>'}</code>
           </small>
         )}
       </DialogForm>

@@ -1,5 +1,5 @@
 import { useModelsStore } from '../../stores/modelsStore';
-import { keyMetrics } from '../../stores/modelsView';
+import { keyMetrics, shortTime } from '../../stores/modelsView';
 import { formatMetric, formatTime } from '../../stores/runsTable';
 import { openDataset, openRun } from './navigate';
 
@@ -18,8 +18,7 @@ export function VersionsTimeline() {
             <th>Run</th>
             <th>Data</th>
             <th>Key metrics</th>
-            <th>Backend</th>
-            <th>Lathe</th>
+            <th>Backend · Lathe</th>
             <th>Description</th>
             <th>Created</th>
           </tr>
@@ -96,13 +95,14 @@ export function VersionsTimeline() {
                   </span>
                 ))}
               </td>
-              <td className="nowrap">{v.backend ?? '—'}</td>
-              <td className="nowrap muted">{v.appVersion}</td>
+              <td className="nowrap">
+                {v.backend ?? '—'} <span className="muted">· {v.appVersion}</span>
+              </td>
               <td className="truncate message" title={v.description}>
                 {v.description || <span className="muted">—</span>}
               </td>
-              <td className="muted nowrap" title={`by ${v.createdBy}`}>
-                {formatTime(v.createdAt)}
+              <td className="muted nowrap" title={`${formatTime(v.createdAt)} by ${v.createdBy}`}>
+                {shortTime(v.createdAt)}
               </td>
             </tr>
           ))}
