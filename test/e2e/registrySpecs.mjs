@@ -219,13 +219,20 @@ export const registrySpecs = [
     },
   },
   {
-    name: 'models: compare two versions side by side',
-    async run({ page, shot }) {
+    name: 'models: compare two versions side by side, with evaluations on the same data',
+    async run(ctx) {
+      const { page, shot, server, trainedRun } = ctx;
+      // Both versions come from one run: one evaluation of it on penguins lines up for both.
+      await api(server, 'evaluation.run', { runId: trainedRun.id, data: 'penguins' });
       await page.getByTestId('model-tab-compare').click();
       await page.getByTestId('compare-with').selectOption('1');
       await page.getByTestId('compare-metrics').waitFor();
       assert.match(await page.getByTestId('compare-metrics').innerText(), /v1\s+v2/);
-      await page.getByTestId('compare-same-data').waitFor();
+      const same = page.getByTestId('compare-same-data');
+      await same.waitFor();
+      // The registry reads evaluations through a hook the engine has to wire (RegistryService.evaluations).
+      if ((await same.locator('table').count()) === 0) ctx.note = 'PENDING: models.compare gives no sameData yet (evaluations not wired into the registry)';
+      else assert.match(await same.innerText(), /accuracy/i);
       await shot('model-compare-dark');
     },
   },

@@ -5,7 +5,7 @@ import type { AliasMove, BundleImportResult, LineageGraph, ModelVersion } from '
 import { setTransport, type Transport } from '../../src/renderer/transport';
 import { layoutLineage } from '../../src/renderer/components/lineage/layout';
 import { initialModelsState, modelsRouteOf, modelsSelectors, parseModelsRoute, useModelsStore } from '../../src/renderer/stores/modelsStore';
-import { aliasesByVersion, countLabel, describeMove, exportFacts, formatDiff, importSummary, keyMetrics, moveRows, refsOf } from '../../src/renderer/stores/modelsView';
+import { aliasesByVersion, countLabel, describeMove, exportFacts, formatDiff, importSummary, keyMetrics, metricDelta, moveRows, refsOf } from '../../src/renderer/stores/modelsView';
 import { bundlesSelectors, initialBundlesState, useBundlesStore } from '../../src/renderer/stores/bundlesStore';
 import { initialDeployState, suggestOut, useDeployStore } from '../../src/renderer/stores/deployStore';
 
@@ -204,6 +204,14 @@ describe('models view helpers', () => {
     expect(exportFacts({ format: 'card', report: {} })).toEqual({ run: undefined, smokeTest: undefined, docker: undefined, load: undefined });
     expect(formatDiff(3.2e-7)).toBe('3.2e-7');
     expect(formatDiff(0)).toBe('0');
+  });
+
+  it('metric deltas: second minus first, only for two finite numbers', () => {
+    expect(metricDelta([0.5, 0.75])).toBe(0.25);
+    expect(metricDelta([1, 1])).toBe(0);
+    expect(metricDelta([null, 1])).toBeNull();
+    expect(metricDelta(['NaN', 1])).toBeNull();
+    expect(metricDelta([1, 2, 3])).toBeNull();
   });
 
   it('a suggested export folder follows the ref and format', () => {

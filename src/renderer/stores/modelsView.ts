@@ -163,6 +163,15 @@ export function exportFacts(r: Pick<ExportRecord, 'format' | 'report'>): ExportF
   return out;
 }
 
+/** Second minus first of two metric values, when both are finite numbers (the compare table's Δ). */
+export function metricDelta(values: readonly (MetricValue | null)[]): number | null {
+  if (values.length !== 2) return null;
+  const [a, b] = values;
+  if (typeof a !== 'number' || typeof b !== 'number' || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+  const d = b - a;
+  return Math.abs(d) < 1e-12 ? 0 : d;
+}
+
 /** A small difference for people: `3.0e-7`. */
 export function formatDiff(x: number): string {
   if (x === 0) return '0';

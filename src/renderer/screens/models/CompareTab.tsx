@@ -3,7 +3,15 @@ import { useShallow } from 'zustand/react/shallow';
 import type { ModelVersion } from '../../../shared/registry';
 import { ErrorBox } from '../../components/ErrorBox';
 import { modelsSelectors, useModelsStore } from '../../stores/modelsStore';
+import type { MetricValue } from '../../../shared/tracking';
+import { metricDelta } from '../../stores/modelsView';
 import { formatMetric } from '../../stores/runsTable';
+
+function Delta({ values }: { values: readonly (MetricValue | null)[] }) {
+  const d = metricDelta(values);
+  if (d === null) return <td className="num muted">—</td>;
+  return <td className={d === 0 ? 'num muted' : 'num delta'}>{d > 0 ? `+${formatMetric(d)}` : formatMetric(d)}</td>;
+}
 
 /** Two versions side by side: params (differences marked), metrics, and evaluations on the same data. */
 export function CompareTab({ version }: { version: ModelVersion }) {
@@ -59,6 +67,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
                       v{v.number}
                     </th>
                   ))}
+                  <th className="num">Δ</th>
                 </tr>
               </thead>
               <tbody>
@@ -70,6 +79,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
                         {formatMetric(x)}
                       </td>
                     ))}
+                    <Delta values={m.values} />
                   </tr>
                 ))}
               </tbody>
@@ -126,6 +136,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
                             v{v.number}
                           </th>
                         ))}
+                        <th className="num">Δ</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -137,6 +148,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
                               {formatMetric(x)}
                             </td>
                           ))}
+                          <Delta values={m.values} />
                         </tr>
                       ))}
                     </tbody>
