@@ -154,5 +154,14 @@ describe('lathe eval', () => {
     });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/--cost needs a value for fn, tn/);
+    const matrix = path.join(work, 'values.yaml');
+    fs.writeFileSync(matrix, 'classes: [Adelie, Chinstrap, Gentoo]\nvalues:\n  - [10, -5, -5]\n  - [-50, 10, -5]\n  - [-5, -5, 10]\n');
+    const m = spawnSync(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/main/cli/main.ts'), 'eval', speciesRun, '--data', 'penguins', '--cost-matrix', matrix], {
+      env: { ...process.env, LATHE_HOME: home },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(m.status, m.stderr).toBe(0);
+    expect(m.stdout).toMatch(/highest expected value\s+-?\d/);
   });
 });

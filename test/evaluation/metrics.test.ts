@@ -141,6 +141,18 @@ describe('multiclass classification', () => {
     expect(m.weighted.f1).toBeCloseTo(4 / 7, 12);
   });
 
+  it('the macro mean skips a class that occurs neither as actual nor as predicted (as sklearn does)', () => {
+    // 3 classes, only a and b present: a -> a, a -> b, b -> b, b -> b
+    const m = classificationMetrics(
+      { k: 3, actual: Int32Array.from([0, 0, 1, 1]), probs: new Float64Array(12).fill(1 / 3), predicted: Int32Array.from([0, 1, 1, 1]) },
+      ['a', 'b', 'c'],
+      null,
+    );
+    // f1(a) = 2*1/(1+2) = 2/3, f1(b) = 2*2/(3+2) = 4/5; c left out
+    expect(m.macro.f1).toBeCloseTo((2 / 3 + 4 / 5) / 2, 12);
+    expect(m.perClass[2]).toEqual({ class: 'c', precision: 0, recall: 0, f1: 0, support: 0 });
+  });
+
   it('one-vs-rest AUC per class (9/10, 7.5/10, 10/12) and their macro mean', () => {
     const cases = { k: 3, actual: mcActual, probs: mcProbs, predicted: argmaxRows(mcProbs, 3) };
     const c = classificationCurves(cases, ['a', 'b', 'c'], null);

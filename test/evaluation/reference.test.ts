@@ -120,6 +120,8 @@ for case in d['classification']:
          'f1_weighted': metrics.f1_score(y, pred, average='weighted', zero_division=0),
          'precision_macro': metrics.precision_score(y, pred, average='macro', zero_division=0),
          'recall_macro': metrics.recall_score(y, pred, average='macro', zero_division=0),
+         # a class absent from both y and pred: sklearn's default labels leave it out of the macro mean
+         'f1_macro_absent': metrics.f1_score(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), average='macro', zero_division=0),
          'f1_per_class': metrics.f1_score(y, pred, average=None, labels=list(range(k)), zero_division=0).tolist(),
          'log_loss': metrics.log_loss(y, P, labels=list(range(k)))}
     if k == 2:
@@ -166,6 +168,8 @@ describe.skipIf(Boolean(sklearnReason))('random data against scikit-learn', () =
       close(rep.accuracy, s.accuracy);
       expect(rep.confusion).toEqual(s.confusion);
       close(rep.macro.f1, s.f1_macro);
+      const absent = buildReport({ task: 'classification', classes: ['a', 'b', 'c'], actual: Int32Array.from([0, 0, 1, 1]), probs: Float64Array.from([0.8, 0.1, 0.1, 0.3, 0.6, 0.1, 0.2, 0.7, 0.1, 0.1, 0.8, 0.1]) }) as ClassificationReport;
+      close(absent.macro.f1, s.f1_macro_absent);
       close(rep.weighted.f1, s.f1_weighted);
       close(rep.macro.precision, s.precision_macro);
       close(rep.macro.recall, s.recall_macro);

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { BinaryCost, Evaluation, EvaluationComparison, EvaluationSummary } from '../../../shared/evaluation';
+import { parse as parseYaml } from 'yaml';
+import { matrixCostSchema, type BinaryCost, type MatrixCost, type Evaluation, EvaluationComparison, EvaluationSummary } from '../../../shared/evaluation';
 import { LatheError } from '../../../shared/errors';
 import type { RunPage } from '../../../shared/tracking';
 import { dispatch } from '../../engine/dispatch';
@@ -31,6 +33,22 @@ export function parseBinaryCost(text: string): BinaryCost {
   const missing = ['tp', 'fp', 'fn', 'tn'].filter((k) => !(k in out));
   if (missing.length) throw new LatheError('INVALID_INPUT', `--cost needs a value for ${missing.join(', ')} (e.g. tp=100,fp=-10,fn=-120,tn=0)`, { where: '--cost' });
   return { kind: 'binary', tp: out.tp, fp: out.fp, fn: out.fn, tn: out.tn };
+}
+
+/** A value matrix file (YAML or JSON): `classes: [a, b, c]` and `values: [[...], ...]` (rows actual, columns predicted). */
+export function readCostMatrix(file: string): MatrixCost {
+  let raw: unknown;
+  try {
+    raw = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new LatheError('INVALID_INPUT', `Cannot read the cost matrix ${file}: ${(e as Error).message.split('\n')[0]}`, { where: '--cost-matrix' });
+  }
+  const parsed = matrixCostSchema.safeParse({ kind: 'matrix', ...(raw as object) });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new LatheError('INVALID_INPUT', `${file}: ${i.path.join('.') || 'matrix'}: ${i.message}`, { where: '--cost-matrix', hint: 'classes: [a, b]\nvalues: [[1, -5], [-20, 0]]   # rows: actual, columns: predicted' });
+  }
+  return parsed.data;
 }
 
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '-' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
@@ -68,7 +86,7 @@ export function formatEvaluation(e: Evaluation): string {
     );
   }
   if (r.slices) {
-    const keys = Object.keys(r.slices.slices[0]?.headline ?? {}).slice(0, 4);
+    const keys = ['accuracy', 'f1_macro', 'auc', 'log_loss', 'mae', 'rmse', 'r2'].filter((k) => k in (r.slices?.slices[0]?.headline ?? {}));
     lines.push('', `slices by ${r.slices.column}:`);
     lines.push(f.table([['  VALUE', 'ROWS', ...keys.map((k) => k.toUpperCase()), ...(b ? ['VALUE/CASE'] : [])], ...r.slices.slices.map((s) => [`  ${s.value}`, String(s.n), ...keys.map((k) => num(s.headline[k])), ...(b ? [money(s.businessValuePerCase ?? 0)] : [])])]));
   }
@@ -96,11 +114,14 @@ export function registerEvaluationCommands(program: Command): void {
     .requiredOption('--data <ref>', 'dataset version: name, name@v2, name@<tag>')
     .option('--slice <column>', 'also report the metrics per value of this column')
     .option('--cost <values>', 'binary value of each outcome: tp=..,fp=..,fn=..,tn=.. (gains positive, costs negative)')
+    .option('--cost-matrix <file>', 'any number of classes: a YAML/JSON file with classes and values (rows actual, columns predicted)')
     .option('--positive <class>', 'binary: the class counted as positive')
     .option('--json', 'machine-readable output')
-    .action(async (runRef: string, o: JsonOpt & { data: string; slice?: string; cost?: string; positive?: string }) => {
+    .action(async (runRef: string, o: JsonOpt & { data: string; slice?: string; cost?: string; costMatrix?: string; positive?: string }) => {
+      if (o.cost && o.costMatrix) throw new LatheError('INVALID_INPUT', 'Give --cost or --cost-matrix, not both', { where: '--cost' });
       const runId = await resolveRunPrefix(runRef);
-      await run('evaluation.run', { runId, data: o.data, slice: o.slice, cost: o.cost ? parseBinaryCost(o.cost) : undefined, positive: o.positive }, o, formatEvaluation);
+      const cost = o.cost ? parseBinaryCost(o.cost) : o.costMatrix ? readCostMatrix(o.costMatrix) : undefined;
+      await run('evaluation.run', { runId, data: o.data, slice: o.slice, cost, positive: o.positive }, o, formatEvaluation);
     });
   const evals = program.command('evals').description('Stored evaluations');
   evals

@@ -60,13 +60,23 @@ export function accuracy(actual: Int32Array, predicted: Int32Array): number {
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-/** Precision, recall and F1 per class from a confusion matrix, with their macro and support-weighted means. */
+/**
+ * Precision, recall and F1 per class from a confusion matrix, with their macro and support-weighted
+ * means. The macro mean is over the classes that occur (as actual or predicted), like sklearn's default
+ * labels, so a slice holding two of three species is not marked down for the absent one.
+ */
 export function perClassMetrics(confusion: number[][], classes: string[]): { perClass: ClassMetrics[]; macro: AveragedMetrics; weighted: AveragedMetrics } {
   const k = confusion.length;
   const perClass: ClassMetrics[] = [];
   const macro = { precision: 0, recall: 0, f1: 0 };
   const weighted = { precision: 0, recall: 0, f1: 0 };
   let total = 0;
+  let present = 0;
+  for (let c = 0; c < k; c++) {
+    let seen = 0;
+    for (let j = 0; j < k; j++) seen += confusion[c][j] + confusion[j][c];
+    if (seen > 0) present++;
+  }
   for (let c = 0; c < k; c++) {
     const tp = confusion[c][c];
     let predicted = 0;
@@ -79,9 +89,11 @@ export function perClassMetrics(confusion: number[][], classes: string[]): { per
     const recall = ratio(tp, support);
     const f1 = ratio(2 * tp, predicted + support);
     perClass.push({ class: classes[c], precision, recall, f1, support });
-    macro.precision += precision / k;
-    macro.recall += recall / k;
-    macro.f1 += f1 / k;
+    if (support + predicted > 0) {
+      macro.precision += precision / present;
+      macro.recall += recall / present;
+      macro.f1 += f1 / present;
+    }
     weighted.precision += precision * support;
     weighted.recall += recall * support;
     weighted.f1 += f1 * support;
