@@ -72,6 +72,11 @@ export const ENTRIES = {
     out: 'workers/train.cjs',
     options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
   },
+  'worker-evaluate': {
+    entry: 'src/main/engine/workers/evaluate.worker.ts',
+    out: 'workers/evaluate.cjs',
+    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+  },
 };
 
 export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CellValue, ColumnType, TableProfile } from '../../../shared/datasets';
 import {
   HEADLINE_DIRECTION,
@@ -24,7 +22,7 @@ import type { Tracking } from '../tracking';
 import { readModelFiles } from '../training/modelArtifact';
 import { decodeImage } from '../training/images';
 import { cellToCategory } from '../training/preprocessing';
-import { runWorkerAt, WorkerStartError } from '../workers/runWorker';
+import { runWorker, WorkerStartError } from '../workers/runWorker';
 import { scoreEvaluation, type EvaluationJob } from './job';
 
 /**
@@ -32,17 +30,6 @@ import { scoreEvaluation, type EvaluationJob } from './job';
  * (run, model, data, schema), reads the rows and stores the result; predicting and the metrics run in
  * a worker thread (inline when a worker cannot start, as imports do).
  */
-
-function thisFile(): string {
-  return typeof __filename !== 'undefined' ? __filename : fileURLToPath(import.meta.url);
-}
-
-/** evaluate.worker.ts beside this file from the sources; dist/main/workers/evaluate.cjs from a bundle. */
-function workerLocation(): { file: string; viaTsx?: boolean } {
-  const self = thisFile();
-  if (/\.c?js$/.test(self)) return { file: path.join(path.dirname(self), 'workers', 'evaluate.cjs') };
-  return { file: path.join(path.dirname(self), 'evaluate.worker.ts'), viaTsx: true };
-}
 
 /** Which dataset column types a model trained on a column of type `trained` can read. */
 function compatible(trained: ColumnType, found: ColumnType, pre: Preprocessing | undefined, column: string): boolean {
@@ -158,7 +145,7 @@ export class EvaluationService {
 
   private async score(job: EvaluationJob, task: string, label: string): Promise<EvaluationReport> {
     const onProgress = (p: { done: number; total: number }) => this.events.emit('task.progress', { task, label, phase: 'predicting', done: p.done, total: p.total });
-    const inWorker = (signal?: AbortSignal) => runWorkerAt<EvaluationJob, EvaluationReport, { done: number; total: number }>(workerLocation(), job, { onProgress, signal }, 'evaluate');
+    const inWorker = (signal?: AbortSignal) => runWorker<EvaluationJob, EvaluationReport, { done: number; total: number }>('evaluate', job, { onProgress, signal });
     try {
       return await (this.queue ? this.queue({ label, run: inWorker }) : inWorker());
     } catch (e) {

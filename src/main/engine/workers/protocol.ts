@@ -12,5 +12,5 @@ export type WorkerMessage<TOut = unknown, TProgress = unknown> =
   | { type: 'error'; error: LatheErrorData; stack?: string };
 
 /** The names of the worker entries Lathe ships: `src/main/engine/workers/<name>.worker.ts` -> `dist/main/workers/<name>.cjs`. */
-export const WORKER_ENTRIES = ['analyze', 'train'] as const;
+export const WORKER_ENTRIES = ['analyze', 'train', 'evaluate'] as const;
 export type WorkerEntryName = (typeof WORKER_ENTRIES)[number];
