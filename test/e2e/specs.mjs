@@ -214,12 +214,12 @@ export const specs = [
     async run({ page, shotBoth }) {
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette').waitFor();
-      await page.getByTestId('palette-input').fill('training');
+      await page.getByTestId('palette-input').fill('monitor');
       await page.keyboard.press('Enter');
-      const panel = page.getByTestId('coming-training');
+      const panel = page.getByTestId('coming-monitor');
       await panel.waitFor();
-      assert.match(await panel.innerText(), /background workers/);
-      await shotBoth('training-coming');
+      assert.match(await panel.innerText(), /drift/);
+      await shotBoth('monitor-coming');
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette-input').fill('open penguins');
       await page.keyboard.press('Enter');

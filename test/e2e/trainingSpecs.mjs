@@ -131,7 +131,7 @@ export const trainingSpecs = [
       await ctx.shot('training-form-dark');
       await page.getByTestId('train-start').click();
       await page.getByTestId('live-run').waitFor();
-      assert.match(await page.getByTestId('live-title').innerText(), /penguins-mlp/);
+      await page.getByTestId('live-title').filter({ hasText: 'penguins-mlp' }).waitFor();
       assert.match(await page.getByTestId('run-backend').innerText(), /wasm|cpu|tensorflow/i);
       await statusOf(page).filter({ hasText: 'finished' }).waitFor({ timeout: 60_000 });
       await page.getByTestId('training-chart').first().waitFor();
@@ -146,7 +146,7 @@ export const trainingSpecs = [
     },
   },
   {
-    name: 'training: a second training shows in the queue and is cancelled with confirmation -> killed',
+    name: 'training: a second training shows in the queue, is cancelled with confirmation (killed), resumed and cancelled again',
     async run({ page, shot, shotBoth }) {
       await page.getByTestId('back-to-training').click();
       await page.getByTestId('new-training').click();
@@ -175,6 +175,13 @@ export const trainingSpecs = [
       await page.getByTestId('resume-training').waitFor();
       await page.getByTestId('rerun-training').waitFor();
       await shot('training-killed-dark');
+      // Resume continues the same run from its last checkpoint; cancel it again.
+      await page.getByTestId('resume-training').click();
+      await statusOf(page).filter({ hasText: 'running' }).waitFor({ timeout: 15_000 });
+      await page.getByTestId('progress-epoch').filter({ hasText: /Epoch \d+ \/ 2000/ }).waitFor({ timeout: 15_000 });
+      await page.getByTestId('cancel-training').click();
+      await page.getByTestId('confirm-cancel').click();
+      await statusOf(page).filter({ hasText: 'killed' }).waitFor({ timeout: 15_000 });
       await page.getByTestId('back-to-training').click();
       await page.locator('[data-testid=job-row][data-state=cancelled]').first().waitFor();
     },
@@ -280,7 +287,7 @@ export const trainingSpecs = [
       await page.getByTestId('evaluation-compare').waitFor();
       await page.getByTestId('compare-metric-row').first().waitFor();
       assert.ok((await page.getByTestId('compare-metric-row').count()) >= 4);
-      assert.match(await page.getByTestId('compare-business').innerText(), /\d/);
+      assert.match(await page.getByTestId('evaluation-compare').innerText(), /Value per 1000 cases/);
       await shotBoth('evaluation-compare');
       await page.getByTestId('back-from-compare').click();
     },

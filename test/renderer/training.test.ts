@@ -15,7 +15,7 @@ import {
 } from '../../src/renderer/stores/trainingForm';
 import { baselinesOf, binaryCostOf, COST_PRESETS, defaultMatrix, downsample, matrixCostOf, rowShares, zipPoints } from '../../src/renderer/stores/evaluationLogic';
 import { DEFAULT_SWEEP_FORM, gridSize, parseSweepYaml, parseValueList, sweepSpecOf } from '../../src/renderer/stores/sweepsForm';
-import { chartGroups, formatEta, fractionDone, initialTrainingState, orderJobs, parseTrainingRoute, trainingRouteOf, useTrainingStore } from '../../src/renderer/stores/trainingStore';
+import { chartGroups, formatEta, fractionDone, initialTrainingState, orderJobs, parseTrainingRoute, trainingRouteOf, useTrainingStore, type TrainingView } from '../../src/renderer/stores/trainingStore';
 import { initialTrainingNewState, useTrainingNewStore } from '../../src/renderer/stores/trainingNewStore';
 import { costOfForm, initialEvaluationState, useEvaluationStore } from '../../src/renderer/stores/evaluationStore';
 
@@ -199,7 +199,8 @@ describe('sweep form', () => {
 
 describe('training store', () => {
   it('routes to and from the hash', () => {
-    for (const v of [{ kind: 'home' }, { kind: 'new' }, { kind: 'run', runId: RUN }, { kind: 'sweep', id: RUN }, { kind: 'new-sweep' }, { kind: 'compare', ids: [RUN, 'b'.repeat(32)] }] as const) {
+    const views: TrainingView[] = [{ kind: 'home' }, { kind: 'new' }, { kind: 'run', runId: RUN }, { kind: 'sweep', id: RUN }, { kind: 'new-sweep' }, { kind: 'compare', ids: [RUN, 'b'.repeat(32)] }];
+    for (const v of views) {
       expect(parseTrainingRoute(trainingRouteOf(v))).toEqual(v);
     }
     expect(parseTrainingRoute('run/nope')).toEqual({ kind: 'home' });

@@ -68,7 +68,7 @@ export const CurveChart = memo(function CurveChart(props: {
         formatter={(v) => formatMetric(v as number)}
         labelFormatter={(v) => `${xLabel} ${formatMetric(Number(v))}`}
       />
-      {legend && <Legend wrapperStyle={{ fontSize: 11 }} verticalAlign="top" height={20} />}
+      {legend && <Legend wrapperStyle={{ fontSize: 11, paddingBottom: 4 }} verticalAlign="top" />}
       {diagonal && <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="var(--muted)" strokeDasharray="4 4" ifOverflow="hidden" />}
       {zeroLine && <ReferenceLine y={0} stroke="var(--muted)" strokeDasharray="4 4" />}
     </>

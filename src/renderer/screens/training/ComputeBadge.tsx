@@ -72,7 +72,7 @@ export function ComputeBadge() {
                 ))}
               </ol>
               <div className="muted small">
-                Pin one with <code>LATHE_BACKEND</code> or <code>lathe doctor</code> to see this from a terminal.
+                Pin one with <code>LATHE_BACKEND=wasm</code> (or cpu, tensorflow…); <code>lathe doctor</code> prints the same from a terminal.
               </div>
             </>
           )}

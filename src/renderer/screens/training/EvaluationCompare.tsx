@@ -57,14 +57,16 @@ export function EvaluationCompare({ ids }: { ids: string[] }) {
                   ))}
                 </tr>
               ))}
-              <tr className="sum-row" data-testid="compare-business">
-                <td>Business value per 1000 cases</td>
-                {c.evaluations.map((e) => (
-                  <td key={e.id} className="num">
-                    {e.businessValuePer1000 === null ? <span className="muted">no cost matrix</span> : formatMetric(e.businessValuePer1000)}
-                  </td>
-                ))}
-              </tr>
+              {!c.metrics.includes('value_per_1000') && (
+                <tr className="sum-row" data-testid="compare-business">
+                  <td>Business value per 1000 cases</td>
+                  {c.evaluations.map((e) => (
+                    <td key={e.id} className="num">
+                      {e.businessValuePer1000 === null ? <span className="muted">no cost matrix</span> : formatMetric(e.businessValuePer1000)}
+                    </td>
+                  ))}
+                </tr>
+              )}
             </tbody>
           </table>
         </div>

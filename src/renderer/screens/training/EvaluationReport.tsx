@@ -31,19 +31,53 @@ function Headline({ ev }: { ev: Evaluation }) {
 
 function Business({ b, width }: { b: BusinessReport; width: number }) {
   if (b.kind === 'matrix') {
+    const gain = b.valueOptimal.valuePer1000 - b.atArgmax.valuePer1000;
     return (
-      <div className="card" data-testid="business-value">
+      <div className="card card-wide" data-testid="business-value">
         <h3>Business value</h3>
-        <dl className="stats">
-          <dt>Predicting the most probable class</dt>
-          <dd>
-            <strong data-testid="value-per-case">{money(b.atArgmax.valuePerCase)}</strong> per prediction · <strong data-testid="value-per-1000">{money(b.atArgmax.valuePer1000)}</strong> per 1000 cases
-          </dd>
-          <dt>Predicting the class worth most (expected value)</dt>
-          <dd>
-            {money(b.valueOptimal.valuePerCase)} per prediction · {money(b.valueOptimal.valuePer1000)} per 1000 · accuracy {formatMetric(b.valueOptimal.accuracy)}
-          </dd>
-        </dl>
+        <div className="business-figures">
+          <div className="headline">
+            <div className="headline-item">
+              <div className="headline-value" data-testid="value-per-case">
+                {money(b.atArgmax.valuePerCase)}
+              </div>
+              <div className="muted small">per prediction (the most probable class)</div>
+            </div>
+            <div className="headline-item">
+              <div className="headline-value" data-testid="value-per-1000">
+                {money(b.atArgmax.valuePer1000)}
+              </div>
+              <div className="muted small">per 1000 cases</div>
+            </div>
+          </div>
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>Decision</th>
+                <th className="num">Value / case</th>
+                <th className="num">Value / 1000</th>
+                <th className="num">Accuracy</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>the most probable class</td>
+                <td className="num">{money(b.atArgmax.valuePerCase)}</td>
+                <td className="num">{money(b.atArgmax.valuePer1000)}</td>
+                <td className="num">—</td>
+              </tr>
+              <tr className={gain > 0 ? 'best-row' : ''}>
+                <td>the class worth most (expected value)</td>
+                <td className="num">{money(b.valueOptimal.valuePerCase)}</td>
+                <td className="num">{money(b.valueOptimal.valuePer1000)}</td>
+                <td className="num">{formatMetric(b.valueOptimal.accuracy)}</td>
+              </tr>
+            </tbody>
+          </table>
+          <p className="muted small">
+            {gain > 0 ? `Deciding by expected value instead of by probability is worth ${money(gain)} per 1000 cases.` : 'Deciding by expected value gains nothing over the most probable class here.'}
+          </p>
+        </div>
       </div>
     );
   }

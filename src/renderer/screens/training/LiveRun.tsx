@@ -95,7 +95,7 @@ function Curves({ run }: { run: Run }) {
     if (missing) void loadHistories(missing.split('|'));
   }, [missing, loadHistories]);
   const [ref, width] = useWidth<HTMLDivElement>();
-  const cols = width > 1000 ? 3 : width > 640 ? 2 : 1;
+  const cols = width > 1000 ? (groups.length === 4 ? 4 : 3) : width > 640 ? 2 : 1;
   const cell = width > 0 ? Math.floor((width - (cols - 1) * 10) / cols) - 24 : 0;
   if (groups.length === 0) {
     return (

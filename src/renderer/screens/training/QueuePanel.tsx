@@ -22,6 +22,8 @@ export function QueuePanel() {
   const liveProgress = useTrainingStore((s) => s.progress);
   const cancel = useTrainingStore((s) => s.cancel);
   const show = useTrainingStore((s) => s.show);
+  const recent = useTrainingStore((s) => s.recent.data);
+  const nameOf = (runId: string | null) => (runId ? recent?.find((r) => r.id === runId)?.name : undefined);
   const [confirm, setConfirm] = useState<JobInfo | null>(null);
   const list = orderJobs(jobs.data?.jobs ?? []);
   const workers = jobs.data?.workers ?? 0;
@@ -59,7 +61,7 @@ export function QueuePanel() {
               return (
                 <tr key={j.id} className={j.runId ? 'clickable' : ''} onClick={() => j.runId && show({ kind: 'run', runId: j.runId })} data-testid="job-row" data-state={j.state}>
                   <td className="truncate job-label" title={j.label}>
-                    <span className="muted small">{j.kind}</span> {j.label}
+                    <span className="muted small">{j.kind}</span> {nameOf(j.runId) ? <strong>{nameOf(j.runId)}</strong> : null} {j.label}
                   </td>
                   <td>
                     <JobState job={j} />

@@ -15,7 +15,7 @@ function RecentRuns() {
     <div className="card" data-testid="recent-trainings">
       <div className="card-head">
         <h3>Trainings</h3>
-        <span className="muted small">{runs.length ? `${runs.length} newest` : ''}</span>
+        <span className="muted small">{runs.length ? 'newest first' : ''}</span>
       </div>
       <ErrorBox error={recent.error} />
       {recent.data && runs.length === 0 ? (
