@@ -2,6 +2,16 @@ import { create } from 'zustand';
 import type { BundleImportResult, BundleSummary } from '../../shared/registry';
 import { LatheError, toLatheError } from '../../shared/errors';
 import { transport, type UploadItem, type UploadProgress } from '../transport';
+import { useToastStore } from './toastStore';
+
+/** The call has returned, so its task is over: drop a progress toast the engine left unfinished. */
+function endTasks(file: string, again = true) {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  const toasts = useToastStore.getState();
+  for (const t of Object.values(toasts.tasks)) if (!t.finished && /bundle|import/i.test(t.label) && t.label.includes(base)) toasts.dismissTask(t.task);
+  // Events travel apart from the answer and may land just after it.
+  if (again) setTimeout(() => endTasks(file, false), 800);
+}
 
 export interface BundlesState {
   // Export
@@ -128,6 +138,8 @@ export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get
     } catch (e) {
       set({ importing: null, importError: toLatheError(e) });
       return null;
+    } finally {
+      endTasks(file);
     }
   },
 
@@ -142,6 +154,8 @@ export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get
     } catch (e) {
       set({ importing: null, importError: toLatheError(e) });
       return null;
+    } finally {
+      endTasks(checkedFile);
     }
   },
 }));

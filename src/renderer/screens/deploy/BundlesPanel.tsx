@@ -100,7 +100,7 @@ function ExportBundle() {
   );
 }
 
-function ImportReport({ r, testId }: { r: BundleImportResult; testId: string }) {
+function ImportReport({ r, testId, overwrite }: { r: BundleImportResult; testId: string; overwrite?: boolean }) {
   const sum = importSummary(r);
   return (
     <div className={sum.nothing ? 'result same' : 'result ok'} data-testid={testId} data-nothing={sum.nothing}>
@@ -136,7 +136,7 @@ function ImportReport({ r, testId }: { r: BundleImportResult; testId: string }) 
                 </td>
                 <td className="mono">{c.local === null ? '—' : `v${c.local}`}</td>
                 <td className="mono">{c.bundle === null ? '—' : `v${c.bundle}`}</td>
-                <td>{c.resolution === 'kept-local' ? 'kept as here' : 'overwritten'}</td>
+                <td>{(r.dryRun ? overwrite : c.resolution === 'overwritten') ? `v${c.bundle ?? '—'} (the bundle’s)` : `v${c.local ?? '—'} (kept as here)`}</td>
               </tr>
             ))}
           </tbody>
@@ -227,7 +227,7 @@ function ImportBundle() {
         <TaskProgress match={isBundleTask} fallback={s.importing === 'checking' ? 'Checking the bundle…' : 'Importing…'} testId="bundle-import-progress" />
       )}
       <ErrorBox error={s.importError} testId="bundle-import-error" />
-      {s.dryRun && !s.imported && <ImportReport r={s.dryRun} testId="bundle-dry-run-result" />}
+      {s.dryRun && !s.imported && <ImportReport r={s.dryRun} testId="bundle-dry-run-result" overwrite={s.overwrite} />}
       {s.dryRun && !s.imported && conflicts.length > 0 && (
         <label className="check small overwrite">
           <input type="checkbox" checked={s.overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="bundle-overwrite" />

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useAppStore } from '../../stores/appStore';
 import { useDeployStore } from '../../stores/deployStore';
 import { useModelsStore } from '../../stores/modelsStore';
 import { transport } from '../../transport';
@@ -30,7 +31,11 @@ export function DeployScreen() {
         <div className="empty" data-testid="deploy-empty">
           <div className="empty-title">Nothing to export yet</div>
           <p>
-            Exports start from a registered model version. Register one under <strong>Models</strong> (or <code>lathe models register &lt;run&gt; --name &lt;model&gt;</code>),
+            Exports start from a registered model version. Register one under{' '}
+            <button type="button" className="link" onClick={() => useAppStore.getState().go('models')} data-testid="deploy-go-models">
+              Models
+            </button>{' '}
+            (or <code>lathe models register &lt;run&gt; --name &lt;model&gt;</code>),
             then come back to export it as TF.js, ONNX, a serving folder or its model card. A registry bundle from another workstation can be imported below.
           </p>
         </div>
