@@ -12,6 +12,7 @@ import { APP_VERSION } from './version';
 import { seedSampleProject } from './sample';
 import { createTracking, type Tracking } from './tracking';
 import { createRegistry, registryMethods, type Registry } from './registry';
+import { evaluationFacts } from './registry/evaluationFacts';
 
 export interface EngineOptions {
   /** The workspace folder: lathe.db + objects/ + tmp/. Created if missing. */
@@ -62,6 +63,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     cancel: (runId) => void training.cancel({ runId }),
   }));
   const registry = createRegistry(db, store, tracking, datasets, events);
+  // Model cards and comparisons show the run's evaluations, newest first.
+  registry.models.evaluations = async (runId) =>
+    evaluation.list({ runId, offset: 0, limit: 20 }).map((summary) => evaluationFacts(evaluation.get(summary.id)));
   const door = opts.door ?? 'test';
 
   const engine: Engine = {

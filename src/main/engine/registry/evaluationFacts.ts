@@ -1,0 +1,33 @@
+import type { BusinessReport, Evaluation } from '../../../shared/evaluation';
+import type { EvaluationFacts } from './service';
+
+/**
+ * What a model card and a model comparison say about an evaluation: its data, headline metrics and,
+ * when a cost matrix was given, the business value at the default and the best decision.
+ */
+export function evaluationFacts(e: Evaluation): EvaluationFacts {
+  return {
+    id: e.id,
+    runId: e.runId,
+    datasetVersion: e.versionId,
+    label: `${e.dataRef} (${new Date(e.createdAt).toISOString().slice(0, 10)})`,
+    createdAt: e.createdAt,
+    metrics: e.report.headline,
+    business: e.report.business ? businessFacts(e.report.business) : undefined,
+  };
+}
+
+function businessFacts(b: BusinessReport): Record<string, number> {
+  if (b.kind === 'binary') {
+    return {
+      'value per 1000 cases at threshold 0.5': b.atDefault.valuePer1000,
+      'value per 1000 cases at the best threshold': b.best.valuePer1000,
+      'best threshold': b.best.threshold,
+      'accuracy-optimal threshold': b.accuracyOptimal.threshold,
+    };
+  }
+  return {
+    'value per 1000 cases (most probable class)': b.atArgmax.valuePer1000,
+    'value per 1000 cases (highest expected value)': b.valueOptimal.valuePer1000,
+  };
+}
