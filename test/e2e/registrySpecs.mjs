@@ -176,8 +176,8 @@ export const registrySpecs = [
     },
   },
   {
-    name: 'models: the lineage graph runs dataset -> run -> model version, nodes open their screens',
-    async run({ page, shotBoth }) {
+    name: 'models: the lineage graph runs dataset -> run -> model version (and back), nodes open their screens',
+    async run({ page, shot, shotBoth }) {
       await page.getByTestId('model-tab-lineage').click();
       const graph = page.getByTestId('lineage-graph');
       await graph.waitFor();
@@ -186,7 +186,14 @@ export const registrySpecs = [
       assert.ok(d.x + d.width < r.x && r.x + r.width < m.x, 'left to right');
       assert.match(await graph.innerText(), /penguins@v\d+[\s\S]*penguin-tiny[\s\S]*penguins-clf@2/);
       await shotBoth('model-lineage');
-      await page.locator('[data-testid=lineage-node][data-kind=run]').click();
+      // The reverse: what the dataset version fed (both versions, through the one run).
+      await page.getByTestId('show-downstream').first().click();
+      const down = page.getByTestId('downstream-graph');
+      await down.waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=downstream-graph] [data-kind=model_version]').length === 2);
+      assert.match(await page.getByTestId('lineage-downstream').innerText(), /fed 2 model versions: penguins-clf@\d, penguins-clf@\d/);
+      await shot('model-lineage-downstream-dark');
+      await page.locator('[data-testid=lineage-graph] [data-testid=lineage-node][data-kind=run]').click();
       await page.getByTestId('run-detail').waitFor();
       assert.equal(await page.getByTestId('run-title').innerText(), 'penguin-tiny');
       await openModelDetail(page);

@@ -300,6 +300,15 @@ describe('modelsStore', () => {
     expect(useModelsStore.getState().lineage[v.id]).toBeUndefined();
   });
 
+  it('loads the reverse lineage of a dataset version once', async () => {
+    const t = fakeTransport({ 'lineage.downstream': () => ({ nodes: [], edges: [], modelVersions: [{ id: 'm', model: 'p', number: 1 }] }) });
+    setTransport(t);
+    await useModelsStore.getState().loadDownstream('d1');
+    await useModelsStore.getState().loadDownstream('d1');
+    expect(t.calls).toEqual([['lineage.downstream', { kind: 'dataset_version', id: 'd1' }]]);
+    expect(useModelsStore.getState().downstream.d1.data?.modelVersions).toHaveLength(1);
+  });
+
   it('keeps errors as LatheErrors for the view', async () => {
     setTransport(fakeTransport({ 'models.list': () => Promise.reject(new LatheError('INTERNAL', 'disk full', { hint: 'free space' })) }));
     await useModelsStore.getState().loadList();

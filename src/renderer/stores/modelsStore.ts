@@ -1,6 +1,9 @@
 import { create } from 'zustand';
 import type { AliasMove, CardText, LineageGraph, ModelCard, ModelComparison, ModelSummary, ModelVersion } from '../../shared/registry';
 import type { Run } from '../../shared/tracking';
+import type { CallOutput } from '../../shared/contract';
+
+export type Downstream = CallOutput<'lineage.downstream'>;
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { versionRef } from './modelsView';
@@ -28,6 +31,8 @@ export interface ModelsState {
   /** By version id; dropped when the model changes (exports add lineage, edits change cards). */
   lineage: Record<string, Loadable<LineageGraph>>;
   cards: Record<string, Loadable<ModelCard>>;
+  /** The reverse lineage of a dataset version (what it fed), by dataset version id. */
+  downstream: Record<string, Loadable<Downstream>>;
   /** The version compared with the selected one. */
   compareWith: number | null;
   compare: Loadable<ModelComparison>;
@@ -48,6 +53,7 @@ export const initialModelsState: ModelsState = {
   history: idle(),
   lineage: {},
   cards: {},
+  downstream: {},
   compareWith: null,
   compare: idle(),
   compareKey: null,
@@ -66,6 +72,7 @@ interface ModelsActions {
   setTab(tab: ModelTab): void;
   loadLineage(v: ModelVersion, force?: boolean): Promise<void>;
   loadCard(v: ModelVersion, force?: boolean): Promise<void>;
+  loadDownstream(datasetVersionId: string, force?: boolean): Promise<void>;
   saveCard(v: ModelVersion, text: CardText, description?: string): Promise<ModelCard>;
   setCompareWith(version: number | null): void;
   runCompare(): Promise<void>;
@@ -197,6 +204,18 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
     }
   },
 
+  async loadDownstream(id, force = false) {
+    const have = get().downstream[id];
+    if (have && !force && (have.data || have.loading)) return;
+    set((s) => ({ downstream: { ...s.downstream, [id]: loading(have?.data ?? null) } }));
+    try {
+      const data = await transport().call('lineage.downstream', { kind: 'dataset_version', id });
+      set((s) => ({ downstream: { ...s.downstream, [id]: { data, loading: false, error: null } } }));
+    } catch (e) {
+      set((s) => ({ downstream: { ...s.downstream, [id]: { data: null, loading: false, error: toLatheError(e) } } }));
+    }
+  },
+
   async saveCard(v, text, description) {
     const data = await transport().call('models.updateCard', { ref: v.id, text, ...(description !== undefined ? { description } : {}) });
     set((s) => ({ cards: { ...s.cards, [v.id]: { data, loading: false, error: null } } }));
@@ -287,6 +306,7 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
     set((s) => ({
       lineage: Object.fromEntries(Object.entries(s.lineage).filter(([id]) => !ids.has(id))),
       cards: Object.fromEntries(Object.entries(s.cards).filter(([id]) => !ids.has(id))),
+      downstream: {},
     }));
     void get().reloadVersions();
     void get().loadHistory();
