@@ -173,6 +173,12 @@ export const registrySpecs = [
       assert.match(await moves.nth(1).innerText(), /champion\s+—\s+v1/);
       await page.locator('[data-testid=version-row][data-version="2"]').click();
       await shotBoth('model-detail');
+      await page.getByTestId('back-to-models').click();
+      const row = page.locator(`[data-testid=model-row][data-name="${MODEL}"]`);
+      assert.match(await row.innerText(), /penguins-clf\s+2\s+v2\s+champion\s+v2/);
+      await shotBoth('models-list');
+      await row.click();
+      await page.getByTestId('model-detail').waitFor();
     },
   },
   {
