@@ -68,6 +68,12 @@ export const trainingSpecs = [
       assert.match(text, /tfjs-node/);
       assert.match(text, /npm i @tensorflow\/tfjs-node/, 'says what to install');
       await shot('compute-popover-dark');
+      await page.getByTestId('compute-pin').selectOption('cpu');
+      // Pinned: the plain JS backend becomes the active one; back to automatic afterwards.
+      await pop.locator('.popover-head strong', { hasText: /^cpu$/ }).waitFor();
+      await pop.locator('.popover-head .badge', { hasText: 'pinned' }).waitFor();
+      await page.getByTestId('compute-pin').selectOption('');
+      await pop.locator('.popover-head strong', { hasText: /^wasm$/ }).waitFor();
       await page.keyboard.press('Escape');
       await pop.waitFor({ state: 'detached' });
     },
@@ -114,6 +120,7 @@ export const trainingSpecs = [
       await refusal.waitFor();
       assert.match(await refusal.innerText(), /only one example/);
       assert.match(await refusal.innerText(), /stratify/);
+      await page.getByTestId('error-split.stratify').waitFor();
       await refusal.scrollIntoViewIfNeeded();
       await shot('training-refusal-dark');
       await page.getByTestId('train-target').selectOption('Species');
@@ -212,6 +219,7 @@ export const trainingSpecs = [
       assert.match(await page.getByTestId('value-per-1000').innerText(), /\d/);
       assert.equal(await page.getByTestId('slice-row').count(), 3, 'three islands');
       await page.getByTestId('report-baselines').waitFor();
+      await page.getByTestId('task-toast').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
       await shotBoth('evaluation-report');
       await page.getByTestId('slices').scrollIntoViewIfNeeded();
       await shot('evaluation-report-bottom-dark');
@@ -272,6 +280,7 @@ export const trainingSpecs = [
       assert.match(text, /value-optimal/);
       assert.match(text, /accuracy-optimal/);
       assert.match(text, /per 1000 cases/);
+      await page.getByTestId('task-toast').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
       await shotBoth('evaluation-business');
     },
   },
@@ -290,6 +299,29 @@ export const trainingSpecs = [
       assert.match(await page.getByTestId('evaluation-compare').innerText(), /Value per 1000 cases/);
       await shotBoth('evaluation-compare');
       await page.getByTestId('back-from-compare').click();
+    },
+  },
+  {
+    name: 'training: a regression report shows MAE/RMSE/R² and residual charts',
+    async run(ctx) {
+      const { page, shot } = ctx;
+      const started = await api(ctx, 'training.start', {
+        spec: { template: 'tabular-mlp', data: 'penguins@v1', target: 'Body Mass (g)', name: 'mass-regression', hyperparameters: { epochs: 3, hiddenUnits: [8], earlyStopping: false } },
+      });
+      for (let i = 0; i < 120; i++) {
+        const run = await api(ctx, 'runs.get', { id: started.runId });
+        if (run.status !== 'running') break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await api(ctx, 'evaluation.run', { runId: started.runId, data: 'penguins@v2', slice: 'Species' });
+      await openTraining(page);
+      await page.getByTestId('all-evaluations').locator('[data-testid=evaluation-row]', { hasText: 'mass-regression' }).click();
+      await page.getByTestId('evaluation-report').waitFor();
+      await page.locator('[data-testid=residual-chart] .recharts-scatter-symbol').first().waitFor();
+      const head = await page.getByTestId('report-headline').innerText();
+      for (const m of ['MAE', 'RMSE', 'R²']) assert.ok(head.includes(m), `${m} in the headline`);
+      assert.equal(await page.getByTestId('confusion-heatmap').count(), 0);
+      await shot('evaluation-regression-dark');
     },
   },
 ];

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { EvaluationSummary } from '../../shared/evaluation';
 import type { MetricHistory, Run } from '../../shared/tracking';
-import type { ComputeStatus, JobInfo, JobProgress, TemplateDescription } from '../../shared/training';
+import type { BackendName, ComputeStatus, JobInfo, JobProgress, TemplateDescription } from '../../shared/training';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { useToastStore } from './toastStore';
@@ -57,6 +57,8 @@ interface TrainingActions {
   openRoute(route: string): void;
   loadTemplates(): Promise<void>;
   loadCompute(): Promise<void>;
+  /** Pin a backend (null: automatic). */
+  setBackend(backend: BackendName | null): Promise<void>;
   loadJobs(): Promise<void>;
   loadRecent(): Promise<void>;
   openRun(runId: string): Promise<void>;
@@ -210,6 +212,14 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
     set((s) => ({ compute: { ...s.compute, loading: true } }));
     try {
       set({ compute: { data: await transport().call('compute.status', {}), loading: false, error: null } });
+    } catch (e) {
+      set((s) => ({ compute: { data: s.compute.data, loading: false, error: toLatheError(e) } }));
+    }
+  },
+
+  async setBackend(backend) {
+    try {
+      set({ compute: { data: await transport().call('compute.setBackend', { backend }), loading: false, error: null } });
     } catch (e) {
       set((s) => ({ compute: { data: s.compute.data, loading: false, error: toLatheError(e) } }));
     }

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { downsample } from '../../stores/evaluationLogic';
 import { formatMetric } from '../../stores/runsTable';
 
@@ -79,6 +79,7 @@ export const CurveChart = memo(function CurveChart(props: {
         (scatter ? (
           <ScatterChart width={width} height={height} margin={MARGIN}>
             {common}
+            <ZAxis range={[14, 14]} />
             {data.map((s) => (
               <Scatter key={s.id} name={s.name} data={s.points} fill={s.color} fillOpacity={0.7} isAnimationActive={false} shape="circle" />
             ))}

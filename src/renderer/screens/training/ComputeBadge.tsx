@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import type { BackendName } from '../../../shared/training';
 import { useTrainingStore } from '../../stores/trainingStore';
 
 /**
@@ -7,6 +8,7 @@ import { useTrainingStore } from '../../stores/trainingStore';
  */
 export function ComputeBadge() {
   const compute = useTrainingStore((s) => s.compute);
+  const setBackend = useTrainingStore((s) => s.setBackend);
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -71,8 +73,24 @@ export function ComputeBadge() {
                   </li>
                 ))}
               </ol>
+              <label className="row gap small">
+                Use
+                <select
+                  className="input select"
+                  value={c.pinned ?? ''}
+                  onChange={(e) => void setBackend((e.target.value || null) as BackendName | null)}
+                  data-testid="compute-pin"
+                >
+                  <option value="">the fastest that loads (automatic)</option>
+                  {c.probes.map((p) => (
+                    <option key={p.name} value={p.name}>
+                      {p.name} only
+                    </option>
+                  ))}
+                </select>
+              </label>
               <div className="muted small">
-                Pin one with <code>LATHE_BACKEND=wasm</code> (or cpu, tensorflow…); <code>lathe doctor</code> prints the same from a terminal.
+                New trainings use the choice; running ones keep their backend. Or pin one with <code>LATHE_BACKEND=wasm</code> (or cpu, tensorflow…); <code>lathe doctor</code> prints the same from a terminal.
               </div>
             </>
           )}

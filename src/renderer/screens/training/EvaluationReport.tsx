@@ -22,7 +22,11 @@ function Headline({ ev }: { ev: Evaluation }) {
       {Object.entries(ev.report.headline).map(([k, v]) => (
         <div key={k} className="headline-item" data-testid={`headline-${k}`}>
           <div className="headline-value">{formatMetric(v)}</div>
-          <div className="muted small">{headlineLabel(k)}</div>
+          <div className="muted small">
+            {headlineLabel(k)}
+            {k === 'value_per_1000' && ev.report.business?.kind === 'binary' ? ' (threshold 0.5)' : ''}
+            {k === 'value_per_1000' && ev.report.business?.kind === 'matrix' ? ' (most probable class)' : ''}
+          </div>
         </div>
       ))}
     </div>

@@ -7,7 +7,7 @@ import { DataFields, HyperparameterFields, SplitFields } from './SpecFields';
 
 /** Keys a field of the spec form shows in place. */
 export function placedInSpecForm(key: string): boolean {
-  return /^(data|target|features|hyperparameters\.[A-Za-z]+|split(\.(train|validation|test|seed|column))?)$/.test(key);
+  return /^(data|target|features|hyperparameters\.[A-Za-z]+|split(\.(train|validation|test|seed|column|stratify))?)$/.test(key);
 }
 
 /** The form's errors, checked with the contract's schema on every change. */
@@ -21,10 +21,13 @@ export function NewTraining() {
   const show = useTrainingStore((s) => s.show);
   const templatesError = useTrainingStore((s) => s.templates.error);
   const s = useTrainingNewStore();
-  const { errors } = useSpecErrors();
+  const { errors: clientErrors } = useSpecErrors();
+  // The engine's refusal also marks the field it names (target, split.stratify...), without blocking a retry.
+  const where = s.error?.where;
+  const errors = where && placedInSpecForm(where) && !(where in clientErrors) ? { ...clientErrors, [where]: s.error!.message } : clientErrors;
   const shown = s.touched;
-  const extra = unplacedErrors(errors, placedInSpecForm);
-  const count = Object.keys(errors).length;
+  const extra = unplacedErrors(clientErrors, placedInSpecForm);
+  const count = Object.keys(clientErrors).length;
   const submit = async () => {
     const runId = await s.start();
     if (runId) show({ kind: 'run', runId });

@@ -257,6 +257,7 @@ export function SplitFields({ errors, show }: { errors: FieldErrors; show: boole
               stratify{task === 'regression' ? ' (ignored for regression)' : ''}
             </label>
           </div>
+          <FieldError errors={errors} at="split.stratify" show={show} />
           <span className="muted small">The three parts add up to 1. The same seed, data version and backend give the same split and the same metrics.</span>
         </>
       ) : (
