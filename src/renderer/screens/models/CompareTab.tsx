@@ -24,6 +24,11 @@ export function CompareTab({ version }: { version: ModelVersion }) {
   const others = versions.filter((v) => v.id !== version.id);
   const data = pair && compare.data && compare.data.versions.map((v) => v.id).join() === pair.map((v) => v.id).join() ? compare.data : null;
   const params = data ? data.params.filter((p) => !onlyDiff || p.differs) : [];
+  // Evaluation data by name when a version was trained on it, else by its id.
+  const dataLabel = (id: string) => {
+    const d = versions.flatMap((v) => v.datasets).find((x) => x.id === id && x.dataset);
+    return d ? `${d.dataset}${d.number !== undefined ? `@v${d.number}` : ''}` : `dataset version ${id.slice(0, 12)}`;
+  };
   return (
     <div className="compare-tab" data-testid="version-compare">
       <div className="row gap">
@@ -125,7 +130,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
               data.sameData.map((d) => (
                 <div key={d.datasetVersion} className="same-data">
                   <div className="small muted">
-                    dataset version <span className="mono">{d.datasetVersion.slice(0, 12)}</span>
+                    on <span className="mono">{dataLabel(d.datasetVersion)}</span>
                   </div>
                   <table className="table compact compare-table">
                     <thead>
