@@ -63,13 +63,23 @@ for e in range(epochs):
 print(n * epochs / (time.perf_counter() - t))
 `;
 
-function torchRate(n: number, epochs: number, batchSize: number): { rate?: number; why?: string } {
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
-  } catch {
-    return { why: 'python3 cannot import torch (Debian: apt-get install python3-torch)' };
+/** The first Python that imports torch: Debian's python3-torch lives beside /usr/bin/python3, which a pyenv shim may hide. */
+function pythonWithTorch(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+      return python;
+    } catch {
+      // try the next one
+    }
   }
-  const out = execFileSync('python3', ['-c', TORCH, String(n), String(epochs), String(batchSize)], { encoding: 'utf8', timeout: 600_000 });
+  return null;
+}
+
+function torchRate(n: number, epochs: number, batchSize: number): { rate?: number; why?: string } {
+  const python = pythonWithTorch();
+  if (!python) return { why: 'no python3 here can import torch (Debian: apt-get install python3-torch)' };
+  const out = execFileSync(python, ['-c', TORCH, String(n), String(epochs), String(batchSize)], { encoding: 'utf8', timeout: 600_000 });
   return { rate: Number(out.trim()) };
 }
 
