@@ -342,6 +342,7 @@ export class BundleService {
         else throw e;
       }
       if (!i.dryRun) for (const model of new Set((m.metadata.versions as unknown as VersionRow[]).map((v) => v.model))) this.events.emit('models.changed', { model });
+      this.progress(task, label, i.dryRun ? 'checked' : 'imported', stat.size, stat.size);
       return {
         dryRun: i.dryRun,
         formatVersion: m.formatVersion,
@@ -350,6 +351,8 @@ export class BundleService {
       };
     } catch (e) {
       session?.abort();
+      // Close the progress bar: a refused bundle is a finished task too.
+      this.progress(task, label, 'refused', stat.size, stat.size);
       if (e instanceof LatheError || !reading) throw e;
       const msg = (e as Error).message ?? String(e);
       throw refused(`it is not a readable archive (${msg}) — truncated or corrupt`);
