@@ -63,32 +63,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
         <div className="cards compare-cards model-compare">
           <div className="card">
             <h3>Metrics</h3>
-            <table className="table compact compare-table" data-testid="compare-metrics">
-              <thead>
-                <tr>
-                  <th>Metric</th>
-                  {data.versions.map((v) => (
-                    <th key={v.id} className="num">
-                      v{v.number}
-                    </th>
-                  ))}
-                  <th className="num">Δ</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.metrics.map((m) => (
-                  <tr key={m.key}>
-                    <td className="mono">{m.key}</td>
-                    {m.values.map((x, i) => (
-                      <td key={i} className="num">
-                        {formatMetric(x)}
-                      </td>
-                    ))}
-                    <Delta values={m.values} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <MetricsTable versions={data.versions} metrics={data.metrics} testId="compare-metrics" />
           </div>
           <div className="card">
             <h3>Params {onlyDiff ? <span className="muted">that differ</span> : null}</h3>
@@ -132,32 +107,7 @@ export function CompareTab({ version }: { version: ModelVersion }) {
                   <div className="small muted">
                     on <span className="mono">{dataLabel(d.datasetVersion)}</span>
                   </div>
-                  <table className="table compact compare-table">
-                    <thead>
-                      <tr>
-                        <th>Metric</th>
-                        {data.versions.map((v) => (
-                          <th key={v.id} className="num">
-                            v{v.number}
-                          </th>
-                        ))}
-                        <th className="num">Δ</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {d.metrics.map((m) => (
-                        <tr key={m.key}>
-                          <td className="mono">{m.key}</td>
-                          {m.values.map((x, i) => (
-                            <td key={i} className="num">
-                              {formatMetric(x)}
-                            </td>
-                          ))}
-                          <Delta values={m.values} />
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <MetricsTable versions={data.versions} metrics={d.metrics} />
                 </div>
               ))
             )}
@@ -165,5 +115,37 @@ export function CompareTab({ version }: { version: ModelVersion }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** Metrics of the compared versions, one column each, with the change from the first to the last. */
+function MetricsTable(props: { versions: { id: string; number: number }[]; metrics: { key: string; values: readonly (MetricValue | null)[] }[]; testId?: string }) {
+  return (
+    <table className="table compact compare-table" data-testid={props.testId}>
+      <thead>
+        <tr>
+          <th>Metric</th>
+          {props.versions.map((v) => (
+            <th key={v.id} className="num">
+              v{v.number}
+            </th>
+          ))}
+          <th className="num">Δ</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.metrics.map((m) => (
+          <tr key={m.key}>
+            <td className="mono">{m.key}</td>
+            {m.values.map((x, i) => (
+              <td key={i} className="num">
+                {formatMetric(x)}
+              </td>
+            ))}
+            <Delta values={m.values} />
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
