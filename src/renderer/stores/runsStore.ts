@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { Run } from '../../shared/tracking';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
-import { ItemPager } from './runsPager';
+import { ItemPager } from './pager';
 import {
   checkQuery,
   columnFromId,

@@ -8,7 +8,7 @@ import { formatInt } from '../../format';
 import { useExperimentsStore } from '../../stores/experimentsStore';
 import { runsSelectors, useRunsStore } from '../../stores/runsStore';
 import { cellText, columnId, columnLabel, type RunColumn } from '../../stores/runsTable';
-import type { ItemPager } from '../../stores/runsPager';
+import type { ItemPager } from '../../stores/pager';
 import { StatusChip } from './StatusChip';
 
 const ROW_HEIGHT = 28;

@@ -1,11 +1,53 @@
-import { LruCache, pagesFor } from './rowPager';
+/** A least-recently-used map: reading or writing a key makes it newest; the oldest goes first. */
+export class LruCache<K, V> {
+  private map = new Map<K, V>();
+  constructor(readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next().value as K;
+      this.map.delete(oldest);
+    }
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** The pages (0-based) that hold rows [first, last], plus `overscan` pages either side. */
+export function pagesFor(first: number, last: number, pageSize: number, total: number, overscan = 0): number[] {
+  if (total <= 0 || last < first) return [];
+  const maxPage = Math.floor((total - 1) / pageSize);
+  const a = Math.max(0, Math.floor(first / pageSize) - overscan);
+  const b = Math.min(maxPage, Math.floor(Math.min(last, total - 1) / pageSize) + overscan);
+  const out: number[] = [];
+  for (let p = a; p <= b; p++) out.push(p);
+  return out;
+}
 
 export type FetchItems<T> = (offset: number, limit: number) => Promise<{ items: T[]; total: number }>;
 
 /**
- * Pages of a server-sorted, server-filtered list (runs) fetched as a virtual table scrolls: only
- * visible pages (plus overscan), at most two at a time, newest wish first, kept in an LRU. The same
- * scheme as the dataset RowPager, for items instead of cell arrays.
+ * Pages of a long server-side list (a dataset version's rows, a filtered and sorted runs table) fetched
+ * as a virtual table scrolls: only the pages that are visible (plus a little overscan), at most
+ * `concurrency` at a time, newest wish first; pages scrolled past before their turn are never
+ * requested. Fetched pages live in an LRU so scrolling back is instant and memory stays bounded.
  */
 export class ItemPager<T> {
   readonly pageSize: number;
@@ -16,6 +58,7 @@ export class ItemPager<T> {
   private disposed = false;
   total: number | null = null;
   error: unknown = null;
+  /** Bumps whenever a page lands, so React can re-render cheaply. */
   revision = 0;
 
   constructor(
@@ -33,6 +76,15 @@ export class ItemPager<T> {
     return () => this.listeners.delete(l);
   }
 
+  hasPage(page: number): boolean {
+    return this.cache.has(page);
+  }
+
+  get cachedPages(): number {
+    return this.cache.size;
+  }
+
+  /** The item at `index`, or undefined while its page is loading. */
   item(index: number): T | undefined {
     return this.cache.get(Math.floor(index / this.pageSize))?.[index % this.pageSize];
   }
@@ -48,6 +100,7 @@ export class ItemPager<T> {
     return out;
   }
 
+  /** Ask for the items [first, last]; replaces any earlier wish. */
   request(first: number, last: number, overscan = 1): void {
     const total = this.total ?? last + 1;
     this.wanted = pagesFor(first, last, this.pageSize, Math.max(total, 1), overscan).filter((p) => !this.cache.has(p));
