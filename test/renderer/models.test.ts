@@ -1,30 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallName, LatheEvent } from '../../src/shared/contract';
 import { LatheError } from '../../src/shared/errors';
 import type { AliasMove, BundleImportResult, LineageGraph, ModelVersion } from '../../src/shared/registry';
-import { setTransport, type Transport } from '../../src/renderer/transport';
+import { setTransport } from '../../src/renderer/transport';
 import { layoutLineage } from '../../src/renderer/components/lineage/layout';
 import { initialModelsState, modelsRouteOf, modelsSelectors, parseModelsRoute, useModelsStore } from '../../src/renderer/stores/modelsStore';
 import { aliasesByVersion, countLabel, describeMove, exportFacts, formatDiff, importSummary, keyMetrics, metricDelta, moveRows, refsOf } from '../../src/renderer/stores/modelsView';
 import { bundlesSelectors, initialBundlesState, useBundlesStore } from '../../src/renderer/stores/bundlesStore';
 import { initialDeployState, suggestOut, useDeployStore } from '../../src/renderer/stores/deployStore';
+import { fakeTransport } from './fakeTransport';
 
-function fakeTransport(handlers: Partial<Record<CallName, (input: unknown) => unknown>>): Transport & { calls: [string, unknown][] } {
-  const calls: [string, unknown][] = [];
-  return {
-    door: 'http',
-    calls,
-    async call(name, input) {
-      calls.push([name, input]);
-      const h = handlers[name];
-      if (!h) throw new LatheError('NOT_FOUND', `no fake for ${name}`);
-      return h(input) as never;
-    },
-    subscribe(_l: (e: LatheEvent) => void) {
-      return () => {};
-    },
-  };
-}
 
 const mv = (number: number, extra: Partial<ModelVersion> = {}): ModelVersion => ({
   id: `v${number}`.padEnd(32, '0'),

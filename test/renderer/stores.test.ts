@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallName, LatheEvent } from '../../src/shared/contract';
 import type { DatasetVersion } from '../../src/shared/datasets';
 import { LatheError } from '../../src/shared/errors';
-import { setTransport, type Transport } from '../../src/renderer/transport';
+import { setTransport } from '../../src/renderer/transport';
 import { datasetsSelectors, initialDatasetsState, useDatasetsStore } from '../../src/renderer/stores/datasetsStore';
 import { isTaskFinished, useToastStore } from '../../src/renderer/stores/toastStore';
+import { fakeTransport } from './fakeTransport';
 
 const v = (number: number, extra: Partial<DatasetVersion> = {}): DatasetVersion => ({
   id: `id${number}`.padEnd(64, '0'),
@@ -24,22 +24,6 @@ const v = (number: number, extra: Partial<DatasetVersion> = {}): DatasetVersion 
   ...extra,
 });
 
-function fakeTransport(handlers: Partial<Record<CallName, (input: unknown) => unknown>>): Transport & { calls: [string, unknown][] } {
-  const calls: [string, unknown][] = [];
-  return {
-    door: 'http',
-    calls,
-    async call(name, input) {
-      calls.push([name, input]);
-      const h = handlers[name];
-      if (!h) throw new LatheError('NOT_FOUND', `no fake for ${name}`);
-      return h(input) as never;
-    },
-    subscribe(_l: (e: LatheEvent) => void) {
-      return () => {};
-    },
-  };
-}
 
 beforeEach(() => useDatasetsStore.setState(initialDatasetsState));
 afterEach(() => setTransport(null));

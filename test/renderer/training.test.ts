@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallName, LatheEvent } from '../../src/shared/contract';
 import { LatheError } from '../../src/shared/errors';
 import { describeTemplates, type JobInfo } from '../../src/shared/training';
-import { setTransport, type Transport } from '../../src/renderer/transport';
+import { setTransport } from '../../src/renderer/transport';
 import {
   DEFAULT_SPLIT_FORM,
   groupHyperparameters,
@@ -18,6 +17,7 @@ import { DEFAULT_SWEEP_FORM, gridSize, parseSweepYaml, parseValueList, sweepSpec
 import { chartGroups, formatEta, fractionDone, initialTrainingState, orderJobs, parseTrainingRoute, trainingRouteOf, useTrainingStore, type TrainingView } from '../../src/renderer/stores/trainingStore';
 import { initialTrainingNewState, useTrainingNewStore } from '../../src/renderer/stores/trainingNewStore';
 import { costOfForm, initialEvaluationState, useEvaluationStore } from '../../src/renderer/stores/evaluationStore';
+import { fakeTransport } from './fakeTransport';
 
 const mlp = describeTemplates().find((t) => t.name === 'tabular-mlp')!.hyperparameters;
 const baseForm = (patch: Partial<SpecForm> = {}): SpecForm => ({
@@ -33,22 +33,6 @@ const baseForm = (patch: Partial<SpecForm> = {}): SpecForm => ({
   ...patch,
 });
 
-function fakeTransport(handlers: Partial<Record<CallName, (input: unknown) => unknown>>): Transport & { calls: [string, unknown][] } {
-  const calls: [string, unknown][] = [];
-  return {
-    door: 'http',
-    calls,
-    async call(name, input) {
-      calls.push([name, input]);
-      const h = handlers[name];
-      if (!h) throw new LatheError('NOT_FOUND', `no fake for ${name}`);
-      return h(input) as never;
-    },
-    subscribe(_l: (e: LatheEvent) => void) {
-      return () => {};
-    },
-  };
-}
 
 const RUN = 'a'.repeat(32);
 const job = (p: Partial<JobInfo>): JobInfo => ({
