@@ -53,7 +53,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = new EventBus();
   const datasets = new DatasetService(db, store, events);
   const tracking = createTracking(db, store, events);
-  const training = new TrainingService({ db, store, events, tracking });
+  const training = new TrainingService({ db, store, events, tracking, nativeBinding: opts.nativeBinding });
   const evaluation = new EvaluationService(db, store, tracking, events, (job) =>
     training.queue.submit({ kind: 'evaluate', label: job.label, priority: 1, run: (ctx) => job.run(ctx.signal) }).done,
   );

@@ -74,6 +74,20 @@ async function deviceOf(name: BackendName): Promise<string> {
   return `CPU (wasm${simd ? ', SIMD' : ''}${threads ? ', threads' : ''})`;
 }
 
+/**
+ * The number of threads TF.js's wasm backend uses in this thread (call before the backend is first
+ * selected). By default it starts one per core in every worker, so two jobs on a 2-core machine run
+ * four spinning threads on two cores and parallel jobs end up slower than sequential ones.
+ */
+export async function setWasmThreads(n: number): Promise<void> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(Math.max(1, Math.floor(n)));
+  } catch {
+    // wasm is not installed: nothing to configure
+  }
+}
+
 let selected: Promise<BackendSelection> | null = null;
 let selectedFor: BackendName | null | undefined;
 

@@ -1,20 +1,21 @@
-import type { CellValue, ColumnType, TableProfile } from '../../../shared/datasets';
+import type { CellValue, ColumnProfile, ColumnType, TableProfile } from '../../../shared/datasets';
 import { LatheError } from '../../../shared/errors';
 import type { FeaturePreprocessing, ModelSignature, Preprocessing, Task, TargetPreprocessing, TrainingSpec } from '../../../shared/training';
 import type { DatasetsRepo, VersionRow } from '../db/datasetsRepo';
 import type { VersionReader } from '../datasets/versionReader';
 import { resolveRef } from '../datasets/refs';
 import type { ObjectStore } from '../store/objectStore';
-import { decodeImages } from './images';
+import { decodeImages, planImages } from './images';
 import { cellToCategory, cellToNumber, encodeTable, encodeTarget, inputSizeOf, isMissing, isNumericType, learnFeature } from './preprocessing';
-import { splitRows, type SplitResult } from './split';
+import { checkColumnSplitCounts, partOfValue, splitRows, splitSizes, type SplitResult } from './split';
 import { defaultFeatures, profileColumn, suggestTask } from './suggest';
 
 /**
- * Everything a training job needs, prepared on the main thread BEFORE the job is queued, so bad input
- * is refused with its reason instead of failing a worker later: the dataset version is resolved and
- * read, the target and features checked, the split made, preprocessing learned on the training part
- * only, and every part encoded into flat float32 matrices for the worker.
+ * A training job's data, in two steps. `planData` runs on the main thread BEFORE a run is created and
+ * reads only the version's profile and metadata (no rows), so bad input is refused with its reason at
+ * once without blocking the event loop. `prepareData` runs in the job's worker thread: it reads the
+ * version, makes the split, learns preprocessing on the training part only and encodes every part into
+ * flat float32 matrices (it repeats the plan's checks and adds the ones only the rows can answer).
  */
 
 export interface Part {
@@ -50,8 +51,18 @@ export function resolveVersion(ctx: DataContext, ref: string): { version: Versio
   return { version: r.version, dataset: r.dataset.name };
 }
 
-/** Prepares a spec's data; `reuse` (a checkpoint's preprocessing, on resume) replaces learning it again. */
-export async function prepareData(ctx: DataContext, spec: TrainingSpec, reuse?: Preprocessing): Promise<TrainingData> {
+/** What the main thread knows before any row is read (profile and metadata only). */
+export interface DataPlan {
+  task: Task;
+  target: string;
+  version: TrainingData['version'];
+  inputs: ModelSignature['inputs'];
+  /** Upper bounds of the input shape and output size (preprocessing, learned on the train split, can only be smaller). */
+  inputShape: number[];
+  outputSize: number;
+}
+
+function resolveFor(ctx: DataContext, spec: TrainingSpec): { version: VersionRow; ref: TrainingData['version'] } {
   const { version, dataset } = resolveVersion(ctx, spec.data);
   const isImages = version.format === 'images';
   if (spec.template === 'image-cnn' && !isImages) {
@@ -60,12 +71,53 @@ export async function prepareData(ctx: DataContext, spec: TrainingSpec, reuse?: 
   if (spec.template === 'tabular-mlp' && isImages) {
     throw new LatheError('INVALID_INPUT', `${spec.data} is an image folder; the tabular-mlp template trains from a table`, { where: 'template', hint: 'Use image-cnn for image folders.' });
   }
-  const ref = { id: version.id, dataset, number: version.number };
+  return { version, ref: { id: version.id, dataset, number: version.number } };
+}
+
+/** Main thread, before a run exists: every check the profile and metadata can answer; reads no rows. */
+export function planData(ctx: DataContext, spec: TrainingSpec): DataPlan {
+  const { version, ref } = resolveFor(ctx, spec);
+  if (spec.template === 'image-cnn') {
+    const p = planImages(ctx, spec, version);
+    return { task: 'classification', target: 'class', version: ref, inputs: { kind: 'image', width: p.width, height: p.height, channels: p.channels }, inputShape: [p.height, p.width, p.channels], outputSize: p.labels.length };
+  }
+  const profile = JSON.parse(version.profile_json) as TableProfile;
+  const t = planTable(spec, profile);
+  checkSplitFromProfile(spec, t, profile);
+  const maxOneHot = spec.hyperparameters.maxOneHot;
+  let inputSize = 0;
+  for (let k = 0; k < t.features.length; k++) {
+    const c = profileColumn(profile, t.features[k], 'features');
+    // A one-hot vocabulary learned on the train split has at most min(distinct, maxOneHot) values (+1 unknown).
+    inputSize += isNumericType(t.types[k]) ? 1 : Math.min(c.distinctApprox ? maxOneHot : c.distinct, maxOneHot) + 1;
+  }
+  return {
+    task: t.task,
+    target: spec.target as string,
+    version: ref,
+    inputs: { kind: 'table', columns: t.features.map((name, k) => ({ name, type: t.types[k] })) },
+    inputShape: [inputSize],
+    outputSize: t.task === 'classification' ? Math.max(2, t.targetCol.distinct) : 1,
+  };
+}
+
+/** Worker thread: reads the rows and prepares a spec's data; `reuse` (a checkpoint's preprocessing, on resume) replaces learning it again. */
+export async function prepareData(ctx: DataContext, spec: TrainingSpec, reuse?: Preprocessing): Promise<TrainingData> {
+  const { version, ref } = resolveFor(ctx, spec);
   if (spec.template === 'image-cnn') return decodeImages(ctx, spec, version, ref, reuse);
   return prepareTable(ctx, spec, version, ref, JSON.parse(version.profile_json) as TableProfile, reuse);
 }
 
-async function prepareTable(ctx: DataContext, spec: TrainingSpec & { template: 'tabular-mlp' }, version: VersionRow, ref: TrainingData['version'], profile: TableProfile, reuse?: Preprocessing): Promise<TrainingData> {
+interface TablePlan {
+  task: Task;
+  features: string[];
+  types: ColumnType[];
+  targetCol: ColumnProfile;
+  splitColumn: string | undefined;
+}
+
+/** The target, task, features and split column of a table spec, checked against the profile. */
+function planTable(spec: TrainingSpec & { template: 'tabular-mlp' }, profile: TableProfile): TablePlan {
   if (spec.target === undefined) throw new LatheError('INVALID_INPUT', 'A target column is needed: the column to predict', { where: 'target' });
   const targetCol = profileColumn(profile, spec.target, 'target');
   const present = targetCol.count - targetCol.missing;
@@ -90,14 +142,48 @@ async function prepareTable(ctx: DataContext, spec: TrainingSpec & { template: '
     }
   } else features = defaultFeatures(profile, spec.target, splitColumn ? [splitColumn] : []).features;
   if (features.length === 0) throw new LatheError('INVALID_INPUT', 'There are no usable feature columns', { where: 'features' });
+  const types: ColumnType[] = features.map((f) => profileColumn(profile, f, 'features').type);
+  return { task, features, types, targetCol, splitColumn };
+}
+
+/** Exact value counts of a column when the profile has them all (a categorical column's complete top list). */
+function exactCounts(c: ColumnProfile): { value: string; count: number }[] | null {
+  if (c.type !== 'categorical' || c.distinctApprox || !c.top || c.top.length !== c.distinct) return null;
+  return c.top;
+}
+
+/**
+ * The split's checks from the profile, where its counts are exact: too few rows for the fractions, a
+ * class with one example under stratification, a split column value that names no part. What the
+ * profile cannot answer exactly is checked again on the rows in the worker (the run then fails).
+ */
+function checkSplitFromProfile(spec: TrainingSpec, t: TablePlan, profile: TableProfile): void {
+  const usable = t.targetCol.count - t.targetCol.missing;
+  if (spec.split.kind === 'column') {
+    const col = profileColumn(profile, spec.split.column, 'split.column');
+    const counts = exactCounts(col);
+    if (!counts || t.targetCol.missing > 0) return;
+    const sizes = { train: 0, validation: 0, test: 0 };
+    if (col.missing > 0) partOfValue(spec.split.column, null);
+    for (const v of counts) sizes[partOfValue(spec.split.column, v.value)] += v.count;
+    checkColumnSplitCounts(spec.split.column, sizes.train);
+    return;
+  }
+  const classes = t.task === 'classification' && spec.split.stratify ? exactCounts(t.targetCol) : null;
+  if (t.task === 'classification' && spec.split.stratify && !classes) return;
+  splitSizes(spec.split, classes ? classes.map((c) => [c.value, c.count] as [string, number]) : [['', usable]]);
+}
+
+async function prepareTable(ctx: DataContext, spec: TrainingSpec & { template: 'tabular-mlp' }, version: VersionRow, ref: TrainingData['version'], profile: TableProfile, reuse?: Preprocessing): Promise<TrainingData> {
+  const { task, features, types, targetCol, splitColumn } = planTable(spec, profile);
+  const target = spec.target as string;
 
   // Read the version once, keeping only the columns used: features..., target, split column.
   const columns = profile.columns.map((c) => c.name);
-  const pick = [...features, spec.target, ...(splitColumn ? [splitColumn] : [])].map((n) => columns.indexOf(n));
+  const pick = [...features, target, ...(splitColumn ? [splitColumn] : [])].map((n) => columns.indexOf(n));
   const rows: CellValue[][] = [];
   await ctx.reader.scan(version, (cells) => rows.push(pick.map((k) => cells[k])));
   const nf = features.length;
-  const types: ColumnType[] = features.map((f) => profileColumn(profile, f, 'features').type);
   const usable: number[] = [];
   for (let i = 0; i < rows.length; i++) if (!isMissing(rows[i][nf]) && (task === 'classification' || Number.isFinite(cellToNumber(rows[i][nf], targetCol.type)))) usable.push(i);
   const droppedMissingTarget = rows.length - usable.length;
@@ -137,7 +223,7 @@ async function prepareTable(ctx: DataContext, spec: TrainingSpec & { template: '
   const labels = pre.target.kind === 'classification' ? pre.target.labels : null;
   return {
     task,
-    target: spec.target,
+    target,
     labels,
     inputShape: [pre.inputSize],
     outputSize: labels ? labels.length : 1,

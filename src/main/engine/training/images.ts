@@ -5,7 +5,7 @@ import type { VersionRow } from '../db/datasetsRepo';
 import type { ImageFileMeta } from '../datasets/imageRows';
 import type { DataContext, Part, TrainingData } from './data';
 import { splitRecord } from './data';
-import { splitRows } from './split';
+import { splitRows, splitSizes } from './split';
 
 const DECODE_CONCURRENCY = 4;
 
@@ -27,18 +27,8 @@ export async function decodeImage(bytes: Buffer, pre: { width: number; height: n
 /** Colour channels without alpha: 1 (gray), 3 (colour). */
 const colourChannels = (c: number) => (c === 2 ? 1 : c === 4 ? 3 : c);
 
-/**
- * An image-folder version as training data: classes from the folder names, the split by the spec,
- * every image decoded and resized with sharp (refused up front if a file cannot be decoded, or if the
- * folder mixes grayscale and colour images while RGB is asked for).
- */
-export async function decodeImages(
-  ctx: DataContext,
-  spec: TrainingSpec & { template: 'image-cnn' },
-  version: VersionRow,
-  ref: TrainingData['version'],
-  reuse?: Preprocessing,
-): Promise<TrainingData> {
+/** The metadata checks of an image-folder spec (target, split kind, classes, channels): no image is read. */
+export function planImages(ctx: DataContext, spec: TrainingSpec & { template: 'image-cnn' }, version: VersionRow) {
   const hp = spec.hyperparameters;
   if (spec.target !== undefined && spec.target !== 'class') {
     throw new LatheError('INVALID_INPUT', `An image folder's target is its class folders ("class"), not "${spec.target}"`, { where: 'target' });
@@ -57,9 +47,33 @@ export async function decodeImages(
       });
     }
   }
+  const perClass = new Map<string, number>();
+  for (const f of files) {
+    const c = f.meta.class ?? f.path.split('/')[0];
+    perClass.set(c, (perClass.get(c) ?? 0) + 1);
+  }
+  splitSizes(spec.split, [...perClass]);
+  return { files, labels, width: hp.width, height: hp.height, channels: hp.channels };
+}
+
+/**
+ * An image-folder version as training data: classes from the folder names, the split by the spec,
+ * every image decoded and resized with sharp, in the job's worker (a file that cannot be decoded fails
+ * the run with BAD_FILE; a folder mixing grayscale and colour images while RGB is asked for is refused
+ * up front by planImages).
+ */
+export async function decodeImages(
+  ctx: DataContext,
+  spec: TrainingSpec & { template: 'image-cnn' },
+  version: VersionRow,
+  ref: TrainingData['version'],
+  reuse?: Preprocessing,
+): Promise<TrainingData> {
+  const { files, labels } = planImages(ctx, spec, version);
   const classIndex = new Map(labels.map((l, i) => [l, i]));
   const positions = files.map((_, i) => i);
   const split = splitRows(spec.split, positions, { classOf: (i) => files[i].meta.class ?? files[i].path.split('/')[0] });
+  const hp = spec.hyperparameters;
   const pre: Extract<Preprocessing, { kind: 'image' }> =
     reuse && reuse.kind === 'image' ? reuse : { kind: 'image', width: hp.width, height: hp.height, channels: hp.channels, resize: 'fill', scale: 1 / 255, target: { kind: 'classification', labels } };
   const per = pre.width * pre.height * pre.channels;

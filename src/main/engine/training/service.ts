@@ -28,10 +28,10 @@ import type { Tracking } from '../tracking';
 import { captureEnvironment } from '../tracking/environment';
 import { runWorker } from '../workers/runWorker';
 import { checkModelSize } from './architecture';
-import { prepareData, resolveVersion, type DataContext, type TrainingData } from './data';
+import { planData, resolveVersion, type DataContext, type DataPlan } from './data';
 import { MODEL_DIR, readModelFiles, writeModelArtifacts, type SerializedModel } from './modelArtifact';
 import { suggestForTable } from './suggest';
-import type { TrainJobInput, TrainJobOutput, TrainMessage } from './trainer';
+import type { PreparedData, TrainJobInput, TrainJobOutput, TrainMessage, TrainWorkerInput } from './trainer';
 
 /** Artifacts every training run keeps beside its model. */
 export const SPEC_ARTIFACT = 'training/spec.json';
@@ -50,22 +50,22 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Flattens a spec into run params (strings, written once): what the runs table filters and compares. */
-function specParams(spec: TrainingSpec, data: TrainingData): Record<string, string> {
+/**
+ * Flattens a spec into run params (strings, written once): what the runs table filters and compares.
+ * The split's row counts (`split.*_rows`) follow when the job's worker has read the data.
+ */
+function specParams(spec: TrainingSpec, plan: DataPlan): Record<string, string> {
   const p: Record<string, string> = {
     template: spec.template,
-    task: data.task,
-    target: data.target,
+    task: plan.task,
+    target: plan.target,
     data: spec.data,
-    data_version: data.version.id,
-    features: JSON.stringify(data.inputs.kind === 'table' ? data.inputs.columns.map((c) => c.name) : ['image']).slice(0, 6000),
-    'split.kind': data.split.kind,
-    'split.train_rows': String(data.split.train),
-    'split.validation_rows': String(data.split.validation),
-    'split.test_rows': String(data.split.test),
+    data_version: plan.version.id,
+    features: JSON.stringify(plan.inputs.kind === 'table' ? plan.inputs.columns.map((c) => c.name) : ['image']).slice(0, 6000),
+    'split.kind': spec.split.kind,
   };
   if (spec.split.kind === 'fraction') {
-    Object.assign(p, { 'split.seed': String(spec.split.seed), 'split.fractions': `${spec.split.train}/${spec.split.validation}/${spec.split.test}`, 'split.stratified': String(data.split.stratified) });
+    Object.assign(p, { 'split.seed': String(spec.split.seed), 'split.fractions': `${spec.split.train}/${spec.split.validation}/${spec.split.test}`, 'split.stratified': String(spec.split.stratify && plan.task === 'classification') });
   } else p['split.column'] = spec.split.column;
   for (const [k, v] of Object.entries(spec.hyperparameters)) p[k] = Array.isArray(v) ? JSON.stringify(v) : String(v);
   return p;
@@ -76,11 +76,13 @@ interface Deps {
   store: ObjectStore;
   events: EventBus;
   tracking: Tracking;
+  /** The better-sqlite3 binary the engine opened the database with (Electron's ABI); workers open it too. */
+  nativeBinding?: string;
 }
 
 /**
- * Training: prepares and checks data on the main thread, creates the tracked run, queues the job on the
- * compute queue and, while a worker trains, writes what it streams (metrics, batched through the
+ * Training: checks the spec against the data's profile on the main thread (no rows read), creates the
+ * tracked run, queues the job on the compute queue and, while a worker prepares the data and trains, writes what it streams (metrics, batched through the
  * tracking logger; checkpoints; the final model) and emits `training.jobs` and `training.progress`.
  */
 export class TrainingService {
@@ -142,8 +144,11 @@ export class TrainingService {
     return suggestForTable(profile, target);
   }
 
-  /** Checks that depend on both the data and the spec (zod already checked each value's range). */
-  private check(spec: TrainingSpec, data: TrainingData): void {
+  /**
+   * Checks that depend on both the data and the spec (zod already checked each value's range). The
+   * model size is checked against the plan's input size bound; the worker checks the exact one again.
+   */
+  private check(spec: TrainingSpec, data: DataPlan): void {
     const hp = spec.hyperparameters;
     if (hp.monitor === 'val_acc' && data.task !== 'classification') {
       throw new LatheError('INVALID_INPUT', 'monitor val_acc needs a classification task', { where: 'hyperparameters.monitor', hint: 'Use val_loss or val_rmse.' });
@@ -156,7 +161,7 @@ export class TrainingService {
 
   async start(raw: TrainingSpec, opts: { priority?: number; kind?: 'train' | 'trial'; rerunOf?: string } = {}): Promise<TrainingStarted> {
     const spec = trainingSpecSchema.parse(raw);
-    const data = await prepareData(this.data, spec);
+    const data = planData(this.data, spec);
     this.check(spec, data);
     const runs = this.deps.tracking.runs;
     const status = await this.status();
@@ -171,9 +176,8 @@ export class TrainingService {
       inputs: [data.version.id],
     });
     runs.artifacts.putBuffer(run.id, SPEC_ARTIFACT, Buffer.from(JSON.stringify(spec, null, 2)));
-    runs.artifacts.putBuffer(run.id, SPLIT_ARTIFACT, Buffer.from(JSON.stringify(data.split, null, 2)));
     this.repo.begin(run.id, spec.template, JSON.stringify(spec), process.pid, os.hostname());
-    const jobId = this.submit(run.id, spec, data, null, opts.priority ?? 0, opts.kind ?? 'train');
+    const jobId = this.submit(run.id, spec, data, null, null, opts.priority ?? 0, opts.kind ?? 'train');
     return { runId: run.id, jobId };
   }
 
@@ -205,15 +209,15 @@ export class TrainingService {
       throw new LatheError('INVALID_INPUT', `Run ${runId} has no checkpoint to resume from`, { where: 'runId', hint: 'Re-run it instead (`lathe train --from <run>`).' });
     }
     const ckpt = readModelFiles(runs.artifacts, runId, checkpointDir(row.checkpoint_epoch));
-    const data = await prepareData(this.data, spec, ckpt.preprocessing);
+    const data = planData(this.data, spec);
     runs.update({ id: runId, status: 'running' });
     runs.setTags(runId, { 'training.resumed_from_epoch': String(row.checkpoint_epoch) }, ['training.error']);
     this.repo.begin(runId, spec.template, row.spec_json, process.pid, os.hostname());
-    const jobId = this.submit(runId, spec, data, { model: ckpt.model, epoch: row.checkpoint_epoch }, priority, 'train');
+    const jobId = this.submit(runId, spec, data, ckpt.preprocessing, { model: ckpt.model, epoch: row.checkpoint_epoch }, priority, 'train');
     return { runId, jobId };
   }
 
-  private signature(spec: TrainingSpec, data: TrainingData, runId: string, backend: string): ModelSignature {
+  private signature(spec: TrainingSpec, data: PreparedData, runId: string, backend: string): ModelSignature {
     return {
       format: MODEL_FORMAT,
       template: spec.template,
@@ -231,24 +235,29 @@ export class TrainingService {
     };
   }
 
-  private submit(runId: string, spec: TrainingSpec, data: TrainingData, resume: TrainJobInput['resume'], priority: number, kind: 'train' | 'trial'): string {
+  private submit(runId: string, spec: TrainingSpec, plan: DataPlan, reuse: TrainWorkerInput['reuse'], resume: TrainJobInput['resume'], priority: number, kind: 'train' | 'trial'): string {
     const runs = this.deps.tracking.runs;
     const events = this.deps.events;
-    const input: TrainJobInput = {
+    const input: TrainWorkerInput = {
       spec,
-      task: data.task,
-      inputShape: data.inputShape,
-      outputSize: data.outputSize,
-      targetStd: data.preprocessing.target.kind === 'regression' ? data.preprocessing.target.std : 1,
-      parts: data.parts,
+      source: { home: this.deps.store.home, dbFile: this.deps.db.name, nativeBinding: this.deps.nativeBinding },
+      reuse,
       backend: this.pin,
+      // wasm starts one thread per core in every worker; with a pool of N jobs, each gets cores / N.
+      threads: Math.max(1, Math.floor((os.availableParallelism?.() ?? os.cpus().length) / Math.max(1, this.queue.workers))),
       resume,
+    };
+    // What the worker prepared (preprocessing, split, labels): the model files and the run record need it.
+    let data: PreparedData | null = null;
+    const prepared = (): PreparedData => {
+      if (!data) throw new LatheError('INTERNAL', 'The training worker sent a model before its prepared data');
+      return data;
     };
     liveHere.add(runId);
     let backend = 'unknown';
     const job = this.queue.submit<TrainJobOutput>({
       kind,
-      label: `Train ${spec.template} on ${data.version.dataset}@v${data.version.number}`,
+      label: `Train ${spec.template} on ${plan.version.dataset}@v${plan.version.number}`,
       runId,
       priority,
       run: async (ctx) => {
@@ -257,6 +266,12 @@ export class TrainingService {
         const onMessage = (m: TrainMessage) => {
           if (this.closed) return;
           if (m.type === 'metrics') for (const p of m.points) logger.log(p.key, p.value, p.step);
+          else if (m.type === 'prepared') {
+            data = m.data;
+            if (reuse) return; // resume: the split and its record are the run's already
+            runs.artifacts.putBuffer(runId, SPLIT_ARTIFACT, Buffer.from(JSON.stringify(m.data.split, null, 2)));
+            runs.logParams(runId, { 'split.train_rows': String(m.data.split.train), 'split.validation_rows': String(m.data.split.validation), 'split.test_rows': String(m.data.split.test) });
+          }
           else if (m.type === 'progress') {
             ctx.progress(m.progress);
             events.emit('training.progress', { jobId: ctx.id, runId, progress: m.progress });
@@ -267,19 +282,19 @@ export class TrainingService {
             runs.setTags(runId, { 'lathe.backend': m.active, 'lathe.device': m.device, 'lathe.worker': String(ctx.slot) }, []);
           } else if (m.type === 'checkpoint') {
             logger.flush();
-            this.writeModel(runId, checkpointDir(m.epoch), m.model, spec, data, backend);
+            this.writeModel(runId, checkpointDir(m.epoch), m.model, spec, prepared(), backend);
             this.repo.setCheckpoint(runId, m.epoch);
           }
         };
         try {
-          const out = await runWorker<TrainJobInput, TrainJobOutput, TrainMessage>('train', input, {
+          const out = await runWorker<TrainWorkerInput, TrainJobOutput, TrainMessage>('train', input, {
             signal: ctx.signal,
             onProgress: onMessage,
             onWorker: (w) => this.threads.set(ctx.id, w),
           });
           if (this.closed) return out;
           logger.flush();
-          this.writeModel(runId, MODEL_DIR, out.model, spec, data, backend);
+          this.writeModel(runId, MODEL_DIR, out.model, spec, prepared(), backend);
           runs.logParams(runId, { epochs_run: String(out.epochsRun), stopped_early: String(out.stoppedEarly) });
           return out;
         } finally {
@@ -300,7 +315,7 @@ export class TrainingService {
     return job.id;
   }
 
-  private writeModel(runId: string, dir: string, model: SerializedModel, spec: TrainingSpec, data: TrainingData, backend: string): void {
+  private writeModel(runId: string, dir: string, model: SerializedModel, spec: TrainingSpec, data: PreparedData, backend: string): void {
     writeModelArtifacts(this.deps.tracking.runs.artifacts, runId, dir, { model, preprocessing: data.preprocessing, signature: this.signature(spec, data, runId, backend) });
   }
 

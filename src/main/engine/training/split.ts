@@ -40,17 +40,8 @@ export function splitRows(spec: SplitSpec, rows: number[], opts: { classOf?: (ro
   const out: SplitResult = { train: [], validation: [], test: [] };
   if (spec.kind === 'column') {
     const partOf = opts.partOf as (row: number) => CellValue;
-    for (const r of rows) {
-      const v = partOf(r);
-      const part = PART_NAMES[String(v ?? '').trim().toLowerCase()];
-      if (!part) {
-        throw new LatheError('INVALID_INPUT', `Split column "${spec.column}" has the value "${String(v)}"; each row must say train, validation (or val) or test`, {
-          where: 'split.column',
-        });
-      }
-      out[part].push(r);
-    }
-    if (out.train.length < 2) throw tooFew(`the split column "${spec.column}" marks ${out.train.length} row(s) as train; at least 2 are needed`);
+    for (const r of rows) out[partOfValue(spec.column, partOf(r))].push(r);
+    checkColumnSplitCounts(spec.column, out.train.length);
     return out;
   }
   const random = seededRandom(spec.seed);
@@ -62,14 +53,8 @@ export function splitRows(spec: SplitSpec, rows: number[], opts: { classOf?: (ro
       if (g) g.push(r);
       else groups.set(c, [r]);
     }
-    const single = [...groups].filter(([, g]) => g.length < 2).map(([c]) => c);
-    if (single.length > 0) {
-      throw new LatheError('INVALID_INPUT', `Class ${single.slice(0, 5).map((c) => `"${c}"`).join(', ')} has only one example; a stratified split needs at least two of each class`, {
-        where: 'split.stratify',
-        hint: 'Remove or merge rare classes, or set split.stratify to false.',
-      });
-    }
   } else groups.set('', [...rows]);
+  splitSizes(spec, [...groups].map(([c, g]) => [c, g.length]));
   for (const key of [...groups.keys()].sort()) {
     const g = shuffleInPlace(groups.get(key)!, random);
     const nTest = Math.round(g.length * spec.test);
@@ -78,9 +63,51 @@ export function splitRows(spec: SplitSpec, rows: number[], opts: { classOf?: (ro
     out.validation.push(...g.slice(nTest, nTest + nVal));
     out.train.push(...g.slice(nTest + nVal));
   }
-  const n = rows.length;
-  if (out.train.length < 2 || (spec.validation > 0 && out.validation.length === 0) || (spec.test > 0 && out.test.length === 0)) {
-    throw tooFew(`${n} row(s) cannot be split ${spec.train}/${spec.validation}/${spec.test} with every part non-empty (train ${out.train.length}, validation ${out.validation.length}, test ${out.test.length})`);
+  return out;
+}
+
+/** The part a split column's value names; refuses a value that names none (missing included). */
+export function partOfValue(column: string, v: CellValue | undefined): keyof SplitResult {
+  const part = PART_NAMES[String(v ?? '').trim().toLowerCase()];
+  if (!part) {
+    throw new LatheError('INVALID_INPUT', `Split column "${column}" has the value "${String(v)}"; each row must say train, validation (or val) or test`, {
+      where: 'split.column',
+    });
+  }
+  return part;
+}
+
+export function checkColumnSplitCounts(column: string, train: number): void {
+  if (train < 2) throw tooFew(`the split column "${column}" marks ${train} row(s) as train; at least 2 are needed`);
+}
+
+/**
+ * The part sizes of a fraction split of groups (classes when stratified, else one group ''), with its
+ * checks: every class at least two examples when stratified, every requested part non-empty, train at
+ * least 2. Depends only on the group sizes, so the main thread can check it from a profile's counts.
+ */
+export function splitSizes(spec: Extract<SplitSpec, { kind: 'fraction' }>, groups: [string, number][]): { train: number; validation: number; test: number } {
+  if (spec.stratify && !(groups.length === 1 && groups[0][0] === '')) {
+    const single = groups.filter(([, n]) => n < 2).map(([c]) => c);
+    if (single.length > 0) {
+      throw new LatheError('INVALID_INPUT', `Class ${single.slice(0, 5).map((c) => `"${c}"`).join(', ')} has only one example; a stratified split needs at least two of each class`, {
+        where: 'split.stratify',
+        hint: 'Remove or merge rare classes, or set split.stratify to false.',
+      });
+    }
+  }
+  const out = { train: 0, validation: 0, test: 0 };
+  let n = 0;
+  for (const [, size] of groups) {
+    const nTest = Math.round(size * spec.test);
+    const nVal = Math.round(size * spec.validation);
+    out.test += Math.min(size, nTest);
+    out.validation += Math.max(0, Math.min(size - nTest, nVal));
+    out.train += Math.max(0, size - nTest - nVal);
+    n += size;
+  }
+  if (out.train < 2 || (spec.validation > 0 && out.validation === 0) || (spec.test > 0 && out.test === 0)) {
+    throw tooFew(`${n} row(s) cannot be split ${spec.train}/${spec.validation}/${spec.test} with every part non-empty (train ${out.train}, validation ${out.validation}, test ${out.test})`);
   }
   return out;
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, JobProgress, Monitor, TrainingSpec } from '../../../shared/training';
-import { selectBackend } from '../compute/backend';
+import type { BackendName, JobProgress, Monitor, Preprocessing, TrainingSpec } from '../../../shared/training';
+import { selectBackend, setWasmThreads } from '../compute/backend';
 import { buildModel } from './architecture';
 import { baselineMetrics } from './baselines';
-import type { Part } from './data';
+import type { Part, TrainingData } from './data';
 import { deserializeModel, serializeModel, type SerializedModel } from './modelArtifact';
 import { seededRandom } from './split';
 
@@ -22,6 +22,7 @@ export interface TrainJobInput {
   targetStd: number;
   parts: { train: Part; validation: Part; test: Part };
   backend: BackendName | null;
+  threads?: number | null;
   /** Resume: the checkpoint's model and the epochs it had done. */
   resume: { model: SerializedModel; epoch: number } | null;
 }
@@ -36,7 +37,31 @@ export type TrainMessage =
   | { type: 'backend'; active: BackendName; device: string }
   | { type: 'progress'; progress: JobProgress }
   | { type: 'metrics'; points: MetricPoint[] }
-  | { type: 'checkpoint'; epoch: number; model: SerializedModel };
+  | { type: 'checkpoint'; epoch: number; model: SerializedModel }
+  /** First message of a job: what the worker's data preparation made (everything but the encoded parts). */
+  | { type: 'prepared'; data: PreparedData };
+
+/** `TrainingData` without its encoded parts: what the main thread needs for the run record and the model files. */
+export type PreparedData = Omit<TrainingData, 'parts'>;
+
+/** Where the job's worker reads its data from (its own read-only connection to the workspace). */
+export interface DataSource {
+  home: string;
+  dbFile: string;
+  nativeBinding?: string;
+}
+
+/** What the main thread sends a training worker: the spec and where its data is, never the rows. */
+export interface TrainWorkerInput {
+  spec: TrainingSpec;
+  source: DataSource;
+  /** Resume: the checkpoint's preprocessing (reused, not learned again). */
+  reuse: Preprocessing | null;
+  backend: BackendName | null;
+  /** wasm backend threads for this job (cores / pool size), so parallel jobs do not oversubscribe the cores. */
+  threads: number | null;
+  resume: TrainJobInput['resume'];
+}
 
 export interface TrainJobOutput {
   model: SerializedModel;
@@ -108,6 +133,7 @@ export async function train(input: TrainJobInput, post: (m: TrainMessage) => voi
   // thread is the job's alone, so seeding it makes a run repeatable (same seed, data and backend).
   Math.random = seededRandom(hp.seed);
   const augmentRandom = seededRandom(hp.seed ^ 0x5bd1e995);
+  if (input.threads) await setWasmThreads(input.threads);
   let sel = await selectBackend(input.backend);
   let device = sel.device;
   if (sel.active === 'wasm' && spec.template === 'image-cnn') {
