@@ -160,5 +160,38 @@ describe('hostile bundles are refused with the reason, and nothing changes', () 
     await refuses(await makeTar(good([], m)), /references object ffffffffffff .*not in the bundle/);
     await refuses(await makeTar([{ name: 'manifest.json', data: manifest() }]), /missing from it/);
   });
+  it('chunk lists that lie (a chunk whose bytes do not match, lengths that do not add up, tiny chunks, an unlisted object)', async () => {
+    const big = Buffer.alloc(100 * 1024);
+    for (let k = 0; k < big.length; k++) big[k] = (k * 31 + (k >> 9)) & 0xff;
+    const HB = sha(big);
+    const objs = [{ hash: HB, size: big.length }];
+    const entries = (chunks: unknown) => makeTar([{ name: 'manifest.json', data: manifest({ chunks }, objs) }, { name: `objects/${HB}`, data: big }]);
+    const a = big.subarray(0, 60 * 1024);
+    const b = big.subarray(60 * 1024);
+    // Accepted when true (a dry run changes nothing).
+    const okFile = path.join(dir, 'chunked-ok.tar');
+    fs.writeFileSync(okFile, await entries({ [HB]: [[sha(a), a.length], [sha(b), b.length]] }));
+    expect((await invoke(engine, 'bundle.import', { file: okFile, dryRun: true })).objects).toMatchObject({ total: 1, new: 1 });
+    // The whole object matches its name, but a claimed chunk hash is wrong.
+    await refuses(await entries({ [HB]: [[sha(a), a.length], [sha(a), b.length]] }), /do not match its hash \(chunk 1/);
+    await refuses(await entries({ [HB]: [[sha(a), a.length], [sha(b), b.length - 1]] }), /adds up to/);
+    await refuses(await entries({ [HB]: [[sha(a), 1024], [sha(b), big.length - 1024]] }), /has a chunk of 1024 bytes/);
+    await refuses(await entries({ [HB]: [[sha(big), big.length]], [H]: [[H, OBJ.length]] }), /chunk list for object .* which it does not list/);
+    await refuses(await entries({ [HB]: [[sha(big), 300 * 1024]] }), /has a chunk of 307200 bytes|adds up to/);
+  });
+  it('a chunk list that lies, on the two-thread hashing path of large bundles', async () => {
+    engine.registry.bundles.hashThreadMin = 0;
+    try {
+      const big = Buffer.alloc(100 * 1024, 3);
+      big.write('not all the same', 70_000);
+      const HB = sha(big);
+      const a = big.subarray(0, 60 * 1024);
+      const b = big.subarray(60 * 1024);
+      const bytes = await makeTar([{ name: 'manifest.json', data: manifest({ chunks: { [HB]: [[sha(a), a.length], [sha(a), b.length]] } }, [{ hash: HB, size: big.length }]) }, { name: `objects/${HB}`, data: big }]);
+      await refuses(bytes, /do not match its hash/);
+    } finally {
+      engine.registry.bundles.hashThreadMin = 32 * 1024 * 1024;
+    }
+  });
   it('a manifest that is not first', async () => refuses(await makeTar([{ name: `objects/${H}`, data: OBJ }, { name: 'manifest.json', data: manifest() }]), /must be the first entry/));
 });

@@ -98,6 +98,29 @@ describe('registry bundles between two workspaces', () => {
     expect((await invoke(c.engine, 'models.aliasHistory', { name: 'penguin', alias: 'champion' })).at(-1)?.reason).toBe('bundle import (--force)');
   });
 
+  it('carries chunk lists, and imports them on both hashing paths (inline, and with a hashing thread)', async () => {
+    const file = path.join(dir, 'chunked.tar');
+    a.registry.bundles.hashThreadMin = 0; // the export verifies chunks on the hashing thread too
+    try {
+      await invoke(a, 'bundle.export', { out: file, withData: true });
+    } finally {
+      a.registry.bundles.hashThreadMin = 32 * 1024 * 1024;
+    }
+    for (const threadMin of [Infinity, 0]) {
+      const c = await tempEngine();
+      cleanups.push(c.cleanup);
+      c.engine.registry.bundles.hashThreadMin = threadMin;
+      const r = await invoke(c.engine, 'bundle.import', { file });
+      expect(r.objects.new).toBeGreaterThan(0);
+      expect((await invoke(c.engine, 'store.doctor', {})).ok).toBe(true);
+      // The imported blobs have exactly the exporter's chunks (and so dedupe against them).
+      const chunksOf = (e: Engine) => e.db.prepare('SELECT blob_hash, seq, chunk_hash, length FROM blob_chunks ORDER BY blob_hash, seq').all();
+      const mine = chunksOf(c.engine) as { blob_hash: string }[];
+      const theirs = (chunksOf(a) as { blob_hash: string }[]).filter((x) => mine.some((m) => m.blob_hash === x.blob_hash));
+      expect(mine).toEqual(theirs);
+    }
+  });
+
   it('selects runs by query', async () => {
     const file = path.join(dir, 'runs.tar');
     const s = await invoke(a, 'bundle.export', { out: file, runs: 'name = "shared-run"' });

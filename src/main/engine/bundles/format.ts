@@ -37,6 +37,12 @@ export const manifestSchema = z.object({
   createdBy: z.string(),
   appVersion: z.string(),
   objects: z.array(z.object({ hash: hashSchema, size: z.number().int().min(0) }).strict()),
+  /**
+   * Optional (added within version 1; older readers ignore it): each object's chunks as
+   * [sha256, length] pairs, so an import can store them without finding the boundaries again. Claims
+   * only: every chunk and every object is still hashed from the bytes received.
+   */
+  chunks: z.record(hashSchema, z.array(z.tuple([hashSchema, z.number().int().min(1)]))).optional(),
   metadata: z.object({
     models: z.array(z.object({ name: z.string(), description: z.string(), created_at: z.number() }).passthrough()),
     versions: z.array(z.record(z.string(), z.unknown())),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -12,7 +13,9 @@ import type { Db } from '../db/connection';
 import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, ModelRow, VersionRow } from '../db/registryRepo';
 import type { EventBus } from '../events';
 import { newId, osUser, type RegistryService } from '../registry/service';
-import type { ObjectStore } from '../store/objectStore';
+import type { ChunkerOptions } from '../store/fastcdc';
+import { HashWorker, InlineHasher, type Hasher } from '../store/hashWorker';
+import { verifyChunked, Writeback, type ObjectStore } from '../store/objectStore';
 import type { Tracking } from '../tracking';
 import { APP_VERSION } from '../version';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, checkEntryName, DEFAULT_LIMITS, MANIFEST_NAME, manifestSchema, refused, type BundleLimits, type Manifest } from './format';
@@ -52,6 +55,8 @@ class Meter extends Transform {
 export class BundleService {
   readonly repo: BundleRepo;
   limits: BundleLimits = { ...DEFAULT_LIMITS };
+  /** Bundles larger than this (object bytes on export, file size on import) also hash on a second thread. */
+  hashThreadMin = 32 * 1024 * 1024;
 
   constructor(
     readonly db: Db,
@@ -145,6 +150,9 @@ export class BundleService {
       add(d.version.index_blob);
       d.version.files.forEach((f) => add(f.blob_hash));
     });
+    // Each object's chunk list rides along, so the importer need not find the boundaries again.
+    const chunks: Record<string, [string, number][]> = {};
+    for (const hash of objects.keys()) chunks[hash] = this.store.repo.blobChunks(hash).map((c) => [c.chunk_hash, c.length]);
     const manifest: Manifest = {
       format: BUNDLE_FORMAT,
       formatVersion: BUNDLE_FORMAT_VERSION,
@@ -152,6 +160,7 @@ export class BundleService {
       createdBy: osUser(),
       appVersion: APP_VERSION,
       objects: [...objects].map(([hash, size]) => ({ hash, size })),
+      chunks,
       metadata: meta as unknown as Manifest['metadata'],
     };
     const task = newId();
@@ -160,15 +169,24 @@ export class BundleService {
     const tmp = `${out}.lathe-tmp-${process.pid}`;
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const store = this.store;
-    // Objects stream chunk by chunk from the packs; each chunk is checked against its hash as it is read.
-    const chunksOf = function* (hash: string): Generator<Buffer> {
-      for (const c of store.repo.blobChunks(hash)) yield store.readChunk(c.chunk_hash);
+    // Objects stream from the packs in large reads. Every chunk is checked against its hash (on a
+    // second thread for large bundles, while the tar is written); the file is only moved into place
+    // once all of them matched.
+    const hasher: Hasher = (total > this.hashThreadMin ? HashWorker.start() : null) ?? new InlineHasher();
+    const chunksOf = async function* (hash: string): AsyncGenerator<Buffer> {
+      for (const run of store.blobRuns(hash)) {
+        await hasher.chunks(run.data, run.chunks);
+        yield run.data;
+      }
     };
     const fd = fs.openSync(tmp, 'w');
+    // The kernel starts writing the bundle out as it grows, so the final fsync is short.
+    const writeback = new Writeback();
     try {
       const gzip = i.gzip ? zlib.createGzip({ level: 6 }) : null;
       const sink = gzip ? fs.createWriteStream('', { fd, autoClose: false }) : null;
       const piping = gzip && sink ? pipeline(gzip, sink) : Promise.resolve();
+      piping.catch(() => undefined); // awaited below; a failure before that point is reported by the throw that caused it
       const manifestBytes = Buffer.from(JSON.stringify(manifest));
       const tw = new TarWriter(gzip ? { stream: gzip } : { fd });
       await tw.file(MANIFEST_NAME, manifestBytes.length, manifest.createdAt, [manifestBytes]);
@@ -176,6 +194,7 @@ export class BundleService {
       let lastEmit = 0;
       for (const [hash, size] of objects) {
         await tw.file(`objects/${hash}`, size, manifest.createdAt, chunksOf(hash));
+        if (!gzip) writeback.wrote(fd, size);
         done += size;
         if (done - lastEmit > 64 * 1024 * 1024 || done === total) {
           lastEmit = done;
@@ -183,14 +202,18 @@ export class BundleService {
         }
       }
       await tw.finish();
+      const bad = await hasher.settle();
+      if (bad) throw store.damaged(bad, store.repo.chunk(bad)?.pack_id ?? '?');
       if (gzip) {
         gzip.end();
         await piping;
       }
+      await writeback.settle();
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       fs.renameSync(tmp, out);
     } catch (e) {
+      await writeback.settle().catch(() => undefined);
       try {
         fs.closeSync(fd);
       } catch {
@@ -198,6 +221,8 @@ export class BundleService {
       }
       fs.rmSync(tmp, { force: true });
       throw e;
+    } finally {
+      hasher.close();
     }
     return {
       file: out,
@@ -231,12 +256,17 @@ export class BundleService {
     const quarantine = path.join(this.store.tmpDir, `bundle-${task}`);
     fs.mkdirSync(quarantine, { recursive: true });
     const session = i.dryRun ? null : this.store.beginStage();
+    if (session) session.writeback = new Writeback();
+    // Objects with a chunk list are hashed twice (each chunk, and the whole object): the whole-object
+    // hash runs on a second thread for large bundles.
+    const hasher = stat.size > this.hashThreadMin ? HashWorker.start() : null;
     let manifest: Manifest | null = null;
     const declared = new Map<string, number>();
     const received = new Set<string>();
     let newObjects = 0;
     let newBytes = 0;
     let reading = true;
+    let claims = new Map<string, [string, number][]>();
     try {
       const head = Buffer.alloc(2);
       const fd = fs.openSync(file, 'r');
@@ -285,6 +315,7 @@ export class BundleService {
               declared.set(o.hash, o.size);
             }
             checkReferences(manifest);
+            claims = checkChunkLists(manifest, this.store.chunking);
             continue;
           }
           if (!manifest) throw refused(`${MANIFEST_NAME} must be the first entry`);
@@ -293,13 +324,25 @@ export class BundleService {
           if (h.size !== size) throw refused(`object ${hash.slice(0, 12)} is ${h.size} bytes; the manifest says ${size}`, h.name);
           received.add(hash);
           const have = this.store.hasBlob(hash);
+          const claimed = claims.get(hash);
+          const bad = (why: string) => refused(`object ${hash.slice(0, 12)}'s bytes do not match its hash (${why})`, h.name);
           let got: { hash: string; size: number };
           if (session && !have) {
-            got = await session.addStream(entry as AsyncIterable<Uint8Array>);
+            // With a chunk list the boundaries are taken from the manifest (each chunk verified);
+            // without one (an older bundle) the object is chunked here.
+            got = claimed
+              ? await session.addChunked(entry as AsyncIterable<Uint8Array>, claimed, bad, hasher ?? undefined)
+              : await session.addStream(entry as AsyncIterable<Uint8Array>);
             newObjects++;
             newBytes += got.size;
+          } else if (claimed) {
+            // Not stored (a dry run, or already here), but the claims are checked all the same.
+            got = await verifyChunked(entry as AsyncIterable<Uint8Array>, claimed, bad, undefined, hasher ?? undefined);
+            if (!have) {
+              newObjects++;
+              newBytes += got.size;
+            }
           } else {
-            const { createHash } = await import('node:crypto');
             const sha = createHash('sha256');
             let n = 0;
             for await (const c of entry) {
@@ -324,7 +367,10 @@ export class BundleService {
       if (missing.length) throw refused(`${missing.length} object(s) listed in the manifest are missing from it (${missing[0].slice(0, 12)}...)`);
       const m = manifest as Manifest;
       // All checks passed: commit everything, or nothing, in one transaction.
-      if (session) session.seal();
+      if (session) {
+        await session.settle();
+        session.seal();
+      }
       reading = false;
       const result = this.db.transaction(() => {
         // A dry run writes no objects: foreign keys to blobs are checked at commit, which it never reaches.
@@ -357,6 +403,7 @@ export class BundleService {
       const msg = (e as Error).message ?? String(e);
       throw refused(`it is not a readable archive (${msg}) — truncated or corrupt`);
     } finally {
+      hasher?.close();
       fs.rmSync(quarantine, { recursive: true, force: true });
     }
   }
@@ -488,6 +535,30 @@ function parseManifest(buf: Buffer): Manifest {
     throw refused(`the manifest is malformed at ${issue.path.join('.')}: ${issue.message}`, MANIFEST_NAME);
   }
   return r.data;
+}
+
+/**
+ * The manifest's chunk lists (optional): each for a listed object, summing to its size, with chunk
+ * sizes this store could have cut (at most `max`; all but the last at least `min`), so a bundle cannot
+ * make the store index millions of tiny chunks. The hashes are only claims, checked as bytes arrive.
+ */
+function checkChunkLists(m: Manifest, opts: ChunkerOptions): Map<string, [string, number][]> {
+  const out = new Map<string, [string, number][]>();
+  if (!m.chunks) return out;
+  const sizes = new Map(m.objects.map((o) => [o.hash, o.size]));
+  for (const [hash, list] of Object.entries(m.chunks)) {
+    const size = sizes.get(hash);
+    const what = `the chunk list of object ${hash.slice(0, 12)}`;
+    if (size === undefined) throw refused(`the manifest has a chunk list for object ${hash.slice(0, 12)}, which it does not list`, MANIFEST_NAME);
+    let sum = 0;
+    list.forEach(([, len], k) => {
+      if (len > opts.max || (k < list.length - 1 && len < opts.min)) throw refused(`${what} has a chunk of ${len} bytes (chunks are ${opts.min}-${opts.max} bytes)`, MANIFEST_NAME);
+      sum += len;
+    });
+    if (sum !== size) throw refused(`${what} adds up to ${sum} bytes; the object is ${size}`, MANIFEST_NAME);
+    out.set(hash, list);
+  }
+  return out;
 }
 
 /** Every object the metadata points at must be one of the bundle's objects. */

@@ -34,6 +34,11 @@ export class StoreRepo {
         `SELECT seq, chunk_hash, offset, length FROM blob_chunks
          WHERE blob_hash = ? AND offset < ? AND offset + length > ? ORDER BY seq`,
       ),
+      blobChunkLocations: db.prepare(
+        `SELECT bc.chunk_hash AS hash, bc.length AS length, c.pack_id AS pack_id, c.offset AS offset
+         FROM blob_chunks bc LEFT JOIN chunks c ON c.hash = bc.chunk_hash
+         WHERE bc.blob_hash = ? ORDER BY bc.seq`,
+      ),
       packIds: db.prepare('SELECT id FROM packs').pluck(),
       allChunks: db.prepare('SELECT hash, pack_id, offset, length FROM chunks ORDER BY pack_id, offset'),
       allBlobs: db.prepare('SELECT hash, size FROM blobs'),
@@ -54,6 +59,10 @@ export class StoreRepo {
   }
   blobChunks(hash: string): BlobChunk[] {
     return this.s.blobChunks.all(hash) as BlobChunk[];
+  }
+  /** A blob's chunks in order with where each is stored (`pack_id` null: the chunk row is missing). */
+  blobChunkLocations(hash: string): { hash: string; length: number; pack_id: string | null; offset: number | null }[] {
+    return this.s.blobChunkLocations.all(hash) as { hash: string; length: number; pack_id: string | null; offset: number | null }[];
   }
   blobChunksInRange(hash: string, start: number, end: number): BlobChunk[] {
     return this.s.blobChunksInRange.all(hash, end, start) as BlobChunk[];
