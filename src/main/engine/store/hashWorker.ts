@@ -26,9 +26,15 @@ parentPort.on('message', (m) => {
       if (bad === null && createHash('sha256').update(ring.subarray(at, at + len)).digest('hex') !== hash) bad = hash;
       at += len;
     }
+  } else if (m.t === 'piece') {
+    whole.update(ring.subarray(m.off, m.off + m.n));
+    for (const [rel, len, hash] of m.checks) {
+      if (bad === null && createHash('sha256').update(ring.subarray(m.off + rel, m.off + rel + len)).digest('hex') !== hash) bad = hash;
+    }
   } else if (m.t === 'digest') {
-    parentPort.postMessage({ t: 'digest', hex: whole.digest('hex') });
+    parentPort.postMessage({ t: 'digest', hex: whole.digest('hex'), bad });
     whole = createHash('sha256');
+    bad = null;
     return;
   } else if (m.t === 'settle') {
     parentPort.postMessage({ t: 'settled', bad });
@@ -110,6 +116,13 @@ export class HashWorker {
     this.worker.postMessage({ t: 'whole', parts, n: bytes.length });
   }
 
+  /** Feeds `bytes` to the running hash and checks the chunks at [offset in bytes, length, hash]. */
+  async piece(bytes: Buffer, checks: [number, number, string][]): Promise<void> {
+    if (bytes.length === 0) return;
+    const [[off]] = await this.copyIn(bytes);
+    this.worker.postMessage({ t: 'piece', off, checks, n: bytes.length });
+  }
+
   async chunks(bytes: Buffer, list: readonly (readonly [string, number])[]): Promise<void> {
     if (bytes.length === 0) return;
     const [[off]] = await this.copyIn(bytes);
@@ -124,9 +137,15 @@ export class HashWorker {
     });
   }
 
-  /** The hash of everything given to `whole` since the last digest. */
+  /** The hash of everything given to `whole`/`piece` since the last digest. */
   async digest(): Promise<string> {
-    return (await this.ask({ t: 'digest' })).hex as string;
+    return (await this.digestAndChecks()).hash;
+  }
+
+  /** As `digest`, with the first chunk given to `piece` (or `chunks`) since then that did not match. */
+  async digestAndChecks(): Promise<{ hash: string; bad: string | null }> {
+    const m = await this.ask({ t: 'digest' });
+    return { hash: m.hex as string, bad: m.bad ?? null };
   }
 
   /** Waits for every chunk check so far; returns the first chunk hash that did not match, or null. */
@@ -153,10 +172,21 @@ export class InlineHasher {
       at += len;
     }
   }
+  async piece(bytes: Buffer, checks: [number, number, string][]): Promise<void> {
+    this.h.update(bytes);
+    for (const [rel, len, hash] of checks) {
+      if (this.bad === null && createHash('sha256').update(bytes.subarray(rel, rel + len)).digest('hex') !== hash) this.bad = hash;
+    }
+  }
   async digest(): Promise<string> {
-    const hex = this.h.digest('hex');
+    return (await this.digestAndChecks()).hash;
+  }
+  async digestAndChecks(): Promise<{ hash: string; bad: string | null }> {
+    const hash = this.h.digest('hex');
     this.h = createHash('sha256');
-    return hex;
+    const bad = this.bad;
+    this.bad = null;
+    return { hash, bad };
   }
   async settle(): Promise<string | null> {
     const b = this.bad;
