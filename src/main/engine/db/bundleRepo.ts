@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import type { DatasetRow, FileRow, VersionRow } from './datasetsRepo';
 
 /**
  * SQL for registry bundles: the raw rows of runs, experiments and datasets as they travel in a
@@ -32,28 +33,10 @@ export interface BundleRun {
   metrics: { key: string; points: [number, number, number | null][] }[];
   artifacts: { path: string; blob_hash: string; size: number; created_at: number }[];
 }
-export interface BundleDataset {
-  id: string;
-  name: string;
-  created_at: string;
-}
-export interface BundleDatasetVersion {
-  dataset_id: string;
-  id: string;
-  number: number;
-  message: string;
-  created_at: string;
-  parent_id: string | null;
-  source_path: string;
-  format: string;
-  size: number;
-  file_count: number;
-  row_count: number;
-  column_count: number;
-  stored_bytes: number;
-  profile_json: string;
-  index_blob: string | null;
-  files: { path: string; blob_hash: string; size: number; meta_json: string | null }[];
+/** A dataset and its versions travel as the same rows the datasets repository reads and writes. */
+export type BundleDataset = DatasetRow;
+export interface BundleDatasetVersion extends VersionRow {
+  files: FileRow[];
 }
 
 export class BundleRepo {
