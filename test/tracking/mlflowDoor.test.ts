@@ -52,11 +52,9 @@ async function newRun(experiment = 'door') {
 describe('MLflow door: a stdlib Python client', () => {
   const hasPython = spawnSync('python3', ['--version']).status === 0;
   it('logs a run with metrics, params, tags and an artifact, then finds it', async (ctx) => {
-    if (!hasPython) {
-      console.log('SKIPPED: python3 is not installed; the MLflow client script cannot run');
-      ctx.skip();
-      return;
-    }
+    const why = 'python3 is not installed; the MLflow client script cannot run';
+    if (!hasPython) console.log(`SKIPPED: ${why}`);
+    ctx.skip(!hasPython, why);
     const base = `http://127.0.0.1:${server.port}`;
     const out = await new Promise<string>((resolve, reject) =>
       execFile('python3', [path.join(__dirname, 'mlflow_client.py'), base, TOKEN], { timeout: 30_000 }, (err, stdout, stderr) =>

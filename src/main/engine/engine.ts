@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppInfo, EngineApi } from '../../shared/contract';
-import { openDatabase, type Db } from './db/connection';
+import { checkDatabase, openDatabase, sqliteVersion, type Db } from './db/connection';
 import { DatasetService } from './datasets/service';
 import { EvaluationService } from './evaluation/service';
 import { SweepService } from './sweeps/service';
@@ -92,7 +92,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         home,
         door,
         node: process.versions.node,
-        sqlite: db.prepare('SELECT sqlite_version()').pluck().get() as string,
+        sqlite: sqliteVersion(db),
       };
     },
 
@@ -148,8 +148,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
 
     async 'store.doctor'() {
-      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
-      const foreignKeys = (db.pragma('foreign_key_check') as unknown[]).length;
+      const { integrity, foreignKeys } = checkDatabase(db);
       const verified = store.verifyAll();
       return {
         ok: integrity === 'ok' && foreignKeys === 0 && verified.problems.length === 0,

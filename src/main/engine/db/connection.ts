@@ -17,3 +17,13 @@ export function openDatabase(file: string, opts: { nativeBinding?: string } = {}
   migrate(db);
   return db;
 }
+
+export function sqliteVersion(db: Db): string {
+  return db.prepare('SELECT sqlite_version()').pluck().get() as string;
+}
+
+/** SQLite's own verdict on the file ("ok" when sound) and how many rows break a foreign key. */
+export function checkDatabase(db: Db): { integrity: string; foreignKeys: number } {
+  const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  return { integrity, foreignKeys: (db.pragma('foreign_key_check') as unknown[]).length };
+}

@@ -181,10 +181,12 @@ export class RegistryRepo {
   export(id: string): ExportRow | undefined {
     return this.db.prepare('SELECT * FROM exports WHERE id = ?').get(id) as ExportRow | undefined;
   }
-  exportsOf(versionIds: string[]): ExportRow[] {
+  /** Exports of the given versions (all versions when null), newest first, at most `limit`. */
+  exportsOf(versionIds: string[] | null, limit = -1): ExportRow[] {
+    if (versionIds === null) return this.db.prepare('SELECT * FROM exports ORDER BY created_at DESC LIMIT ?').all(limit) as ExportRow[];
     return this.db
-      .prepare('SELECT * FROM exports WHERE version_id IN (SELECT value FROM json_each(?)) ORDER BY created_at DESC')
-      .all(JSON.stringify(versionIds)) as ExportRow[];
+      .prepare('SELECT * FROM exports WHERE version_id IN (SELECT value FROM json_each(?)) ORDER BY created_at DESC LIMIT ?')
+      .all(JSON.stringify(versionIds), limit) as ExportRow[];
   }
 
   // Lineage -------------------------------------------------------------------------------------
@@ -216,6 +218,12 @@ export class RegistryRepo {
     return this.db
       .prepare('SELECT d.name AS dataset, v.number AS number FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ? LIMIT 1')
       .get(id) as { dataset: string; number: number } | undefined;
+  }
+  /** Rows and profile of a dataset version (the first dataset holding that content wins). */
+  datasetVersionProfile(id: string): { rows: number; profile_json: string } | undefined {
+    return this.db.prepare('SELECT row_count AS rows, profile_json FROM dataset_versions WHERE id = ? LIMIT 1').get(id) as
+      | { rows: number; profile_json: string }
+      | undefined;
   }
   runLabel(id: string): string | undefined {
     return this.db.prepare('SELECT name FROM runs WHERE id = ?').pluck().get(id) as string | undefined;

@@ -47,10 +47,8 @@ export class ExportService {
   }
 
   history(ref: string | undefined, limit: number): ExportRecord[] {
-    const ids = ref
-      ? [this.registry.resolve(ref).id]
-      : (this.registry.repo.db.prepare('SELECT id FROM model_versions').pluck().all() as string[]);
-    return this.registry.repo.exportsOf(ids).slice(0, limit).map((e) => this.toRecord(e));
+    const ids = ref ? [this.registry.resolve(ref).id] : null;
+    return this.registry.repo.exportsOf(ids, limit).map((e) => this.toRecord(e));
   }
 
   async run(i: { ref: string; format: ExportFormat; out: string; checkRows: number }): Promise<ExportRecord> {

@@ -388,9 +388,7 @@ export class RegistryService {
   }
 
   private datasetProfile(versionId: string): { rows: number; profile: DatasetProfile } | undefined {
-    const row = this.repo.db
-      .prepare('SELECT row_count AS rows, profile_json FROM dataset_versions WHERE id = ? LIMIT 1')
-      .get(versionId) as { rows: number; profile_json: string } | undefined;
+    const row = this.repo.datasetVersionProfile(versionId);
     if (!row) return undefined;
     try {
       return { rows: row.rows, profile: JSON.parse(row.profile_json) as DatasetProfile };
