@@ -9,7 +9,7 @@ import { TarWriter } from './tarWriter';
 import { LatheError } from '../../../shared/errors';
 import type { BundleConflict, BundleImportResult, BundleSummary } from '../../../shared/registry';
 import { BundleRepo, type BundleDataset, type BundleDatasetVersion, type BundleExperiment, type BundleRun } from '../db/bundleRepo';
-import type { Db } from '../db/connection';
+import { deferForeignKeys, type Db } from '../db/connection';
 import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, ModelRow, VersionRow } from '../db/registryRepo';
 import type { EventBus } from '../events';
 import { newId, osUser, type RegistryService } from '../registry/service';
@@ -374,7 +374,7 @@ export class BundleService {
       reading = false;
       const result = this.db.transaction(() => {
         // A dry run writes no objects: foreign keys to blobs are checked at commit, which it never reaches.
-        if (i.dryRun) this.db.pragma('defer_foreign_keys = ON');
+        if (i.dryRun) deferForeignKeys(this.db);
         if (session) this.store.commit(session);
         const r = this.merge(m.metadata as unknown as Metadata, i.force);
         if (i.dryRun) throw new DryRun(r);

@@ -18,6 +18,18 @@ export function openDatabase(file: string, opts: { nativeBinding?: string } = {}
   return db;
 }
 
+/** A second, read-only connection (a worker thread reading a dataset while the main thread writes). */
+export function openReadOnlyDatabase(file: string, opts: { nativeBinding?: string } = {}): Db {
+  const db = new Database(file, { readonly: true, fileMustExist: true, ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}) });
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Foreign keys are checked at commit instead of per statement, for this transaction only. */
+export function deferForeignKeys(db: Db): void {
+  db.pragma('defer_foreign_keys = ON');
+}
+
 export function sqliteVersion(db: Db): string {
   return db.prepare('SELECT sqlite_version()').pluck().get() as string;
 }
