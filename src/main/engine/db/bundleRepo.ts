@@ -1,5 +1,6 @@
 import type { Db } from './connection';
 import type { DatasetRow, FileRow, VersionRow } from './datasetsRepo';
+import type { ExperimentRow, RunRow } from './trackingRepo';
 
 /**
  * SQL for registry bundles: the raw rows of runs, experiments and datasets as they travel in a
@@ -7,26 +8,11 @@ import type { DatasetRow, FileRow, VersionRow } from './datasetsRepo';
  * already here (same id) is left as it is, which makes a second import of the same bundle a no-op.
  */
 
-export interface BundleExperiment {
-  id: string;
-  name: string;
-  description: string;
-  created_at: number;
-  updated_at: number;
-  deleted_at: number | null;
+/** Experiments and runs travel as the tracking repository's rows plus what hangs off them. */
+export interface BundleExperiment extends Omit<ExperimentRow, 'run_count'> {
   tags: Record<string, string>;
 }
-export interface BundleRun {
-  id: string;
-  experiment_id: string;
-  name: string;
-  status: string;
-  source: string;
-  start_time: number;
-  end_time: number | null;
-  notes: string;
-  environment_json: string;
-  deleted_at: number | null;
+export interface BundleRun extends Omit<RunRow, 'experiment_name'> {
   params: Record<string, string>;
   tags: Record<string, string>;
   /** Per metric key: points [step, timestamp, value | null (NaN)] in (step, seq) order. */

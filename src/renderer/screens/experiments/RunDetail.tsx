@@ -13,6 +13,7 @@ import { Markdown } from './Markdown';
 import { StatusChip } from './StatusChip';
 import { RegisterModelButton } from '../models/RegisterModelButton';
 import Papa from 'papaparse';
+import { usePollWhile } from '../../components/usePollWhile';
 
 function KeyValues({ data, testId, empty }: { data: Record<string, string>; testId: string; empty: string }) {
   const entries = Object.entries(data).sort(([a], [b]) => a.localeCompare(b));
@@ -311,15 +312,11 @@ export function RunDetail({ runId }: { runId: string }) {
   const run = state.data?.id === runId ? state.data : null;
   const running = run?.status === 'running';
   // Runs written by another process (`lathe run` in a terminal) send no events to this server: poll while running.
-  useEffect(() => {
-    if (!running) return;
-    const t = setInterval(() => {
-      const s = useRunDetailStore.getState();
-      s.metricsArrived(runId);
-      if (s.tab === 'logs') void s.loadLogs();
-    }, 2000);
-    return () => clearInterval(t);
-  }, [running, runId]);
+  usePollWhile(running, 2000, () => {
+    const s = useRunDetailStore.getState();
+    s.metricsArrived(runId);
+    if (s.tab === 'logs') void s.loadLogs();
+  });
   const chartRuns = useMemo(() => (run ? [{ id: run.id, name: run.name, color: colorFor(0), startTime: run.startTime, running: run.status === 'running' }] : []), [run?.id, run?.name, run?.status, run?.startTime]); // eslint-disable-line react-hooks/exhaustive-deps
   const metricKeys = useMemo(() => Object.keys(run?.metrics ?? {}).sort(), [run]);
   return (

@@ -33,6 +33,26 @@ function Headline({ ev }: { ev: Evaluation }) {
   );
 }
 
+/** The two headline numbers of a business report: value per prediction and per 1000 cases. */
+function ValueFigures(props: { perCase: number; per1000: number; caseLabel: string }) {
+  return (
+    <div className="headline">
+      <div className="headline-item">
+        <div className="headline-value" data-testid="value-per-case">
+          {money(props.perCase)}
+        </div>
+        <div className="muted small">{props.caseLabel}</div>
+      </div>
+      <div className="headline-item">
+        <div className="headline-value" data-testid="value-per-1000">
+          {money(props.per1000)}
+        </div>
+        <div className="muted small">per 1000 cases</div>
+      </div>
+    </div>
+  );
+}
+
 function Business({ b, width }: { b: BusinessReport; width: number }) {
   if (b.kind === 'matrix') {
     const gain = b.valueOptimal.valuePer1000 - b.atArgmax.valuePer1000;
@@ -40,20 +60,7 @@ function Business({ b, width }: { b: BusinessReport; width: number }) {
       <div className="card card-wide" data-testid="business-value">
         <h3>Business value</h3>
         <div className="business-figures">
-          <div className="headline">
-            <div className="headline-item">
-              <div className="headline-value" data-testid="value-per-case">
-                {money(b.atArgmax.valuePerCase)}
-              </div>
-              <div className="muted small">per prediction (the most probable class)</div>
-            </div>
-            <div className="headline-item">
-              <div className="headline-value" data-testid="value-per-1000">
-                {money(b.atArgmax.valuePer1000)}
-              </div>
-              <div className="muted small">per 1000 cases</div>
-            </div>
-          </div>
+          <ValueFigures perCase={b.atArgmax.valuePerCase} per1000={b.atArgmax.valuePer1000} caseLabel="per prediction (the most probable class)" />
           <table className="table compact">
             <thead>
               <tr>
@@ -91,20 +98,7 @@ function Business({ b, width }: { b: BusinessReport; width: number }) {
       <h3>Business value</h3>
       <div className="business">
         <div className="business-figures">
-          <div className="headline">
-            <div className="headline-item">
-              <div className="headline-value" data-testid="value-per-case">
-                {money(b.best.valuePerCase)}
-              </div>
-              <div className="muted small">per prediction, at the value-optimal threshold {formatMetric(b.best.threshold)}</div>
-            </div>
-            <div className="headline-item">
-              <div className="headline-value" data-testid="value-per-1000">
-                {money(b.best.valuePer1000)}
-              </div>
-              <div className="muted small">per 1000 cases</div>
-            </div>
-          </div>
+          <ValueFigures perCase={b.best.valuePerCase} per1000={b.best.valuePer1000} caseLabel={`per prediction, at the value-optimal threshold ${formatMetric(b.best.threshold)}`} />
           <table className="table compact">
             <thead>
               <tr>

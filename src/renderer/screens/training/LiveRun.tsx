@@ -15,6 +15,7 @@ import { chartGroups, formatEta, fractionDone, trainingSelectors, useTrainingSto
 import { StatusChip } from '../experiments/StatusChip';
 import { EvaluateDialog } from './EvaluateDialog';
 import { CompareButton, EvaluationsTable } from './EvaluationsTable';
+import { usePollWhile } from '../../components/usePollWhile';
 
 function ProgressCard({ run }: { run: Run }) {
   const job = useTrainingStore((s) => trainingSelectors.jobOf(s, run.id));
@@ -222,11 +223,7 @@ export function LiveRun({ runId }: { runId: string }) {
   const run = state.data?.id === runId ? state.data : null;
   const running = run?.status === 'running';
   // A run that shows running with no job in this server's queue (another process, a crash) is re-read now and then.
-  useEffect(() => {
-    if (!running) return;
-    const t = setInterval(() => void useTrainingStore.getState().reloadRun(), 5000);
-    return () => clearInterval(t);
-  }, [running]);
+  usePollWhile(running, 5000, () => void useTrainingStore.getState().reloadRun());
   const openInExperiments = () => {
     useAppStore.getState().go('experiments');
     useExperimentsStore.getState().show({ kind: 'run', runId });

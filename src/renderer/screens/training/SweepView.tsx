@@ -7,6 +7,7 @@ import { useWidth } from '../../components/charts/useWidth';
 import { formatMetric, formatTime } from '../../stores/runsTable';
 import { sweepsSelectors, useSweepsStore } from '../../stores/sweepsStore';
 import { useTrainingStore } from '../../stores/trainingStore';
+import { usePollWhile } from '../../components/usePollWhile';
 
 export const paramText = (v: ParamValue | undefined): string => (v === undefined ? '—' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'number' ? formatMetric(v) : String(v));
 
@@ -35,11 +36,7 @@ export function SweepView({ id }: { id: string }) {
   const sweep = state.data?.id === id ? state.data : null;
   const running = sweep?.status === 'running';
   // Trials progress through epochs between status events: re-read while it runs.
-  useEffect(() => {
-    if (!running) return;
-    const t = setInterval(() => void useSweepsStore.getState().reload(), 2000);
-    return () => clearInterval(t);
-  }, [running]);
+  usePollWhile(running, 2000, () => void useSweepsStore.getState().reload());
   const keys = useMemo(() => sweepsSelectors.paramKeys(sweep), [sweep]);
   const objective = sweep?.spec.objective;
   const bestTrial = sweep?.best?.trial ?? null;
