@@ -57,7 +57,8 @@ export function migrate(db: Database.Database): void {
     })();
   }
   const newest = Math.max(...applied.keys(), 0);
-  if (newest > MIGRATIONS.length) {
+  // Ids are increasing but need not be contiguous (features are built side by side).
+  if (newest > Math.max(...MIGRATIONS.map((m) => m.id))) {
     throw new LatheError('INTERNAL', `This workspace was written by a newer Lathe (schema ${newest})`, {
       hint: 'Upgrade Lathe to open it.',
     });
