@@ -149,4 +149,6 @@ export interface AddResult {
   /** false when the content was identical to an existing version: nothing new was made. */
   created: boolean;
   note: string;
+  /** What the import changed that the user should know, e.g. a repeated header renamed `a_2`. */
+  warnings: string[];
 }

@@ -57,7 +57,8 @@ export function formatVersions(versions: DatasetVersion[]): string {
 export function formatAdd(r: AddResult): string {
   const v = r.version;
   const head = r.created ? `Added ${v.dataset}@v${v.number} (${short(v.id)})` : `No new version`;
-  return `${head}: ${r.note}\n  ${v.rowCount} rows, ${v.columnCount} columns, ${bytes(v.size)} (${bytes(v.storedBytes)} new in the store)`;
+  const warnings = (r.warnings ?? []).map((w) => `\n  warning: ${w}`).join('');
+  return `${head}: ${r.note}\n  ${v.rowCount} rows, ${v.columnCount} columns, ${bytes(v.size)} (${bytes(v.storedBytes)} new in the store)${warnings}`;
 }
 
 export function formatShow(s: { version: DatasetVersion; profile: DatasetProfile }): string {

@@ -41,6 +41,7 @@ interface Analysis {
   rowCount: number;
   columnCount: number;
   index: Buffer | null;
+  notes: string[];
 }
 
 interface Prepared {
@@ -135,7 +136,7 @@ export class DatasetService {
    */
   private async prepareImages(session: StageSession, source: string, progress: Progress): Promise<Prepared> {
     const { files, profile } = await analyzeImageFolder(source, (done, total) => progress('profiling', done, total));
-    const analysis: Analysis = { profile, rowCount: files.length, columnCount: 6, index: null };
+    const analysis: Analysis = { profile, rowCount: files.length, columnCount: 6, index: null, notes: [] };
     const total = files.reduce((s, f) => s + fs.statSync(f.source).size, 0);
     const stored: StoredFile[] = [];
     let before = 0;
@@ -183,6 +184,7 @@ export class DatasetService {
         rowCount: table.rowCount,
         columnCount: table.columnCount,
         index: Buffer.from(table.index.buffer, table.index.byteOffset, table.index.byteLength),
+        notes: table.notes ?? [],
       },
       stored: [{ path: path.basename(source), blobHash: blob.hash, size: blob.size, meta: null }],
       total: blob.size,
@@ -249,6 +251,7 @@ export class DatasetService {
         version: this.toVersion(name, row),
         created: true,
         note: `${name}@v${row.number}: ${analysis.rowCount} rows; ${storedShare(bytes, total)}`,
+        warnings: analysis.notes,
       };
     } catch (e) {
       session.abort();
@@ -269,6 +272,7 @@ export class DatasetService {
       version: this.toVersion(name, existing),
       created: false,
       note: `identical to ${name}@v${existing.number}; no new version made`,
+      warnings: [],
     };
   }
 

@@ -19,6 +19,8 @@ export interface TableResult {
   columnCount: number;
   /** `encodeTableIndex` bytes; moved (not copied) out of a worker. */
   index: Uint8Array;
+  /** Things the import changed that the user should hear about (renamed duplicate headers). */
+  notes: string[];
 }
 
 /** Parses and profiles a table file and encodes its row index (one pass; runs in a worker or inline). */
@@ -32,5 +34,6 @@ export async function analyzeTable(job: TableJob, onBytes: (done: number) => voi
     rowCount: table.profile.rows,
     columnCount: table.index.columns.length,
     index: encodeTableIndex(table.index),
+    notes: table.notes ?? [],
   };
 }

@@ -270,6 +270,13 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
             <span className="mono muted"> {result.version.id.slice(0, 12)}</span>
           </div>
           <div>{result.note}</div>
+          {result.warnings.length > 0 && (
+            <ul className="warnings small" data-testid="add-warnings">
+              {result.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
           <div className="muted small">
             {result.version.rowCount.toLocaleString('en-US')} rows · {formatBytes(result.version.size)} · {formatBytes(result.version.storedBytes)} newly stored
           </div>

@@ -69,16 +69,25 @@ function detectHeader(rows: string[][]): boolean {
   return numericBelow || !repeated;
 }
 
-/** Header names made usable: blanks get `column_N`, repeats get a `_2` suffix. */
-function uniqueColumnNames(names: string[]): string[] {
+/**
+ * Header names made usable: blanks get `column_N`, repeats get a `_2` suffix. Each change is said in
+ * `notes`, so the import result tells the user which name a column really has.
+ */
+function uniqueColumnNames(names: string[], line: number): { columns: string[]; notes: string[] } {
   const seen = new Set<string>();
-  return names.map((raw, k) => {
+  const notes: string[] = [];
+  const columns = names.map((raw, k) => {
     const base = raw.trim() === '' ? `column_${k + 1}` : raw;
     let name = base;
     for (let n = 2; seen.has(name); n++) name = `${base}_${n}`;
     seen.add(name);
+    if (raw.trim() === '') notes.push(`header (line ${line}): column ${k + 1} has no name; it is called "${name}"`);
+    else if (name !== raw) notes.push(`header (line ${line}): column ${k + 1} repeats the name "${raw}"; it is called "${name}"`);
     return name;
   });
+  const MAX_NOTES = 10;
+  if (notes.length > MAX_NOTES) notes.splice(MAX_NOTES, notes.length - MAX_NOTES, `header (line ${line}): ${notes.length - MAX_NOTES} more columns were renamed the same way`);
+  return { columns, notes };
 }
 
 function raggedRow(file: string, line: number, found: number, expected: number, header: boolean): LatheError {
@@ -111,6 +120,7 @@ export async function analyzeDelimited(
   const header = detectHeader(sampleRows(head, delimiter, file));
 
   let columns: string[] | null = null;
+  let notes: string[] = [];
   let profilers: ColumnProfiler[] = [];
   const offsets = new RowOffsets();
   let rows = 0;
@@ -119,7 +129,8 @@ export async function analyzeDelimited(
     row(buf, b, n, rowStart, line) {
       if (columns === null) {
         const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
-        columns = uniqueColumnNames(names);
+        if (header) ({ columns, notes } = uniqueColumnNames(names, line));
+        else columns = names;
         profilers = columns.map((c) => new ColumnProfiler(c));
         headerLine = line;
         if (header) return;
@@ -159,7 +170,7 @@ export async function analyzeDelimited(
     header,
     offsets: offsets.offsets,
   };
-  return { profile, index };
+  return { profile, index, notes };
 }
 
 /** A typed cell: numbers as numbers, empty as null, per the column type found at import. */

@@ -1,4 +1,5 @@
 import { LatheError } from '../../../../shared/errors';
+import { MAX_COLUMNS, tooManyColumns } from './limits';
 import { CR, LF, MAX_ROW_BYTES, rowTooLong } from './textInput';
 
 const QUOTE = 0x22;
@@ -48,8 +49,10 @@ export class DelimitedParser {
     this.carry = null;
   }
 
-  private field(k: number, start: number, end: number, escaped: number): void {
+  /** Records field k; a row wider than MAX_COLUMNS is refused here, before any column is profiled. */
+  private field(k: number, start: number, end: number, escaped: number, rowLine: number): void {
     if (3 * k + 3 > this.bounds.length) {
+      if (k >= MAX_COLUMNS) throw tooManyColumns(this.file, `${this.file}:${rowLine}`, `line ${rowLine} has more than ${MAX_COLUMNS} fields`);
       const bigger = new Int32Array(this.bounds.length * 2);
       bigger.set(this.bounds);
       this.bounds = bigger;
@@ -103,7 +106,7 @@ export class DelimitedParser {
             break;
           }
           for (let k = buf.indexOf(LF, i); k >= 0 && k < q; k = buf.indexOf(LF, k + 1)) line++;
-          this.field(f++, i + 1, q, escaped);
+          this.field(f++, i + 1, q, escaped, rowLine);
           i = q + 1;
           if (i >= n) break; // end of file ends the row
           const b = buf[i];
@@ -144,7 +147,7 @@ export class DelimitedParser {
           break rows;
         }
         const end = j > i && buf[j - 1] === CR && (j >= n || buf[j] === LF) ? j - 1 : j;
-        this.field(f++, i, end, 0);
+        this.field(f++, i, end, 0, rowLine);
         if (j < n && buf[j] === d) {
           i = j + 1;
           continue;

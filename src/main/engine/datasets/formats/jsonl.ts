@@ -3,6 +3,7 @@ import type { CellValue, ColumnType } from '../../../../shared/datasets';
 import { LatheError } from '../../../../shared/errors';
 import { cellText, ColumnProfiler, tableProfile } from '../profile';
 import { RowOffsets, type TableIndex } from '../rowIndex';
+import { jsonDepth, MAX_COLUMNS, MAX_JSON_DEPTH, tooManyColumns } from './limits';
 import type { TableAnalysis } from './table';
 import { CR, hasBom, LF, MAX_ROW_BYTES, readTextFile, rowTooLong } from './textInput';
 
@@ -69,6 +70,15 @@ function parseLine(file: string, buf: Buffer, start: number, end: number, line: 
   return value as Record<string, unknown>;
 }
 
+/** A value nested deeper than MAX_JSON_DEPTH (the row itself is level 1) is refused as input, naming key and line. */
+function checkDepth(file: string, key: string, v: unknown, line: number): void {
+  if (jsonDepth(v, MAX_JSON_DEPTH - 1) <= MAX_JSON_DEPTH - 1) return;
+  throw new LatheError('BAD_FILE', `${file}: line ${line}, key "${key.slice(0, 100)}" nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep, which Lathe does not import`, {
+    where: `${file}:${line}`,
+    hint: `Flatten that value (at most ${MAX_JSON_DEPTH} levels of nesting), or store it as a JSON string.`,
+  });
+}
+
 /**
  * One pass over a JSON Lines file. Columns are the union of the objects' keys in first-seen order;
  * a key missing from a row is a missing value.
@@ -85,8 +95,11 @@ export async function analyzeJsonl(file: string, onProgress: (done: number) => v
   const onLine = (buf: Buffer, start: number, end: number, rowStart: number, line: number) => {
     const obj = parseLine(file, buf, start, end, line);
     for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      if (v !== null && typeof v === 'object') checkDepth(file, key, v, line);
       let k = columnIndex.get(key);
       if (k === undefined) {
+        if (profilers.length >= MAX_COLUMNS) throw tooManyColumns(file, `${file}:${line}`, `the objects up to line ${line} have more than ${MAX_COLUMNS} distinct keys`);
         k = profilers.length;
         columnIndex.set(key, k);
         const p = new ColumnProfiler(key);
@@ -94,7 +107,7 @@ export async function analyzeJsonl(file: string, onProgress: (done: number) => v
         profilers.push(p);
         seenInRow.push(-1);
       }
-      profilers[k].addValue(obj[key]);
+      profilers[k].addValue(v);
       seenInRow[k] = rows;
     }
     for (let k = 0; k < profilers.length; k++) if (seenInRow[k] !== rows) profilers[k].addMissing();

@@ -4,6 +4,7 @@ import type { CellValue, ColumnType } from '../../../../shared/datasets';
 import { LatheError } from '../../../../shared/errors';
 import { cellText, ColumnProfiler, tableProfile } from '../profile';
 import type { TableIndex } from '../rowIndex';
+import { MAX_COLUMNS, tooManyColumns } from './limits';
 import type { TableAnalysis } from './table';
 
 function badParquet(file: string, e: unknown): LatheError {
@@ -56,6 +57,7 @@ export async function analyzeParquet(file: string, onProgress: (done: number) =>
     throw badParquet(file, e);
   }
   const columns = parquetColumns(metadata);
+  if (columns.length > MAX_COLUMNS) throw tooManyColumns(file, file, `its schema has ${columns.length} columns`);
   const profilers = columns.map((c) => new ColumnProfiler(c));
   const rowCount = Number(metadata.num_rows);
   if (rowCount === 0) {

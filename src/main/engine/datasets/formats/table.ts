@@ -5,4 +5,6 @@ import type { TableIndex } from '../rowIndex';
 export interface TableAnalysis {
   profile: TableProfile;
   index: TableIndex;
+  /** What the import changed or wants the user to know (a renamed duplicate header, ...). */
+  notes?: string[];
 }

@@ -42,7 +42,7 @@ function firstInvalidUtf8(buf: Uint8Array): number {
 }
 
 /**
- * Reads a text file in pieces, checking that it is UTF-8 as it goes (native check, no decode), and
+ * Reads a text file in pieces, checking that it is UTF-8 without NUL bytes as it goes (native checks, no decode), and
  * hands each piece to `onPiece`. Pieces reuse one buffer: consumers copy what they keep.
  */
 export async function readTextFile(
@@ -67,6 +67,15 @@ export async function readTextFile(
         throw new LatheError('BAD_FILE', `${file} is not UTF-8 text: byte ${bad} (line ${line}) is not valid UTF-8`, {
           where: `${file}:${line}`,
           hint: 'Save the file as UTF-8 (for example "CSV UTF-8" in a spreadsheet, or iconv -f latin1 -t utf-8) and add it again.',
+        });
+      }
+      // NUL is valid UTF-8 but never part of text: a file holding one is binary (or UTF-16) under a text name.
+      const nul = view.indexOf(0);
+      if (nul >= 0) {
+        const line = await lineOf(file, done + nul);
+        throw new LatheError('BAD_FILE', `${file} is not a text file: line ${line} holds a NUL byte (byte ${done + nul}), so it looks binary`, {
+          where: `${file}:${line}`,
+          hint: 'Lathe imports CSV, TSV and JSON Lines saved as UTF-8 text; export the data as UTF-8 (not UTF-16 or a binary format) and add it again.',
         });
       }
       if (view.length > 0) onPiece(view);
