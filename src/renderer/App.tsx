@@ -14,9 +14,7 @@ import { routeOf, useExperimentsStore } from './stores/experimentsStore';
 import { trainingRouteOf, useTrainingStore } from './stores/trainingStore';
 import { SCREENS, useAppStore, type Screen } from './stores/appStore';
 import { useDatasetsStore } from './stores/datasetsStore';
-import { useToastStore } from './stores/toastStore';
-import { transport } from './transport';
-import type { EventMap } from '../shared/contract';
+import { startEventRouter } from './eventRouter';
 
 /** `#/datasets/penguins` <-> screen + open dataset, so a reload lands where you were. */
 function parseHash(hash: string): { screen: Screen; dataset: string | null } {
@@ -55,17 +53,6 @@ function useHashRoute() {
   }, []);
 }
 
-function useEngineEvents() {
-  useEffect(
-    () =>
-      transport().subscribe((e) => {
-        if (e.type === 'task.progress') useToastStore.getState().progress(e.data as EventMap['task.progress']);
-        else if (e.type === 'datasets.changed') useDatasetsStore.getState().changed((e.data as EventMap['datasets.changed']).name);
-      }),
-    [],
-  );
-}
-
 function useShortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -84,7 +71,7 @@ export function App() {
   const screen = useAppStore((s) => s.screen);
   const paletteOpen = useAppStore((s) => s.paletteOpen);
   useHashRoute();
-  useEngineEvents();
+  useEffect(() => startEventRouter(), []);
   useShortcuts();
   useEffect(() => {
     void useAppStore.getState().loadInfo();

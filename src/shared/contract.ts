@@ -537,8 +537,28 @@ export interface EventMap extends EvaluationEvents, SweepEvents {
   'models.changed': { model: string };
 }
 export type EventName = keyof EventMap;
-export interface LatheEvent<K extends EventName = EventName> {
-  type: K;
-  data: EventMap[K];
+/**
+ * An event as it travels: a discriminated union over `type`, so `if (e.type === 'runs.metrics')` narrows
+ * `e.data` without a cast. `LatheEvent<'a' | 'b'>` is the union of just those.
+ */
+export type LatheEvent<K extends EventName = EventName> = { [P in K]: { type: P; data: EventMap[P] } }[K];
+/**
+ * Every event name, once. `satisfies Record<EventName, true>` makes a name missing from (or not in)
+ * EventMap a compile error, so an event added to the map cannot be silently absent over SSE.
+ */
+const eventNameSet = {
+  'task.progress': true,
+  'datasets.changed': true,
+  'experiments.changed': true,
+  'runs.changed': true,
+  'runs.metrics': true,
+  'models.changed': true,
+  'evaluations.changed': true,
+  'training.jobs': true,
+  'training.progress': true,
+  'sweeps.changed': true,
+} as const satisfies Record<EventName, true>;
+export const eventNames = Object.keys(eventNameSet) as EventName[];
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(eventNameSet, name);
 }
-export const eventNames: EventName[] = ['task.progress', 'datasets.changed', 'experiments.changed', 'runs.changed', 'runs.metrics', 'models.changed', 'evaluations.changed', 'training.jobs', 'training.progress', 'sweeps.changed'];

@@ -68,7 +68,7 @@ describe('evaluation.run', () => {
     expect(r.slices?.slices.map((s) => s.value).sort()).toEqual(['Biscoe', 'Dream', 'Torgersen']);
     expect(e.dataRef).toBe('penguins@v1');
     expect(JSON.stringify(e).length).toBeLessThan(200_000);
-    expect(events.some((ev) => ev.type === 'evaluations.changed' && (ev.data as { id: string }).id === e.id)).toBe(true);
+    expect(events.some((ev) => ev.type === 'evaluations.changed' && ev.data.id === e.id)).toBe(true);
     const lineage = engine.db.prepare(`SELECT from_kind, from_id, relation FROM lineage WHERE to_kind = 'evaluation' AND to_id = ? ORDER BY from_kind`).all(e.id);
     expect(lineage).toEqual([
       { from_kind: 'dataset_version', from_id: e.versionId, relation: 'evaluated-on' },

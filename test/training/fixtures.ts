@@ -9,7 +9,7 @@ export function progressReached(engine: Engine, jobId: string, pred: (p: JobProg
   return new Promise((resolve) => {
     const off = engine.events.subscribe((ev) => {
       if (ev.type !== 'training.progress') return;
-      const d = ev.data as { jobId: string; progress: JobProgress };
+      const d = ev.data;
       if (d.jobId === jobId && pred(d.progress)) {
         off();
         resolve(d.progress);

@@ -1,4 +1,4 @@
-import { type CallName, type CallOutput, type TaskProgress } from '../../shared/contract';
+import { type CallName, type CallOutput } from '../../shared/contract';
 import { dispatch } from '../engine/dispatch';
 import { createEngine, type Engine } from '../engine/engine';
 import { defaultHome } from '../engine/workspace';
@@ -29,7 +29,7 @@ function showProgress(e: Engine): () => void {
     const now = Date.now();
     if (now - last < 100) return;
     last = now;
-    const d = ev.data as TaskProgress;
+    const d = ev.data;
     const pct = d.total > 0 ? ` ${Math.floor((100 * d.done) / d.total)}%` : '';
     process.stderr.write(`\r\x1b[2K${d.label}: ${d.phase}${pct}`);
   });

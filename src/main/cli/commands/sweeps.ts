@@ -83,7 +83,7 @@ export function registerSweepCommands(program: Command): void {
       if (!o.json) process.stderr.write(`Sweep ${started.name} (${started.id}): ${started.trials.length} trials, ${started.spec.parallelism} at a time\n`);
       const off = e.events.subscribe((ev) => {
         if (o.json || ev.type !== 'sweeps.changed') return;
-        const d = ev.data as { id: string; trial?: number };
+        const d = ev.data;
         if (d.id !== started.id || d.trial === undefined) return;
         const t = e.sweeps.get(started.id).trials[d.trial];
         if (t.status !== 'running' || t.epochs === 0) process.stderr.write(`  trial ${t.trial}: ${t.status}${t.objective !== null ? ` ${started.spec.objective.metric}=${num(t.objective)}` : ''}\n`);

@@ -121,7 +121,7 @@ async function train(o: TrainOptions): Promise<void> {
   let lastEpoch = -1;
   const off = engine.events.subscribe((ev) => {
     if (ev.type !== 'training.progress') return;
-    const d = ev.data as { jobId: string; progress: JobProgress };
+    const d = ev.data;
     if (d.jobId !== started.jobId) return;
     if (tty) process.stderr.write(`\r\x1b[2K${progressLine(d.progress)}`);
     else if (d.progress.epoch !== lastEpoch || d.progress.phase !== 'training') {

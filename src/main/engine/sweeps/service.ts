@@ -71,15 +71,26 @@ export class SweepService {
   ) {
     this.repo = new SweepsRepo(db);
     this.markInterrupted();
-    this.unsubscribe = events.subscribe((e) => {
-      if (e.type !== 'runs.metrics' || this.active.size === 0) return;
-      const d = e.data as { runId: string; keys: string[]; step: Record<string, number> };
+    this.unsubscribe = events.on('runs.metrics', (d) => {
+      if (this.active.size === 0) return;
       for (const a of this.active.values()) {
         const trial = a.byRun.get(d.runId);
         if (trial === undefined || !a.halving || !d.keys.includes(a.spec.objective.metric)) continue;
-        this.checkRungs(a, trial, d.runId, d.step[a.spec.objective.metric]);
+        const step = d.step[a.spec.objective.metric];
+        // Not inside the listener: the event is emitted from a metrics flush, and a rung check reads
+        // metrics, writes the trial and may cancel a job. Right after the flush, with failures reported.
+        queueMicrotask(() => this.checkRungsReported(a, trial, d.runId, step));
       }
     });
+  }
+
+  private checkRungsReported(a: Active, trial: number, runId: string, step: number | undefined): void {
+    if (this.closed) return;
+    try {
+      this.checkRungs(a, trial, runId, step);
+    } catch (error) {
+      console.error(`lathe: sweep ${a.id}, trial ${trial} (run ${runId}): the rung check at step ${step} failed:`, error);
+    }
   }
 
   /** Set by close(): the database is going away, so trials ending late write nothing. */

@@ -2,7 +2,6 @@ import { useEffect } from 'react';
 import { useAppStore } from '../../stores/appStore';
 import { useDeployStore } from '../../stores/deployStore';
 import { useModelsStore } from '../../stores/modelsStore';
-import { transport } from '../../transport';
 import { BundlesPanel } from './BundlesPanel';
 import { ExportHistory } from './ExportHistory';
 import { ExportPanel } from './ExportPanel';
@@ -13,12 +12,6 @@ export function DeployScreen() {
   useEffect(() => {
     void useModelsStore.getState().loadList();
     void useDeployStore.getState().loadHistory();
-    return transport().subscribe((e) => {
-      if (e.type === 'models.changed') {
-        void useModelsStore.getState().loadList();
-        void useDeployStore.getState().loadHistory();
-      }
-    });
   }, []);
   const none = models.data && models.data.length === 0;
   return (
