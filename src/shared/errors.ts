@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, exit: 1 },
   FORBIDDEN: { status: 403, exit: 1 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 1 },
+  /** The disk holding the workspace (or an export's target) is full: 507 Insufficient Storage; the user frees space. */
+  DISK_FULL: { status: 507, exit: 1 },
+  /** That disk reported an I/O error with space left (read-only, failing, disconnected). */
+  DISK_ERROR: { status: 503, exit: 1 },
   INTERNAL: { status: 500, exit: 2 },
 } as const;
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { describeError, ERROR_CODES, toLatheError } from '../../shared/errors';
+import { diskError } from '../engine/diskErrors';
 import { APP_VERSION } from '../engine/version';
+import { defaultHome } from '../engine/workspace';
 import { registerCallCommands } from './commands/calls';
 import { registerBundleCommands } from './commands/bundle';
 import { registerDataCommands } from './commands/data';
@@ -53,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 1; // usage errors are the user's; commander already printed them
     }
-    const err = toLatheError(e);
+    // Opening the workspace happens outside any call: a full disk is named here too.
+    const err = diskError(e, defaultHome()) ?? toLatheError(e);
     if (wantsJson) process.stdout.write(JSON.stringify({ error: err.toJSON() }, null, 2) + '\n');
     process.stderr.write(`lathe: ${describeError(err.toJSON())}\n`);
     if (err.code === 'INTERNAL' && process.env.LATHE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { contract, isCallName, type CallName, type CallOutput, type EngineApi } from '../../shared/contract';
 import { LatheError } from '../../shared/errors';
+import { diskError } from './diskErrors';
+import { checkInputDepth } from './nesting';
 
 /** Turns zod's issues into one specific LatheError naming the field and what was expected. */
 export function inputError(name: string, error: z.ZodError): LatheError {
@@ -21,10 +23,17 @@ export async function dispatch(engine: EngineApi, name: string, rawInput: unknow
     throw new LatheError('NOT_FOUND', `Unknown call "${name}"`, { hint: 'GET /api/contract lists every call' });
   }
   const spec = contract[name];
+  checkInputDepth(name, rawInput);
   const parsed = spec.input.safeParse(rawInput ?? {});
   if (!parsed.success) throw inputError(name, parsed.error);
   const method = engine[name] as (input: unknown) => Promise<unknown>;
-  return method.call(engine, parsed.data);
+  try {
+    return await method.call(engine, parsed.data);
+  } catch (e) {
+    // A full disk says which disk and that nothing was lost, through every door.
+    const home = (engine as { home?: unknown }).home;
+    throw (typeof home === 'string' && diskError(e, home)) || e;
+  }
 }
 
 /** Typed variant for in-process callers (tests, CLI). */

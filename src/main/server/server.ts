@@ -7,6 +7,7 @@ import { ERROR_CODES, LatheError, toLatheError } from '../../shared/errors';
 import { dispatch } from '../engine/dispatch';
 import type { Engine } from '../engine/engine';
 import { parseJson, readBody } from './body';
+import { httpError } from './httpErrors';
 import { checkHost, checkJson, checkOrigin, checkToken, presentedToken, TOKEN_COOKIE } from './guard';
 import { serveStatic } from './staticFiles';
 import { receiveUpload } from './uploads';
@@ -39,8 +40,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, e: unknown): void {
-  const err = toLatheError(e);
+/** `home` (the workspace) is kept out of the answer: see httpError. */
+export function sendError(res: ServerResponse, e: unknown, home?: string): void {
+  const err = home === undefined ? toLatheError(e) : httpError(e, home);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -129,7 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((e) => sendError(res, e));
+    handle(req, res).catch((e) => sendError(res, e, engine.home));
   });
   server.keepAliveTimeout = 5000;
 

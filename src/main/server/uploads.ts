@@ -26,15 +26,38 @@ export function safeBatchId(batch: string): string {
   return batch;
 }
 
+/** A file where a folder is wanted or the reverse: the upload's paths contradict each other. */
+const CLASH_CODES = new Set(['EEXIST', 'ENOTDIR', 'EISDIR']);
+
+function clash(relative: string): LatheError {
+  // Only the path the client sent: never the workspace folder it lands in.
+  return new LatheError('ALREADY_EXISTS', `Upload ${relative} clashes with a file or folder already sent in this batch`, {
+    where: 'path',
+    hint: 'Each file of a batch needs its own path, and no path may be both a file and a folder (a, then a/b); start a new batch to send the files again.',
+  });
+}
+
 export async function receiveUpload(req: IncomingMessage, tmpDir: string, batch: string, rel: string): Promise<{ file: string; folder: string; bytes: number }> {
   const dir = path.join(tmpDir, 'uploads', safeBatchId(batch));
   const relative = safeRelativePath(rel);
   const target = path.join(dir, ...relative.split('/'));
   if (!target.startsWith(dir + path.sep)) throw new LatheError('INVALID_INPUT', 'Upload path escapes its folder', { where: 'path' });
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  await pipeline(req, fs.createWriteStream(target, { flags: 'wx' })).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EEXIST') throw new LatheError('ALREADY_EXISTS', `Upload ${relative} was already sent in this batch`, { where: 'path' });
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+  } catch (e) {
+    if (CLASH_CODES.has((e as NodeJS.ErrnoException).code ?? '')) throw clash(relative);
     throw e;
-  });
+  }
+  let created = false;
+  const out = fs.createWriteStream(target, { flags: 'wx' });
+  out.once('open', () => (created = true));
+  try {
+    await pipeline(req, out);
+  } catch (e) {
+    // A half-written file must not look like a complete upload to the call that imports the batch.
+    if (created) fs.rmSync(target, { force: true });
+    if (CLASH_CODES.has((e as NodeJS.ErrnoException).code ?? '')) throw clash(relative);
+    throw e;
+  }
   return { file: target, folder: dir, bytes: fs.statSync(target).size };
 }

@@ -9,6 +9,8 @@ import { artifactPath, mediaTypeOf } from '../../engine/tracking/artifacts';
 import { parseJson, readBody } from '../body';
 import { checkJson } from '../guard';
 import { experimentJson, FROM_MLFLOW_STATUS, mlflowError, NOTE_TAG, RUN_NAME_TAG, runInfoJson, runJson } from './shapes';
+import { checkInputDepth } from '../../engine/nesting';
+import { httpError } from '../httpErrors';
 
 /**
  * The MLflow door: the subset of MLflow's REST API 2.0 the `mlflow` Python client uses, so a script with
@@ -31,8 +33,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function sendMlflowError(res: ServerResponse, e: unknown): void {
-  const err = toLatheError(e);
+function sendMlflowError(res: ServerResponse, e: unknown, home: string): void {
+  const err = httpError(e, home);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -464,6 +466,7 @@ export async function routeMlflow(engine: Engine, req: IncomingMessage, res: Ser
       checkJson(req);
       const parsed = parseJson((await readBody(req, MAX_BODY)).toString('utf8'));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new LatheError('INVALID_INPUT', 'The request body must be a JSON object');
+      checkInputDepth(name, parsed);
       body = { ...(h.method === 'GET' ? queryAsBody(search) : {}), ...(parsed as Json) };
     } else {
       sendJson(res, 405, { error_code: 'BAD_REQUEST', message: `${method} is not allowed for ${name}; use ${h.method}` });
@@ -471,7 +474,7 @@ export async function routeMlflow(engine: Engine, req: IncomingMessage, res: Ser
     }
     sendJson(res, 200, await h.run(engine, body));
   } catch (e) {
-    sendMlflowError(res, e);
+    sendMlflowError(res, e, engine.home);
   }
   return true;
 }

@@ -20,16 +20,69 @@ export interface ImageFile {
   size: number;
 }
 
-/** Every regular file under `dir` except hidden ones (.DS_Store, .git), as '/'-separated relative paths. */
-function walk(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    if (entry.name.startsWith('.')) continue;
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...walk(dir, child));
-    else if (entry.isFile()) out.push(child);
+/** A file found under the folder: its '/'-separated path there and its path through `dir` (links checked). */
+interface Found {
+  rel: string;
+  source: string;
+}
+
+function isInside(root: string, real: string): boolean {
+  return real === root || real.startsWith(root + path.sep);
+}
+
+/**
+ * Every regular file under `dir` except hidden ones (.DS_Store, .git), sorted by relative path.
+ * Symbolic links are followed when their target stays inside the folder (a class folder or an image
+ * linked from elsewhere in the dataset); a link that leaves it, dangles, or loops back to a folder
+ * it sits in is refused by name, so what is imported is exactly what the folder shows.
+ */
+function walk(dir: string): Found[] {
+  const root = fs.realpathSync(dir);
+  const out: Found[] = [];
+  const escaping: string[] = [];
+  const visit = (real: string, rel: string, ancestors: Set<string>) => {
+    for (const entry of fs.readdirSync(real, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      let target = path.join(real, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          target = fs.realpathSync(target);
+        } catch {
+          throw new LatheError('BAD_FILE', `${dir}: the link ${child} points to nothing`, {
+            where: path.join(dir, child),
+            hint: 'Remove the broken link or make it point to an image inside the folder.',
+          });
+        }
+        if (!isInside(root, target)) {
+          escaping.push(child);
+          continue;
+        }
+        const st = fs.statSync(target);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+      }
+      if (isDir) {
+        if (ancestors.has(target)) {
+          throw new LatheError('BAD_FILE', `${dir}: the link ${child} loops back to a folder that contains it`, {
+            where: path.join(dir, child),
+            hint: 'Remove that link; a class folder cannot contain itself.',
+          });
+        }
+        visit(target, child, new Set(ancestors).add(target));
+      } else if (isFile) out.push({ rel: child, source: path.join(dir, ...child.split('/')) });
+    }
+  };
+  visit(root, '', new Set([root]));
+  if (escaping.length > 0) {
+    throw new LatheError('BAD_FILE', `${dir} links to files outside itself: ${listSome(escaping)}`, {
+      where: path.join(dir, escaping[0]),
+      hint: 'Copy those images (or class folders) into the dataset folder instead of linking them, or link only within the folder: a version must hold everything it names.',
+    });
   }
-  return out.sort();
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
 function listSome(paths: string[]): string {
@@ -38,11 +91,10 @@ function listSome(paths: string[]): string {
 
 /** Whether a folder looks like an image dataset (used by format detection). */
 export function folderHasImages(dir: string): boolean {
-  return walk(dir).some((p) => IMAGE_EXTENSIONS.has(path.extname(p).toLowerCase()));
+  return walk(dir).some((f) => IMAGE_EXTENSIONS.has(path.extname(f.rel).toLowerCase()));
 }
 
-async function inspect(dir: string, rel: string): Promise<ImageFile> {
-  const source = path.join(dir, ...rel.split('/'));
+async function inspect({ rel, source }: Found): Promise<ImageFile> {
   try {
     // stats() decodes every pixel: a truncated or mislabelled file fails here, not at training time.
     const image = sharp(source, { failOn: 'error' });
@@ -72,7 +124,8 @@ async function inspect(dir: string, rel: string): Promise<ImageFile> {
  * is a PNG or JPEG inside a class folder and really decodes, and gathers its size and format.
  */
 export async function analyzeImageFolder(dir: string, onProgress: (done: number, total: number) => void): Promise<{ files: ImageFile[]; profile: ImageProfile }> {
-  const paths = walk(dir);
+  const found = walk(dir);
+  const paths = found.map((f) => f.rel);
   if (paths.length === 0) {
     throw new LatheError('BAD_FILE', `${dir} holds no files`, { where: dir, hint: 'Put images in one subfolder per class, e.g. cats/1.png, dogs/2.jpg.' });
   }
@@ -96,7 +149,7 @@ export async function analyzeImageFolder(dir: string, onProgress: (done: number,
   const worker = async () => {
     while (next < paths.length) {
       const k = next++;
-      files[k] = await inspect(dir, paths[k]);
+      files[k] = await inspect(found[k]);
       onProgress(++done, paths.length);
     }
   };
