@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, exit: 1 },
   IN_USE: { status: 409, exit: 1 },
   BAD_FILE: { status: 422, exit: 1 },
+  /** A signed file (a registry bundle) whose signature does not verify. */
+  SIGNATURE: { status: 422, exit: 1 },
   CORRUPT_OBJECT: { status: 500, exit: 2 },
   UNAUTHORIZED: { status: 401, exit: 1 },
   FORBIDDEN: { status: 403, exit: 1 },

@@ -3,6 +3,7 @@
  * the renderer. Plain data only.
  */
 import { z } from 'zod';
+import type { BundleSigner } from './bundles';
 import type { MetricValue } from './tracking';
 
 /** A model name is used in refs (`churn@3`) and file names: same rules as a dataset name. */
@@ -156,6 +157,8 @@ export interface BundleSummary {
   versions: number;
   runs: number;
   datasetVersions: number;
+  /** The workspace key the bundle was signed with (docs/REGISTRY.md, "Signed bundles"). */
+  signer: { fingerprint: string; name: string };
 }
 
 export interface BundleConflict {
@@ -178,4 +181,8 @@ export interface BundleImportResult {
   /** Imported versions whose number was taken locally by another version got the next free number. */
   renumbered: { model: string; versionId: string; from: number; to: number }[];
   objects: { total: number; new: number; bytes: number };
+  /** Who signed the bundle, and whether this workspace knows the key (always set; optional for older engines). */
+  signer?: BundleSigner;
+  /** Things to know: an unsigned bundle or an unknown signer, runs imported as failed because they were running elsewhere. */
+  warnings?: string[];
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { BundleMetadata } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
+import type { ChunkerOptions } from '../store/fastcdc';
 
 /**
  * The registry bundle format (docs/REGISTRY.md): a tar file, optionally gzip-compressed, holding
@@ -61,12 +63,16 @@ export const manifestSchema = z.object({
     ),
   }),
 });
-export type Manifest = z.output<typeof manifestSchema>;
+/** A manifest as read: its rows not yet through the gate (manifestGate.ts), only their object references. */
+export type RawManifest = z.output<typeof manifestSchema>;
+/** A manifest as written: its rows are the one bundle row type. */
+export type Manifest = Omit<RawManifest, 'metadata'> & { metadata: BundleMetadata };
 
 export function refused(reason: string, where?: string): LatheError {
   return new LatheError('BAD_FILE', `Bundle refused: ${reason}. Nothing was changed.`, { where });
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what gets replaced
 const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
 
 /**
@@ -97,4 +103,64 @@ export function checkEntryName(name: string, seen: { names: Set<string>; keys: M
 /** The key two names collide under: Unicode NFC, then case folded. */
 export function collisionKey(name: string): string {
   return name.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+export function parseManifest(buf: Buffer): RawManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw refused(`the manifest is not valid JSON (${(e as Error).message})`, MANIFEST_NAME);
+  }
+  const head = raw as { format?: unknown; formatVersion?: unknown };
+  if (head?.format !== BUNDLE_FORMAT) throw refused(`it is not a Lathe registry bundle (format "${String(head?.format)}")`, MANIFEST_NAME);
+  if (head.formatVersion !== BUNDLE_FORMAT_VERSION) {
+    throw refused(`its format version ${String(head.formatVersion)} is unknown to this Lathe (reads version ${BUNDLE_FORMAT_VERSION})`, MANIFEST_NAME);
+  }
+  const r = manifestSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw refused(`the manifest is malformed at ${issue.path.join('.')}: ${issue.message}`, MANIFEST_NAME);
+  }
+  return r.data;
+}
+
+/**
+ * The manifest's chunk lists (optional): each for a listed object, summing to its size, with chunk
+ * sizes this store could have cut (at most `max`; all but the last at least `min`), so a bundle cannot
+ * make the store index millions of tiny chunks. The hashes are only claims, checked as bytes arrive.
+ */
+export function checkChunkLists(m: RawManifest, opts: ChunkerOptions): Map<string, [string, number][]> {
+  const out = new Map<string, [string, number][]>();
+  if (!m.chunks) return out;
+  const sizes = new Map(m.objects.map((o) => [o.hash, o.size]));
+  for (const [hash, list] of Object.entries(m.chunks)) {
+    const size = sizes.get(hash);
+    const what = `the chunk list of object ${hash.slice(0, 12)}`;
+    if (size === undefined) throw refused(`the manifest has a chunk list for object ${hash.slice(0, 12)}, which it does not list`, MANIFEST_NAME);
+    let sum = 0;
+    list.forEach(([, len], k) => {
+      if (len > opts.max || (k < list.length - 1 && len < opts.min)) throw refused(`${what} has a chunk of ${len} bytes (chunks are ${opts.min}-${opts.max} bytes)`, MANIFEST_NAME);
+      sum += len;
+    });
+    if (sum !== size) throw refused(`${what} adds up to ${sum} bytes; the object is ${size}`, MANIFEST_NAME);
+    out.set(hash, list);
+  }
+  return out;
+}
+
+/** Every object the metadata points at must be one of the bundle's objects. */
+export function checkReferences(m: RawManifest): void {
+  const listed = new Set(m.objects.map((o) => o.hash));
+  const need = (h: string | null, what: string) => {
+    if (h && !listed.has(h)) throw refused(`the metadata references object ${h.slice(0, 12)} (${what}) that is not in the bundle`, MANIFEST_NAME);
+  };
+  m.metadata.files.forEach((f) => need(f.blob_hash, `file ${f.path} of model version ${f.version_id.slice(0, 12)}`));
+  m.metadata.runs.forEach((r) => r.artifacts.forEach((a) => need(a.blob_hash, `an artifact of run ${r.id.slice(0, 12)}`)));
+  m.metadata.datasets.forEach((d) => {
+    need(d.version.index_blob, 'a dataset index');
+    d.version.files.forEach((f) => need(f.blob_hash, 'a dataset file'));
+  });
+  const versionIds = new Set(m.metadata.versions.map((v) => String(v.id)));
+  for (const f of m.metadata.files) if (!versionIds.has(f.version_id)) throw refused(`a model file belongs to version ${f.version_id.slice(0, 12)}, which is not in the bundle`, MANIFEST_NAME);
 }

@@ -12,7 +12,7 @@ export class TarWriter {
 
   constructor(private readonly out: { fd: number } | { stream: Writable }) {}
 
-  private static header(name: string, size: number, mtime: number): Buffer {
+  private static header(name: string, size: number, mtime: number, type = '0'): Buffer {
     const h = Buffer.alloc(512);
     const nameBytes = Buffer.from(name, 'utf8');
     if (nameBytes.length > 100) throw new Error(`tar name too long: ${name}`);
@@ -31,7 +31,7 @@ export class TarWriter {
     }
     h.write(Math.floor(mtime / 1000).toString(8).padStart(11, '0') + '\0', 136, 'ascii');
     h.write('        ', 148, 'ascii');
-    h.write('0', 156, 'ascii');
+    h.write(type, 156, 'ascii');
     h.write('ustar\0', 257, 'ascii');
     h.write('00', 263, 'ascii');
     let sum = 0;
@@ -78,9 +78,29 @@ export class TarWriter {
     if (pad) await this.put(Buffer.alloc(pad));
   }
 
+  /**
+   * A pax extended header (POSIX.1-2001) for the entry that follows: `key=value` records that readers
+   * which do not know a key ignore. Used for the bundle signature.
+   */
+  async pax(forName: string, mtime: number, records: Record<string, string>): Promise<void> {
+    const body = Buffer.concat(Object.entries(records).map(([k, v]) => paxRecord(k, v)));
+    await this.put(TarWriter.header(`PaxHeader/${forName}`.slice(0, 100), body.length, mtime, 'x'));
+    await this.put(body);
+    const pad = (512 - (body.length % 512)) % 512;
+    if (pad) await this.put(Buffer.alloc(pad));
+  }
+
   /** The two zero blocks that end an archive, then everything out. */
   async finish(): Promise<void> {
     await this.put(Buffer.alloc(1024));
     await this.flush();
   }
+}
+
+/** One pax record: "<length> <key>=<value>\n", the length counting itself. */
+function paxRecord(key: string, value: string): Buffer {
+  const rest = Buffer.byteLength(` ${key}=${value}\n`);
+  let len = rest + String(rest).length;
+  if (String(len).length !== String(len - rest).length) len++;
+  return Buffer.from(`${len} ${key}=${value}\n`);
 }

@@ -1,29 +1,13 @@
+import type { BundleDataset, BundleDatasetVersion, BundleExperiment, BundleRun } from '../../../shared/bundles';
 import type { Db } from './connection';
-import type { DatasetRow, FileRow, VersionRow } from './datasetsRepo';
-import type { ExperimentRow, RunRow } from './trackingRepo';
 
 /**
  * SQL for registry bundles: the raw rows of runs, experiments and datasets as they travel in a
- * bundle's metadata (ids kept), and their insertion on import. Inserts never overwrite: a row that is
- * already here (same id) is left as it is, which makes a second import of the same bundle a no-op.
+ * bundle's metadata (ids kept; their one type is in src/shared/bundles.ts, checked by the gate), and
+ * their insertion on import. Inserts never overwrite: a row that is already here (same id) is left as
+ * it is, which makes a second import of the same bundle a no-op.
  */
-
-/** Experiments and runs travel as the tracking repository's rows plus what hangs off them. */
-export interface BundleExperiment extends Omit<ExperimentRow, 'run_count'> {
-  tags: Record<string, string>;
-}
-export interface BundleRun extends Omit<RunRow, 'experiment_name'> {
-  params: Record<string, string>;
-  tags: Record<string, string>;
-  /** Per metric key: points [step, timestamp, value | null (NaN)] in (step, seq) order. */
-  metrics: { key: string; points: [number, number, number | null][] }[];
-  artifacts: { path: string; blob_hash: string; size: number; created_at: number }[];
-}
-/** A dataset and its versions travel as the same rows the datasets repository reads and writes. */
-export type BundleDataset = DatasetRow;
-export interface BundleDatasetVersion extends VersionRow {
-  files: FileRow[];
-}
+export type { BundleDataset, BundleDatasetVersion, BundleExperiment, BundleRun };
 
 export class BundleRepo {
   constructor(readonly db: Db) {}

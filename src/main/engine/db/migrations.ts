@@ -8,6 +8,7 @@ import m004 from './migrations/004_evaluations_sweeps';
 import m005 from './migrations/005_registry';
 import m006 from './migrations/006_training';
 import m007 from './migrations/007_sweep_owner';
+import m008 from './migrations/008_bundle_keyring';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -22,6 +23,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 5, name: 'registry', sql: m005 },
   { id: 6, name: 'training', sql: m006 },
   { id: 7, name: 'sweep owner', sql: m007 },
+  { id: 8, name: 'bundle keyring', sql: m008 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -67,6 +67,7 @@ const MLFLOW_ERRORS: Record<ErrorCode, { code: string; status: number }> = {
   CONFLICT: { code: 'INVALID_STATE', status: 400 },
   IN_USE: { code: 'INVALID_STATE', status: 400 },
   BAD_FILE: { code: 'BAD_REQUEST', status: 400 },
+  SIGNATURE: { code: 'BAD_REQUEST', status: 400 },
   CORRUPT_OBJECT: { code: 'DATA_LOSS', status: 500 },
   UNAUTHORIZED: { code: 'UNAUTHENTICATED', status: 401 },
   FORBIDDEN: { code: 'PERMISSION_DENIED', status: 403 },
