@@ -11,6 +11,7 @@ const MAIN = path.resolve('src/main/cli/main.ts');
 let home: string;
 let work: string;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed --json output, read loosely by the assertions
 function lathe(...args: string[]): { code: number; stdout: string; stderr: string; json: () => any } {
   const r = spawnSync(TSX, [MAIN, ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };

@@ -124,8 +124,8 @@ class FakeWebContents {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a fake module records whatever the bundle hands it
 function fakeElectron(record: Record<string, any>) {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const appHandlers = new Map<string, Fn[]>();
   record.appHandlers = appHandlers;
   record.windows = [];

@@ -27,6 +27,7 @@ afterAll(async () => {
 });
 
 function request(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; noAuth?: boolean; host?: string }) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of the door's answer, read loosely by the assertions
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; json: () => any }>((resolve, reject) => {
     const headers: Record<string, string> = { Host: opts.host ?? `127.0.0.1:${server.port}`, ...(opts.noAuth ? {} : { Authorization: `Bearer ${TOKEN}` }), ...opts.headers };
     const req = http.request({ host: '127.0.0.1', port: server.port, method: opts.method ?? 'GET', path: opts.path, headers, setHost: false }, (res) => {
@@ -241,9 +242,9 @@ describe('MLflow door: bad input', () => {
     const e = await invoke(engine, 'experiments.create', { name: 'paging' });
     for (let i = 0; i < 5; i++) await invoke(engine, 'runs.create', { experimentId: e.id, name: `r${i}` });
     const p1 = (await post('runs/search', { experiment_ids: [e.id], max_results: 2, order_by: ['attributes.run_name ASC'] })).json();
-    expect(p1.runs.map((r: any) => r.info.run_name)).toEqual(['r0', 'r1']);
+    expect(p1.runs.map((r: { info: { run_name: string } }) => r.info.run_name)).toEqual(['r0', 'r1']);
     const p2 = (await post('runs/search', { experiment_ids: [e.id], max_results: 2, order_by: ['attributes.run_name ASC'], page_token: p1.next_page_token })).json();
-    expect(p2.runs.map((r: any) => r.info.run_name)).toEqual(['r2', 'r3']);
+    expect(p2.runs.map((r: { info: { run_name: string } }) => r.info.run_name)).toEqual(['r2', 'r3']);
     const bad = await post('runs/search', { experiment_ids: [e.id], filter: 'metrics.acc >' });
     expect(bad.status).toBe(400);
     expect(bad.json().message).toMatch(/column/);

@@ -23,6 +23,7 @@ export function originOf(url: unknown): string | null {
   if (typeof url !== 'string' || url.length === 0 || url.length > 8192) return null;
   // The URL parser silently strips leading/trailing spaces and inner tabs/newlines; a canonical URL
   // from Chromium has none, so anything carrying them is refused rather than normalised.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u0020\u007f]/.test(url)) return null;
   let u: URL;
   try {

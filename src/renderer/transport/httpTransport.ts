@@ -1,6 +1,6 @@
 import { eventNames, type CallInput, type CallName, type CallOutput, type LatheEvent } from '../../shared/contract';
 import { LatheError, type LatheErrorData } from '../../shared/errors';
-import type { EventListener, Transport, UploadItem, UploadProgress } from './transport';
+import type { EventListener, Transport, UploadItem } from './transport';
 
 /** A random upload batch id (6-64 of [A-Za-z0-9_-], as the server wants). */
 export function newBatchId(): string {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { callAndPrint, run, type JsonOpt } from '../context';
+import { run, type JsonOpt } from '../context';
 import * as f from '../format';
 
 /** `lathe data ...`: versioned datasets. */

@@ -14,6 +14,7 @@ import type { ObjectStore } from '../store/objectStore';
 export function artifactPath(raw: string, opts: { allowEmpty?: boolean } = {}): string {
   if (raw === '' && opts.allowEmpty) return '';
   const bad = (why: string): never => {
+    // eslint-disable-next-line no-control-regex -- control characters are replaced in the message
     throw new LatheError('INVALID_INPUT', `Artifact path "${raw.replace(/[\u0000-\u001f]/g, '?').slice(0, 200)}" is refused: ${why}`, { where: 'path' });
   };
   if (raw.length === 0) bad('it is empty');

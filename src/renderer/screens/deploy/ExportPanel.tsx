@@ -96,9 +96,10 @@ export function ExportPanel() {
   const refs = refsOf(models ?? []);
 
   // A sensible first ref: the first model's champion, else its latest version.
+  const firstRef = refs.find((r) => r.endsWith('@champion')) ?? refs.find((r) => r.endsWith('@latest')) ?? refs[0];
   useEffect(() => {
-    if (!useDeployStore.getState().ref && refs.length) setRef(refs.find((r) => r.endsWith('@champion')) ?? refs.find((r) => r.endsWith('@latest')) ?? refs[0]);
-  }, [refs.join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (!useDeployStore.getState().ref && firstRef) setRef(firstRef);
+  }, [firstRef, setRef]);
   // What the ref points at, checked as it is typed.
   useEffect(() => {
     const t = setTimeout(() => void useDeployStore.getState().resolve(), 250);

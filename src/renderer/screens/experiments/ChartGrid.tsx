@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { MetricChart, type ChartSeries } from '../../components/charts/MetricChart';
 import type { XMode } from '../../components/charts/series';
@@ -65,13 +65,16 @@ function ChartCell({ metric, runs, settings, width }: { metric: string; runs: Ch
     if (width <= 0) return;
     for (const r of runs) void load(r.id, metric, maxPoints, zoom);
   }, [runs, metric, maxPoints, zoom, width, load]);
+  // Live refresh: keyed on the tick alone; the rest is read as it is when the timer fires.
+  const refreshRunning = useEffectEvent(() => {
+    if (!anyRunning || width <= 0) return;
+    for (const r of runs) if (r.running) void load(r.id, metric, maxPoints, zoom, true);
+  });
   useEffect(() => {
-    if (liveTick === 0 || !anyRunning || width <= 0) return;
-    const t = setTimeout(() => {
-      for (const r of runs) if (r.running) void load(r.id, metric, maxPoints, zoom, true);
-    }, 300);
+    if (liveTick === 0) return;
+    const t = setTimeout(() => refreshRunning(), 300);
     return () => clearTimeout(t);
-  }, [liveTick]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [liveTick]);
   const series: ChartSeries[] = useMemo(
     () => runs.map((r, i) => ({ id: r.id, name: r.name, color: r.color, startTime: r.startTime, history: entries[i]?.data ?? null })),
     [runs, entries],

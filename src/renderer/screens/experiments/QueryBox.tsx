@@ -2,6 +2,18 @@ import { useMemo, useRef, useState } from 'react';
 import { useRunsStore } from '../../stores/runsStore';
 import { applyCompletion, complete, type Completion } from '../../stores/runsTable';
 
+/** Values of a param or tag among the loaded runs, for completion (read when asked, not subscribed). */
+function valuesFor(kind: 'param' | 'tag', key: string): string[] {
+  const s = useRunsStore.getState();
+  const seen = new Set<string>();
+  for (const { item } of s.pager?.loaded() ?? []) {
+    const v = kind === 'param' ? item.params[key] : item.tags[key];
+    if (v !== undefined) seen.add(v);
+    if (seen.size >= 50) break;
+  }
+  return [...seen].sort();
+}
+
 /**
  * The filter box: the run query language, parsed as you type (the parser's error shown in place,
  * with a caret under the column it names), keys and values suggested at the caret.
@@ -17,17 +29,7 @@ export function QueryBox() {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
 
-  const valuesFor = (kind: 'param' | 'tag', key: string): string[] => {
-    const s = useRunsStore.getState();
-    const seen = new Set<string>();
-    for (const { item } of s.pager?.loaded() ?? []) {
-      const v = kind === 'param' ? item.params[key] : item.tags[key];
-      if (v !== undefined) seen.add(v);
-      if (seen.size >= 50) break;
-    }
-    return [...seen].sort();
-  };
-  const completion: Completion | null = useMemo(() => (open ? complete(query, caret, keys, valuesFor) : null), [open, query, caret, keys]); // eslint-disable-line react-hooks/exhaustive-deps
+  const completion: Completion | null = useMemo(() => (open ? complete(query, caret, keys, valuesFor) : null), [open, query, caret, keys]);
 
   const accept = (i: number) => {
     if (!completion) return;

@@ -317,7 +317,11 @@ export function RunDetail({ runId }: { runId: string }) {
     s.metricsArrived(runId);
     if (s.tab === 'logs') void s.loadLogs();
   });
-  const chartRuns = useMemo(() => (run ? [{ id: run.id, name: run.name, color: colorFor(0), startTime: run.startTime, running: run.status === 'running' }] : []), [run?.id, run?.name, run?.status, run?.startTime]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Rebuilt only when what the chart shows changes (not on every metric reload of the run).
+  const chartId = run?.id;
+  const chartName = run?.name ?? '';
+  const chartStart = run?.startTime ?? 0;
+  const chartRuns = useMemo(() => (chartId ? [{ id: chartId, name: chartName, color: colorFor(0), startTime: chartStart, running }] : []), [chartId, chartName, chartStart, running]);
   const metricKeys = useMemo(() => Object.keys(run?.metrics ?? {}).sort(), [run]);
   return (
     <section className="screen detail run-detail" data-testid="run-detail">

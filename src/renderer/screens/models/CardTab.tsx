@@ -30,11 +30,6 @@ function CardEditor({ version, text }: { version: ModelVersion; text: CardText }
   const saveCard = useModelsStore((s) => s.saveCard);
   const [draft, setDraft] = useState<CardText>(text);
   const [description, setDescription] = useState(version.description);
-  // A new version resets the form; a reload of the same card (after a save, an event) keeps edits.
-  useEffect(() => {
-    setDraft(text);
-    setDescription(version.description);
-  }, [version.id]); // eslint-disable-line react-hooks/exhaustive-deps
   const dirty = CARD_FIELDS.some((f) => (draft[f] ?? '') !== (text[f] ?? '')) || description !== version.description;
   const { run: save, busy, error } = useAction(async () => {
     await saveCard(version, Object.fromEntries(CARD_FIELDS.map((f) => [f, draft[f] ?? ''])) as CardText, description !== version.description ? description : undefined);
@@ -122,7 +117,8 @@ export function CardTab({ version }: { version: ModelVersion }) {
           !state?.error && <div className="muted pad">Generating the card…</div>
         )}
       </div>
-      {card && <CardEditor version={version} text={card.text} />}
+      {/* Keyed by version: a new version resets the form; a reload of the same card (after a save, an event) keeps edits. */}
+      {card && <CardEditor key={version.id} version={version} text={card.text} />}
     </div>
   );
 }

@@ -32,6 +32,7 @@ export function detectFormat(source: string, isDirectory: boolean): DatasetForma
   const firstLine = text.split('\n', 1)[0];
   if (firstLine.trimStart().startsWith('{')) return 'jsonl';
   if (firstLine.includes('\t') && !firstLine.includes(',')) return 'tsv';
+  // eslint-disable-next-line no-control-regex -- control bytes are how binary is recognised
   if (n > 0 && /[\x00-\x08\x0e-\x1f]/.test(text) && !/[,;\t|]/.test(firstLine)) {
     throw new LatheError('UNSUPPORTED_MEDIA_TYPE', `${source} is not a format Lathe imports (it looks binary)`, {
       where: source,
