@@ -72,6 +72,8 @@ const MLFLOW_ERRORS: Record<ErrorCode, { code: string; status: number }> = {
   UNAUTHORIZED: { code: 'UNAUTHENTICATED', status: 401 },
   FORBIDDEN: { code: 'PERMISSION_DENIED', status: 403 },
   UNSUPPORTED_MEDIA_TYPE: { code: 'BAD_REQUEST', status: 415 },
+  DISK_FULL: { code: 'RESOURCE_EXHAUSTED', status: 507 },
+  DISK_ERROR: { code: 'TEMPORARILY_UNAVAILABLE', status: 503 },
   INTERNAL: { code: 'INTERNAL_ERROR', status: 500 },
 };
 
