@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
-import { contract, callNames } from '../../shared/contract';
+import { describeContract } from '../../shared/contractSchema';
 import { ERROR_CODES, LatheError, toLatheError } from '../../shared/errors';
 import { dispatch } from '../engine/dispatch';
 import type { Engine } from '../engine/engine';
@@ -50,15 +49,6 @@ export function sendError(res: ServerResponse, e: unknown, home?: string): void 
   sendJson(res, ERROR_CODES[err.code].status, { error: err.toJSON() });
 }
 
-/** The contract as JSON Schema, so scripts in any language can see every call. */
-function contractDescription() {
-  return callNames.map((name) => ({
-    name,
-    summary: contract[name].summary,
-    mutates: contract[name].mutates,
-    input: z.toJSONSchema(contract[name].input, { io: 'input', unrepresentable: 'any' }),
-  }));
-}
 
 /**
  * The HTTP door: the same contract over loopback, for the browser UI, scripts and (later) MLflow
@@ -97,7 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (p === '/api/contract' && method === 'GET') {
-      sendJson(res, 200, { calls: contractDescription() });
+      sendJson(res, 200, describeContract());
       return;
     }
     if (p === '/api/events' && method === 'GET') {
