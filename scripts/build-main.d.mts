@@ -1,4 +1,4 @@
 // Types for scripts/build-main.mjs (imported by tests and scripts/start.mjs).
 export declare const MAIN_EXTERNALS: string[];
-export declare const ENTRIES: Record<'electron' | 'preload' | 'cli', { entry: string; out: string; options: Record<string, unknown> }>;
+export declare const ENTRIES: Record<string, { entry: string; out: string; options: Record<string, unknown> }>;
 export declare function buildMain(opts?: { outdir?: string; only?: string[]; quiet?: boolean }): Promise<string[]>;

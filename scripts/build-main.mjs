@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Bundles the main-process entries with esbuild:
- *   src/main/electron/main.ts    -> dist/main/electron.cjs   (Electron main, package.json "main")
+ *   src/main/electron/entry.ts   -> dist/main/electron.cjs   (Electron main, package.json "main"; --cli runs the CLI)
  *   src/main/electron/preload.ts -> dist/main/preload.cjs    (sandboxed preload: its only require is 'electron')
  *   src/main/cli/main.ts         -> dist/main/cli.cjs        (the `lathe` CLI, run by bin/lathe.mjs)
  *   src/main/engine/workers/<name>.worker.ts -> dist/main/workers/<name>.cjs
@@ -38,6 +38,10 @@ export const MAIN_EXTERNALS = [
 // import.meta in a CJS bundle: engine/resources.ts and cli/rendererDir.ts prefer __dirname, and the
 // few import.meta fields are mapped onto their CJS equivalents so nothing resolves to undefined.
 const IMPORT_META_SHIM = 'var __lathe_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
+// jsonc-parser's "main" is a UMD build that requires './impl/format' at run time, which a bundle no
+// longer has; its ESM build ("module") bundles whole. Resolve the package to it in every entry.
+const ALIASES = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
+
 const IMPORT_META_DEFINE = {
   'import.meta.url': '__lathe_import_meta_url',
   'import.meta.dirname': '__dirname',
@@ -46,7 +50,8 @@ const IMPORT_META_DEFINE = {
 
 export const ENTRIES = {
   electron: {
-    entry: 'src/main/electron/main.ts',
+    // entry.ts: the window (main.ts), or the CLI with --cli (cliMode.ts)
+    entry: 'src/main/electron/entry.ts',
     out: 'electron.cjs',
     options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
   },
@@ -97,6 +102,7 @@ export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only
       logLevel: quiet ? 'error' : 'warning',
       legalComments: 'none',
       absWorkingDir: root,
+      alias: ALIASES,
       ...spec.options,
     });
     if (result.errors.length) throw new Error(`build-main: ${name} failed`);

@@ -13,13 +13,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { buildMain } from './build-main.mjs';
 import { buildElectronSqlite, electronRuntime, sqliteBindingStatus } from './electron-native.mjs';
 import { newestMtime } from './newest-mtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const rel = (p) => path.relative(root, p);
 
 function mtime(file) {
   try {
@@ -81,9 +80,8 @@ function supervise(cmd, args, env) {
 }
 
 function serveInBrowser(extraArgs) {
-  const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-  const loader = fs.existsSync(tsxLoader) ? pathToFileURL(tsxLoader).href : 'tsx';
-  supervise(process.execPath, ['--import', loader, path.join(root, 'src', 'main', 'cli', 'main.ts'), 'serve', ...extraArgs], process.env);
+  // bin/lathe.mjs: the bundled CLI, rebuilt when the sources changed (what ships is what runs).
+  supervise(process.execPath, [path.join(root, 'bin', 'lathe.mjs'), 'serve', ...extraArgs], process.env);
 }
 
 async function main() {

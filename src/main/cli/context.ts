@@ -1,6 +1,6 @@
 import { type CallName, type CallOutput } from '../../shared/contract';
 import { dispatch } from '../engine/dispatch';
-import { createEngine, type Engine } from '../engine/engine';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine';
 import { defaultHome } from '../engine/workspace';
 
 /** What every CLI command shares: the lazily opened engine, progress on stderr, JSON or human output. */
@@ -10,9 +10,15 @@ export interface JsonOpt {
 }
 
 let engine: Engine | null = null;
+let extraOptions: Pick<EngineOptions, 'nativeBinding'> = {};
+
+/** Set before the first command: the desktop app's --cli mode passes its Electron-ABI sqlite binary. */
+export function setEngineOptions(opts: Pick<EngineOptions, 'nativeBinding'>): void {
+  extraOptions = opts;
+}
 
 export async function getEngine(): Promise<Engine> {
-  engine ??= await createEngine({ home: defaultHome(), door: 'cli' });
+  engine ??= await createEngine({ ...extraOptions, home: defaultHome(), door: 'cli' });
   return engine;
 }
 

@@ -45,7 +45,22 @@ function build(): Command {
   return program;
 }
 
+/**
+ * `lathe runs list | head` closes the pipe early: stop quietly instead of dying with an EPIPE stack
+ * trace (what a shell's own tools do, except that Node has no SIGPIPE default to do it for us).
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closeEngine();
+      process.exit(0);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const program = build();
   const wantsJson = argv.includes('--json');
   try {
@@ -66,10 +81,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry = (() => {
-  const arg = process.argv[1] ?? '';
-  return /cli[\\/]main\.ts$|cli\.cjs$|lathe(\.mjs)?$/.test(arg);
-})();
+// Run directly (tsx src/main/cli/main.ts, node dist/main/cli.cjs). bin/lathe.mjs and the desktop app's
+// --cli mode load this module and call main() themselves.
+const isEntry = /cli[\\/]main\.ts$|cli\.cjs$/.test(process.argv[1] ?? '');
 if (isEntry) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

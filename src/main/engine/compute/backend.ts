@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
+import { tfjs } from './heavyModules';
 import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../../shared/training';
 
 /**
@@ -59,6 +60,7 @@ const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignor
 async function tryCandidate(c: Candidate): Promise<void> {
   if (c.name === 'tensorflow-gpu' || c.name === 'tensorflow') await importOptional(c.package);
   else if (c.name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  const tf = tfjs();
   if (!(await tf.setBackend(c.tfName))) throw new Error(`TF.js could not initialise the ${c.tfName} backend`);
   await tf.ready();
   // The cpu backend prints a "install tfjs-node" banner on first use; Lathe says that itself (compute.status, doctor).
@@ -69,8 +71,8 @@ async function deviceOf(name: BackendName): Promise<string> {
   if (name === 'tensorflow-gpu') return 'CUDA GPU (libtensorflow)';
   if (name === 'tensorflow') return 'CPU (libtensorflow)';
   if (name === 'cpu') return 'CPU (JavaScript)';
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => false);
-  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT').catch(() => false);
+  const simd = await tfjs().env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => false);
+  const threads = await tfjs().env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT').catch(() => false);
   return `CPU (wasm${simd ? ', SIMD' : ''}${threads ? ', threads' : ''})`;
 }
 

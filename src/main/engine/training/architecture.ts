@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
+import { tfjs } from '../compute/heavyModules';
 import { LatheError } from '../../../shared/errors';
 import type { CnnHyperparameters, MlpHyperparameters, Task, TrainingSpec } from '../../../shared/training';
 
@@ -11,7 +12,8 @@ export interface ModelShape {
   task: Task;
 }
 
-export function buildMlp(hp: MlpHyperparameters, shape: ModelShape): tf.Sequential {
+export function buildMlp(hp: MlpHyperparameters, shape: ModelShape): Tf.Sequential {
+  const tf = tfjs();
   const model = tf.sequential();
   hp.hiddenUnits.forEach((units, i) => {
     model.add(tf.layers.dense({ units, inputShape: i === 0 ? shape.input : undefined, activation: hp.batchNorm ? 'linear' : hp.activation, kernelInitializer: 'glorotUniform' }));
@@ -25,7 +27,8 @@ export function buildMlp(hp: MlpHyperparameters, shape: ModelShape): tf.Sequenti
   return model;
 }
 
-export function buildCnn(hp: CnnHyperparameters, shape: ModelShape): tf.Sequential {
+export function buildCnn(hp: CnnHyperparameters, shape: ModelShape): Tf.Sequential {
+  const tf = tfjs();
   const model = tf.sequential();
   hp.filters.forEach((filters, i) => {
     model.add(tf.layers.conv2d({ filters, kernelSize: hp.kernelSize, padding: 'same', activation: 'relu', inputShape: i === 0 ? shape.input : undefined }));
@@ -38,7 +41,7 @@ export function buildCnn(hp: CnnHyperparameters, shape: ModelShape): tf.Sequenti
   return model;
 }
 
-export function buildModel(spec: TrainingSpec, shape: ModelShape): tf.Sequential {
+export function buildModel(spec: TrainingSpec, shape: ModelShape): Tf.Sequential {
   return spec.template === 'tabular-mlp' ? buildMlp(spec.hyperparameters, shape) : buildCnn(spec.hyperparameters, shape);
 }
 

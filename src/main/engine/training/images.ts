@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharpImage } from '../compute/heavyModules';
 import { LatheError } from '../../../shared/errors';
 import type { Preprocessing, TrainingSpec } from '../../../shared/training';
 import type { VersionRow } from '../db/datasetsRepo';
@@ -11,7 +11,7 @@ const DECODE_CONCURRENCY = 4;
 
 /** Decodes one image the way preprocessing.json says: drop alpha, grayscale if 1 channel, fill-resize, HWC uint8. */
 export async function decodeImage(bytes: Buffer, pre: { width: number; height: number; channels: 1 | 3 }): Promise<Buffer> {
-  let img = sharp(bytes, { failOn: 'error' }).removeAlpha();
+  let img = sharpImage()(bytes, { failOn: 'error' }).removeAlpha();
   if (pre.channels === 1) img = img.grayscale();
   else img = img.toColourspace('srgb');
   const { data, info } = await img.resize(pre.width, pre.height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
+import { tfjs } from '../compute/heavyModules';
 import type { CellValue } from '../../../shared/datasets';
 import { LatheError } from '../../../shared/errors';
 import { MODEL_FORMAT, type ModelSignature, type Prediction, type Preprocessing } from '../../../shared/training';
@@ -24,23 +25,23 @@ export const MODEL_FILES = {
 /** What a worker sends back for a model: topology and weights as `model.save` hands them to an IOHandler. */
 export interface SerializedModel {
   modelTopology: object;
-  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightSpecs: Tf.io.WeightsManifestEntry[];
   weightData: ArrayBuffer;
 }
 
 /** Serialises a model in memory (tf.io's file handlers need tfjs-node, which is optional). */
-export async function serializeModel(model: tf.LayersModel): Promise<SerializedModel> {
-  let captured: tf.io.ModelArtifacts | null = null;
+export async function serializeModel(model: Tf.LayersModel): Promise<SerializedModel> {
+  let captured: Tf.io.ModelArtifacts | null = null;
   await model.save(
-    tf.io.withSaveHandler(async (a) => {
+    tfjs().io.withSaveHandler(async (a) => {
       captured = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  const a = captured as tf.io.ModelArtifacts | null;
+  const a = captured as Tf.io.ModelArtifacts | null;
   if (!a || !a.modelTopology || !a.weightSpecs || a.weightData === undefined) throw new LatheError('INTERNAL', 'TF.js saved no topology or weights');
   const data = a.weightData;
-  const weightData = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer);
+  const weightData = Array.isArray(data) ? tfjs().io.concatenateArrayBuffers(data) : (data as ArrayBuffer);
   return { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs, weightData };
 }
 
@@ -49,7 +50,7 @@ export function modelJson(m: SerializedModel): Buffer {
   return Buffer.from(
     JSON.stringify({
       format: 'layers-model',
-      generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+      generatedBy: `TensorFlow.js tfjs-layers v${tfjs().version_layers}`,
       convertedBy: null,
       modelTopology: m.modelTopology,
       weightsManifest: [{ paths: [MODEL_FILES.weights], weights: m.weightSpecs }],
@@ -93,7 +94,7 @@ function readJson<T>(artifacts: RunArtifacts, runId: string, path: string): T {
 
 /** Reads the four files under `dir` of a run: topology, weights, preprocessing and signature. */
 export function readModelFiles(artifacts: RunArtifacts, runId: string, dir = MODEL_DIR): ModelFiles {
-  const json = readJson<{ modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] }>(artifacts, runId, `${dir}/${MODEL_FILES.topology}`);
+  const json = readJson<{ modelTopology: object; weightsManifest: { weights: Tf.io.WeightsManifestEntry[] }[] }>(artifacts, runId, `${dir}/${MODEL_FILES.topology}`);
   const signature = readJson<ModelSignature>(artifacts, runId, `${dir}/${MODEL_FILES.signature}`);
   if (signature.format !== MODEL_FORMAT) {
     throw new LatheError('BAD_FILE', `Run ${runId}'s model has format "${String(signature.format)}"; this Lathe reads ${MODEL_FORMAT}`, { where: `${dir}/${MODEL_FILES.signature}` });
@@ -112,12 +113,13 @@ export function readModelFiles(artifacts: RunArtifacts, runId: string, dir = MOD
 }
 
 /** Builds a TF.js model from serialized topology and weights (no file system, no tfjs-node). */
-export function deserializeModel(m: SerializedModel): Promise<tf.LayersModel> {
+export function deserializeModel(m: SerializedModel): Promise<Tf.LayersModel> {
+  const tf = tfjs();
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.modelTopology, weightSpecs: m.weightSpecs, weightData: m.weightData }));
 }
 
 export interface LoadedModel {
-  model: tf.LayersModel;
+  model: Tf.LayersModel;
   preprocessing: Preprocessing;
   signature: ModelSignature;
 }
@@ -161,9 +163,10 @@ const PREDICT_BATCH = 4096;
 export async function predictEncoded(loaded: LoadedModel, x: Float32Array, n: number, shape: number[]): Promise<Float32Array> {
   const per = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n * loaded.signature.outputSize);
+  const tf = tfjs();
   for (let start = 0; start < n; start += PREDICT_BATCH) {
     const m = Math.min(PREDICT_BATCH, n - start);
-    const y = tf.tidy(() => loaded.model.predict(tf.tensor(x.subarray(start * per, (start + m) * per), [m, ...shape])) as tf.Tensor);
+    const y = tf.tidy(() => loaded.model.predict(tf.tensor(x.subarray(start * per, (start + m) * per), [m, ...shape])) as Tf.Tensor);
     out.set(await y.data<'float32'>(), start * loaded.signature.outputSize);
     y.dispose();
   }

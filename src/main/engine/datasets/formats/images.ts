@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { sharpImage } from '../../compute/heavyModules';
 import type { ImageProfile } from '../../../../shared/datasets';
 import { LatheError } from '../../../../shared/errors';
 
@@ -97,7 +97,7 @@ export function folderHasImages(dir: string): boolean {
 async function inspect({ rel, source }: Found): Promise<ImageFile> {
   try {
     // stats() decodes every pixel: a truncated or mislabelled file fails here, not at training time.
-    const image = sharp(source, { failOn: 'error' });
+    const image = sharpImage()(source, { failOn: 'error' });
     const meta = await image.metadata();
     await image.stats();
     return {

@@ -1,0 +1,2 @@
+// Types for scripts/newest-mtime.mjs.
+export declare function newestMtime(paths: string | string[]): number;
