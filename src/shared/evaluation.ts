@@ -37,6 +37,13 @@ export type BinaryCost = z.output<typeof binaryCostSchema>;
 export type MatrixCost = z.output<typeof matrixCostSchema>;
 export type CostMatrix = z.output<typeof costMatrixSchema>;
 
+/**
+ * Which rows of the run's own training version to score: its `test` split (the default), `validation`,
+ * `train` or `all` rows. The last two include rows the model was trained on, and the report says so.
+ */
+export const EVALUATION_SPLITS = ['test', 'validation', 'train', 'all'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
+
 export const evaluationIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'an evaluation id is 32 hex digits');
 
 export const evaluationSpecSchema = z
@@ -51,6 +58,15 @@ export const evaluationSpecSchema = z
     cost: costMatrixSchema.optional(),
     /** Binary classification: the class counted as positive (default: the model's, else the second class). */
     positive: z.string().min(1).max(500).optional(),
+    /**
+     * On the run's own training version: which of its split's rows to score (default `test`). On any
+     * other version every row is scored (`all`) and rows equal to training rows are counted.
+     */
+    split: z.enum(EVALUATION_SPLITS).optional(),
+    /** Bootstrap resamples behind the 95% intervals (0: no intervals). */
+    resamples: z.number().int().min(0).max(20_000).default(1000),
+    /** Seed of the bootstrap, so the intervals repeat. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   })
   .strict();
 export type EvaluationSpec = z.output<typeof evaluationSpecSchema>;
@@ -140,8 +156,22 @@ export interface BusinessBinary {
   cost: BinaryCost;
   /** At the model's default decision (threshold 0.5 on P(positive)). */
   atDefault: { threshold: number; valuePerCase: number; valuePer1000: number; accuracy: number };
-  /** The threshold with the highest total value. */
-  best: { threshold: number; valuePerCase: number; valuePer1000: number; accuracy: number; counts: { tp: number; fp: number; fn: number; tn: number } };
+  /**
+   * The value-optimal threshold: chosen on `chosenOn` rows (the run's validation split when there is
+   * one), its value reported on the evaluated rows. Every threshold in `interval` (lo exclusive, hi
+   * inclusive) is equally good on the rows it was chosen on; the threshold is the middle of it.
+   */
+  best: {
+    threshold: number;
+    valuePerCase: number;
+    valuePer1000: number;
+    accuracy: number;
+    counts: { tp: number; fp: number; fn: number; tn: number };
+    interval: { lo: number; hi: number };
+    chosenOn: 'validation' | 'evaluated';
+    /** Rows it was chosen on. */
+    chosenRows: number;
+  };
   /** The threshold with the highest accuracy, and what it is worth. */
   accuracyOptimal: { threshold: number; valuePerCase: number; valuePer1000: number; accuracy: number };
   /** Value per case against threshold, downsampled. */
@@ -201,6 +231,33 @@ export interface RegressionReport extends RegressionMetrics {
 
 export type MetricsReport = ClassificationReport | RegressionReport;
 
+/** A 95% (by default) percentile bootstrap interval of one number of the report. */
+export interface MetricInterval {
+  lo: number | null;
+  hi: number | null;
+}
+
+/** Which rows an evaluation scored, and how many of them the model was trained on. */
+export interface RowSelection {
+  split: EvaluationSplit;
+  /** The dataset version is the one the run trained on. */
+  sameVersion: boolean;
+  /** Rows of the version, and rows selected (before rows without a target were left out). */
+  versionRows: number;
+  selectedRows: number;
+  /**
+   * How many selected rows the model was trained on: by the run's recorded split on its own version,
+   * by row content (the model's inputs and target) on another. null: unknown (the run recorded no split).
+   */
+  trainingRows: number | null;
+  /** sha256 of the run's split membership, when recorded. */
+  membershipSha256: string | null;
+  /** Another version: how many of the run's training rows it contains (by content). */
+  overlap?: { trainingRowsFound: number; trainingRowsTotal: number };
+  /** One line for people: "held-out test split: 52 rows", "includes 226 training rows". */
+  summary: string;
+}
+
 export type EvaluationReport = MetricsReport & {
   /** The few numbers a table or a comparison shows: accuracy, f1_macro, auc, log_loss... or mae, rmse, r2. */
   headline: Record<string, number | null>;
@@ -210,6 +267,11 @@ export type EvaluationReport = MetricsReport & {
   skippedRows: number;
   /** What a reader should know: rows left out and why. */
   notes?: string[];
+  /** Bootstrap intervals of every headline metric (same keys) and of `best_value_per_1000`. */
+  intervals?: Record<string, MetricInterval>;
+  bootstrap?: { resamples: number; seed: number; level: number };
+  /** Which rows were scored; absent on reports made before it was recorded. */
+  selection?: RowSelection;
 };
 
 export interface Evaluation {
@@ -224,6 +286,9 @@ export interface Evaluation {
   durationMs: number;
   spec: EvaluationSpec;
   report: EvaluationReport;
+  split: EvaluationSplit;
+  /** Scored rows the model was trained on (0: held-out; null: unknown). The champion gate reads this. */
+  trainingRows: number | null;
 }
 
 /** A list entry: no report body, only the headline. */
@@ -236,6 +301,26 @@ export interface EvaluationSummary {
   task: MetricsReport['task'];
   headline: Record<string, number | null>;
   businessValuePer1000: number | null;
+  split: EvaluationSplit;
+  /** Scored rows the model was trained on (0: held-out; null: unknown). */
+  trainingRows: number | null;
+  intervals: Record<string, MetricInterval>;
+}
+
+/** Two evaluations of the same rows compared by a paired bootstrap (a minus b). */
+export interface PairedComparison {
+  a: number;
+  b: number;
+  metric: string;
+  /** Rows both scored. */
+  rows: number;
+  delta: number | null;
+  lo: number | null;
+  hi: number | null;
+  /** The interval holds 0: the difference is inside the resampling noise. */
+  inNoise: boolean;
+  /** Which is better for the metric, when the difference is outside the noise. */
+  better: 'a' | 'b' | null;
 }
 
 export interface EvaluationComparison {
@@ -244,6 +329,10 @@ export interface EvaluationComparison {
   metrics: string[];
   /** For each metric: the index of the best evaluation (null when not comparable). */
   best: Record<string, number | null>;
+  /** Each later evaluation against the first one, where both scored the same rows of the same version. */
+  paired: PairedComparison[];
+  /** Why an evaluation could not be paired with the first (different version, no common rows...). */
+  unpaired: { index: number; reason: string }[];
 }
 
 /** Which way is better for a headline metric. */
@@ -272,7 +361,7 @@ export const evaluationCalls = {
   'evaluation.run': {
     input: evaluationSpecSchema,
     output: returns<Evaluation>(),
-    summary: "Evaluate a run's model on a dataset version: metrics, curves, slices, business value",
+    summary: "Evaluate a run's model on a dataset version (its held-out test split by default): metrics with bootstrap intervals, curves, slices, business value",
     mutates: true,
   },
   'evaluation.list': {
@@ -298,7 +387,7 @@ export const evaluationCalls = {
   'evaluation.compare': {
     input: z.object({ ids: z.array(evaluationIdSchema).min(2).max(20) }).strict(),
     output: returns<EvaluationComparison>(),
-    summary: 'Two to twenty evaluations side by side: headline metrics and business value',
+    summary: 'Two to twenty evaluations side by side: headline metrics, business value, and a paired bootstrap of each against the first on the rows they share',
     mutates: false,
   },
   'evaluation.delete': {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchDatasets } from './datasets.bench';
+import { benchEvaluation } from './evaluation.bench';
 import { benchBundles } from './bundles.bench';
 import { summary } from './harness';
 import { benchSweeps } from './sweeps.bench';
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     await benchBundles(dir, { bytes: Math.round(1024 ** 3 * scale) });
     console.log('\n# UI (Chromium)');
     await benchUi(dir, { runs: Math.round(10_000 * Math.max(scale, 0.2)), points: Math.round(1_000_000 * Math.max(scale, 0.2)) });
+    console.log('\n# evaluation');
+    await benchEvaluation({ rows: 10_000, resamples: 1000 });
     await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

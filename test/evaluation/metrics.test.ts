@@ -105,7 +105,10 @@ describe('binary classification', () => {
     expect(Array.from(a.values)).toEqual([-360, -140, 80, 70, 60, 280, 270]);
     expect(Array.from(a.correct)).toEqual([3, 4, 5, 4, 3, 4, 3]);
     const b = binaryBusiness(binScores, binActual, cost);
-    expect(b.best.threshold).toBe(0.2);
+    // Every threshold in (0.1, 0.2] makes the same calls: the middle of that interval is taken.
+    expect(b.best.threshold).toBeCloseTo(0.15, 12);
+    expect(b.best.interval).toEqual({ lo: 0.1, hi: 0.2 });
+    expect(b.best.chosenOn).toBe('evaluated');
     expect(b.best.valuePerCase).toBeCloseTo(280 / 6, 12);
     expect(b.best.valuePer1000).toBeCloseTo(280_000 / 6, 9);
     expect(b.best.counts).toEqual({ tp: 3, fp: 2, fn: 0, tn: 1 });
@@ -116,7 +119,7 @@ describe('binary classification', () => {
     expect(b.atDefault.accuracy).toBeCloseTo(4 / 6, 12);
     expect(b.curve).toHaveLength(7);
     const r = buildReport({ task: 'classification', classes: ['stay', 'churn'], actual: binActual, probs: binProbs }, { cost });
-    expect((r.business as BusinessBinary).best.threshold).toBe(0.2);
+    expect((r.business as BusinessBinary).best.threshold).toBeCloseTo(0.15, 12);
     expect(r.headline.value_per_1000).toBeCloseTo(70_000 / 6, 9);
   });
 });

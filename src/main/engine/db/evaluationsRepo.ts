@@ -15,6 +15,9 @@ export interface EvaluationRow {
   spec_json: string;
   headline_json: string;
   report_json: string;
+  split: string;
+  training_rows: number | null;
+  intervals_json: string;
 }
 
 export type EvaluationListRow = Omit<EvaluationRow, 'report_json' | 'spec_json'> & { spec_json: string };
@@ -31,9 +34,14 @@ export interface NewEvaluation {
   spec: string;
   headline: string;
   report: string;
+  split: string;
+  trainingRows: number | null;
+  intervals: string;
+  /** evaluation/cases.ts encoding of the scored rows. */
+  cases: Buffer | null;
 }
 
-const LIST_COLUMNS = `e.id, e.run_id, r.name AS run_name, e.dataset_id, e.version_id, e.data_ref, e.task, e.created_at, e.duration_ms, e.spec_json, e.headline_json`;
+const LIST_COLUMNS = `e.id, e.run_id, r.name AS run_name, e.dataset_id, e.version_id, e.data_ref, e.task, e.created_at, e.duration_ms, e.spec_json, e.headline_json, e.split, e.training_rows, e.intervals_json`;
 
 export class EvaluationsRepo {
   private readonly s;
@@ -42,8 +50,8 @@ export class EvaluationsRepo {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insert: p(
-        `INSERT INTO evaluations (id, run_id, dataset_id, version_id, data_ref, task, created_at, duration_ms, spec_json, headline_json, report_json)
-         VALUES (@id, @runId, @datasetId, @versionId, @dataRef, @task, @createdAt, @durationMs, @spec, @headline, @report)`,
+        `INSERT INTO evaluations (id, run_id, dataset_id, version_id, data_ref, task, created_at, duration_ms, spec_json, headline_json, report_json, split, training_rows, intervals_json, cases)
+         VALUES (@id, @runId, @datasetId, @versionId, @dataRef, @task, @createdAt, @durationMs, @spec, @headline, @report, @split, @trainingRows, @intervals, @cases)`,
       ),
       lineage: p(
         `INSERT OR IGNORE INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, 'evaluation', ?, ?, ?)`,
@@ -53,6 +61,7 @@ export class EvaluationsRepo {
       all: p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
       byVersion: p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.version_id = ? ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
       remove: p(`DELETE FROM evaluations WHERE id = ?`),
+      cases: p(`SELECT cases FROM evaluations WHERE id = ?`).pluck(),
     };
   }
 
@@ -74,6 +83,11 @@ export class EvaluationsRepo {
     if (filter.runId !== undefined) return this.s.byRun.all(filter.runId, limit, offset) as EvaluationListRow[];
     if (filter.versionId !== undefined) return this.s.byVersion.all(filter.versionId, limit, offset) as EvaluationListRow[];
     return this.s.all.all(limit, offset) as EvaluationListRow[];
+  }
+
+  /** The scored cases of an evaluation (null for evaluations made before they were kept). */
+  cases(id: string): Buffer | null {
+    return (this.s.cases.get(id) as Buffer | null | undefined) ?? null;
   }
 
   /** Deletes the row; the trigger of its migration removes its lineage edges. */

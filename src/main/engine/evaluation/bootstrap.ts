@@ -59,23 +59,40 @@ export const DEFAULT_RESAMPLES = 1000;
 export const DEFAULT_SEED = 1;
 export const DEFAULT_LEVEL = 0.95;
 
+/** A seeded uniform generator on [0, 1); `state` lets hot loops draw inline with the same sequence. */
+export interface SeededRandom {
+  (): number;
+  readonly state: { s: number };
+}
+
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG; returns uniforms in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
+export function seededRandom(seed: number): SeededRandom {
+  // The state is kept as an int32 (`| 0`, not `>>> 0`): the same bits, but V8 keeps it unboxed.
+  const state = { s: seed | 0 };
+  const next = () => {
+    const s = (state.s = (state.s + 0x6d2b79f5) | 0);
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  return Object.assign(next, { state });
 }
 
-/** Fill `out` (length n) with the multiplicities of n draws with replacement. */
-export function drawWeights(rand: () => number, out: Uint32Array): Uint32Array {
+/**
+ * Fill `out` (length n) with the multiplicities of n draws with replacement: draw j picks row
+ * floor(u_j * n), u_j the generator's next uniform (inlined here: this loop is most of the bootstrap's time).
+ */
+export function drawWeights(rand: SeededRandom, out: Uint32Array): Uint32Array {
   const n = out.length;
   out.fill(0);
-  for (let j = 0; j < n; j++) out[Math.floor(rand() * n)]++;
+  let s = rand.state.s;
+  for (let j = 0; j < n; j++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n)]++;
+  }
+  rand.state.s = s;
   return out;
 }
 

@@ -69,24 +69,67 @@ export function countsAt(scores: ArrayLike<number>, positive: ArrayLike<number>,
   return c;
 }
 
-export function binaryBusiness(scores: ArrayLike<number>, positive: ArrayLike<number>, cost: BinaryCost, defaultThreshold = 0.5): BusinessBinary {
+/**
+ * The value-optimal threshold of an analysis, with the interval of thresholds that are all as good.
+ * Entry g of the sweep predicts positive for scores >= thresholds[g], so every threshold in
+ * (thresholds[g+1], thresholds[g]] gives its counts. Among the runs of adjacent entries tied at the
+ * best value, the widest interval wins and the threshold is its middle: on perfectly separated scores
+ * it lands halfway between the classes instead of on the edge of one of them.
+ */
+export function valueOptimalThreshold(a: BinaryThresholdAnalysis): { threshold: number; lo: number; hi: number } {
+  const m = a.thresholds.length;
+  let max = -Infinity;
+  for (let g = 0; g < m; g++) if (a.values[g] > max) max = a.values[g];
+  const eps = 1e-9 * Math.max(1, Math.abs(max));
+  const probabilities = m < 2 || (a.thresholds[1] <= 1 && a.thresholds[m - 1] >= 0);
+  const upper = (g: number) => (g === 0 ? (probabilities ? Math.max(1, a.thresholds[1] ?? 1) : a.thresholds[0]) : a.thresholds[g]);
+  const lower = (g: number) => (g + 1 < m ? a.thresholds[g + 1] : probabilities ? Math.min(0, a.thresholds[g]) : a.thresholds[g] - Math.max(1e-9, Math.abs(a.thresholds[g]) * 1e-9));
+  let best = { lo: lower(0), hi: upper(0), width: -Infinity };
+  for (let g = 0; g < m; g++) {
+    if (a.values[g] < max - eps) continue;
+    let h = g;
+    while (h + 1 < m && a.values[h + 1] >= max - eps) h++;
+    const lo = lower(h);
+    const hi = upper(g);
+    if (hi - lo > best.width) best = { lo, hi, width: hi - lo };
+    g = h;
+  }
+  return { threshold: (best.lo + best.hi) / 2, lo: best.lo, hi: best.hi };
+}
+
+/**
+ * Business value of binary decisions. The value-optimal threshold is chosen on `chooseOn` (the run's
+ * validation rows) when given, else on the evaluated rows themselves (optimistic, and said so), and its
+ * value is reported on the evaluated rows.
+ */
+export function binaryBusiness(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<number>,
+  cost: BinaryCost,
+  defaultThreshold = 0.5,
+  chooseOn?: { scores: ArrayLike<number>; positive: ArrayLike<number> },
+): BusinessBinary {
   const n = scores.length;
   const per = (total: number) => (n > 0 ? total / n : 0);
   const a = analyseThresholds(scores, positive, cost);
   const summary = (g: number) => ({ threshold: a.thresholds[g], valuePerCase: per(a.values[g]), valuePer1000: per(a.values[g]) * 1000, accuracy: per(a.correct[g]) });
-  const d = countsAt(scores, positive, defaultThreshold);
-  const defaultValue = outcomeValue(d, cost);
-  const bestTp = a.tp[a.best];
-  const bestFp = a.fp[a.best];
+  const at = (t: number) => {
+    const c = countsAt(scores, positive, t);
+    const v = outcomeValue(c, cost);
+    return { threshold: t, valuePerCase: per(v), valuePer1000: per(v) * 1000, accuracy: per(c.tp + c.tn), counts: c };
+  };
+  const chosen = valueOptimalThreshold(chooseOn && chooseOn.scores.length > 0 ? analyseThresholds(chooseOn.scores, chooseOn.positive, cost) : a);
+  const { counts: _d, ...atDefault } = at(defaultThreshold);
   // The curve: value per case against threshold; LTTB keeps the maximum, so the best point stays visible.
   const keep = downsampleIndices(a.thresholds, a.values, MAX_CURVE_POINTS);
   const curve: ThresholdPoint[] = [];
   for (const g of keep) curve.push({ threshold: a.thresholds[g], value: per(a.values[g]) });
+  const onValidation = chooseOn !== undefined && chooseOn.scores.length > 0;
   return {
     kind: 'binary',
     cost,
-    atDefault: { threshold: defaultThreshold, valuePerCase: per(defaultValue), valuePer1000: per(defaultValue) * 1000, accuracy: per(d.tp + d.tn) },
-    best: { ...summary(a.best), counts: { tp: bestTp, fp: bestFp, fn: a.positives - bestTp, tn: a.negatives - bestFp } },
+    atDefault,
+    best: { ...at(chosen.threshold), interval: { lo: chosen.lo, hi: chosen.hi }, chosenOn: onValidation ? 'validation' : 'evaluated', chosenRows: onValidation ? chooseOn.scores.length : n },
     accuracyOptimal: summary(a.bestAccuracy),
     curve,
   };

@@ -20,6 +20,8 @@ import {
   type ClassifiedCases,
 } from './classification';
 import { regressionMetrics, residualSample, subsetValues } from './regression';
+import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, type BootstrapOptions } from './bootstrap';
+import { calibrationRows, classificationIntervals, regressionIntervals } from './intervals';
 
 /**
  * Builds a whole evaluation report from predictions (pure: no model, no database). The engine feeds
@@ -52,6 +54,10 @@ export interface ReportOptions {
   skippedRows?: number;
   /** Binary: the decision threshold on P(positive) the model uses (default 0.5). */
   threshold?: number;
+  /** Binary cost: the rows the value-optimal threshold is chosen on (the run's validation split), same classes. */
+  chooseOn?: { actual: Int32Array; probs: Float64Array };
+  /** Bootstrap intervals of the headline metrics (omit or 0 resamples: none). */
+  bootstrap?: BootstrapOptions;
 }
 
 export const MISSING_SLICE = '(missing)';
@@ -130,7 +136,8 @@ export function buildClassificationReport(p: ClassificationPredictions, opts: Re
         });
       }
       const { scores, positive } = oneVsRest(p.actual, p.probs, k, positiveClass);
-      business = binaryBusiness(scores, positive, opts.cost, threshold);
+      const chooseOn = opts.chooseOn && opts.chooseOn.actual.length > 0 ? oneVsRest(opts.chooseOn.actual, opts.chooseOn.probs, k, positiveClass) : undefined;
+      business = binaryBusiness(scores, positive, opts.cost, threshold, chooseOn ? { scores: chooseOn.scores, positive: chooseOn.positive } : undefined);
       headline.value_per_1000 = business.atDefault.valuePer1000;
     } else {
       business = matrixBusiness(cases, p.classes, opts.cost);
@@ -151,8 +158,17 @@ export function buildClassificationReport(p: ClassificationPredictions, opts: Re
     }
     slices = { column: opts.slice.column, slices: out };
   }
-  return { ...report, headline, business, slices, skippedRows: opts.skippedRows ?? 0 };
+  const out: EvaluationReport = { ...report, headline, business, slices, skippedRows: opts.skippedRows ?? 0 };
+  if (wantsIntervals(opts)) {
+    const bestThreshold = business?.kind === 'binary' ? business.best.threshold : undefined;
+    out.intervals = classificationIntervals({ cases, positiveClass, calibration: calibrationRows(cases, positiveClass), cost: opts.cost, bestThreshold }, p.classes, opts.bootstrap);
+    out.bootstrap = bootstrapRecord(opts.bootstrap);
+  }
+  return out;
 }
+
+const wantsIntervals = (opts: ReportOptions): opts is ReportOptions & { bootstrap: BootstrapOptions } => opts.bootstrap !== undefined && (opts.bootstrap.resamples ?? DEFAULT_RESAMPLES) > 0;
+const bootstrapRecord = (b: BootstrapOptions) => ({ resamples: b.resamples ?? DEFAULT_RESAMPLES, seed: b.seed ?? DEFAULT_SEED, level: b.level ?? DEFAULT_LEVEL });
 
 export function buildRegressionReport(p: RegressionPredictions, opts: ReportOptions = {}): EvaluationReport {
   if (opts.cost) throw new LatheError('INVALID_INPUT', 'A cost matrix applies to classification; this model does regression', { where: 'cost' });
@@ -172,7 +188,12 @@ export function buildRegressionReport(p: RegressionPredictions, opts: ReportOpti
       })),
     };
   }
-  return { ...report, headline: headline(metrics), slices, skippedRows: opts.skippedRows ?? 0 };
+  const out: EvaluationReport = { ...report, headline: headline(metrics), slices, skippedRows: opts.skippedRows ?? 0 };
+  if (wantsIntervals(opts)) {
+    out.intervals = regressionIntervals(p.actual, p.predicted, opts.bootstrap);
+    out.bootstrap = bootstrapRecord(opts.bootstrap);
+  }
+  return out;
 }
 
 export function buildReport(p: Predictions, opts: ReportOptions = {}): EvaluationReport {

@@ -6,8 +6,12 @@ import {
   type EvaluationComparison,
   type EvaluationReport,
   type EvaluationSpec,
+  type EvaluationSplit,
   type EvaluationSummary,
+  type MetricInterval,
   type MetricsReport,
+  type PairedComparison,
+  type RowSelection,
 } from '../../../shared/evaluation';
 import { LatheError } from '../../../shared/errors';
 import type { ModelSignature, Preprocessing } from '../../../shared/training';
@@ -23,7 +27,12 @@ import { readModelFiles } from '../training/modelArtifact';
 import { decodeImage } from '../training/images';
 import { cellToCategory } from '../training/preprocessing';
 import { runWorker, WorkerStartError } from '../workers/runWorker';
-import { scoreEvaluation, type EvaluationJob } from './job';
+import { SplitsRepo } from '../db/splitsRepo';
+import { loadMembership, partOf, rowsOf, type SplitMembership } from '../training/membership';
+import { pairedBootstrap } from './bootstrap';
+import { decodeCases, PAIRED_METRICS, type ScoredCases } from './cases';
+import { scoreEvaluation, type EvaluationJob, type JobRows, type ScoredEvaluation } from './job';
+import { findOverlap, rowKey } from './overlap';
 
 /**
  * Evaluations: a run's model scored on a dataset version. The main thread checks the request
@@ -69,8 +78,30 @@ function summaryOf(row: EvaluationListRow | EvaluationRow): EvaluationSummary {
     task: row.task as MetricsReport['task'],
     headline,
     businessValuePer1000: headline.value_per_1000 ?? null,
+    split: (row.split ?? 'all') as EvaluationSplit,
+    trainingRows: row.training_rows ?? null,
+    intervals: JSON.parse(row.intervals_json ?? '{}') as Record<string, MetricInterval>,
   };
 }
+
+/** The rows at `idx` of what was read (images: the decoded pixels of those rows). */
+function pick(src: JobRows & { sliceValues: (string | null)[] | null }, idx: number[]): JobRows & { sliceValues: (string | null)[] | null } {
+  let images = src.images;
+  if (images) {
+    const per = images.shape[0] * images.shape[1] * images.shape[2];
+    const x = new Float32Array(idx.length * per);
+    idx.forEach((i, j) => x.set(images!.x.subarray(i * per, (i + 1) * per), j * per));
+    images = { x, shape: images.shape };
+  }
+  return {
+    rows: src.images ? [] : idx.map((i) => src.rows[i]),
+    images,
+    targets: idx.map((i) => src.targets[i]),
+    sliceValues: src.sliceValues ? idx.map((i) => (src.sliceValues as (string | null)[])[i]) : null,
+  };
+}
+
+const SPLIT_WORDS: Record<EvaluationSplit, string> = { test: 'held-out test split', validation: 'validation split', train: 'training split', all: 'all rows' };
 
 /**
  * Runs a job on the compute queue (the training pool, so evaluations share its bounded slots and show
@@ -80,6 +111,7 @@ export type EvaluationQueue = <T>(job: { label: string; run: (signal: AbortSigna
 
 export class EvaluationService {
   readonly repo: EvaluationsRepo;
+  private readonly splits: SplitsRepo;
   private readonly datasets: DatasetsRepo;
   private readonly reader: VersionReader;
   private warnedInline = false;
@@ -92,6 +124,7 @@ export class EvaluationService {
     private readonly queue: EvaluationQueue | null = null,
   ) {
     this.repo = new EvaluationsRepo(db);
+    this.splits = new SplitsRepo(db);
     this.datasets = new DatasetsRepo(db);
     this.reader = new VersionReader(store, this.datasets);
   }
@@ -143,9 +176,9 @@ export class EvaluationService {
     return { rows: [] as CellValue[][], targets, sliceValues: slice ? sliceValues : null, images: { x, shape: [pre.height, pre.width, pre.channels] as [number, number, number] } };
   }
 
-  private async score(job: EvaluationJob, task: string, label: string): Promise<EvaluationReport> {
+  private async score(job: EvaluationJob, task: string, label: string): Promise<ScoredEvaluation> {
     const onProgress = (p: { done: number; total: number }) => this.events.emit('task.progress', { task, label, phase: 'predicting', done: p.done, total: p.total });
-    const inWorker = (signal?: AbortSignal) => runWorker<EvaluationJob, EvaluationReport, { done: number; total: number }>('evaluate', job, { onProgress, signal });
+    const inWorker = (signal?: AbortSignal) => runWorker<EvaluationJob, ScoredEvaluation, { done: number; total: number }>('evaluate', job, { onProgress, signal });
     try {
       return await (this.queue ? this.queue({ label, run: inWorker }) : inWorker());
     } catch (e) {
@@ -156,6 +189,88 @@ export class EvaluationService {
       }
       return scoreEvaluation(job, (done, total) => onProgress({ done, total }));
     }
+  }
+
+  /**
+   * Which rows to score. On the run's own training version: its recorded split's `test` rows unless
+   * another part is asked for; the validation rows go along to choose the threshold on. On another
+   * version: every row, with the rows equal (by content) to the run's training rows counted.
+   */
+  private async selectRows(
+    asked: EvaluationSplit | undefined,
+    c: { runName: string; dataRef: string; sameVersion: boolean; membership: (SplitMembership & { versionId: string }) | null; signature: ModelSignature; read: JobRows },
+  ): Promise<{ positions: number[]; tuning: number[]; selection: RowSelection; notes: string[] }> {
+    const { membership, sameVersion } = c;
+    const total = c.read.targets.length;
+    const notes: string[] = [];
+    const split: EvaluationSplit = asked ?? (sameVersion && membership ? 'test' : 'all');
+    const all = Array.from({ length: total }, (_, i) => i);
+    const base = { split, sameVersion, versionRows: total, membershipSha256: membership?.sha256 ?? null };
+    if (split !== 'all' && !sameVersion) {
+      throw new LatheError('INVALID_INPUT', `${c.dataRef} is not the version ${c.runName} was trained on, so it has no ${split} split`, {
+        where: 'split',
+        hint: 'Evaluate every row of it (split all; rows equal to training rows are counted), or evaluate on the training version.',
+      });
+    }
+    if (split !== 'all' && !membership) {
+      throw new LatheError('INVALID_INPUT', `${c.runName} recorded no split membership, so its ${split} rows are not known`, {
+        where: 'split',
+        hint: 'Use split all (the report then says it may include training rows), or re-train the run to record its split.',
+      });
+    }
+    if (sameVersion && membership) {
+      if (membership.rows !== total) throw new LatheError('INTERNAL', `The run's split covers ${membership.rows} rows but ${c.dataRef} has ${total}`);
+      const positions = split === 'all' ? all : rowsOf(membership, [split]);
+      if (positions.length === 0) {
+        throw new LatheError('INVALID_INPUT', `${c.runName}'s ${split} split of ${c.dataRef} has no rows`, { where: 'split', hint: split === 'test' ? 'Evaluate its validation split, or train with a test fraction above 0.' : undefined });
+      }
+      let trainingRows = 0;
+      for (const r of positions) if (partOf(membership, r) === 'train') trainingRows++;
+      const tuning = split === 'validation' ? [] : rowsOf(membership, ['validation']);
+      if (split === 'validation') notes.push('Scored on the validation split: early stopping chose the saved epoch on these rows, so they are not fully held out');
+      if (trainingRows > 0) notes.push(`Includes ${trainingRows} row(s) the model was trained on: these numbers are optimistic`);
+      const summary = trainingRows > 0 ? `${SPLIT_WORDS[split]}: ${positions.length} of ${total} rows, includes ${trainingRows} training rows` : `${SPLIT_WORDS[split]}: ${positions.length} of ${total} rows`;
+      return { positions, tuning, selection: { ...base, selectedRows: positions.length, trainingRows, summary }, notes };
+    }
+    if (sameVersion) {
+      notes.push(`${c.runName} recorded no split: these rows may include the rows it was trained on`);
+      return { positions: all, tuning: [], selection: { ...base, selectedRows: total, trainingRows: null, summary: `all ${total} rows; may include training rows (no split recorded)` }, notes };
+    }
+    const overlap = membership ? await this.overlapWithTraining(c.signature, membership, c.read) : null;
+    if (!overlap) {
+      notes.push(`Whether ${c.dataRef} holds rows ${c.runName} was trained on is not known (${membership ? 'its training version cannot be read' : 'it recorded no split'})`);
+      return { positions: all, tuning: [], selection: { ...base, selectedRows: total, trainingRows: null, summary: `all ${total} rows; overlap with training rows unknown` }, notes };
+    }
+    const trainingRows = overlap.matchingRows.filter(Boolean).length;
+    const contains = `${c.dataRef} contains ${overlap.trainingRowsFound} of the ${overlap.trainingRowsTotal} training rows`;
+    if (trainingRows > 0) notes.push(`${contains}: ${trainingRows} scored row(s) are rows the model was trained on, so these numbers are optimistic`);
+    return {
+      positions: all,
+      tuning: [],
+      selection: {
+        ...base,
+        selectedRows: total,
+        trainingRows,
+        overlap: { trainingRowsFound: overlap.trainingRowsFound, trainingRowsTotal: overlap.trainingRowsTotal },
+        summary: trainingRows > 0 ? `all ${total} rows; ${contains}; includes ${trainingRows} training rows` : `all ${total} rows; none is a training row`,
+      },
+      notes,
+    };
+  }
+
+  /** The run's training rows (read from its training version) against the rows read, by content. Null when that version is gone or is images. */
+  private async overlapWithTraining(signature: ModelSignature, membership: SplitMembership & { versionId: string }, read: JobRows) {
+    if (signature.inputs.kind !== 'table') return null;
+    let trainVersion;
+    try {
+      trainVersion = resolveRef(this.datasets, `${signature.dataset}@${membership.versionId}`).version;
+    } catch {
+      return null;
+    }
+    if (trainVersion.id !== membership.versionId) return null;
+    const train = await this.readRows(signature, trainVersion, undefined);
+    const keys = rowsOf(membership, ['train']).map((r) => rowKey(train.rows[r], train.targets[r]));
+    return findOverlap(keys, read.rows.map((row, i) => rowKey(row, read.targets[i])));
   }
 
   async run(spec: EvaluationSpec): Promise<Evaluation> {
@@ -176,21 +291,28 @@ export class EvaluationService {
     if (spec.positive !== undefined && signature.task === 'classification' && !(signature.labels ?? []).includes(spec.positive)) {
       throw new LatheError('INVALID_INPUT', `"${spec.positive}" is not one of the model's classes (${(signature.labels ?? []).join(', ')})`, { where: 'positive' });
     }
-    const { rows, targets, sliceValues, images } = profile.kind === 'images' ? await this.readImages(preprocessing, version, spec.slice) : { ...(await this.readRows(signature, version, spec.slice)), images: null };
+    const read = profile.kind === 'images' ? await this.readImages(preprocessing, version, spec.slice) : { ...(await this.readRows(signature, version, spec.slice)), images: null };
+    const membership = loadMembership(this.splits, run.id);
+    const plan = await this.selectRows(spec.split, { runName: run.name, dataRef, sameVersion: signature.dataVersion === version.id, membership, signature, read });
+    const chosen = pick(read, plan.positions);
     const task = randomUUID();
-    const report = await this.score(
+    const scored = await this.score(
       {
         files,
-        rows,
-        images,
-        targets,
-        slice: sliceValues && spec.slice ? { column: spec.slice, values: sliceValues, top: spec.sliceTop } : null,
+        rows: chosen.rows,
+        images: chosen.images,
+        targets: chosen.targets,
+        positions: plan.positions,
+        tuning: plan.tuning.length > 0 ? pick(read, plan.tuning) : null,
+        slice: chosen.sliceValues && spec.slice ? { column: spec.slice, values: chosen.sliceValues, top: spec.sliceTop } : null,
         cost: spec.cost ?? null,
         positive: spec.positive ?? null,
+        bootstrap: { resamples: spec.resamples, seed: spec.seed },
       },
       task,
-      `Evaluating ${run.name} on ${dataRef}`,
+      `Evaluating ${run.name} on ${dataRef} (${SPLIT_WORDS[plan.selection.split]})`,
     );
+    const report: EvaluationReport = { ...scored.report, selection: plan.selection, notes: [...(scored.report.notes ?? []), ...plan.notes] };
     const id = randomUUID().replace(/-/g, '');
     const createdAt = Date.now();
     this.repo.insert({
@@ -205,6 +327,10 @@ export class EvaluationService {
       spec: JSON.stringify(spec),
       headline: JSON.stringify(report.headline),
       report: JSON.stringify(report),
+      split: plan.selection.split,
+      trainingRows: plan.selection.trainingRows,
+      intervals: JSON.stringify(report.intervals ?? {}),
+      cases: Buffer.from(scored.cases.buffer, scored.cases.byteOffset, scored.cases.byteLength),
     });
     this.events.emit('evaluations.changed', { id, runId: run.id, change: 'created' });
     return this.get(id);
@@ -224,6 +350,8 @@ export class EvaluationService {
       durationMs: row.duration_ms,
       spec: JSON.parse(row.spec_json) as EvaluationSpec,
       report: JSON.parse(row.report_json) as EvaluationReport,
+      split: (row.split ?? 'all') as EvaluationSplit,
+      trainingRows: row.training_rows ?? null,
     };
   }
 
@@ -253,7 +381,60 @@ export class EvaluationService {
       });
       best[k] = bestAt;
     }
-    return { evaluations, metrics, best };
+    const { paired, unpaired } = this.pairAgainstFirst(ids);
+    return { evaluations, metrics, best, paired, unpaired };
+  }
+
+  /**
+   * Each later evaluation against the first by a paired bootstrap on the rows both scored (same dataset
+   * version, same row positions): is the difference of accuracy, log loss (or MAE, RMSE) inside the noise?
+   */
+  private pairAgainstFirst(ids: string[]): { paired: PairedComparison[]; unpaired: { index: number; reason: string }[] } {
+    const paired: PairedComparison[] = [];
+    const unpaired: { index: number; reason: string }[] = [];
+    const rows = ids.map((id) => this.repo.get(id) as EvaluationRow);
+    const casesOf = (i: number): ScoredCases | null => {
+      const b = this.repo.cases(ids[i]);
+      return b ? decodeCases(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) : null;
+    };
+    const first = casesOf(0);
+    for (let j = 1; j < ids.length; j++) {
+      const other = casesOf(j);
+      const reason =
+        !first || !other ? 'made before per-row cases were kept' : rows[j].version_id !== rows[0].version_id ? 'scored another dataset version' : other.task !== first.task ? 'a different task' : null;
+      if (reason || !first || !other) {
+        unpaired.push({ index: j, reason: reason ?? 'no cases' });
+        continue;
+      }
+      const at = new Map<number, number>();
+      first.rows.forEach((r, i) => at.set(r, i));
+      const common: [number, number][] = [];
+      other.rows.forEach((r, i) => {
+        const k = at.get(r);
+        if (k !== undefined) common.push([k, i]);
+      });
+      if (common.length === 0) {
+        unpaired.push({ index: j, reason: 'no rows in common' });
+        continue;
+      }
+      const spec = JSON.parse(rows[0].spec_json) as EvaluationSpec;
+      for (const [metric, m] of Object.entries(PAIRED_METRICS)) {
+        if (m.task !== first.task) continue;
+        const a = Float64Array.from(common, ([k]) => m.value(first, k));
+        const b = Float64Array.from(common, ([, i]) => m.value(other, i));
+        const finish = m.finish;
+        const stat = finish ? (v: ArrayLike<number>, w: Uint32Array) => {
+          let s = 0;
+          for (let i = 0; i < v.length; i++) s += w[i] * v[i];
+          return finish(s / v.length);
+        } : 'mean' as const;
+        const r = pairedBootstrap(a, b, stat, { resamples: spec.resamples || 1000, seed: spec.seed ?? 1 });
+        const dir = HEADLINE_DIRECTION[metric];
+        const better = r.inNoise || r.delta === null ? null : (r.delta > 0) === (dir === 'max') ? 'a' : 'b';
+        paired.push({ a: 0, b: j, metric, rows: common.length, delta: r.delta, lo: r.lo, hi: r.hi, inNoise: r.inNoise, better });
+      }
+    }
+    return { paired, unpaired };
   }
 
   remove(id: string): { removed: boolean } {

@@ -20,6 +20,7 @@ import { backendFromEnv, selectBackend } from '../compute/backend';
 import { defaultWorkerCount, JobQueue } from '../compute/jobQueue';
 import type { Db } from '../db/connection';
 import { DatasetsRepo } from '../db/datasetsRepo';
+import { SplitsRepo } from '../db/splitsRepo';
 import { TrainingRepo } from '../db/trainingRepo';
 import { VersionReader } from '../datasets/versionReader';
 import type { EventBus } from '../events';
@@ -88,6 +89,7 @@ interface Deps {
 export class TrainingService {
   readonly queue: JobQueue;
   private readonly repo: TrainingRepo;
+  private readonly splits: SplitsRepo;
   private readonly data: DataContext;
   private pin: BackendName | null = backendFromEnv();
   private readonly threads = new Map<string, Worker>();
@@ -97,6 +99,7 @@ export class TrainingService {
 
   constructor(private readonly deps: Deps) {
     this.repo = new TrainingRepo(deps.db);
+    this.splits = new SplitsRepo(deps.db);
     const repo = new DatasetsRepo(deps.db);
     this.data = { repo, reader: new VersionReader(deps.store, repo), store: deps.store };
     this.queue = new JobQueue(defaultWorkerCount(), (job) => deps.events.emit('training.jobs', { job }));
@@ -269,7 +272,7 @@ export class TrainingService {
           else if (m.type === 'prepared') {
             data = m.data;
             if (reuse) return; // resume: the split and its record are the run's already
-            runs.artifacts.putBuffer(runId, SPLIT_ARTIFACT, Buffer.from(JSON.stringify(m.data.split, null, 2)));
+            this.recordSplit(runId, m.data);
             runs.logParams(runId, { 'split.train_rows': String(m.data.split.train), 'split.validation_rows': String(m.data.split.validation), 'split.test_rows': String(m.data.split.test) });
           }
           else if (m.type === 'progress') {
@@ -313,6 +316,16 @@ export class TrainingService {
     );
     this.done.set(job.id, settled);
     return job.id;
+  }
+
+  /** The split's counts as params and artifact, and its row membership (with its hash) in run_splits. */
+  private recordSplit(runId: string, data: PreparedData): void {
+    const { membership, ...record } = data.split;
+    const m = membership;
+    this.splits.put({ runId, versionId: data.version.id, rows: m.rows, encoding: m.encoding, parts: m.parts, sha256: m.sha256, ...m.counts });
+    const artifact = { ...record, membership: { encoding: m.encoding, rows: m.rows, sha256: m.sha256 } };
+    this.deps.tracking.runs.artifacts.putBuffer(runId, SPLIT_ARTIFACT, Buffer.from(JSON.stringify(artifact, null, 2)));
+    this.deps.tracking.runs.logParams(runId, { 'split.sha256': m.sha256 });
   }
 
   private writeModel(runId: string, dir: string, model: SerializedModel, spec: TrainingSpec, data: PreparedData, backend: string): void {
