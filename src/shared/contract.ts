@@ -41,6 +41,7 @@ import {
 } from './tracking';
 import { evaluationCalls, type EvaluationEvents } from './evaluation';
 import { sweepCalls, type SweepEvents } from './sweeps';
+import { pipelineCalls, type PipelineEvents } from './pipelines';
 import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingStarted } from './training';
 import { BACKEND_NAMES, trainingSpecSchema } from './training';
 
@@ -364,6 +365,8 @@ export const contract = {
   ...evaluationCalls,
   // Sweeps (issue 4). Types and schemas in ./sweeps.
   ...sweepCalls,
+  // Pipelines (issue 12). Types and schemas in ./pipelines; docs/PIPELINES.md.
+  ...pipelineCalls,
   // Model registry, deployment export, registry bundles (issue 5). Types in ./registry; docs/REGISTRY.md.
   'models.register': call(
     z.object({ runId: runIdSchema, name: modelNameSchema, description: z.string().max(10_000).default('') }).strict(),
@@ -522,7 +525,7 @@ export interface TaskProgress {
   done: number;
   total: number;
 }
-export interface EventMap extends EvaluationEvents, SweepEvents {
+export interface EventMap extends EvaluationEvents, SweepEvents, PipelineEvents {
   'task.progress': TaskProgress;
   'datasets.changed': { name: string };
   'experiments.changed': { id: string };
@@ -557,6 +560,7 @@ const eventNameSet = {
   'training.jobs': true,
   'training.progress': true,
   'sweeps.changed': true,
+  'pipelines.changed': true,
 } as const satisfies Record<EventName, true>;
 export const eventNames = Object.keys(eventNameSet) as EventName[];
 export function isEventName(name: string): name is EventName {

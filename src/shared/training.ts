@@ -274,7 +274,7 @@ export interface Prediction {
 
 // Jobs ------------------------------------------------------------------------------------------------
 
-export const JOB_KINDS = ['train', 'evaluate', 'trial'] as const;
+export const JOB_KINDS = ['train', 'evaluate', 'trial', 'command'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];

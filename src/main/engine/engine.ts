@@ -13,6 +13,9 @@ import { seedSampleProject } from './sample';
 import { createTracking, type Tracking } from './tracking';
 import { createRegistry, registryMethods, type Registry } from './registry';
 import { evaluationFacts } from './registry/evaluationFacts';
+import { PipelineService } from './pipelines/service';
+import { pipelineMethods } from './pipelines';
+import type { PipelineDeps } from './pipelines/context';
 
 export interface EngineOptions {
   /** The workspace folder: lathe.db + objects/ + tmp/. Created if missing. */
@@ -37,6 +40,8 @@ export interface Engine extends EngineApi {
   readonly training: TrainingService;
   /** Sweeps (issue 4): trials on the training queue; `wait` for doors that stay until a sweep ends. */
   readonly sweeps: SweepService;
+  /** Pipelines (issue 12): definitions, runs, the stage cache, triggers (`startTriggers`), the gate. */
+  readonly pipelines: PipelineService;
   close(): void;
 }
 
@@ -68,6 +73,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     evaluation.list({ runId, offset: 0, limit: 20 }).map((summary) => evaluationFacts(evaluation.get(summary.id)));
   const door = opts.door ?? 'test';
 
+  // Stages call the engine's own contract methods; `api` is the engine object, set once it exists.
+  const pipelineDeps: PipelineDeps = { home, db, events, store, tracking, registry, training, sweeps, api: undefined as unknown as EngineApi };
+  const pipelines = new PipelineService(pipelineDeps);
   const engine: Engine = {
     home,
     db,
@@ -75,9 +83,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     events,
     tracking,
     sweeps,
+    pipelines,
     registry,
     training,
     close() {
+      pipelines.close();
       sweeps.close();
       training.close();
       tracking.close();
@@ -141,6 +151,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'sweeps.cancel': async (i) => sweeps.cancel(i.id),
 
     ...registryMethods(registry),
+    ...pipelineMethods(pipelines),
 
     async 'store.gc'() {
       const tempFilesRemoved = store.cleanTemp();
@@ -170,6 +181,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'compute.setBackend': (i) => training.setBackend(i.backend, i.workers),
   };
 
+  pipelineDeps.api = engine;
   if (opts.sample ?? true) await seedSampleProject(engine);
   return engine;
 }

@@ -10,6 +10,7 @@ import m006 from './migrations/006_training';
 import m007 from './migrations/007_sweep_owner';
 import m008 from './migrations/008_bundle_keyring';
 import m009 from './migrations/009_split_membership';
+import m011 from './migrations/011_pipelines';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -26,6 +27,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 7, name: 'sweep owner', sql: m007 },
   { id: 8, name: 'bundle keyring', sql: m008 },
   { id: 9, name: 'split membership', sql: m009 },
+  { id: 11, name: 'pipelines', sql: m011 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

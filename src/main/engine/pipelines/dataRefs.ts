@@ -1,0 +1,13 @@
+import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
+import { resolveRef } from '../datasets/refs';
+import type { StageContext } from './context';
+
+/** A dataset ref as a stage input: the version (its id is its content hash) and an exact ref to it. */
+const repos = new WeakMap<object, DatasetsRepo>();
+
+export function resolveData(ctx: Pick<StageContext, 'deps'>, ref: string): { version: VersionRow; name: string; ref: string } {
+  let repo = repos.get(ctx.deps.db);
+  if (!repo) repos.set(ctx.deps.db, (repo = new DatasetsRepo(ctx.deps.db)));
+  const r = resolveRef(repo, ref);
+  return { version: r.version, name: r.dataset.name, ref: `${r.dataset.name}@${r.version.id}` };
+}
