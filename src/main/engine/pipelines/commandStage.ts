@@ -5,7 +5,7 @@ import { LatheError } from '../../../shared/errors';
 import type { StageOf } from '../../../shared/pipelines';
 import { parseMetricLine } from '../tracking/metricLines';
 import type { StageContext, StageResult } from './context';
-import { resolveData } from './dataRefs';
+import { dataHash, resolveData } from './dataRefs';
 
 /**
  * `command`: any program, tracked like `lathe run` (a run with its stdout/stderr as artifacts and
@@ -21,7 +21,7 @@ export async function commandInputs(def: StageOf<'command'>, ctx: StageContext):
   for (const dep of def.deps) {
     if (dep.startsWith('dataset:')) {
       const ref = dep.slice('dataset:'.length);
-      inputs[`data:${ref}`] = resolveData(ctx, ref).version.id;
+      inputs[`data:${ref}`] = dataHash(ctx, ref);
       continue;
     }
     const h = ctx.files.hash(path.resolve(ctx.baseDir, dep));

@@ -11,3 +11,9 @@ export function resolveData(ctx: Pick<StageContext, 'deps'>, ref: string): { ver
   const r = resolveRef(repo, ref);
   return { version: r.version, name: r.dataset.name, ref: `${r.dataset.name}@${r.version.id}` };
 }
+
+/** A version as a cache input: its content hash, with `name@vN` in front so "why" can name it. */
+export function dataHash(ctx: Pick<StageContext, 'deps'>, ref: string): string {
+  const d = resolveData(ctx, ref);
+  return `${d.name}@v${d.version.number} ${d.version.id}`;
+}

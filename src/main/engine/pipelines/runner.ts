@@ -50,7 +50,12 @@ export function substitute(value: unknown, outputs: Map<string, Outputs>, params
   return { value: walk(value), refs };
 }
 
-const short = (h: string) => (/^[0-9a-f]{16,}$/.test(h) ? h.slice(0, 12) : h);
+/** Hashes cut to 12 digits; `name@vN <hash>` shown as `name@vN`. */
+const short = (h: string) => {
+  const labelled = /^(\S+@v\d+) [0-9a-f]{16,}$/.exec(h);
+  if (labelled) return labelled[1];
+  return h.replace(/[0-9a-f]{16,}/g, (x) => x.slice(0, 12));
+};
 
 /** Says which inputs differ between two inputs maps, in words. */
 export function explainChange(before: Record<string, string>, after: Record<string, string>): string {
@@ -67,7 +72,8 @@ export function explainChange(before: Record<string, string>, after: Record<stri
     else if (k === 'code:backend') parts.push(`the compute backend changed (${a} -> ${b})`);
     else if (k.startsWith('code:')) parts.push(`code file ${k.slice(5)} changed`);
     else if (k.startsWith('file:')) parts.push(`dep ${k.slice(5)} changed`);
-    else if (k.startsWith('data:')) parts.push(`input data ${k.slice(5)} changed (${short(a)} -> ${short(b)})`);
+    else if (k === 'data' || k.startsWith('data:')) parts.push(`input data ${k === 'data' ? '' : `${k.slice(5)} `}changed (${short(a)} -> ${short(b)})`);
+    else if (k === 'reference') parts.push(`the reference it checks against changed (${short(a)} -> ${short(b)})`);
     else if (k.startsWith('stages.')) parts.push(`upstream ${k.split('.')[1]} output ${k.split('.')[3]} changed (${short(a)} -> ${short(b)})`);
     else parts.push(`input ${k} changed (${short(a)} -> ${short(b)})`);
   }

@@ -6,7 +6,7 @@ import { LatheError } from '../../../shared/errors';
 import type { StageDef, StageOf, StageType, ValidationCheck } from '../../../shared/pipelines';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import { columnPsi } from '../datasets/psi';
-import { resolveData } from './dataRefs';
+import { dataHash, resolveData } from './dataRefs';
 import { runCommandStage, commandInputs, verifyFiles } from './commandStage';
 import type { StageContext, StageImpl } from './context';
 import { canonicalJson, sha256 } from './definition';
@@ -19,9 +19,9 @@ const builtin = (ctx: StageContext) => ({ 'code:lathe': ctx.builtinCode.lathe, '
 
 const datasetStage: StageImpl<StageOf<'dataset'>> = {
   async inputs(def, ctx) {
-    if (def.ref) return { [`data:${def.ref}`]: resolveData(ctx, def.ref).version.id };
+    if (def.ref) return { [`data:${def.ref}`]: dataHash(ctx, def.ref), ...builtin(ctx) };
     const source = path.resolve(ctx.baseDir, def.import!.path);
-    return { [`file:${def.import!.path}`]: folderOrFileHash(ctx, source) };
+    return { [`file:${def.import!.path}`]: folderOrFileHash(ctx, source), ...builtin(ctx) };
   },
   async run(def, ctx) {
     if (def.ref) {
@@ -154,7 +154,7 @@ const validateStage: StageImpl<StageOf<'validate'>> = {
   async inputs(def, ctx) {
     const d = resolveData(ctx, def.data);
     const ref = referenceOf(def, ctx, d.version, d.name);
-    return { [`data:${def.data}`]: d.version.id, reference: ref?.id ?? 'none' };
+    return { data: `${d.name}@v${d.version.number} ${d.version.id}`, reference: ref ? `${d.name}@v${ref.number} ${ref.id}` : 'none', ...builtin(ctx) };
   },
   async run(def, ctx) {
     const d = resolveData(ctx, def.data);
@@ -204,7 +204,7 @@ async function waitTraining(ctx: StageContext, jobId: string, runId: string): Pr
 
 const trainStage: StageImpl<StageOf<'train'>> = {
   async inputs(def, ctx) {
-    return { [`data:${def.spec.data}`]: resolveData(ctx, def.spec.data).version.id, ...builtin(ctx) };
+    return { data: dataHash(ctx, def.spec.data), ...builtin(ctx) };
   },
   async run(def, ctx) {
     const spec = { ...def.spec, experiment: def.spec.experiment ?? `pipeline-${ctx.pipeline}`, name: def.spec.name ?? `${ctx.pipeline}/${ctx.stage}` };
@@ -222,7 +222,7 @@ const sweepStage: StageImpl<StageOf<'sweep'>> = {
   async inputs(def, ctx) {
     const base = def.spec.base as { data?: unknown } | undefined;
     const data = typeof base?.data === 'string' ? base.data : null;
-    return { ...(data ? { [`data:${data}`]: resolveData(ctx, data).version.id } : {}), ...builtin(ctx) };
+    return { ...(data ? { data: dataHash(ctx, data) } : {}), ...builtin(ctx) };
   },
   async run(def, ctx) {
     const sweep = await invoke(ctx.deps.api, 'sweeps.start', { spec: def.spec as never });
@@ -245,7 +245,7 @@ const sweepStage: StageImpl<StageOf<'sweep'>> = {
 
 const evaluateStage: StageImpl<StageOf<'evaluate'>> = {
   async inputs(def, ctx) {
-    return { run: def.run, [`data:${def.data}`]: resolveData(ctx, def.data).version.id, ...builtin(ctx) };
+    return { run: def.run, data: dataHash(ctx, def.data), ...builtin(ctx) };
   },
   async run(def, ctx) {
     const e = await invoke(ctx.deps.api, 'evaluation.run', { runId: def.run, data: def.data, cost: def.cost, positive: def.positive, sliceTop: 10 });
