@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchDatasets } from './datasets.bench';
 import { benchEvaluation } from './evaluation.bench';
 import { benchBundles } from './bundles.bench';
+import { benchCli } from './cli.bench';
 import { summary } from './harness';
 import { benchSweeps } from './sweeps.bench';
 import { benchTracking } from './tracking.bench';
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-'));
   console.log(`Lathe bench (scale ${scale}) on ${os.cpus().length} cores, Node ${process.versions.node}; scratch ${dir}\n`);
   try {
-    console.log('# datasets');
+    console.log('# CLI start');
+    await benchCli(dir, { runs: 1000, rounds: 15 });
+    console.log('\n# datasets');
     // 2.35M rows ~ 200 MB
     await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
     console.log('\n# tracking');

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { buildMain } from '../../scripts/build-main.mjs';
+import { createEngine } from '../../src/main/engine/engine';
+import { median, report } from './harness';
+import { seedRuns } from './seedRuns';
+
+/**
+ * CLI start times, the way the README runs it (`lathe` on the PATH is bin/lathe.mjs), against Node's own
+ * start (`node -e 0`) measured in the same rounds: the targets are absolute (--version < 150 ms, runs
+ * list < 300 ms), and the overhead over Node says how much of that is ours on a busy machine.
+ * Commands are interleaved round by round so that load from elsewhere hits them alike.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'lathe.mjs');
+
+function timeOnce(args: string[], env: NodeJS.ProcessEnv): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`cli bench: ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+export async function benchCli(dir: string, opts: { runs: number; rounds: number }): Promise<void> {
+  await buildMain({ only: ['cli', 'worker-analyze', 'worker-train', 'worker-evaluate'], quiet: true });
+  const home = path.join(dir, 'cli-home');
+  const engine = await createEngine({ home, sample: false });
+  await seedRuns(engine, 'cli-bench', opts.runs);
+  engine.close();
+  const env = { ...process.env, LATHE_HOME: home };
+
+  const cases = {
+    node: ['-e', '0'],
+    version: [BIN, '--version'],
+    runsList: [BIN, 'runs', 'list'],
+    bundleNoCache: [path.join(ROOT, 'dist', 'main', 'cli.cjs'), 'runs', 'list'],
+  } satisfies Record<string, string[]>;
+  timeOnce(cases.runsList, env); // writes the code cache, as a user's first command does
+  const times: Record<keyof typeof cases, number[]> = { node: [], version: [], runsList: [], bundleNoCache: [] };
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [name, args] of Object.entries(cases) as [keyof typeof cases, string[]][]) times[name].push(timeOnce(args, env));
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof cases, number>;
+  const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  const viaTsx = fs.existsSync(tsx) ? median([0, 1, 2].map(() => timeOnce(['--import', tsx, path.join(ROOT, 'src', 'main', 'cli', 'main.ts'), 'runs', 'list'], env))) : NaN;
+
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  console.log(`node -e 0: ${ms(m.node)} (median of ${opts.rounds}); ${opts.runs} runs in the workspace`);
+  report({
+    name: 'lathe --version',
+    value: `${ms(m.version)} (${ms(m.version - m.node)} over node -e 0)`,
+    ratio: m.version / m.node,
+    target: '< 150 ms',
+    pass: m.version < 150,
+  });
+  report({
+    name: 'lathe runs list',
+    value: `${ms(m.runsList)} (${ms(m.runsList - m.node)} over node -e 0; bundle without code cache ${ms(m.bundleNoCache)}; sources through tsx ${ms(viaTsx)})`,
+    ratio: m.runsList / m.node,
+    target: '< 300 ms',
+    pass: m.runsList < 300,
+  });
+}
