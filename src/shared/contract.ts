@@ -42,6 +42,7 @@ import {
 import { evaluationCalls, type EvaluationEvents } from './evaluation';
 import { sweepCalls, type SweepEvents } from './sweeps';
 import { pipelineCalls, type PipelineEvents } from './pipelines';
+import { keyCalls } from './bundles';
 import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingStarted } from './training';
 import { BACKEND_NAMES, trainingSpecSchema } from './training';
 
@@ -367,6 +368,8 @@ export const contract = {
   ...sweepCalls,
   // Pipelines (issue 12). Types and schemas in ./pipelines; docs/PIPELINES.md.
   ...pipelineCalls,
+  // Bundle signing keys and the keyring (issue 8). Types and schemas in ./bundles; docs/REGISTRY.md.
+  ...keyCalls,
   // Model registry, deployment export, registry bundles (issue 5). Types in ./registry; docs/REGISTRY.md.
   'models.register': call(
     z.object({ runId: runIdSchema, name: modelNameSchema, description: z.string().max(10_000).default('') }).strict(),

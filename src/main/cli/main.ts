@@ -5,7 +5,7 @@ import { diskError } from '../engine/diskErrors';
 import { APP_VERSION } from '../engine/version';
 import { defaultHome } from '../engine/workspace';
 import { registerCallCommands } from './commands/calls';
-import { registerBundleCommands } from './commands/bundle';
+import { registerBundleCommands, registerKeysCommands } from './commands/bundle';
 import { registerDataCommands } from './commands/data';
 import { registerExportCommand } from './commands/export';
 import { registerModelsCommands } from './commands/models';
@@ -37,6 +37,7 @@ function build(): Command {
   registerModelsCommands(program);
   registerExportCommand(program);
   registerBundleCommands(program);
+  registerKeysCommands(program);
   registerEvaluationCommands(program);
   registerSweepCommands(program);
   registerServeCommand(program);

@@ -13,6 +13,7 @@ import { seedSampleProject } from './sample';
 import { createTracking, type Tracking } from './tracking';
 import { createRegistry, registryMethods, type Registry } from './registry';
 import { evaluationFacts } from './registry/evaluationFacts';
+import { keyMethods } from './bundles/keyring';
 import { PipelineService } from './pipelines/service';
 import { pipelineMethods } from './pipelines';
 import type { PipelineDeps } from './pipelines/context';
@@ -151,6 +152,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'sweeps.cancel': async (i) => sweeps.cancel(i.id),
 
     ...registryMethods(registry),
+    ...keyMethods(registry.bundles),
     ...pipelineMethods(pipelines),
 
     async 'store.gc'() {

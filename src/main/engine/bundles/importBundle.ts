@@ -253,3 +253,37 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
     fs.rmSync(quarantine, { recursive: true, force: true });
   }
 }
+
+/**
+ * The verified signer of a bundle file, read from its first entry only (for `keys.trust --bundle`):
+ * null when it is unsigned; a SIGNATURE error when its signature does not hold.
+ */
+export async function bundleSigner(file: string, maxManifestBytes: number): Promise<{ fingerprint: string; name: string; publicDer: Buffer } | null> {
+  const head = Buffer.alloc(2);
+  let fd: number;
+  try {
+    fd = fs.openSync(path.resolve(file), 'r');
+  } catch {
+    throw new LatheError('NOT_FOUND', `No bundle at ${path.resolve(file)}`, { where: 'bundle' });
+  }
+  fs.readSync(fd, head, 0, 2, 0);
+  fs.closeSync(fd);
+  const source = fs.createReadStream(file);
+  const extract = tar.extract();
+  const streams: NodeJS.ReadableStream[] = head[0] === 0x1f && head[1] === 0x8b ? [source, zlib.createGunzip()] : [source];
+  const feeding = (pipeline as (...s: unknown[]) => Promise<void>)(...streams, extract).catch(() => undefined);
+  try {
+    for await (const entry of extract) {
+      if (entry.header.name !== MANIFEST_NAME) break;
+      if ((entry.header.size ?? 0) > maxManifestBytes) throw refused(`the manifest is over ${maxManifestBytes} bytes`);
+      const parts: Buffer[] = [];
+      for await (const c of entry) parts.push(c as Buffer);
+      return verifyManifest((entry.header as { pax?: Record<string, string> }).pax, Buffer.concat(parts));
+    }
+    throw refused(`${MANIFEST_NAME} must be the first entry`);
+  } finally {
+    source.destroy();
+    extract.destroy();
+    await feeding;
+  }
+}

@@ -1,7 +1,10 @@
 import type { BundleSigner, SigningKey } from '../../../shared/bundles';
+import type { EngineApi } from '../../../shared/contract';
 import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
 import { KeysRepo, type KeyringRow } from '../db/keysRepo';
+import { bundleSigner } from './importBundle';
+import type { BundleService } from './service';
 import { fingerprintOf, parsePublicKey, toPem, WorkspaceKey } from './signing';
 
 /**
@@ -68,4 +71,22 @@ export function signerWarning(s: BundleSigner): string | null {
 /** The short form people compare: the first 32 hex digits in groups of four. */
 export function formatFingerprint(f: string): string {
   return (f.slice(0, 32).match(/.{1,4}/g) ?? []).join(':');
+}
+
+type KeyCalls = 'keys.self' | 'keys.list' | 'keys.trust' | 'keys.remove';
+
+/** The contract methods of the keyring, spread into the engine. */
+export function keyMethods(bundles: BundleService): Pick<EngineApi, KeyCalls> {
+  const keys = bundles.keys;
+  return {
+    'keys.self': async () => keys.own.info(),
+    'keys.list': async () => keys.list(),
+    'keys.trust': async (i) => {
+      if (i.publicKey !== undefined) return keys.trust(i.publicKey, i.name);
+      const signer = await bundleSigner(i.bundle as string, bundles.limits.maxManifestBytes);
+      if (!signer) throw new LatheError('INVALID_INPUT', 'That bundle is unsigned: there is no key to trust', { where: 'bundle', hint: 'Ask its sender for their public key (`lathe keys self`).' });
+      return keys.trustDer(signer.publicDer, i.name ?? signer.name);
+    },
+    'keys.remove': async (i) => keys.remove(i.fingerprint),
+  };
 }

@@ -27,6 +27,7 @@ import { versionId } from './manifest';
 import { datasetOrThrow, resolveRef } from './refs';
 import type { TableFormat, TableResult } from './tableAnalysis';
 import { VersionReader } from './versionReader';
+import { targetInside } from '../safePath';
 
 /** A file to store as part of a version, with the facts kept beside it. */
 interface StoredFile {
@@ -339,7 +340,8 @@ export class DatasetService {
     const { version } = resolveRef(this.repo, ref);
     const outDir = path.resolve(out);
     const files = this.repo.files(version.dataset_id, version.id);
-    const targets = files.map((f) => ({ f, target: path.join(outDir, ...f.path.split('/')) }));
+    // Every target is resolved and must stay inside outDir, whatever the stored path says (engine/safePath.ts).
+    const targets = files.map((f) => ({ f, target: targetInside(outDir, f.path, 'dataset file') }));
     const clashes = targets.filter((t) => fs.existsSync(t.target)).map((t) => t.target);
     if (clashes.length > 0) {
       throw new LatheError('ALREADY_EXISTS', `Export would overwrite ${clashes.length} existing file(s): ${clashes.slice(0, 5).join(', ')}`, {

@@ -9,6 +9,7 @@ import m005 from './migrations/005_registry';
 import m006 from './migrations/006_training';
 import m007 from './migrations/007_sweep_owner';
 import m008 from './migrations/008_bundle_keyring';
+import m010 from './migrations/010_monitoring';
 import m009 from './migrations/009_split_membership';
 import m011 from './migrations/011_pipelines';
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 6, name: 'training', sql: m006 },
   { id: 7, name: 'sweep owner', sql: m007 },
   { id: 8, name: 'bundle keyring', sql: m008 },
+  { id: 10, name: 'monitoring', sql: m010 },
   { id: 9, name: 'split membership', sql: m009 },
   { id: 11, name: 'pipelines', sql: m011 },
 ];

@@ -14,6 +14,7 @@ import { orderRows } from '../training/preprocessing';
 import { predictEncoded, predictRows } from '../training/modelArtifact';
 import { convertToOnnx, ONNX_OPSET } from './onnx';
 import { servingFiles } from './serving';
+import { targetInside } from '../safePath';
 
 /** Largest difference allowed between ONNX Runtime's and TF.js's outputs on the check rows. */
 export const ONNX_TOLERANCE = 1e-4;
@@ -51,7 +52,7 @@ export class ExportService {
     return this.registry.repo.exportsOf(ids, limit).map((e) => this.toRecord(e));
   }
 
-  async run(i: { ref: string; format: ExportFormat; out: string; checkRows: number }): Promise<ExportRecord> {
+  async run(i: { ref: string; format: ExportFormat; out: string; checkRows: number; impute?: boolean }): Promise<ExportRecord> {
     const v = this.registry.resolve(i.ref);
     const out = path.resolve(i.out);
     if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
@@ -70,7 +71,7 @@ export class ExportService {
       if (i.format === 'tfjs') report = this.writeTfjs(v, stage);
       else if (i.format === 'card') report = await this.writeCard(v, stage);
       else if (i.format === 'onnx') report = await this.writeOnnx(v, a, stage, i.checkRows, progress);
-      else report = this.writeServing(v, a, stage, out);
+      else report = this.writeServing(v, a, stage, out, i.impute ?? false);
       progress('recording', 3, 4);
       fs.rmSync(out, { recursive: true, force: true }); // an empty folder (checked above)
       fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -114,7 +115,7 @@ export class ExportService {
       if (!f.path.startsWith(MODEL_DIR)) continue;
       const rel = f.path.slice(MODEL_DIR.length);
       if (rel.includes('/')) continue; // the four files live at the top of model/
-      this.registry.store.writeBlobToFile(f.blob_hash, path.join(dir, rel));
+      this.registry.store.writeBlobToFile(f.blob_hash, targetInside(dir, rel, 'model file'));
       names.push(rel);
     }
     return names;
@@ -220,7 +221,7 @@ export class ExportService {
     }
   }
 
-  private writeServing(v: VersionRow, a: ArtifactFiles, dir: string, finalDir: string): Record<string, unknown> {
+  private writeServing(v: VersionRow, a: ArtifactFiles, dir: string, finalDir: string, impute: boolean): Record<string, unknown> {
     if (a.preprocessing.kind !== 'table') {
       throw new LatheError('INVALID_INPUT', `${v.model}@${v.number} takes images; the serving export serves table models`, {
         where: 'format',
@@ -230,8 +231,8 @@ export class ExportService {
     const modelDir = path.join(dir, 'model');
     fs.mkdirSync(modelDir);
     this.copyModelFiles(v, modelDir);
-    for (const [rel, text] of Object.entries(servingFiles(v.model, v.number, v.id))) fs.writeFileSync(path.join(dir, rel), text);
-    return { run: `cd ${finalDir} && node server.mjs`, smokeTest: `cd ${finalDir} && node smoke-test.mjs`, docker: `docker build -t ${v.model.toLowerCase()}:${v.number} ${finalDir}` };
+    for (const [rel, text] of Object.entries(servingFiles(v.model, v.number, v.id, { impute }))) fs.writeFileSync(path.join(dir, rel), text);
+    return { impute, run: `cd ${finalDir} && node server.mjs`, smokeTest: `cd ${finalDir} && node smoke-test.mjs`, docker: `docker build -t ${v.model.toLowerCase()}:${v.number} ${finalDir}` };
   }
 }
 

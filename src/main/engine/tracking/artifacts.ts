@@ -3,6 +3,7 @@ import { LatheError } from '../../../shared/errors';
 import type { ArtifactEntry, ArtifactPreview } from '../../../shared/tracking';
 import type { TrackingRepo } from '../db/trackingRepo';
 import type { ObjectStore } from '../store/objectStore';
+import { storedPathOk } from '../safePath';
 
 /**
  * Checks an artifact path and returns it normalised ('/' separated, relative). Artifacts live in the
@@ -107,6 +108,7 @@ export class RunArtifacts {
     const prefix = folder ? `${folder}/` : '';
     const out = new Map<string, ArtifactEntry>();
     for (const r of rows) {
+      storedPathOk(r.path, 'artifact'); // clients write listed paths under a folder of theirs
       const rest = r.path.slice(prefix.length);
       const slash = rest.indexOf('/');
       if (slash < 0) out.set(r.path, { path: r.path, isDir: false, size: r.size, blobHash: r.blob_hash, createdAt: r.created_at });
@@ -126,7 +128,7 @@ export class RunArtifacts {
 
   /** Every file of a run, recursively. */
   listAll(runId: string): ArtifactEntry[] {
-    return this.repo.artifacts(runId).map((r) => ({ path: r.path, isDir: false, size: r.size, blobHash: r.blob_hash, createdAt: r.created_at }));
+    return this.repo.artifacts(runId).map((r) => ({ path: storedPathOk(r.path, 'artifact'), isDir: false, size: r.size, blobHash: r.blob_hash, createdAt: r.created_at }));
   }
 
   entry(runId: string, rel: string): { path: string; blobHash: string; size: number } {

@@ -1,0 +1,859 @@
+import { randomUUID } from 'node:crypto';
+import { LatheError } from '../../../shared/errors';
+import type { CostMatrix } from '../../../shared/evaluation';
+import {
+  DEFAULT_WINDOW_MINUTES,
+  type AlertRule,
+  type AlertRuleInput,
+  type AlertsView,
+  type AlertState,
+  type DriftReport,
+  type FeatureDetail,
+  type IngestResult,
+  type JoinResult,
+  type LineProblem,
+  type MonitorConfig,
+  type MonitorConfigInput,
+  type MonitoredModel,
+  type MonitorTimeline,
+  type PredictionRecord,
+  type ReferenceSummary,
+} from '../../../shared/monitoring';
+import type { ModelSignature } from '../../../shared/training';
+import type { Db } from '../db/connection';
+import { DatasetsRepo } from '../db/datasetsRepo';
+import { MonitoringRepo, type RuleRow } from '../db/monitoringRepo';
+import { resolveRef } from '../datasets/refs';
+import { VersionReader } from '../datasets/versionReader';
+import type { EventBus } from '../events';
+import type { RegistryService } from '../registry/service';
+import type { ObjectStore } from '../store/objectStore';
+import type { TrainingService } from '../training/service';
+import { alertRuleInputSchema } from '../../../shared/monitoring';
+import { defaultRules, step } from './alerts';
+import { byStart, driftOf, load, seriesValue, windowPoint, type AnalysisContext } from './analysis';
+import { calibrate } from './calibration';
+import { arrayLines, fileLines } from './lines';
+import { ESTIMATE_CAVEAT } from './performance';
+import type { ReferenceProfile } from './profile';
+import { RawStore, SegmentBuilder } from './rawStore';
+import { checkLabel, checkOutcome, checkPrediction, csvFields, isFuture, labelFromCsv, outcomeFromCsv, timeOf } from './records';
+import { buildReference } from './reference';
+import { WindowSketch, type WindowJSON } from './windowSketch';
+import { KllSketch, type KllJSON } from '../sketches';
+
+const BATCH = 20_000;
+const MAX_PROBLEMS = 100;
+const DAY = 86_400_000;
+
+export interface MonitoringDeps {
+  db: Db;
+  home: string;
+  store: ObjectStore;
+  events: EventBus;
+  registry: RegistryService;
+  training: TrainingService;
+  /** The run's recorded split membership (issue 10's run_splits), when that exists. */
+  membershipOf?: (runId: string) => { versionId: string; rows: number; encoding: string; parts: Uint8Array } | null;
+}
+
+const newId = () => randomUUID().replace(/-/g, '');
+
+/** A ref for monitoring: the model, and optionally one version or alias of it. */
+interface MonitorRef {
+  model: string;
+  version: number | null;
+  alias: string | null;
+}
+
+/** The monitoring subsystem (issue 11; docs/MONITORING.md). */
+export class MonitoringService {
+  readonly repo: MonitoringRepo;
+  readonly raw: RawStore;
+  private readonly profiles = new Map<string, ReferenceProfile>();
+  private readonly building = new Map<string, Promise<ReferenceProfile>>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly datasets: DatasetsRepo;
+  private readonly reader: VersionReader;
+
+  constructor(private readonly d: MonitoringDeps) {
+    this.repo = new MonitoringRepo(d.db);
+    this.raw = new RawStore(d.home);
+    this.datasets = new DatasetsRepo(d.db);
+    this.reader = new VersionReader(d.store, this.datasets);
+    // A killed ingest: its committed batches stay (re-running skips them by request id); files it
+    // wrote after its last commit are removed.
+    this.repo.markInterrupted();
+    this.raw.removeUnrecorded(this.repo.segmentFiles());
+  }
+
+  // Refs and references ----------------------------------------------------------------------------
+
+  parseRef(ref: string): MonitorRef {
+    const at = ref.lastIndexOf('@');
+    const model = at < 0 ? ref : ref.slice(0, at);
+    const spec = at < 0 ? '' : ref.slice(at + 1);
+    if (this.d.registry.versions(model).length === 0) this.d.registry.resolve(model);
+    if (!spec) return { model, version: null, alias: null };
+    if (/^v?\d+$/.test(spec)) return { model, version: Number(spec.replace(/^v/, '')), alias: null };
+    if (spec === 'latest') return { model, version: this.d.registry.resolve(ref).number, alias: null };
+    return { model, version: null, alias: spec };
+  }
+
+  /** The stored profile of a version, built now (training rows + held-out predictions) if missing. */
+  async profileFor(model: string, number: number, rebuild = false): Promise<ReferenceProfile> {
+    const v = this.d.registry.show(`${model}@${number}`);
+    const cached = this.profiles.get(v.id);
+    if (cached && !rebuild) return cached;
+    if (!rebuild) {
+      const stored = this.repo.reference(v.id);
+      if (stored) {
+        const p = JSON.parse(stored) as ReferenceProfile;
+        this.profiles.set(v.id, p);
+        return p;
+      }
+    }
+    let pending = this.building.get(v.id);
+    if (!pending) {
+      pending = this.build(model, number).finally(() => this.building.delete(v.id));
+      this.building.set(v.id, pending);
+    }
+    return pending;
+  }
+
+  private async build(model: string, number: number): Promise<ReferenceProfile> {
+    const v = this.d.registry.show(`${model}@${number}`);
+    if (!v.runId) throw new LatheError('INVALID_INPUT', `${model}@${number} has no run; its training rows are unknown`, { where: 'ref' });
+    const signature = v.signature as ModelSignature;
+    const spec = this.d.training.specOf(v.runId);
+    const data = resolveRef(this.datasets, `${signature.dataset}@${signature.dataVersion}`).version;
+    const split = this.d.membershipOf?.(v.runId) ?? null;
+    const profile = await buildReference({
+      version: v,
+      signature,
+      spec,
+      columns: await this.reader.columns(data),
+      scan: (onRow) => this.reader.scan(data, onRow),
+      membership: split && split.versionId === data.id && split.encoding === 'parts-2bit/1' ? { rows: split.rows, parts: split.parts } : null,
+      predict: (rows) => this.d.registry.predict(v.id, rows),
+    });
+    this.repo.transaction(() => {
+      this.repo.putReference({ versionId: v.id, model, number, source: profile.source, profile: JSON.stringify(profile) });
+      this.ensureMonitor(model, profile);
+    });
+    this.profiles.set(v.id, profile);
+    this.d.events.emit('monitor.reference', { model, version: number, versionId: v.id });
+    return profile;
+  }
+
+  /** Stores a profile made elsewhere (a bundle, a serving folder) for a version of this workspace. */
+  importProfile(profile: ReferenceProfile): void {
+    const v = this.d.registry.show(profile.versionId);
+    this.repo.putReference({ versionId: v.id, model: v.model, number: v.number, source: profile.source, profile: JSON.stringify({ ...profile, model: v.model, version: v.number }) });
+    this.profiles.delete(v.id);
+  }
+
+  /** The stored profile JSON of a version, if any (for exports and bundles). */
+  storedProfile(versionId: string): string | undefined {
+    return this.repo.reference(versionId);
+  }
+
+  async reference(ref: string, rebuild: boolean): Promise<ReferenceSummary> {
+    const v = this.d.registry.show(ref);
+    const p = await this.profileFor(v.model, v.number, rebuild);
+    const json = this.repo.reference(v.id) ?? JSON.stringify(p);
+    return {
+      model: v.model,
+      version: v.number,
+      versionId: v.id,
+      createdAt: p.createdAt,
+      source: p.source,
+      trainRows: p.trainRows,
+      heldOutRows: p.heldOutRows,
+      features: p.features.map((f) => ({ name: f.name, kind: f.kind, bytes: JSON.stringify(f).length })),
+      task: p.task,
+      heldOut: p.heldOut,
+      calibration: p.calibrationError,
+      bytes: json.length,
+    };
+  }
+
+  /** Registration hook: build the new version's profile in the background (failures are logged, lazily retried). */
+  referenceSoon(model: string, number: number): void {
+    void this.profileFor(model, number).catch((e: unknown) => {
+      console.error(`lathe: the reference profile of ${model}@${number} could not be built now (it will be retried when monitored): ${(e as Error).message}`);
+    });
+  }
+
+  // Config ----------------------------------------------------------------------------------------
+
+  private ensureMonitor(model: string, profile: ReferenceProfile | null): void {
+    if (this.repo.monitor(model)) return;
+    this.repo.putMonitor(model, JSON.stringify({ windowMinutes: DEFAULT_WINDOW_MINUTES, valueMatrix: null, kpis: [], thresholds: 'default' }));
+    for (const r of defaultRules(profile?.heldOut.accuracy ?? null)) this.repo.insertRule({ id: newId(), model, name: r.name, builtin: true, rule: JSON.stringify(r) });
+  }
+
+  config(model: string): MonitorConfig {
+    this.parseRef(model);
+    const row = this.repo.monitor(model);
+    const c = row ? (JSON.parse(row.config_json) as Partial<MonitorConfig>) : {};
+    const fromEval = c.valueMatrix ? null : this.evaluationMatrix(model);
+    return {
+      model,
+      windowMinutes: c.windowMinutes ?? DEFAULT_WINDOW_MINUTES,
+      valueMatrix: c.valueMatrix ?? fromEval,
+      valueSource: c.valueMatrix ? 'monitor' : fromEval ? 'evaluation' : 'none',
+      kpis: c.kpis ?? [],
+      thresholds: c.thresholds ?? 'default',
+      createdAt: row?.created_at ?? 0,
+    };
+  }
+
+  /** The value matrix of the newest evaluation of the model's latest version that has one. */
+  evaluationMatrix: (model: string) => CostMatrix | null = () => null;
+
+  configure(model: string, input: MonitorConfigInput): MonitorConfig {
+    this.parseRef(model);
+    const row = this.repo.monitor(model);
+    const c = row ? (JSON.parse(row.config_json) as Record<string, unknown>) : {};
+    if (row && input.windowMinutes !== undefined && input.windowMinutes !== (c.windowMinutes ?? DEFAULT_WINDOW_MINUTES) && this.repo.bounds(model).first !== null) {
+      throw new LatheError('CONFLICT', `${model} already has windows of ${String(c.windowMinutes ?? DEFAULT_WINDOW_MINUTES)} minutes; the window length is fixed once logs are ingested`, { where: 'config.windowMinutes' });
+    }
+    const next = { ...c, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
+    this.repo.transaction(() => {
+      this.ensureMonitor(model, null);
+      this.repo.putMonitor(model, JSON.stringify(next));
+    });
+    return this.config(model);
+  }
+
+  // Ingest ----------------------------------------------------------------------------------------
+
+  cancel(task: string): { cancelled: boolean } {
+    const c = this.running.get(task);
+    c?.abort();
+    return { cancelled: c !== undefined };
+  }
+
+  async ingest(i: { ref: string; files?: string[]; records?: unknown[]; task?: string }): Promise<IngestResult> {
+    const ref = this.parseRef(i.ref);
+    const ingestId = newId();
+    const task = i.task ?? `monitor-ingest:${ingestId}`;
+    const ac = new AbortController();
+    this.running.set(task, ac);
+    const started = Date.now();
+    this.repo.startIngest(ingestId, ref.model, 'predictions', i.files ? i.files.join('\n').slice(0, 4000) : 'inline');
+    const run = new IngestRun(this, ref, ingestId, this.config(ref.model).windowMinutes * 60_000);
+    const progress = (done: number, total: number) => this.d.events.emit('task.progress', { task, label: `Ingesting logs of ${ref.model}`, phase: 'ingest', done, total });
+    try {
+      if (i.files) {
+        for await (const line of fileLines(i.files, progress, ac.signal)) {
+          run.line(line.where, line.text);
+          if (run.pending >= BATCH) await run.flush();
+        }
+      } else {
+        for (const r of arrayLines(i.records ?? [], 'records')) {
+          run.value(r.where, r.value);
+          if (run.pending >= BATCH) await run.flush();
+        }
+      }
+      await run.flush();
+    } catch (e) {
+      this.repo.finishIngest(ingestId, 'failed', JSON.stringify({ error: (e as Error).message, accepted: run.result.accepted }));
+      throw e;
+    } finally {
+      this.running.delete(task);
+    }
+    const result = run.finish(ac.signal.aborted, Date.now() - started);
+    this.repo.finishIngest(ingestId, result.cancelled ? 'cancelled' : 'done', JSON.stringify({ ...result, problems: result.problems.slice(0, 10) }));
+    if (result.windows.length) {
+      this.d.events.emit('monitor.windows', { model: ref.model, windows: result.windows, rows: result.accepted });
+      this.evaluateAlerts(ref.model);
+    }
+    return result;
+  }
+
+  /** Used by IngestRun: the window row for update inside a transaction. */
+  loadWindow(model: string, start: number, version: number, alias: string, profile: ReferenceProfile): WindowSketch {
+    const row = this.repo.window(model, start, version, alias);
+    if (!row) return new WindowSketch(profile);
+    return WindowSketch.fromJSON(profile, JSON.parse(row.sketch_json) as WindowJSON, JSON.parse(row.quantiles_json) as Record<string, KllJSON>);
+  }
+
+  // Labels and outcomes ---------------------------------------------------------------------------
+
+  async labels(i: { ref: string; files?: string[]; labels?: unknown[] }): Promise<JoinResult> {
+    return this.join(i.ref, i.files, i.labels, 'labels');
+  }
+
+  async outcomes(i: { ref: string; files?: string[]; outcomes?: unknown[] }): Promise<JoinResult> {
+    return this.join(i.ref, i.files, i.outcomes, 'outcomes');
+  }
+
+  private async join(refText: string, files: string[] | undefined, inline: unknown[] | undefined, kind: 'labels' | 'outcomes'): Promise<JoinResult> {
+    const ref = this.parseRef(refText);
+    const model = ref.model;
+    const res: JoinResult = { model, lines: 0, matched: 0, unmatched: 0, unmatchedIds: [], replaced: 0, malformed: 0, problems: [], windows: [] };
+    const touched = new Set<number>();
+    let batch: { where: string; value: unknown }[] = [];
+    const problem = (where: string, message: string) => {
+      res.malformed++;
+      if (res.problems.length < MAX_PROBLEMS) res.problems.push({ where, message });
+    };
+    const apply = async () => {
+      const checked = batch.map((b) => ({ where: b.where, c: kind === 'labels' ? checkLabel(b.value) : checkOutcome(b.value) }));
+      batch = [];
+      // Profiles first (async), then one transaction for the batch.
+      const versions = new Set<number>();
+      for (const x of checked) {
+        if (!x.c.ok) continue;
+        const req = this.repo.request(model, x.c.record.requestId);
+        if (req) versions.add(req.version);
+      }
+      const profiles = new Map<number, ReferenceProfile>();
+      for (const v of versions) profiles.set(v, await this.profileFor(model, v));
+      this.repo.transaction(() => {
+        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string }>();
+        for (const x of checked) {
+          if (!x.c.ok) {
+            problem(x.where, x.c.message);
+            continue;
+          }
+          const rec = x.c.record;
+          const req = this.repo.request(model, rec.requestId);
+          if (!req) {
+            res.unmatched++;
+            if (res.unmatchedIds.length < MAX_PROBLEMS) res.unmatchedIds.push(rec.requestId);
+            continue;
+          }
+          const p = profiles.get(req.version)!;
+          const key = `${req.window_start}|${req.version}|${req.alias}`;
+          let e = cache.get(key);
+          if (!e) cache.set(key, (e = { w: this.loadWindow(model, req.window_start, req.version, req.alias, p), start: req.window_start, version: req.version, alias: req.alias }));
+          const msg = 'label' in rec ? applyLabel(e.w, p, req.prediction, req.label, String(rec.label)) : applyOutcome(e.w, this.repo.outcome(model, rec.requestId, rec.outcome), rec.outcome, rec.value);
+          if (typeof msg === 'string') {
+            problem(x.where, msg);
+            continue;
+          }
+          if (msg.replaced) res.replaced++;
+          res.matched++;
+          if ('label' in rec) this.repo.setLabel(model, rec.requestId, String(rec.label));
+          else this.repo.putOutcome(model, rec.requestId, rec.outcome, rec.value);
+          touched.add(req.window_start);
+        }
+        for (const e of cache.values()) this.repo.putWindowSketch(model, e.start, e.version, e.alias, JSON.stringify(e.w.toJSON()));
+      });
+    };
+    const push = async (where: string, value: unknown) => {
+      batch.push({ where, value });
+      if (batch.length >= BATCH) await apply();
+    };
+    if (files) {
+      let header: string[] | null = null;
+      for await (const line of fileLines(files, () => undefined)) {
+        if (line.text.trim() === '') continue;
+        res.lines++;
+        let fields: string[];
+        try {
+          fields = csvFields(line.text);
+        } catch (e) {
+          problem(line.where, (e as Error).message);
+          continue;
+        }
+        if (fields[0]?.toLowerCase() === 'request_id') {
+          header = fields;
+          res.lines--;
+          continue;
+        }
+        await push(line.where, kind === 'labels' ? labelFromCsv(fields) : outcomeFromCsv(fields, header));
+      }
+    } else for (const r of arrayLines(inline ?? [], kind)) {
+      res.lines++;
+      await push(r.where, r.value);
+    }
+    await apply();
+    res.windows = [...touched].sort((a, b) => a - b);
+    if (res.windows.length) {
+      this.d.events.emit('monitor.windows', { model, windows: res.windows, rows: 0 });
+      this.evaluateAlerts(model);
+    }
+    return res;
+  }
+
+  // Reading ---------------------------------------------------------------------------------------
+
+  private context(model: string): AnalysisContext {
+    const cfg = this.config(model);
+    const byVersion = new Map<number, ReferenceProfile | null>();
+    return {
+      profile: (version) => {
+        if (!byVersion.has(version)) {
+          let p: ReferenceProfile | null = null;
+          try {
+            const v = this.d.registry.show(`${model}@${version}`);
+            const s = this.profiles.get(v.id) ?? (this.repo.reference(v.id) ? (JSON.parse(this.repo.reference(v.id)!) as ReferenceProfile) : null);
+            if (s) this.profiles.set(v.id, s);
+            p = s;
+          } catch {
+            p = null;
+          }
+          byVersion.set(version, p);
+        }
+        return byVersion.get(version) ?? null;
+      },
+      thresholds: cfg.thresholds,
+      valueMatrix: cfg.valueMatrix,
+      kpis: cfg.kpis,
+    };
+  }
+
+  /** The range asked for: default the last 7 days that have windows. */
+  private range(model: string, from?: string | number, to?: string | number): { from: number; to: number } {
+    const parse = (t: string | number | undefined, name: string): number | null => {
+      if (t === undefined) return null;
+      const ms = typeof t === 'number' ? t : Date.parse(t);
+      if (!Number.isFinite(ms)) throw new LatheError('INVALID_INPUT', `${name} "${String(t)}" is not a time (ISO 8601 or ms since 1970)`, { where: name });
+      return ms;
+    };
+    const b = this.repo.bounds(model);
+    const end = parse(to, 'to') ?? (b.last !== null ? b.last + this.config(model).windowMinutes * 60_000 : Date.now());
+    const start = parse(from, 'from') ?? (b.last !== null ? Math.max(b.first ?? 0, end - 7 * DAY) : end - 7 * DAY);
+    if (start >= end) throw new LatheError('INVALID_INPUT', 'from must be before to', { where: 'from' });
+    return { from: start, to: end };
+  }
+
+  private rowsOf(ref: MonitorRef, from: number, to: number) {
+    return this.repo.windows(ref.model, from, to).filter((r) => (ref.version === null || r.version === ref.version) && (ref.alias === null || r.alias === ref.alias));
+  }
+
+  timeline(i: { ref: string; from?: string | number; to?: string | number }): MonitorTimeline {
+    const ref = this.parseRef(i.ref);
+    const { from, to } = this.range(ref.model, i.from, i.to);
+    const ctx = this.context(ref.model);
+    const cfg = this.config(ref.model);
+    const windowMs = cfg.windowMinutes * 60_000;
+    const starts = byStart(load(this.rowsOf(ref, from, to), ctx));
+    const windows = [...starts].sort((a, b) => a[0] - b[0]).map(([s, v]) => windowPoint(s, windowMs, v, ctx).point);
+    const versions = [...new Set(windows.flatMap((w) => w.versions))];
+    const reference = versions.map((v) => {
+      const p = ctx.profile(v)!;
+      return { version: v, metrics: p.heldOut, valuePer1000: null };
+    });
+    const withValue = windows.filter((w) => (w.value.realizedPer1000 ?? w.value.estimatedPer1000) !== null);
+    const val = (w: (typeof windows)[number] | undefined) => (w ? (w.value.realizedPer1000 ?? w.value.estimatedPer1000) : null);
+    return {
+      model: ref.model,
+      windowMinutes: cfg.windowMinutes,
+      from,
+      to,
+      windows,
+      aliasMoves: this.d.registry.aliasHistory(ref.model).filter((m) => m.at >= from && m.at < to).map((m) => ({ at: m.at, alias: m.alias, from: m.from, to: m.to, reason: m.reason })),
+      reference,
+      summary: { rows: windows.reduce((a, w) => a + w.rows, 0), firstValuePer1000: val(withValue[0]), lastValuePer1000: val(withValue[withValue.length - 1]), metric: ctx.profile(versions[0] ?? -1)?.task === 'regression' ? 'mae' : 'accuracy' },
+      caveat: ESTIMATE_CAVEAT,
+    };
+  }
+
+  /** The merged sketch of a range for the version that served most of it. */
+  private merged(ref: MonitorRef, from: number, to: number): { sketch: WindowSketch | null; notes: string[] } {
+    const ctx = this.context(ref.model);
+    const ws = load(this.rowsOf(ref, from, to), ctx);
+    const rowsBy = new Map<number, number>();
+    for (const w of ws) rowsBy.set(w.version, (rowsBy.get(w.version) ?? 0) + w.sketch.rows);
+    const focus = ref.version ?? [...rowsBy].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const notes: string[] = [];
+    if (focus === undefined) return { sketch: null, notes };
+    const mine = ws.filter((w) => w.version === focus);
+    const left = ws.length - mine.length;
+    if (left) notes.push(`${left} windows of other versions are left out: each version is compared with its own reference (this is version ${focus}).`);
+    const sketch = mine.reduce((acc, w) => acc.merge(w.sketch), new WindowSketch(ctx.profile(focus)!));
+    return { sketch, notes };
+  }
+
+  drift(i: { ref: string; from?: string | number; to?: string | number }): DriftReport {
+    const ref = this.parseRef(i.ref);
+    const { from, to } = this.range(ref.model, i.from, i.to);
+    const cfg = this.config(ref.model);
+    const { sketch, notes } = this.merged(ref, from, to);
+    const base = { model: ref.model, from, to, thresholds: cfg.thresholds, notes: [...notes, ...DRIFT_NOTES] };
+    if (!sketch) return { ...base, rows: 0, features: [], prediction: null, label: null, dataset: { drifting: 0, total: 0, share: 0, threshold: 0.5, drift: false } };
+    const d = driftOf(sketch, cfg.thresholds);
+    const drifting = d.features.filter((f) => f.drift).length;
+    const total = d.features.length;
+    return { ...base, rows: sketch.rows, ...d, dataset: { drifting, total, share: total ? drifting / total : 0, threshold: 0.5, drift: total > 0 && drifting / total >= 0.5 } };
+  }
+
+  feature(i: { ref: string; feature: string; from?: string | number; to?: string | number }): FeatureDetail {
+    const ref = this.parseRef(i.ref);
+    const { from, to } = this.range(ref.model, i.from, i.to);
+    const cfg = this.config(ref.model);
+    const ctx = this.context(ref.model);
+    const { sketch } = this.merged(ref, from, to);
+    const refCol = sketch?.ref.features.find((f) => f.name === i.feature);
+    if (!sketch || !refCol) throw new LatheError('NOT_FOUND', `No windows of ${ref.model} with a feature "${i.feature}" in this range`, { where: 'feature', hint: sketch ? `Features: ${sketch.ref.features.map((f) => f.name).join(', ')}` : 'Ingest logs first: `lathe monitor ingest`.' });
+    const drift = driftOf(sketch, cfg.thresholds).features.find((f) => f.feature === i.feature)!;
+    const starts = byStart(load(this.rowsOf(ref, from, to), ctx));
+    const series = [...starts].sort((a, b) => a[0] - b[0]).map(([s, v]) => {
+      const p = windowPoint(s, cfg.windowMinutes * 60_000, v, ctx);
+      const f = p.features.get(i.feature);
+      return { start: s, rows: p.point.rows, statistic: f?.statistic ?? null, drift: f?.drift ?? null, psi: f?.psi ?? null, missing: f?.missing ?? 0, mean: f?.mean ?? null };
+    });
+    // Quantiles: the KLL sketches of the range's windows (read only here), against the reference's.
+    let quantiles: FeatureDetail['quantiles'] = [];
+    if (refCol.kind === 'numeric' && refCol.sketch.quantiles) {
+      const cur = new KllSketch();
+      for (const q of this.repo.quantiles(ref.model, from, to)) {
+        if (q.version !== sketch.ref.version || (ref.alias !== null && q.alias !== ref.alias)) continue;
+        const j = (JSON.parse(q.quantiles_json) as Record<string, KllJSON>)[i.feature];
+        if (j) cur.merge(KllSketch.fromJSON(j));
+      }
+      const r = KllSketch.fromJSON(refCol.sketch.quantiles);
+      quantiles = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99].map((q) => ({ q, reference: r.quantile(q), current: cur.quantile(q) }));
+    }
+    return { model: ref.model, feature: i.feature, drift, series, quantiles };
+  }
+
+  list(): MonitoredModel[] {
+    const out: MonitoredModel[] = [];
+    const summaries = new Map(this.repo.models().map((m) => [m.model, m]));
+    const names = new Set([...summaries.keys(), ...this.repo.rules().map((r) => r.model)]);
+    for (const model of [...names].sort()) {
+      const s = summaries.get(model);
+      const rules = this.repo.rules(model);
+      const firing = rules.filter((r) => r.state === 'firing').length;
+      const pending = rules.filter((r) => r.state === 'pending').length;
+      let driftShare: number | null = null;
+      let headline: MonitoredModel['headline'] = null;
+      let value = { estimated: null as number | null, realized: null as number | null };
+      if (s && s.last !== null) {
+        const cfg = this.config(model);
+        const t = this.timeline({ ref: model, from: s.last - 23 * cfg.windowMinutes * 60_000, to: s.last + cfg.windowMinutes * 60_000 });
+        const shares = t.windows.map((w) => w.driftShare).filter((x): x is number => x !== null);
+        driftShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : null;
+        const last = t.windows[t.windows.length - 1];
+        const lastLabelled = [...t.windows].reverse().find((w) => w.realized);
+        const metric = t.summary.metric ?? 'accuracy';
+        headline = { metric, estimated: last?.estimated?.[metric]?.value ?? null, realized: lastLabelled?.realized?.[metric] ?? null };
+        value = { estimated: last?.value.estimatedPer1000 ?? null, realized: lastLabelled?.value.realizedPer1000 ?? null };
+      }
+      out.push({
+        model,
+        windows: s?.windows ?? 0,
+        rows: s?.rows ?? 0,
+        firstWindow: s?.first ?? null,
+        lastWindow: s?.last ?? null,
+        lastRows: s && s.last !== null ? this.repo.rowsAt(model, s.last) : 0,
+        versions: this.repo.versions(model),
+        driftShare,
+        headline,
+        valuePer1000: value,
+        alerts: { firing, pending },
+        state: !s ? 'no-data' : firing ? 'firing' : pending ? 'pending' : 'ok',
+      });
+    }
+    return out;
+  }
+
+  // Alerts ----------------------------------------------------------------------------------------
+
+  private toRule(r: RuleRow): AlertRule {
+    const rule = JSON.parse(r.rule_json) as AlertRuleInput;
+    return { ...rule, id: r.id, model: r.model, name: r.name, builtin: r.builtin === 1, state: r.state as AlertState, since: r.since, lastValue: r.last_value, lastWindow: r.last_window };
+  }
+
+  alerts(model: string | undefined, limit: number): AlertsView {
+    if (model !== undefined) this.parseRef(model);
+    const rules = this.repo.rules(model).map((r) => this.toRule(r));
+    const history = this.repo.history(model, limit).map((h) => ({ id: h.id, ruleId: h.rule_id, model: h.model, rule: h.rule, series: h.series, from: h.from_state as AlertState, to: h.to_state as AlertState, window: h.window, value: h.value, at: h.at }));
+    return { rules, history, firing: rules.filter((r) => r.state === 'firing').length };
+  }
+
+  setRule(model: string, id: string | undefined, input: AlertRuleInput): AlertRule {
+    this.parseRef(model);
+    const rule = alertRuleInputSchema.parse(input);
+    const name = rule.name ?? `${rule.series} ${rule.op} ${rule.threshold}${rule.forWindows > 1 ? ` for ${rule.forWindows} windows` : ''}`;
+    const ruleId = id ?? newId();
+    this.repo.transaction(() => {
+      this.ensureMonitor(model, null);
+      if (id) {
+        const old = this.repo.rule(id);
+        if (!old || old.model !== model) throw new LatheError('NOT_FOUND', `${model} has no alert rule ${id}`, { where: 'id' });
+        this.repo.updateRule(id, name, JSON.stringify(rule));
+      } else this.repo.insertRule({ id: ruleId, model, name, builtin: false, rule: JSON.stringify(rule) });
+    });
+    this.evaluateAlerts(model);
+    return this.toRule(this.repo.rule(ruleId)!);
+  }
+
+  removeRule(id: string): { removed: boolean } {
+    return { removed: this.repo.deleteRule(id) };
+  }
+
+  /** Steps every enabled rule of a model through the windows it has not seen yet, in time order. */
+  evaluateAlerts(model: string): void {
+    const rules = this.repo.rules(model).map((r) => ({ row: r, rule: this.toRule(r) })).filter((r) => r.rule.enabled);
+    if (rules.length === 0) return;
+    const b = this.repo.bounds(model);
+    if (b.first === null || b.last === null) return;
+    const oldest = Math.min(...rules.map((r) => (r.row.last_window ?? -Infinity) + 1));
+    const ctx = this.context(model);
+    const windowMs = this.config(model).windowMinutes * 60_000;
+    const from = Number.isFinite(oldest) ? Math.max(oldest, b.first) : b.first;
+    const points = [...byStart(load(this.repo.windows(model, from, b.last + 1), ctx))].sort((a, c) => a[0] - c[0]).map(([s, v]) => windowPoint(s, windowMs, v, ctx));
+    const events: Parameters<EventBus['emit']>[1][] = [];
+    this.repo.transaction(() => {
+      for (const { row, rule } of rules) {
+        let s = { state: row.state as AlertState, streak: row.streak, since: row.since };
+        let lastValue = row.last_value;
+        let lastWindow = row.last_window;
+        for (const p of points) {
+          if (lastWindow !== null && p.point.start <= lastWindow) continue;
+          const value = seriesValue(p, rule.series);
+          const { next, transitions } = step(s, rule, value, p.point.start);
+          for (const t of transitions) {
+            this.repo.addHistory({ rule_id: row.id, model, rule: rule.name, series: rule.series, from_state: t.from, to_state: t.to, window: p.point.start, value, at: Date.now() });
+            events.push({ model, ruleId: row.id, rule: rule.name, series: rule.series, from: t.from, to: t.to, window: p.point.start, value, severity: rule.severity });
+          }
+          s = next;
+          if (value !== null) lastValue = value;
+          lastWindow = p.point.start;
+        }
+        this.repo.setRuleState(row.id, { state: s.state, since: s.since, streak: s.streak, lastValue, lastWindow });
+      }
+    });
+    for (const e of events) this.d.events.emit('monitor.alert', e as never);
+  }
+}
+
+const DRIFT_NOTES = [
+  'Computed from window sketches, never raw rows: numeric columns over 50 bins with edges at the reference quantiles, categorical over the reference categories + other.',
+  'KS: sup |F - G| at the bin edges (can be below the raw-data D by at most one bin); Wasserstein: CDFs piecewise linear inside bins, divided by the reference sd.',
+];
+
+/** Label joined to a window: confusion matrix (classification) or residual sums (regression). A replaced label is taken back first. */
+function applyLabel(w: WindowSketch, p: ReferenceProfile, prediction: string, old: string | null, label: string): { replaced: boolean } | string {
+  if (p.task === 'classification') {
+    const labels = p.labels ?? [];
+    const a = labels.indexOf(label);
+    if (a < 0) return `label "${label.slice(0, 100)}" is not a class of ${p.model}@${p.version} (classes: ${labels.slice(0, 20).join(', ')})`;
+    const j = labels.indexOf(prediction);
+    if (j < 0) return `the logged prediction "${prediction.slice(0, 100)}" is not a class of the model`;
+    const c = w.realized.confusion!;
+    if (old !== null) {
+      const ao = labels.indexOf(old);
+      if (ao >= 0) {
+        c[ao][j]--;
+        w.realized.n--;
+        w.label.top?.add(old, -1);
+      }
+    } else w.label.moments.addPresent();
+    c[a][j]++;
+    w.realized.n++;
+    w.label.top?.add(label);
+    return { replaced: old !== null };
+  }
+  const y = Number(label);
+  if (!Number.isFinite(y) || label.trim() === '') return `label "${label.slice(0, 100)}" is not a number (the model is a regression)`;
+  const yhat = Number(prediction);
+  const r = w.realized;
+  const take = (v: number, sign: number) => {
+    const res = v - yhat;
+    r.n += sign;
+    r.sumAbs! += sign * Math.abs(res);
+    r.sumSq! += sign * res * res;
+    r.sumY! += sign * v;
+    r.sumY2! += sign * v * v;
+    r.sumRes! += sign * res;
+  };
+  if (old !== null && Number.isFinite(Number(old))) take(Number(old), -1);
+  else w.addCell(w.label, y);
+  take(y, 1);
+  return { replaced: old !== null };
+}
+
+function applyOutcome(w: WindowSketch, old: number | undefined, outcome: string, value: number): { replaced: boolean } {
+  const o = w.outcomes.get(outcome) ?? { n: 0, sum: 0, sumSq: 0, nonzero: 0 };
+  if (old !== undefined) {
+    o.n--;
+    o.sum -= old;
+    o.sumSq -= old * old;
+    if (old !== 0) o.nonzero--;
+  }
+  o.n++;
+  o.sum += value;
+  o.sumSq += value * value;
+  if (value !== 0) o.nonzero++;
+  w.outcomes.set(outcome, o);
+  return { replaced: old !== undefined };
+}
+
+/**
+ * One ingest: lines are checked as they come; every BATCH records the batch is applied in one
+ * transaction (request index, window sketches, raw segments), so a killed ingest leaves whole
+ * batches and re-running it skips them by request id.
+ */
+class IngestRun {
+  result: IngestResult;
+  private buffer: { where: string; rec: PredictionRecord; time: number }[] = [];
+  private lastTime = -Infinity;
+  private batchNo = 0;
+  private windows = new Set<number>();
+
+  constructor(
+    private readonly svc: MonitoringService,
+    private readonly ref: MonitorRef,
+    ingestId: string,
+    private readonly windowMs: number,
+  ) {
+    this.result = { model: ref.model, ingestId, lines: 0, accepted: 0, duplicates: 0, malformed: 0, problems: [], problemsTotal: 0, windows: [], future: 0, outOfOrder: 0, missingFields: 0, extraFields: 0, cancelled: false, rowsPerSecond: 0, rawSegments: 0 };
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  private problem(where: string, message: string): void {
+    this.result.malformed++;
+    this.result.problemsTotal++;
+    if (this.result.problems.length < MAX_PROBLEMS) this.result.problems.push({ where, message } satisfies LineProblem);
+  }
+
+  line(where: string, text: string): void {
+    if (text.trim() === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch (e) {
+      this.result.lines++;
+      this.problem(where, `not JSON: ${(e as Error).message}`);
+      return;
+    }
+    this.value(where, v);
+  }
+
+  value(where: string, v: unknown): void {
+    this.result.lines++;
+    const c = checkPrediction(v);
+    if (!c.ok) return this.problem(where, c.message);
+    const rec = c.record;
+    if (rec.model !== this.ref.model) return this.problem(where, `model "${rec.model}" is not ${this.ref.model}`);
+    if (this.ref.version !== null && rec.version !== this.ref.version) return this.problem(where, `version ${rec.version} is not ${this.ref.version} (the ref given)`);
+    const t = timeOf(rec.time);
+    if (typeof t === 'string') return this.problem(where, t);
+    if (isFuture(t, Date.now())) {
+      this.result.future++;
+      return this.problem(where, `time ${new Date(t).toISOString()} is in the future (more than 5 minutes ahead of this clock)`);
+    }
+    this.buffer.push({ where, rec, time: t });
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    const profiles = new Map<number, ReferenceProfile>();
+    for (const v of new Set(batch.map((b) => b.rec.version))) {
+      try {
+        profiles.set(v, await this.svc.profileFor(this.ref.model, v));
+      } catch (e) {
+        profiles.set(v, null as never);
+        this.versionError = `${(e as Error).message}`;
+      }
+    }
+    const model = this.ref.model;
+    const repo = this.svc.repo;
+    const written: string[] = [];
+    const batchNo = this.batchNo++;
+    try {
+      repo.transaction(() => {
+        const cache = new Map<string, { w: WindowSketch; seg: SegmentBuilder; start: number; version: number; alias: string }>();
+        let accepted = 0;
+        let dup = 0;
+        let outOfOrder = 0;
+        let missing = 0;
+        let extra = 0;
+        for (const { where, rec, time } of batch) {
+          const p = profiles.get(rec.version);
+          if (!p) {
+            this.problem(where, `${model}@${rec.version}: no reference profile (${this.versionError ?? 'unknown version'})`);
+            continue;
+          }
+          const start = Math.floor(time / this.windowMs) * this.windowMs;
+          const alias = rec.alias ?? '';
+          const labels = p.labels;
+          const probs = labels && rec.output.probabilities ? labels.map((l) => rec.output.probabilities![l] ?? NaN) : null;
+          const isNew = repo.insertRequest({ model, request_id: rec.requestId, version: rec.version, alias, window_start: start, time, prediction: String(rec.output.prediction), probs_json: probs && probs.every(Number.isFinite) ? JSON.stringify(probs) : null });
+          if (!isNew) {
+            dup++;
+            continue;
+          }
+          const key = `${start}|${rec.version}|${alias}`;
+          let e = cache.get(key);
+          if (!e) cache.set(key, (e = { w: this.svc.loadWindow(model, start, rec.version, alias, p), seg: new SegmentBuilder(model, start, p.features.map((f) => f.name)), start, version: rec.version, alias }));
+          const r = addRecord(e.w, p, rec, probs);
+          if (time < this.lastTime) {
+            outOfOrder++;
+            e.w.quality.outOfOrder++;
+          } else this.lastTime = time;
+          missing += r.missing;
+          extra += r.extra;
+          e.seg.add({ requestId: rec.requestId, time, version: rec.version, alias: rec.alias ?? null, prediction: rec.output.prediction, probabilities: probs, latencyMs: rec.latencyMs ?? null, features: rec.features });
+          accepted++;
+        }
+        for (const e of cache.values()) {
+          repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: JSON.stringify(e.w.quantilesJSON()) });
+          if (e.seg.rows === 0) continue;
+          const seg = this.svc.raw.write(e.seg, `${this.result.ingestId}-${batchNo}-${e.version}-${e.alias || '_'}`);
+          written.push(seg.file);
+          repo.addSegment({ file: seg.file, model, ingestId: this.result.ingestId, windowStart: e.start, rows: e.seg.rows, bytes: seg.bytes });
+          this.windows.add(e.start);
+        }
+        this.result.accepted += accepted;
+        this.result.duplicates += dup;
+        this.result.outOfOrder += outOfOrder;
+        this.result.missingFields += missing;
+        this.result.extraFields += extra;
+        this.result.rawSegments += written.length;
+      });
+    } catch (e) {
+      // The transaction rolled back: the segments written for it are removed (or, if this process dies first, at the next start).
+      if (written.length) this.svc.raw.removeUnrecorded(repo.segmentFiles());
+      throw e;
+    }
+  }
+
+  private versionError: string | undefined;
+
+  finish(cancelled: boolean, ms: number): IngestResult {
+    this.result.windows = [...this.windows].sort((a, b) => a - b);
+    this.result.cancelled = cancelled;
+    this.result.rowsPerSecond = ms > 0 ? Math.round((this.result.accepted / ms) * 1000) : 0;
+    return this.result;
+  }
+}
+
+/** One record into its window: features (missing and extra fields counted), prediction, CBPE, latency. */
+export function addRecord(w: WindowSketch, p: ReferenceProfile, rec: PredictionRecord, probs: number[] | null): { missing: number; extra: number } {
+  w.rows++;
+  let missing = 0;
+  for (const f of p.features) {
+    const v = rec.features[f.name];
+    if (v === undefined) missing++;
+    w.addCell(w.features.get(f.name)!, v, f.kind === 'numeric' ? w.kllOf(f.name) : undefined);
+  }
+  let extra = 0;
+  for (const k in rec.features) if (!w.features.has(k)) extra++;
+  w.quality.missingFields += missing;
+  w.quality.extraFields += extra;
+  w.addCell(w.prediction, rec.output.prediction);
+  if (w.cbpe && p.labels && probs && probs.every(Number.isFinite)) {
+    const c = calibrate(p.calibration, probs);
+    let j = p.labels.indexOf(String(rec.output.prediction));
+    if (j < 0) j = c.indexOf(Math.max(...c));
+    for (let i = 0; i < c.length; i++) w.cbpe.expected[i][j] += c[i];
+    w.cbpe.varSum += c[j] * (1 - c[j]);
+    w.cbpe.n++;
+  }
+  if (rec.latencyMs !== undefined) w.latency.add(rec.latencyMs);
+  return { missing, extra };
+}
