@@ -6,12 +6,15 @@ import type { Engine } from '../engine/engine';
 import { captureEnvironment } from '../engine/tracking/environment';
 import { parseMetricLine } from '../engine/tracking/metricLines';
 import type { Run } from '../../shared/tracking';
+import { OWN_GROUP, signalChild, watchChild } from './childWatchdog';
 
 /**
  * `lathe run -- <command...>`: runs a command as a tracked run. Its stdout and stderr pass through to
  * the terminal and are stored as the run's artifacts `stdout.txt` / `stderr.txt`, re-stored at least
  * every second while they grow (the object store's content-defined chunks mean only new bytes are
  * written). Metric lines are logged as they come. Exit 0 -> finished, else failed; Ctrl-C -> killed.
+ * This process owns the run (tracking/runOwners.ts): if it dies unseen (SIGKILL), the command dies
+ * with it (childWatchdog.ts) and the next start fails the run as interrupted.
  */
 
 const FLUSH_MS = 1000;
@@ -67,6 +70,7 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
     source: 'script',
     environment,
   })) as Run;
+  engine.tracking.owners.claim(run.id);
   opts.onStart?.(run);
   const runs = engine.tracking.runs;
   const logger = runs.logger(run.id);
@@ -111,7 +115,10 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
     shell: useShell,
     stdio: ['inherit', 'pipe', 'pipe'],
     env: { ...process.env, LATHE_RUN_ID: run.id, LATHE_EXPERIMENT_ID: run.experimentId },
+    detached: OWN_GROUP, // its own process group: signals reach everything it starts
   });
+  const watchdog = watchChild(child);
+  if (child.pid !== undefined) engine.tracking.owners.setChild(run.id, child.pid);
   child.stdout.on('data', (b: Buffer) => {
     if (opts.echo !== false) process.stdout.write(b);
     onLines(logs.stdout.push(b));
@@ -126,14 +133,16 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted = true;
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill(sig);
-      killTimer ??= setTimeout(() => child.kill('SIGKILL'), 5000);
+      signalChild(child, sig);
+      killTimer ??= setTimeout(() => signalChild(child, 'SIGKILL'), 5000);
     }
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
+  const onHup = () => onSignal('SIGHUP'); // the terminal closed: the command (in its own group) would not hear it
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   const ticker = setInterval(() => {
     try {
       logger.flush();
@@ -148,9 +157,11 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
     child.once('close', (c, s) => resolve({ code: c, signal: s }));
   });
   clearInterval(ticker);
+  watchdog.release();
   if (killTimer) clearTimeout(killTimer);
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
+  process.off('SIGHUP', onHup);
 
   onLines(logs.stdout.rest());
   onLines(logs.stderr.rest());
@@ -166,6 +177,7 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
   const exitCode = code ?? 128 + signum;
   const status: RunStatus = interrupted ? 'killed' : exitCode === 0 ? 'finished' : 'failed';
   const finalRun = (await dispatch(engine, 'runs.update', { id: run.id, status })) as Run;
+  engine.tracking.owners.release(run.id);
   await dispatch(engine, 'runs.setTags', { runId: run.id, tags: { 'lathe.exit_code': String(exitCode), ...(signal ? { 'lathe.signal': signal } : {}) } });
   return { run: finalRun, exitCode, status };
 }

@@ -8,6 +8,7 @@ import m004 from './migrations/004_evaluations_sweeps';
 import m005 from './migrations/005_registry';
 import m006 from './migrations/006_training';
 import m007 from './migrations/007_sweep_owner';
+import m013 from './migrations/013_run_owner';
 import m008 from './migrations/008_bundle_keyring';
 import m010 from './migrations/010_monitoring';
 import m009 from './migrations/009_split_membership';
@@ -26,6 +27,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 5, name: 'registry', sql: m005 },
   { id: 6, name: 'training', sql: m006 },
   { id: 7, name: 'sweep owner', sql: m007 },
+  { id: 13, name: 'run owner', sql: m013 },
   { id: 8, name: 'bundle keyring', sql: m008 },
   { id: 10, name: 'monitoring', sql: m010 },
   { id: 9, name: 'split membership', sql: m009 },
