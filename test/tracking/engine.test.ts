@@ -93,13 +93,17 @@ describe('runs', () => {
     await expect(invoke(engine, 'runs.get', { id: 'f'.repeat(32) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('refuses logging to finished and deleted runs; tags still change after the end; resuming reopens', async () => {
+  it('takes metrics and params after the end (as MLflow), refuses deleted runs; resuming reopens', async () => {
     const r = await newRun();
     await invoke(engine, 'runs.update', { id: r.id, status: 'finished' });
     const done = await invoke(engine, 'runs.get', { id: r.id });
     expect(done.endTime).not.toBeNull();
-    await expect(invoke(engine, 'runs.logMetrics', { runId: r.id, metrics: [{ key: 'x', value: 1 }] })).rejects.toThrow(/finished/);
-    await expect(invoke(engine, 'runs.logParams', { runId: r.id, params: { a: '1' } })).rejects.toThrow(/finished/);
+    await invoke(engine, 'runs.logMetrics', { runId: r.id, metrics: [{ key: 'test_acc', value: 0.9 }] });
+    await invoke(engine, 'runs.logParams', { runId: r.id, params: { a: '1' } });
+    const after = await invoke(engine, 'runs.get', { id: r.id });
+    expect(after).toMatchObject({ status: 'finished', endTime: done.endTime, params: { a: '1' } });
+    expect(after.metrics.test_acc?.last).toBe(0.9);
+    await expect(invoke(engine, 'runs.logParams', { runId: r.id, params: { a: '2' } })).rejects.toThrow(/written once/);
     await invoke(engine, 'runs.setTags', { runId: r.id, tags: { reviewed: 'yes' } });
     await invoke(engine, 'runs.update', { id: r.id, status: 'running' });
     await invoke(engine, 'runs.logMetrics', { runId: r.id, metrics: [{ key: 'x', value: 1 }] });

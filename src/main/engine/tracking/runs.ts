@@ -215,17 +215,15 @@ export class RunService {
     });
   }
 
-  /** A run that takes metrics, params and artifacts: exists, not in the trash, still running. */
+  /**
+   * A run that takes metrics, params and artifacts: exists and is not in the trash. Ended runs take
+   * them too, as in MLflow: clients log test metrics and reports after the training loop has ended the
+   * run (params stay write-once whatever the status).
+   */
   checkLoggable(runId: string, what: string): void {
     const s = this.repo.runState(runId);
     if (!s) throw new LatheError('NOT_FOUND', `No run with id "${runId}"`, { where: 'runId' });
     if (s.deleted_at !== null) throw this.trashed(runId, `given ${what}`);
-    if (s.status !== 'running') {
-      throw new LatheError('INVALID_INPUT', `Run ${runId} is ${s.status}; ${what} can only be logged to a running run`, {
-        where: 'runId',
-        hint: 'Set its status back to running to resume it, or start a new run.',
-      });
-    }
   }
 
   private checkExists(runId: string): void {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { LatheError, toLatheError } from '../../../shared/errors';
-import { LIMITS, type MetricPointInput } from '../../../shared/tracking';
+import { LIMITS, type Experiment, type MetricPointInput } from '../../../shared/tracking';
 import { invoke } from '../../engine/dispatch';
 import type { Engine } from '../../engine/engine';
 import { artifactPath, mediaTypeOf } from '../../engine/tracking/artifacts';
@@ -144,7 +144,54 @@ function experimentFilter(filter: string | undefined): { exact?: string; like?: 
   return m[1] === '=' ? { exact: m[3] } : { like: m[3] };
 }
 
-const handlers: Record<string, { method: 'GET' | 'POST'; run: Handler }> = {
+async function experimentNamed(engine: Engine, name: string): Promise<Experiment | null> {
+  try {
+    return await invoke(engine, 'experiments.get', { name });
+  } catch (e) {
+    if (e instanceof LatheError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+/** experiments/search: the filter applies before paging, so `name = 'x'` with max_results=1 finds x. */
+async function searchExperiments(engine: Engine, b: Json): Promise<unknown> {
+  const max = int(b, 'max_results') ?? 1000;
+  if (max < 1 || max > 50_000) throw new LatheError('INVALID_INPUT', 'max_results must be between 1 and 50000', { where: 'max_results' });
+  const offset = pageToken(b);
+  const view = VIEW_TYPES[String(b.view_type ?? 'ACTIVE_ONLY')] ?? 'active';
+  const f = experimentFilter(str(b, 'filter', false));
+  if (f.exact !== undefined) {
+    // Names are unique: at most one match, looked up by name rather than filtered out of a page.
+    const e = await experimentNamed(engine, f.exact);
+    const inView = e !== null && (view === 'all' || e.lifecycle === view);
+    return { experiments: inView && offset === 0 ? [experimentJson(e)] : [] };
+  }
+  const found = await invoke(engine, 'experiments.list', { lifecycle: view, nameLike: f.like, offset, limit: Math.min(max + 1, 10_000) });
+  const page = found.slice(0, max);
+  return { experiments: page.map(experimentJson), ...(found.length > max ? { next_page_token: makeToken(offset + max) } : {}) };
+}
+
+/** Without max_results, MLflow returns a metric's whole history; pages of this many points are read until done. */
+const HISTORY_PAGE = 100_000;
+
+type HistoryPoint = { step: number; timestamp: number; value: number };
+const pointJson = (key: string) => (p: HistoryPoint) => ({ key, value: Number.isFinite(p.value) ? p.value : String(p.value), timestamp: p.timestamp, step: p.step });
+
+function metricHistory(engine: Engine, runId: string, key: string, max: number | undefined, offset: number): unknown {
+  if (max !== undefined) {
+    const points = engine.tracking.runs.historyPage(runId, key, max + 1, offset); // one more says whether a next page exists
+    return { metrics: points.slice(0, max).map(pointJson(key)), ...(points.length > max ? { next_page_token: makeToken(offset + max) } : {}) };
+  }
+  const points: HistoryPoint[] = [];
+  for (let at = offset; ; at += HISTORY_PAGE) {
+    const chunk = engine.tracking.runs.historyPage(runId, key, HISTORY_PAGE, at);
+    for (const p of chunk) points.push(p);
+    if (chunk.length < HISTORY_PAGE) break;
+  }
+  return { metrics: points.map(pointJson(key)) };
+}
+
+const handlers: Record<string, { method: 'GET' | 'POST'; alsoGet?: boolean; run: Handler }> = {
   'experiments/create': {
     method: 'POST',
     run: async (engine, b) => {
@@ -169,20 +216,10 @@ const handlers: Record<string, { method: 'GET' | 'POST'; run: Handler }> = {
       }
     },
   },
-  'experiments/search': {
-    method: 'POST',
-    run: async (engine, b) => {
-      const max = int(b, 'max_results') ?? 1000;
-      if (max < 1 || max > 50_000) throw new LatheError('INVALID_INPUT', 'max_results must be between 1 and 50000', { where: 'max_results' });
-      const offset = pageToken(b);
-      const view = VIEW_TYPES[String(b.view_type ?? 'ACTIVE_ONLY')] ?? 'active';
-      const f = experimentFilter(str(b, 'filter', false));
-      let found = await invoke(engine, 'experiments.list', { lifecycle: view, nameLike: f.like, offset, limit: Math.min(max + 1, 10_000) });
-      if (f.exact !== undefined) found = found.filter((e) => e.name === f.exact);
-      const page = found.slice(0, max);
-      return { experiments: page.map(experimentJson), ...(found.length > max ? { next_page_token: makeToken(offset + max) } : {}) };
-    },
-  },
+  // MLflow's clients POST it; its docs (and curl users) GET it with the same fields in the query string.
+  'experiments/search': { method: 'POST', alsoGet: true, run: searchExperiments },
+  // MLflow 1.x's listing (gone from MLflow 2), still sent by older clients such as npm's `mlflow`.
+  'experiments/list': { method: 'GET', run: (engine, b) => searchExperiments(engine, { view_type: b.view_type, max_results: b.max_results, page_token: b.page_token }) },
   'experiments/delete': {
     method: 'POST',
     run: async (engine, b) => (await invoke(engine, 'experiments.delete', { id: experimentIdOf(b) }), {}),
@@ -316,12 +353,9 @@ const handlers: Record<string, { method: 'GET' | 'POST'; run: Handler }> = {
     run: async (engine, b) => {
       const runId = runIdOf(b);
       const key = str(b, 'metric_key') as string;
-      const max = int(b, 'max_results') ?? 25_000;
-      if (max < 1 || max > 1_000_000) throw new LatheError('INVALID_INPUT', 'max_results must be between 1 and 1000000', { where: 'max_results' });
-      const offset = pageToken(b);
-      const points = engine.tracking.runs.historyPage(runId, key, max + 1, offset);
-      const metrics = points.slice(0, max).map((p) => ({ key, value: Number.isFinite(p.value) ? p.value : String(p.value), timestamp: p.timestamp, step: p.step }));
-      return { metrics, ...(points.length > max ? { next_page_token: makeToken(offset + max) } : {}) };
+      const max = int(b, 'max_results');
+      if (max !== undefined && (max < 1 || max > 1_000_000)) throw new LatheError('INVALID_INPUT', 'max_results must be between 1 and 1000000', { where: 'max_results' });
+      return metricHistory(engine, runId, key, max, pageToken(b));
     },
   },
   'artifacts/list': {
@@ -461,7 +495,7 @@ export async function routeMlflow(engine: Engine, req: IncomingMessage, res: Ser
     }
     const method = req.method ?? 'GET';
     let body: Json;
-    if (method === 'GET' && h.method === 'GET') body = queryAsBody(search);
+    if (method === 'GET' && (h.method === 'GET' || h.alsoGet)) body = queryAsBody(search);
     else if (method === 'POST' || method === 'PATCH') {
       checkJson(req);
       const parsed = parseJson((await readBody(req, MAX_BODY)).toString('utf8'));
