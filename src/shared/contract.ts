@@ -41,6 +41,7 @@ import {
 } from './tracking';
 import { evaluationCalls, type EvaluationEvents } from './evaluation';
 import { sweepCalls, type SweepEvents } from './sweeps';
+import { monitoringCalls, type MonitoringEvents } from './monitoring';
 import { pipelineCalls, type PipelineEvents } from './pipelines';
 import { keyCalls } from './bundles';
 import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingStarted } from './training';
@@ -366,6 +367,8 @@ export const contract = {
   ...evaluationCalls,
   // Sweeps (issue 4). Types and schemas in ./sweeps.
   ...sweepCalls,
+  // Monitoring (issue 11). Types and schemas in ./monitoring; docs/MONITORING.md.
+  ...monitoringCalls,
   // Pipelines (issue 12). Types and schemas in ./pipelines; docs/PIPELINES.md.
   ...pipelineCalls,
   // Bundle signing keys and the keyring (issue 8). Types and schemas in ./bundles; docs/REGISTRY.md.
@@ -528,7 +531,7 @@ export interface TaskProgress {
   done: number;
   total: number;
 }
-export interface EventMap extends EvaluationEvents, SweepEvents, PipelineEvents {
+export interface EventMap extends EvaluationEvents, SweepEvents, MonitoringEvents, PipelineEvents {
   'task.progress': TaskProgress;
   'datasets.changed': { name: string };
   'experiments.changed': { id: string };
@@ -563,6 +566,9 @@ const eventNameSet = {
   'training.jobs': true,
   'training.progress': true,
   'sweeps.changed': true,
+  'monitor.alert': true,
+  'monitor.windows': true,
+  'monitor.reference': true,
   'pipelines.changed': true,
 } as const satisfies Record<EventName, true>;
 export const eventNames = Object.keys(eventNameSet) as EventName[];

@@ -13,6 +13,7 @@ import { seedSampleProject } from './sample';
 import { createTracking, type Tracking } from './tracking';
 import { createRegistry, registryMethods, type Registry } from './registry';
 import { evaluationFacts } from './registry/evaluationFacts';
+import { createMonitoring, monitoringMethods, type MonitoringService } from './monitoring';
 import { keyMethods } from './bundles/keyring';
 import { PipelineService } from './pipelines/service';
 import { pipelineMethods } from './pipelines';
@@ -41,6 +42,8 @@ export interface Engine extends EngineApi {
   readonly training: TrainingService;
   /** Sweeps (issue 4): trials on the training queue; `wait` for doors that stay until a sweep ends. */
   readonly sweeps: SweepService;
+  /** Monitoring (issue 11): reference profiles, log ingest, windows, drift, performance, alerts. */
+  readonly monitoring: MonitoringService;
   /** Pipelines (issue 12): definitions, runs, the stage cache, triggers (`startTriggers`), the gate. */
   readonly pipelines: PipelineService;
   close(): void;
@@ -72,6 +75,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   // Model cards and comparisons show the run's evaluations, newest first.
   registry.models.evaluations = async (runId) =>
     evaluation.list({ runId, offset: 0, limit: 20 }).map((summary) => evaluationFacts(evaluation.get(summary.id)));
+  const monitoring = createMonitoring({ db, home, store, events, registry: registry.models, training });
+  // Business value per window uses the value matrix of the newest evaluation that set one.
+  monitoring.evaluationMatrix = (model) => {
+    for (const v of registry.models.versions(model)) {
+      if (!v.runId) continue;
+      for (const e of evaluation.list({ runId: v.runId, offset: 0, limit: 20 })) {
+        const cost = evaluation.get(e.id).spec.cost;
+        if (cost) return cost;
+      }
+    }
+    return null;
+  };
   const door = opts.door ?? 'test';
 
   // Stages call the engine's own contract methods; `api` is the engine object, set once it exists.
@@ -84,6 +99,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     events,
     tracking,
     sweeps,
+    monitoring,
     pipelines,
     registry,
     training,
@@ -152,6 +168,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'sweeps.cancel': async (i) => sweeps.cancel(i.id),
 
     ...registryMethods(registry),
+    // Registration builds the version's reference profile in the background (monitoring, issue 11).
+    'models.register': async (i) => {
+      const v = registry.models.register(i);
+      monitoring.referenceSoon(v.model, v.number);
+      return v;
+    },
+    ...monitoringMethods(monitoring),
     ...keyMethods(registry.bundles),
     ...pipelineMethods(pipelines),
 
