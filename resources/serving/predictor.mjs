@@ -26,8 +26,16 @@ export class InputError extends Error {
   }
 }
 
-export function loadModel(dir) {
+/**
+ * Loads model/ from `dir`. `options.impute`: fill missing required fields as training did instead of
+ * refusing the row; by default it comes from lathe-model.json beside model/ (chosen at export time).
+ */
+export function loadModel(dir, options) {
   const read = (f) => fs.readFileSync(path.join(dir, f));
+  if (options === undefined) {
+    const info = path.join(path.dirname(dir), 'lathe-model.json');
+    options = fs.existsSync(info) ? { impute: JSON.parse(fs.readFileSync(info, 'utf8')).impute === true } : {};
+  }
   const modelJson = JSON.parse(read('model.json').toString('utf8'));
   const preprocessing = JSON.parse(read('preprocessing.json').toString('utf8'));
   const signature = JSON.parse(read('signature.json').toString('utf8'));
@@ -103,7 +111,7 @@ export function loadModel(dir) {
         throw new Error(`layer ${l.class_name} not supported by this server`);
     }
   }
-  return new Predictor(preprocessing, signature, steps);
+  return new Predictor(preprocessing, signature, steps, options);
 }
 
 const isMissing = (v) => v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v));
@@ -122,41 +130,65 @@ function cellToNumber(v, type) {
   return s === '' ? NaN : Number(s);
 }
 
+// A field the training split always had is required (missingInTraining 0, or not recorded).
+const required = (f) => (f.missingInTraining ?? 0) === 0;
+const ABSENT = Symbol('absent');
+
 export class Predictor {
-  constructor(preprocessing, signature, steps) {
+  constructor(preprocessing, signature, steps, options = {}) {
     this.pre = preprocessing;
     this.signature = signature;
     this.steps = steps;
+    this.impute = options.impute === true;
     this.columns = preprocessing.features.map((f) => f.column);
     this.lookups = preprocessing.features.map((f) => (f.kind === 'categorical' ? new Map(f.vocab.map((v, i) => [v, i])) : null));
   }
 
-  /** Checks rows against the signature; throws InputError naming the row and field. */
+  /**
+   * Checks rows against the signature; throws InputError naming the row and field(s). Returns the rows'
+   * cells in input order and which fields of which rows will be imputed.
+   */
   validate(rows) {
     if (!Array.isArray(rows)) throw new InputError('"rows" must be an array of rows', 'rows');
     if (rows.length === 0) throw new InputError('"rows" is empty', 'rows');
     if (rows.length > 10000) throw new InputError(`at most 10000 rows per request (got ${rows.length})`, 'rows');
     // The target column may come along (rows taken from the training table); it is ignored.
     const known = new Set([...this.columns, this.signature.target]);
-    return rows.map((row, r) => {
+    const imputed = [];
+    const valid = rows.map((row, r) => {
       let cells;
       if (Array.isArray(row)) {
         if (row.length !== this.columns.length) throw new InputError(`row ${r} has ${row.length} values; expected ${this.columns.length} (${this.columns.join(', ')})`, `rows[${r}]`);
         cells = row;
       } else if (row && typeof row === 'object') {
         for (const k of Object.keys(row)) if (!known.has(k)) throw new InputError(`row ${r}: unknown field "${k}"; fields are ${this.columns.join(', ')}`, `rows[${r}].${k}`);
-        cells = this.columns.map((c) => (Object.prototype.hasOwnProperty.call(row, c) ? row[c] : null));
+        cells = this.columns.map((c) => (Object.prototype.hasOwnProperty.call(row, c) ? row[c] : ABSENT));
       } else throw new InputError(`row ${r} must be an object (field -> value) or an array`, `rows[${r}]`);
+      const missing = [];
       this.pre.features.forEach((f, j) => {
         const v = cells[j];
         const where = `rows[${r}].${f.column}`;
+        if (v === ABSENT) {
+          cells[j] = null;
+          missing.push({ f, absent: true });
+          return;
+        }
         if (v !== null && v !== undefined && typeof v === 'object') throw new InputError(`row ${r}, field "${f.column}": expected a single value, got ${Array.isArray(v) ? 'an array' : 'an object'}`, where);
         if (f.kind === 'numeric' && !isMissing(v) && !Number.isFinite(cellToNumber(v, f.type))) {
           throw new InputError(`row ${r}, field "${f.column}": expected a ${f.type === 'datetime' ? 'date' : 'number'}, got ${JSON.stringify(v)}`, where);
         }
+        if (isMissing(v)) missing.push({ f, absent: false });
       });
+      // An absent field is always missing input; an empty one only where training never saw it empty.
+      const refused = this.impute ? [] : missing.filter((m) => m.absent || required(m.f)).map((m) => m.f);
+      if (refused.length > 0) {
+        const list = refused.map((f) => JSON.stringify(f.column)).join(', ');
+        throw new InputError(`row ${r} is missing ${refused.length} required field${refused.length > 1 ? 's' : ''}: ${list} (this server was exported without imputation)`, `rows[${r}].${refused[0].column}`);
+      }
+      if (missing.length > 0) imputed.push({ row: r, fields: missing.map((m) => m.f.column) });
       return cells;
     });
+    return { rows: valid, imputed };
   }
 
   encode(cells) {
@@ -179,7 +211,7 @@ export class Predictor {
   }
 
   predict(rows) {
-    const valid = this.validate(rows);
+    const { rows: valid, imputed } = this.validate(rows);
     const labels = this.signature.labels;
     const target = this.pre.target;
     const predictions = [];
@@ -195,6 +227,8 @@ export class Predictor {
         probabilities.push(y);
       }
     }
-    return target.kind === 'regression' ? { predictions } : { predictions, probabilities, labels };
+    const out = target.kind === 'regression' ? { predictions } : { predictions, probabilities, labels };
+    if (imputed.length > 0) out.imputed = imputed;
+    return out;
   }
 }

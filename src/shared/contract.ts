@@ -109,6 +109,13 @@ export interface DoctorReport {
   bytesChecked: number;
   problems: { object: string; problem: string }[];
   tempFilesRemoved: number;
+  /** What the meaning checks read (names, paths, numbers, derived ids, profiles, row indexes; docs/REGISTRY.md). */
+  meaning: { datasetVersions: number; modelVersions: number; runs: number; experiments: number; files: number };
+  /** Pack files on disk the database never recorded (a crash mid-import): not damage, wasted space. */
+  unrecordedPacks: { file: string; bytes: number }[];
+  unrecordedBytes: number;
+  /** The command that frees them. */
+  freeCommand: string;
 }
 
 export interface ExportResult {
@@ -429,13 +436,24 @@ export const contract = {
       .object({
         ref: modelRefSchema,
         rows: z.union([z.array(z.array(cellSchema)), z.array(z.record(z.string(), cellSchema))]).refine((r) => r.length >= 1 && r.length <= 10_000, 'give 1 to 10000 rows'),
+        /** Fill missing required features as training did (the answer lists them) instead of refusing the row. */
+        impute: z.boolean().default(false),
       })
       .strict(),
     out<Prediction>(),
     'Predict table rows (arrays in signature order, or objects by column) with a registered version',
   ),
   'export.run': call(
-    z.object({ ref: modelRefSchema, format: z.enum(EXPORT_FORMATS), out: z.string().min(1).max(4096), checkRows: z.number().int().min(1).max(10_000).default(100) }).strict(),
+    z
+      .object({
+        ref: modelRefSchema,
+        format: z.enum(EXPORT_FORMATS),
+        out: z.string().min(1).max(4096),
+        checkRows: z.number().int().min(1).max(10_000).default(100),
+        /** serving, onnx: fill missing required features as training did instead of refusing the row. */
+        impute: z.boolean().default(false),
+      })
+      .strict(),
     out<ExportRecord>(),
     'Export a model version: tfjs, onnx (checked in onnxruntime), serving (a Node HTTP server folder) or card',
     true,

@@ -245,9 +245,17 @@ export interface ModelSignature {
  *          unknown bucket. index: one input, the vocab position (unknown = vocab.length), divided by
  *          `vocab.length` so it lies in [0, 1].
  */
-export type FeaturePreprocessing =
+export type FeaturePreprocessing = (
   | { kind: 'numeric'; column: string; type: ColumnType; mean: number; std: number; impute: number }
-  | { kind: 'categorical'; column: string; type: ColumnType; encoding: 'onehot' | 'index'; vocab: string[]; impute: string | null };
+  | { kind: 'categorical'; column: string; type: ColumnType; encoding: 'onehot' | 'index'; vocab: string[]; impute: string | null }
+) & {
+  /**
+   * Cells of the column missing in the training split. A column that had none is required: prediction
+   * refuses a row without it unless imputation is asked for (models.predict `impute`, the serving
+   * export's `impute`). Absent in models made before it was recorded (then every column is required).
+   */
+  missingInTraining?: number;
+};
 
 /** Regression targets are standardised for training; predictions are mapped back with mean and std. */
 export type TargetPreprocessing = { kind: 'classification'; labels: string[] } | { kind: 'regression'; mean: number; std: number };
@@ -270,6 +278,10 @@ export interface Prediction {
   predictions: (string | number)[];
   /** Classification only: one row per input, in `signature.labels` order. */
   probabilities?: number[][];
+  /** Classification only: the class labels, the order of each probabilities row (as the serving export answers). */
+  labels?: string[];
+  /** Rows whose missing fields were filled as in training, and which fields. */
+  imputed?: { row: number; fields: string[] }[];
 }
 
 // Jobs ------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { LatheError } from '../../../shared/errors';
 import { layersOf, layerWeight, weightsByName, type ArtifactFiles } from '../registry/artifact';
+import { requiredFeature } from '../training/missingFeatures';
 import { APP_VERSION } from '../version';
 import { DT, encodeModel, floatAttr, GraphBuilder, intAttr, intsAttr, stringAttr, valueInfo } from './onnxProto';
 
@@ -23,8 +24,14 @@ export const ONNX_OPSET = 13;
  *
  * Outputs: `output` (class probabilities in `labels` order, or the regression value in the target's
  * units) and, for classifiers, `class_index` (int64 ArgMax).
+ *
+ * Missing required features: a graph cannot refuse a row, so unless the export chose imputation, a row
+ * with NaN in a required column (one the training split always had, see training/missingFeatures.ts)
+ * gets NaN in every `output` value instead of a confident answer: the graph adds
+ * ReduceSum(required columns x 0), which is 0 for complete rows and NaN otherwise. Its `class_index` is
+ * then meaningless; the metadata key `missing` says so.
  */
-export function convertToOnnx(a: ArtifactFiles, meta: Record<string, string>): Buffer {
+export function convertToOnnx(a: ArtifactFiles, meta: Record<string, string>, opts: { impute?: boolean } = {}): Buffer {
   const g = new GraphBuilder();
   const weights = weightsByName(a.modelJson, a.weights);
   const layers = layersOf(a.modelJson);
@@ -34,6 +41,7 @@ export function convertToOnnx(a: ArtifactFiles, meta: Record<string, string>): B
   let x: string;
   let layout: 'flat' | 'nhwc' | 'nchw';
   const inputs: object[] = [];
+  let guard: string | null = null;
 
   if (pre.kind === 'image') {
     inputs.push(valueInfo('image', DT.FLOAT, ['N', pre.height, pre.width, pre.channels]));
@@ -71,6 +79,12 @@ export function convertToOnnx(a: ArtifactFiles, meta: Record<string, string>): B
     });
     x = pieces.length === 1 ? pieces[0] : g.node('Concat', pieces, [intAttr('axis', 1)]);
     layout = 'flat';
+    const required = feats.map((f, j) => (requiredFeature(f) ? j : -1)).filter((j) => j >= 0);
+    if (!opts.impute && required.length > 0) {
+      const cols = g.node('Gather', ['features', g.int64Const('required_columns', [required.length], required)], [intAttr('axis', 1)]);
+      const zeroed = g.node('Mul', [cols, g.floatConst('zero_if_present', [], [0])]);
+      guard = g.node('ReduceSum', [zeroed, g.int64Const('guard_axes', [1], [1])], [intAttr('keepdims', 1)]); // [N, 1]: 0 or NaN
+    }
   }
 
   const toNchw = () => {
@@ -209,6 +223,7 @@ export function convertToOnnx(a: ArtifactFiles, meta: Record<string, string>): B
     x = g.node('Mul', [x, g.floatConst('target_std', [], [pre.target.std])]);
     x = g.node('Add', [x, g.floatConst('target_mean', [], [pre.target.mean])]);
   }
+  if (guard) x = g.node('Add', [x, guard]);
   g.node('Identity', [x], [], 'output');
   const outputs = [valueInfo('output', DT.FLOAT, ['N', sig.outputSize])];
   if (sig.task === 'classification') {
@@ -226,6 +241,9 @@ export function convertToOnnx(a: ArtifactFiles, meta: Record<string, string>): B
       ...meta,
       labels: JSON.stringify(sig.labels),
       inputs: JSON.stringify(pre.kind === 'table' ? pre.features.map((f) => f.column) : ['image']),
+      ...(guard && pre.kind === 'table'
+        ? { missing: `NaN in a required column (${pre.features.filter(requiredFeature).map((f) => f.column).join(', ')}) makes that row's output NaN; class_index is then meaningless. Exported without imputation.` }
+        : {}),
     },
   });
 }

@@ -70,7 +70,7 @@ export class ExportService {
       const a = this.registry.artifactFiles(v);
       if (i.format === 'tfjs') report = this.writeTfjs(v, stage);
       else if (i.format === 'card') report = await this.writeCard(v, stage);
-      else if (i.format === 'onnx') report = await this.writeOnnx(v, a, stage, i.checkRows, progress);
+      else if (i.format === 'onnx') report = await this.writeOnnx(v, a, stage, i.checkRows, progress, i.impute ?? false);
       else report = this.writeServing(v, a, stage, out, i.impute ?? false);
       progress('recording', 3, 4);
       fs.rmSync(out, { recursive: true, force: true }); // an empty folder (checked above)
@@ -158,10 +158,10 @@ export class ExportService {
     return { rows: syntheticRows(pre.features, n, 7), source: 'synthetic rows from the preprocessing statistics' };
   }
 
-  private async writeOnnx(v: VersionRow, a: ArtifactFiles, dir: string, n: number, progress: Progress): Promise<Record<string, unknown>> {
+  private async writeOnnx(v: VersionRow, a: ArtifactFiles, dir: string, n: number, progress: Progress, impute: boolean): Promise<Record<string, unknown>> {
     progress('converting', 1, 4);
     const t0 = performance.now();
-    const onnx = convertToOnnx(a, { model: v.model, version: String(v.number), versionId: v.id });
+    const onnx = convertToOnnx(a, { model: v.model, version: String(v.number), versionId: v.id }, { impute });
     fs.writeFileSync(path.join(dir, 'model.onnx'), onnx);
     for (const f of ['preprocessing.json', 'signature.json']) {
       const row = this.registry.repo.files(v.id).find((x) => x.path === `${MODEL_DIR}${f}`);

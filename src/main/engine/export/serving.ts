@@ -6,14 +6,15 @@ import { resourcesDir } from '../resources';
  * The serving export's files besides model/: a dependency-free Node HTTP server (plain-JS forward pass
  * of the network, resources/serving/*.mjs), its smoke test, a Dockerfile and a README.
  */
-export function servingFiles(model: string, number: number, versionId: string): Record<string, string> {
+export function servingFiles(model: string, number: number, versionId: string, opts: { impute?: boolean } = {}): Record<string, string> {
   const src = path.join(resourcesDir(), 'serving');
   const read = (f: string) => fs.readFileSync(path.join(src, f), 'utf8');
   return {
     'predictor.mjs': read('predictor.mjs'),
     'server.mjs': read('server.mjs'),
     'smoke-test.mjs': read('smoke-test.mjs'),
-    'lathe-model.json': JSON.stringify({ model, version: number, versionId }, null, 2) + '\n',
+    // `impute` is read by predictor.mjs: chosen at export time, off unless asked for.
+    'lathe-model.json': JSON.stringify({ model, version: number, versionId, impute: opts.impute === true }, null, 2) + '\n',
     'package.json':
       JSON.stringify(
         { name: `${model.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}-serving`, version: `${number}.0.0`, private: true, type: 'module', engines: { node: '>=18' }, scripts: { start: 'node server.mjs', test: 'node smoke-test.mjs' } },
@@ -47,7 +48,8 @@ docker build -t ${model.toLowerCase()}:${number} . && docker run -p 8080:8080 ${
 - \`POST /predict\` with \`Content-Type: application/json\` and \`{"rows": [{"<field>": <value>, ...}, ...]}\`
   (or rows as arrays in the order of \`inputs\`) -> \`{"predictions": [...], "probabilities": [[...]], "labels": [...]}\`
   (regression: \`predictions\` only). Up to 10 000 rows per request.
-- Missing fields or \`null\` are imputed as in training; unknown categories fall into the unknown
+- ${opts.impute ? 'Missing fields or \`null\` are imputed as in training (this export was made with imputation on);' : 'A row missing a field the model always had in training (absent, \`null\` or \`""\`) is refused with 400 naming the fields (this export was made without imputation; fields that were sometimes missing in training are imputed as then);'}
+  every answer that imputed lists it: \`"imputed": [{"row": 0, "fields": ["age"]}]\`. Unknown categories fall into the unknown
   bucket. Unknown fields, non-numbers in numeric fields and malformed rows answer 400 with
   \`{"error": "row 3, field \\"age\\": expected a number, got \\"abc\\"", "where": "rows[3].age"}\`.
 `,

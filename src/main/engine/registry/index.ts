@@ -59,7 +59,7 @@ export function registryMethods(r: Registry): Pick<EngineApi, RegistryCalls> {
     'models.card': (i) => m.cardAsync(i.ref),
     'models.updateCard': async (i) => (m.updateCard(i.ref, i.text, i.description), m.cardAsync(i.ref)),
     'models.compare': (i) => m.compare(i.a, i.b),
-    'models.predict': (i) => m.predict(i.ref, i.rows),
+    'models.predict': (i) => m.predict(i.ref, i.rows, { impute: i.impute }),
     'export.run': (i) => r.exports.run(i),
     'export.history': async (i) => r.exports.history(i.ref, i.limit),
     'bundle.export': (i) => r.bundles.exportBundle(i),

@@ -163,8 +163,8 @@ export class RegistryService {
     };
   }
 
-  async predict(ref: string, rows: CellValue[][] | Record<string, CellValue>[]): Promise<Prediction> {
-    return predictWith(this.artifactFiles(this.resolve(ref)), rows);
+  async predict(ref: string, rows: CellValue[][] | Record<string, CellValue>[], opts: { impute?: boolean } = {}): Promise<Prediction> {
+    return predictWith(this.artifactFiles(this.resolve(ref)), rows, opts);
   }
 
   // Registering -----------------------------------------------------------------------------------

@@ -59,18 +59,20 @@ export function learnFeature(column: string, type: ColumnType, values: CellValue
     if (n === 0) return null;
     const mean = sum / n;
     const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
-    return { kind: 'numeric', column, type, mean, std: std > 1e-12 ? std : 1, impute: mean };
+    return { kind: 'numeric', column, type, mean, std: std > 1e-12 ? std : 1, impute: mean, missingInTraining: values.length - n };
   }
   const counts = new Map<string, number>();
+  let missing = 0;
   for (const v of values) {
     const c = cellToCategory(v);
     if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
+    else missing++;
   }
   if (counts.size === 0) return null;
   // Frequency first, then the text: the same training split always gives the same vocabulary.
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const vocab = ranked.slice(0, MAX_VOCAB).map(([k]) => k);
-  return { kind: 'categorical', column, type, encoding: vocab.length <= maxOneHot ? 'onehot' : 'index', vocab, impute: vocab[0] };
+  return { kind: 'categorical', column, type, encoding: vocab.length <= maxOneHot ? 'onehot' : 'index', vocab, impute: vocab[0], missingInTraining: missing };
 }
 
 export function featureWidth(f: FeaturePreprocessing): number {
