@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LatheError } from '../../src/shared/errors';
-import type { AliasMove, BundleImportResult, LineageGraph, ModelVersion } from '../../src/shared/registry';
+import type { AliasMove, BundleImportResult, BundleSummary, ExportRecord, LineageGraph, ModelVersion } from '../../src/shared/registry';
 import { setTransport } from '../../src/renderer/transport';
 import { layoutLineage } from '../../src/renderer/components/lineage/layout';
 import { initialModelsState, modelsRouteOf, modelsSelectors, parseModelsRoute, useModelsStore } from '../../src/renderer/stores/modelsStore';
 import { aliasesByVersion, countLabel, describeMove, exportFacts, formatDiff, importSummary, keyMetrics, metricDelta, moveRows, refsOf } from '../../src/renderer/stores/modelsView';
 import { bundlesSelectors, initialBundlesState, useBundlesStore } from '../../src/renderer/stores/bundlesStore';
 import { initialDeployState, suggestOut, useDeployStore } from '../../src/renderer/stores/deployStore';
-import { fakeTransport } from './fakeTransport';
+import type { RunPage } from '../../src/shared/tracking';
+import { fakeTransport, sketch } from './fakeTransport';
 
 
 const mv = (number: number, extra: Partial<ModelVersion> = {}): ModelVersion => ({
@@ -302,8 +303,8 @@ describe('modelsStore', () => {
   it('lists finished runs that hold a model/ folder for registering', async () => {
     const run = (id: string) => ({ id: id.padEnd(32, '0'), name: id, metrics: {}, params: {}, inputs: [] });
     const t = fakeTransport({
-      'runs.search': () => ({ runs: [run('a'), run('b')], total: 2, offset: 0, nextOffset: null }),
-      'runs.artifacts.list': (i) => ((i as { runId: string }).runId.startsWith('a') ? [{ path: 'model', isDir: true, size: 0 }] : [{ path: 'stdout.txt', isDir: false, size: 3 }]),
+      'runs.search': () => sketch<RunPage>({ runs: [run('a'), run('b')], total: 2, offset: 0, nextOffset: null }),
+      'runs.artifacts.list': (i) => (i.runId.startsWith('a') ? [{ path: 'model', isDir: true, size: 0 }] : [{ path: 'stdout.txt', isDir: false, size: 3 }]),
     });
     setTransport(t);
     await useModelsStore.getState().loadRegistrable();
@@ -320,7 +321,7 @@ describe('deploy and bundle stores', () => {
   afterEach(() => setTransport(null));
 
   it('exports and refreshes the history; an error stays for the view', async () => {
-    const record = { id: 'e', format: 'tfjs', files: [], report: {} };
+    const record = sketch<ExportRecord>({ id: 'e', format: 'tfjs', files: [], report: {} });
     const t = fakeTransport({ 'export.run': () => record, 'export.history': () => [record] });
     setTransport(t);
     const d = useDeployStore.getState();
@@ -337,7 +338,7 @@ describe('deploy and bundle stores', () => {
 
   it('offers an import only after a dry run of the same file; overwrite becomes force', async () => {
     const dry: BundleImportResult = { dryRun: true, formatVersion: 1, added: { runs: 1 }, unchanged: {}, conflicts: [], renumbered: [], objects: { total: 1, new: 1, bytes: 5 } };
-    const t = fakeTransport({ 'bundle.import': (i) => ({ ...dry, dryRun: (i as { dryRun: boolean }).dryRun }) });
+    const t = fakeTransport({ 'bundle.import': (i) => ({ ...dry, dryRun: i.dryRun ?? false }) });
     setTransport(t);
     const b = useBundlesStore.getState();
     b.setFile('/tmp/b.tar');
@@ -366,7 +367,7 @@ describe('deploy and bundle stores', () => {
   });
 
   it('bundle export sends only what was chosen', async () => {
-    const t = fakeTransport({ 'bundle.export': () => ({ file: '/tmp/b.tar', bytes: 10, objects: 2, objectBytes: 8, models: 1, versions: 1, runs: 1, datasetVersions: 1 }) });
+    const t = fakeTransport({ 'bundle.export': () => sketch<BundleSummary>({ file: '/tmp/b.tar', bytes: 10, objects: 2, objectBytes: 8, models: 1, versions: 1, runs: 1, datasetVersions: 1 }) });
     setTransport(t);
     useBundlesStore.getState().setExportField({ out: ' /tmp/b.tar ' });
     await useBundlesStore.getState().exportBundle();

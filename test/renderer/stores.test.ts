@@ -4,7 +4,8 @@ import { LatheError } from '../../src/shared/errors';
 import { setTransport } from '../../src/renderer/transport';
 import { datasetsSelectors, initialDatasetsState, useDatasetsStore } from '../../src/renderer/stores/datasetsStore';
 import { isTaskFinished, useToastStore } from '../../src/renderer/stores/toastStore';
-import { fakeTransport } from './fakeTransport';
+import type { DatasetDiff } from '../../src/shared/datasets';
+import { fakeTransport, sketch } from './fakeTransport';
 
 const v = (number: number, extra: Partial<DatasetVersion> = {}): DatasetVersion => ({
   id: `id${number}`.padEnd(64, '0'),
@@ -30,7 +31,7 @@ afterEach(() => setTransport(null));
 
 describe('datasetsStore', () => {
   it('opens a dataset, selects its newest version and picks two for a diff (older first)', async () => {
-    const t = fakeTransport({ 'datasets.versions': () => [v(3), v(2), v(1)], 'datasets.diff': () => ({ rows: {} }) });
+    const t = fakeTransport({ 'datasets.versions': () => [v(3), v(2), v(1)], 'datasets.diff': () => sketch<DatasetDiff>({ rows: {} }) });
     setTransport(t);
     await useDatasetsStore.getState().open('penguins');
     const s = useDatasetsStore.getState();

@@ -219,7 +219,7 @@ describe('training store', () => {
       fakeTransport({
         'training.templates': () => templates,
         'training.start': (i) => {
-          const spec = (i as { spec: { target: string } }).spec;
+          const spec = i.spec;
           if (spec.target === 'constant') throw new LatheError('INVALID_INPUT', 'Target "constant" is constant', { where: 'target' });
           return { runId: RUN, jobId: 'j' };
         },
