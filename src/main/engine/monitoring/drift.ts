@@ -54,15 +54,28 @@ function vectorsOf(ref: ReferenceColumn, col: Col): Vectors | null {
   return { ref: [...refCounts, refOther], cur: [...curCounts, curOther], labels: [...cats, '(other)'] };
 }
 
-/** Groups the fine numeric vector (under, 50 bins, over) into deciles for PSI: under joins the first, over the last. */
-function coarse(v: number[]): number[] {
-  const inner = v.slice(1, -1);
-  const per = Math.max(1, Math.ceil(inner.length / PSI_BINS));
-  const out: number[] = [];
-  for (let i = 0; i < inner.length; i += per) out.push(inner.slice(i, i + per).reduce((a, b) => a + b, 0));
-  if (out.length === 0) return [v[0] + v[v.length - 1]];
-  out[0] += v[0];
-  out[out.length - 1] += v[v.length - 1];
+/**
+ * PSI's bins: the fine vector (under, bins..., over) grouped into about PSI_BINS groups of equal
+ * reference share (deciles); under joins the first group and over the last.
+ */
+export function psiGroups(ref: readonly number[]): number[] {
+  const total = ref.reduce((a, b) => a + b, 0);
+  const group = new Array<number>(ref.length).fill(0);
+  let acc = 0;
+  let g = 0;
+  for (let i = 1; i < ref.length - 1; i++) {
+    group[i] = g;
+    acc += ref[i];
+    if (total > 0 && acc / total >= (g + 1) / PSI_BINS - 1e-9 && g < PSI_BINS - 1) g++;
+  }
+  group[0] = 0;
+  group[ref.length - 1] = group[Math.max(0, ref.length - 2)];
+  return group;
+}
+
+export function groupBy(v: readonly number[], group: readonly number[]): number[] {
+  const out = new Array<number>(Math.max(...group) + 1).fill(0);
+  v.forEach((x, i) => (out[group[i]] += x));
   return out;
 }
 
@@ -74,7 +87,8 @@ function scaled(c: ChunkStat | undefined, n: number, power: 0.5 | 1): number | n
 /** The statistics of one column; `source` picks the issue's thresholds or calibrated ones. */
 export function testColumn(ref: ReferenceColumn, v: Vectors, n: number, refN: number, source: ThresholdSource): { test: DriftTest | null; psi: PsiBand | null } {
   if (n === 0) return { test: null, psi: null };
-  const p = ref.kind === 'numeric' ? psi(coarse(v.ref), coarse(v.cur)) : psi(v.ref, v.cur);
+  const groups = ref.kind === 'numeric' ? psiGroups(v.ref) : null;
+  const p = groups ? psi(groupBy(v.ref, groups), groupBy(v.cur, groups)) : psi(v.ref, v.cur);
   const band: PsiBand = { value: p, band: psiBand(p) };
   const small = n <= SMALL_WINDOW;
   let test: DriftTest;

@@ -10,6 +10,11 @@ import type { ColumnKind, ColumnSketchJSON } from '../sketches';
 export const PROFILE_FORMAT = 1;
 /** Fine bins per numeric column (edges at the reference's quantiles); PSI groups them into deciles. */
 export const FINE_BINS = 50;
+/**
+ * The quantiles the edges sit at: every 2% plus finer tails (0.1%, 0.3%, 1% and their mirrors), so the
+ * two outer bins are not wide stretches where "uniform inside a bin" would misplace shifted mass.
+ */
+export const EDGE_QUANTILES: readonly number[] = [0.001, 0.003, 0.01, ...Array.from({ length: FINE_BINS - 1 }, (_, i) => (i + 1) / FINE_BINS), 0.99, 0.997, 0.999].sort((a, b) => a - b);
 export const PSI_BINS = 10;
 
 /** Mean and sd of a statistic over reference chunks of `chunkRows` rows (for calibrated thresholds). */

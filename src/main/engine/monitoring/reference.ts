@@ -7,7 +7,8 @@ import { ColumnSketch, FixedBins, TopCategories } from '../sketches';
 import { cellToCategory, cellToNumber, isMissing } from '../training/preprocessing';
 import { splitRows } from '../training/split';
 import { calibrate, ece, fitIsotonic } from './calibration';
-import { FINE_BINS, PROFILE_FORMAT, type ChunkStat, type ReferenceColumn, type ReferenceProfile } from './profile';
+import { EDGE_QUANTILES, PROFILE_FORMAT, type ChunkStat, type ReferenceColumn, type ReferenceProfile } from './profile';
+import { psiGroups, groupBy } from './drift';
 import { chiSquared, jensenShannon, ksFromBins, psi, wassersteinFromSegments } from './stats';
 
 /**
@@ -112,7 +113,7 @@ export function referenceColumn(name: string, kind: 'numeric' | 'categorical', v
   let sd: number | undefined;
   if (kind === 'numeric' && first.moments.n > 0) {
     const q = first.quantiles!;
-    const edges = FixedBins.edgesFromQuantiles((p) => q.quantile(p), FINE_BINS, first.moments.min, first.moments.max);
+    const edges = FixedBins.edgesAt((p) => q.quantile(p), EDGE_QUANTILES, first.moments.min, first.moments.max);
     sketch = new ColumnSketch('numeric', { binEdges: edges });
     for (const v of values) sketch.add(v);
     sd = Math.sqrt(first.moments.variance ?? 0);
@@ -146,7 +147,8 @@ function chunkStats(col: ReferenceColumn, sketch: ColumnSketch, values: CellValu
       const hi = [e[0], ...e.slice(1), e[e.length - 1]];
       push('ks', ksFromBins(r, x) / Math.sqrt(f));
       push('wasserstein', wassersteinFromSegments(lo, hi, r, x) / Math.max(col.sd ?? 0, 1e-12) / Math.sqrt(f));
-      push('psi', psi(decile(r), decile(x)) / f);
+      const g = psiGroups(r);
+      push('psi', psi(groupBy(r, g), groupBy(x, g)) / f);
     } else if (col.kind === 'categorical' && sketch.top && c.top) {
       const cats = col.categories ?? [];
       const vec = (t: TopCategories) => {
@@ -167,17 +169,6 @@ function chunkStats(col: ReferenceColumn, sketch: ColumnSketch, values: CellValu
     (stats as Record<string, ChunkStat>)[k] = { mean, sd, chunkRows: size };
   }
   return stats;
-}
-
-function decile(v: number[]): number[] {
-  const inner = v.slice(1, -1);
-  const per = Math.max(1, Math.ceil(inner.length / 10));
-  const out: number[] = [];
-  for (let i = 0; i < inner.length; i += per) out.push(inner.slice(i, i + per).reduce((a, b) => a + b, 0));
-  if (out.length === 0) return [v[0] + v[v.length - 1]];
-  out[0] += v[0];
-  out[out.length - 1] += v[v.length - 1];
-  return out;
 }
 
 async function heldOutPredictions(src: ReferenceSource, x: CellValue[][], y: CellValue[]): Promise<{ column: ReferenceColumn; calibration: ReferenceProfile['calibration']; metrics: Record<string, number>; calibrationError: ReferenceProfile['calibrationError'] }> {

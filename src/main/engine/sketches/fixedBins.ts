@@ -23,9 +23,14 @@ export class FixedBins {
 
   /** Edges at the distinct quantiles of `quantile` (e.g. a reference's KLL), at most `bins` bins. */
   static edgesFromQuantiles(quantile: (q: number) => number | null, bins: number, min: number, max: number): number[] {
+    return FixedBins.edgesAt(quantile, Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins), min, max);
+  }
+
+  /** Edges at the distinct values of `quantile` at the ascending probabilities `qs`, between min and max. */
+  static edgesAt(quantile: (q: number) => number | null, qs: readonly number[], min: number, max: number): number[] {
     const edges: number[] = [min];
-    for (let i = 1; i < bins; i++) {
-      const q = quantile(i / bins);
+    for (const p of qs) {
+      const q = quantile(p);
       if (q !== null && q > edges[edges.length - 1] && q < max) edges.push(q);
     }
     // The last edge sits just above max so the reference's own maximum falls inside the last bin.
