@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LatheError } from '../../src/shared/errors';
-import { resolveWorkerEntry, runWorkerAt, WorkerStartError } from '../../src/main/engine/workers/runWorker';
+import { resolveWorkerEntry, runWorkerAt, WorkerStartError, workerResourceLimits, type RunWorkerOptions } from '../../src/main/engine/workers/runWorker';
 import { WORKER_ENTRIES } from '../../src/main/engine/workers/protocol';
 import type { TestJob } from './fixtures/testJob.worker';
 
 const fixture = { file: path.resolve('test/engine/fixtures/testJob.worker.ts'), viaTsx: true };
-const run = <T>(job: TestJob, opts: { onProgress?: (n: number) => void; signal?: AbortSignal } = {}) => runWorkerAt<TestJob, T, number>(fixture, job, opts, 'test');
+const run = <T>(job: TestJob, opts: RunWorkerOptions<number> = {}) => runWorkerAt<TestJob, T, number>(fixture, job, opts, 'test');
 
 async function rejection(p: Promise<unknown>): Promise<LatheError> {
   try {
@@ -57,10 +57,26 @@ describe('runWorker', () => {
 
   it('aborting terminates the worker and rejects with the reason', async () => {
     const ac = new AbortController();
-    const p = run({ mode: 'hang' }, { signal: ac.signal, onProgress: () => {} });
-    setTimeout(() => ac.abort(new LatheError('CONFLICT', 'stopped by the test')), 300);
+    const p = run({ mode: 'hang' }, { signal: ac.signal, onProgress: () => ac.abort(new LatheError('CONFLICT', 'stopped by the test')) });
     const e = await rejection(p);
     expect(e).toMatchObject({ code: 'CONFLICT', message: 'stopped by the test' });
+  });
+
+  it('a runaway worker stops at its heap limit with an error; the process and the next job are fine', async () => {
+    const e = await rejection(run({ mode: 'grow' }, { resourceLimits: { maxOldGenerationSizeMb: 64 } }));
+    expect(e.code).toBe('INTERNAL');
+    expect(e.message).toMatch(/ran out of memory \(its heap limit is 64 MB\)/);
+    expect(await run<{ doubled: number }>({ mode: 'echo', value: 1, steps: 0 })).toEqual({ doubled: 2 });
+  });
+
+  it('every worker gets a heap limit by default (LATHE_WORKER_HEAP_MB overrides it)', () => {
+    expect(workerResourceLimits().maxOldGenerationSizeMb).toBeGreaterThanOrEqual(512);
+    process.env.LATHE_WORKER_HEAP_MB = '300';
+    try {
+      expect(workerResourceLimits().maxOldGenerationSizeMb).toBe(300);
+    } finally {
+      delete process.env.LATHE_WORKER_HEAP_MB;
+    }
   });
 
   it('a worker that cannot start rejects with WorkerStartError', async () => {

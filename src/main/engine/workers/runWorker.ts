@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { LatheError } from '../../../shared/errors';
 import type { WorkerEntryName, WorkerMessage } from './protocol';
 
@@ -21,6 +22,21 @@ export interface RunWorkerOptions<TProgress> {
   signal?: AbortSignal;
   /** Called with the thread once it exists (a pool keeps it to report or to stop it as a crash would). */
   onWorker?: (worker: Worker) => void;
+  /** Heap limits of this worker; default `workerResourceLimits()`. */
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * Every worker gets a heap ceiling, so a runaway job (a huge input, a leak) ends that worker with an
+ * "out of memory" error instead of growing until the system's OOM killer takes the whole process (and
+ * its open database) down. An eighth of the machine's memory, 512 MiB to 4 GiB: a pool of workers plus
+ * the main thread then stays well inside physical memory. `LATHE_WORKER_HEAP_MB` overrides it.
+ * TF.js tensors on the wasm backend live in WebAssembly memory, which this does not count.
+ */
+export function workerResourceLimits(): ResourceLimits {
+  const fromEnv = Number(process.env.LATHE_WORKER_HEAP_MB);
+  const mb = Number.isFinite(fromEnv) && fromEnv >= 64 ? Math.floor(fromEnv) : Math.min(4096, Math.max(512, Math.floor(os.totalmem() / 8 / 2 ** 20)));
+  return { maxOldGenerationSizeMb: mb };
 }
 
 export interface WorkerLocation {
@@ -97,12 +113,12 @@ function sweepDevBundles(dir: string): void {
  * A worker thread for `where`: a built .cjs directly; a .ts source as a dev bundle (above), else
  * through tsxBoot.cjs (tsx's CommonJS hook, which does work inside worker threads).
  */
-async function startWorker(where: WorkerLocation, workerData: unknown): Promise<Worker> {
-  if (!where.viaTsx) return new Worker(where.file, { workerData });
+async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
+  if (!where.viaTsx) return new Worker(where.file, { workerData, resourceLimits });
   const bundled = await devBundle(where.file).catch(() => null);
-  if (bundled) return new Worker(bundled, { workerData });
+  if (bundled) return new Worker(bundled, { workerData, resourceLimits });
   const tsxApi = createRequire(thisFile()).resolve('tsx/cjs/api');
-  return new Worker(path.join(path.dirname(thisFile()), 'tsxBoot.cjs'), { workerData, argv: [tsxApi, where.file] });
+  return new Worker(path.join(path.dirname(thisFile()), 'tsxBoot.cjs'), { workerData, argv: [tsxApi, where.file], resourceLimits });
 }
 
 /**
@@ -127,12 +143,13 @@ export function runWorkerAt<TIn, TOut, TProgress = unknown>(
   label = path.basename(where.file),
 ): Promise<TOut> {
   const { onProgress, signal, onWorker } = opts;
+  const limits = opts.resourceLimits ?? workerResourceLimits();
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (!fs.existsSync(where.file)) return Promise.reject(new WorkerStartError(`The ${label} worker is missing (${where.file})`));
-  return startWorker(where, input).then(
+  return startWorker(where, input, limits).then(
     (worker) => {
       onWorker?.(worker);
-      return watchWorker<TOut, TProgress>(worker, label, onProgress, signal);
+      return watchWorker<TOut, TProgress>(worker, label, limits, onProgress, signal);
     },
     (e: unknown) => {
       throw new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e);
@@ -140,7 +157,7 @@ export function runWorkerAt<TIn, TOut, TProgress = unknown>(
   );
 }
 
-function watchWorker<TOut, TProgress>(worker: Worker, label: string, onProgress?: (data: TProgress) => void, signal?: AbortSignal): Promise<TOut> {
+function watchWorker<TOut, TProgress>(worker: Worker, label: string, limits: ResourceLimits, onProgress?: (data: TProgress) => void, signal?: AbortSignal): Promise<TOut> {
   return new Promise<TOut>((resolve, reject) => {
     if (signal?.aborted) {
       void worker.terminate();
@@ -168,6 +185,9 @@ function watchWorker<TOut, TProgress>(worker: Worker, label: string, onProgress?
     });
     worker.on('error', (e) => {
       const message = e instanceof Error ? e.message : String(e);
+      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        return settle(() => reject(outOfMemory(label, limits, e)));
+      }
       settle(() =>
         reject(started ? new LatheError('INTERNAL', `The ${label} worker failed: ${message}`, { cause: e }) : new WorkerStartError(`The ${label} worker could not start: ${message}`, e)),
       );
@@ -183,6 +203,13 @@ function watchWorker<TOut, TProgress>(worker: Worker, label: string, onProgress?
         ),
       );
     });
+  });
+}
+
+function outOfMemory(label: string, limits: ResourceLimits, cause: unknown): LatheError {
+  return new LatheError('INTERNAL', `The ${label} worker ran out of memory (its heap limit is ${limits.maxOldGenerationSizeMb} MB) and was stopped; nothing else was affected`, {
+    cause,
+    hint: 'The job may be too large for one worker: try a smaller input, or raise the limit with LATHE_WORKER_HEAP_MB.',
   });
 }
 
