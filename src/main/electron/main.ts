@@ -20,6 +20,7 @@ import {
 } from 'electron';
 import { createEngine, type Engine } from '../engine/engine';
 import { APP_VERSION } from '../engine/version';
+import { watchOtherWriters } from '../engine/tracking/otherWriters';
 import { defaultHome } from '../engine/workspace';
 import { mimeType, resolveAppFile } from './appProtocol';
 import { registerIpc } from './ipc';
@@ -246,6 +247,7 @@ async function start(): Promise<void> {
   mainWindow = createWindow();
   try {
     engine = await enginePromise;
+    watchOtherWriters(engine.db, engine.events); // runs logged by other processes appear live; stops when the engine closes
   } catch (e) {
     fail('Lathe could not open its workspace', e);
   }

@@ -5,6 +5,7 @@ import { describeContract } from '../../shared/contractSchema';
 import { ERROR_CODES, LatheError, toLatheError } from '../../shared/errors';
 import { dispatch } from '../engine/dispatch';
 import type { Engine } from '../engine/engine';
+import { watchOtherWriters } from '../engine/tracking/otherWriters';
 import { parseJson, readBody } from './body';
 import { httpError } from './httpErrors';
 import { checkHost, checkJson, checkOrigin, checkToken, presentedToken, TOKEN_COOKIE } from './guard';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   rendererDir?: string;
   /** Fixed token (tests); default is 32 random bytes. */
   token?: string;
+  /** Notice what other processes write to the workspace (default true; see tracking/otherWriters.ts). */
+  watchOtherWriters?: boolean;
 }
 
 export interface RunningServer {
@@ -68,6 +71,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const frame = `event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
     for (const res of sseClients) res.write(frame);
   });
+  // Runs logged by other processes (another door, `lathe run`) reach this door's live views too.
+  const stopWatching = opts.watchOtherWriters === false ? () => {} : watchOtherWriters(engine.db, engine.events);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
@@ -145,6 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close: () =>
       new Promise<void>((resolve) => {
         unsubscribe();
+        stopWatching();
         for (const res of sseClients) res.end();
         sseClients.clear();
         server.closeAllConnections();
