@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnProfiler } from '../../src/main/engine/datasets/profile';
-import { hashString, HyperLogLog, lastHash } from '../../src/main/engine/datasets/hashing';
+import { hashString } from '../../src/main/engine/datasets/hashing';
+import { HyperLogLog } from '../../src/main/engine/sketches';
 
 function feedBytes(p: ColumnProfiler, values: string[]) {
   for (const v of values) {
@@ -15,13 +16,10 @@ describe('profiling shortcuts give the same answers as the plain way', () => {
     const p = new ColumnProfiler('c');
     feedBytes(p, values);
     const reference = new HyperLogLog();
-    for (const v of values) {
-      hashString(v);
-      reference.add(lastHash.lo, lastHash.hi);
-    }
+    for (const v of values) reference.addNumber(hashString(v));
     const r = p.result();
     expect(r.distinctApprox).toBe(true);
-    expect(r.distinct).toBe(reference.estimate());
+    expect(r.distinct).toBe(Math.round(reference.estimate()));
   });
 
   it('dates compared as bytes give the same min and max as compared as strings (ASCII and not)', () => {

@@ -1,6 +1,7 @@
 import { LatheError } from '../../../shared/errors';
 import { runWorker, WorkerStartError } from '../workers/runWorker';
-import { analyzeTable, type TableJob, type TableResult } from './tableAnalysis';
+import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
+import { analyzeTable, tableResult, type TableJob, type TableResult } from './tableAnalysis';
 
 let inlineBecause: string | null = null;
 
@@ -16,6 +17,16 @@ export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
 export async function analyzeTableOffThread(job: TableJob, size: number, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {
   const mode = process.env.LATHE_ANALYZE_WORKER;
   if (mode === 'never' || (mode !== 'always' && size < WORKER_MIN_BYTES)) return analyzeInline(job, onBytes, signal);
+  if (wantsParallel(job, size)) {
+    try {
+      const { file, format } = job;
+      return tableResult(format === 'jsonl' ? await analyzeJsonlParallel(file, size, onBytes, { signal }) : await analyzeDelimitedParallel(file, format as 'csv' | 'tsv', size, onBytes, { signal }));
+    } catch (e) {
+      // A bad file (or one the parallel pass cannot plan) is read again in one pass, so its error
+      // is exactly the one-pass error; a pool that cannot start falls back the same way.
+      if (!(e instanceof NeedsSequential) && !(e instanceof WorkerStartError)) throw e;
+    }
+  }
   try {
     return await runWorker<TableJob, TableResult, number>('analyze', job, { onProgress: onBytes, signal });
   } catch (e) {
@@ -26,6 +37,16 @@ export async function analyzeTableOffThread(job: TableJob, size: number, onBytes
     }
     return analyzeInline(job, onBytes, signal);
   }
+}
+
+/**
+ * CSV, TSV and JSON Lines of at least PARALLEL_MIN_BYTES go to the pool when there is more than one
+ * core; `LATHE_ANALYZE_PARALLEL=always|never` overrides (always: any size, tests).
+ */
+function wantsParallel(job: TableJob, size: number): boolean {
+  const mode = process.env.LATHE_ANALYZE_PARALLEL;
+  if (mode === 'never' || !isParallelFormat(job.format)) return false;
+  return mode === 'always' || (size >= PARALLEL_MIN_BYTES && analysisThreads() > 1);
 }
 
 async function analyzeInline(job: TableJob, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {

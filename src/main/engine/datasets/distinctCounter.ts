@@ -3,6 +3,15 @@
  * table of typed arrays: no Map, no boxed keys, no per-cell allocation. The text of a value is
  * kept once, when first seen, for the top-values list. Gives up (returns false) past `cap` values.
  */
+export interface DistinctState {
+  cap: number;
+  size: number;
+  lo: Int32Array;
+  hi: Int32Array;
+  counts: Int32Array;
+  texts: (string | undefined)[];
+}
+
 export class DistinctCounter {
   private lo = new Int32Array(1024);
   private hi = new Int32Array(1024);
@@ -53,6 +62,37 @@ export class DistinctCounter {
       this.counts[slot] = counts[i];
       this.texts[slot] = texts[i];
     }
+  }
+
+  /**
+   * Adds another counter's values and counts (exact: a union of the value sets, counts summed).
+   * False when the union passes the cap; this counter is then part-merged and must be dropped.
+   */
+  merge(o: DistinctState): boolean {
+    for (let i = 0; i < o.counts.length; i++) {
+      const c = o.counts[i];
+      if (c === 0) continue;
+      const slot = this.find(o.lo[i], o.hi[i]);
+      if (slot >= 0) this.counts[slot] += c;
+      else if (!this.insert(slot, o.lo[i], o.hi[i], o.texts[i] as string)) return false;
+      else if (c !== 1) this.counts[this.find(o.lo[i], o.hi[i])] = c; // insert may have grown the table
+    }
+    return true;
+  }
+
+  /** A copy to send to another thread (structured-clone friendly). */
+  state(): DistinctState {
+    return { cap: this.cap, size: this.size, lo: this.lo.slice(), hi: this.hi.slice(), counts: this.counts.slice(), texts: this.texts.slice() };
+  }
+
+  static fromState(s: DistinctState): DistinctCounter {
+    const d = new DistinctCounter(s.cap);
+    d.lo = s.lo.slice();
+    d.hi = s.hi.slice();
+    d.counts = s.counts.slice();
+    d.texts = s.texts.slice();
+    d.size = s.size;
+    return d;
   }
 
   /** Calls `fn` with the hash lanes of every value counted. */

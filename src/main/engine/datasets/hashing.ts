@@ -4,7 +4,7 @@
  * without collisions in practice, and cheap (no allocation, no string for byte input).
  */
 
-/** The 32-bit lanes of the last hash, for HyperLogLog (which wants raw bits, not the joined key). */
+/** The 32-bit lanes of the last hash (the exact distinct counter keys on both). */
 export const lastHash = { lo: 0, hi: 0 };
 
 function finish(h1: number, h2: number): number {
@@ -49,28 +49,4 @@ export function combineHash(acc: number, cell: number): number {
   const lo = Math.imul((acc % 0x100000000) ^ (cell % 0x100000000), 0x9e3779b1) >>> 0;
   const hi = Math.imul(Math.floor(acc / 0x100000000) ^ Math.floor(cell / 0x100000000) ^ lo, 0x85ebca6b) >>> 11;
   return hi * 0x100000000 + lo;
-}
-
-/** HyperLogLog (precision 12, ~1.6% error) for distinct counts past the exact cap. */
-export class HyperLogLog {
-  private readonly registers = new Uint8Array(4096);
-
-  add(lo: number, hi: number): void {
-    const idx = lo & 0xfff;
-    const rank = Math.min(Math.clz32(hi) + 1, 32);
-    if (rank > this.registers[idx]) this.registers[idx] = rank;
-  }
-
-  estimate(): number {
-    const m = this.registers.length;
-    let sum = 0;
-    let zeros = 0;
-    for (const r of this.registers) {
-      sum += 2 ** -r;
-      if (r === 0) zeros++;
-    }
-    const raw = ((0.7213 / (1 + 1.079 / m)) * m * m) / sum;
-    if (raw <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
-    return Math.round(raw);
-  }
 }

@@ -1,7 +1,8 @@
 import type { ColumnProfile, ColumnType, TableProfile } from '../../../shared/datasets';
-import { hashBytes, hashString, HyperLogLog, lastHash } from './hashing';
-import { DistinctCounter } from './distinctCounter';
-import { StreamingHistogram } from './histogram';
+import { HyperLogLog, type HllJSON } from '../sketches';
+import { hashBytes, hashString, lastHash } from './hashing';
+import { DistinctCounter, type DistinctState } from './distinctCounter';
+import { StreamingHistogram, type HistogramState } from './histogram';
 
 /** Distinct values are counted exactly up to this many per column, then estimated. */
 const EXACT_DISTINCT_CAP = 50_000;
@@ -106,44 +107,93 @@ function compareAsciiBytes(buf: Uint8Array, s: number, e: number, text: string):
 
 const DATE_RE = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d.*)?$/;
 
+/** A value's 53-bit key from its two hash lanes (as `hashBytes` returns it), for the distinct sketch. */
+function keyOfLanes(lo: number, hi: number): number {
+  return (hi >>> 11) * 0x100000000 + (lo >>> 0);
+}
+
+/** Adds `x` to the double-double sum (hi, lo) in `acc` at index `i` (Knuth's two-sum: no rounding lost). */
+function addTwoSum(acc: Float64Array, i: number, x: number): void {
+  const hi = acc[i];
+  const t = hi + x;
+  const bp = t - hi;
+  acc[i + 1] += hi - (t - bp) + (x - bp);
+  acc[i] = t;
+}
+
+/** What a column profile sends between threads, to be merged (structured-clone friendly). */
+export interface ColumnState {
+  name: string;
+  shift: number;
+  /** count, missing, numbers, booleans, dates, n */
+  tallies: Float64Array;
+  /** Σd (hi, lo), Σd² (hi, lo) with d = x - shift */
+  sums: Float64Array;
+  min: number;
+  max: number;
+  minDate: string | null;
+  maxDate: string | null;
+  histogram: HistogramState;
+  exact: DistinctState | null;
+  hll: HllJSON | null;
+}
+
+const COUNT = 0;
+const MISSING = 1;
+const NUMBERS = 2;
+const BOOLEANS = 3;
+const DATES = 4;
+const N = 5;
+
 /**
  * One column's running profile, fed one cell at a time in a single pass. Counts are kept per kind
  * of value (number, boolean, date, other text); the column's type is decided at the end.
+ *
+ * Profiles of parts of a column merge into the profile of the whole (the parallel import), exactly:
+ * counts, missing, min/max, dates, types, the histogram (bins on a fixed dyadic grid) and the
+ * distinct values up to the cap (a union of value sets) add up to what one pass gives. Mean and std
+ * come from double-double sums of x - shift (shift fixed before any split), so any order rounds to
+ * the same double except with probability ~2^-30. Past the cap, the distinct count is a HyperLogLog
+ * estimate (the shared sketch, ~2.3% error), whose registers are a function of the value set alone.
  */
 export class ColumnProfiler {
-  private count = 0;
-  private missing = 0;
-  private numbers = 0;
-  private booleans = 0;
-  private dates = 0;
-  private n = 0;
-  private mean = 0;
-  private m2 = 0;
+  private readonly tallies = new Float64Array(6);
+  private readonly sums = new Float64Array(4);
   private min = Infinity;
   private max = -Infinity;
   private minDate: string | null = null;
   private maxDate: string | null = null;
-  private readonly histogram = new StreamingHistogram();
+  private histogram = new StreamingHistogram();
   private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP);
-  private readonly hll = new HyperLogLog();
+  private hll: HyperLogLog | null = null;
 
-  constructor(readonly name: string) {}
+  /** `shift`: a typical value of the column (the first number in a sample), so sums stay small. */
+  constructor(
+    readonly name: string,
+    private readonly shift = 0,
+  ) {}
 
   addMissing(): void {
-    this.count++;
-    this.missing++;
+    this.tallies[COUNT]++;
+    this.tallies[MISSING]++;
+  }
+
+  /** `n` missing cells at once (a JSON key absent from part of the file). */
+  addMissingTimes(n: number): void {
+    this.tallies[COUNT] += n;
+    this.tallies[MISSING] += n;
   }
 
   /** A CSV/TSV field: bytes [start, end) of `buf`, already unquoted unless `escaped` (has "" inside). */
   addBytes(buf: Buffer, start: number, end: number, escaped: boolean): void {
     if (start === end) return this.addMissing();
     if (escaped) return this.addString(unescapeQuoted(buf, start, end));
-    this.count++;
-    hashBytes(buf, start, end);
-    if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
+    this.tallies[COUNT]++;
+    const key = hashBytes(buf, start, end);
+    if (this.hll !== null) this.hll.addNumber(key);
     const x = parseNumberBytes(buf, start, end);
-    if (x === x) this.addNumber(x);
-    else if (isBooleanBytes(buf, start, end)) this.booleans++;
+    if (x - x === 0) this.addNumber(x);
+    else if (isBooleanBytes(buf, start, end)) this.tallies[BOOLEANS]++;
     else if (isDateBytes(buf, start, end)) this.addDateBytes(buf, start, end);
     this.countValue(buf, start, end);
   }
@@ -153,20 +203,20 @@ export class ColumnProfiler {
     if (v === null || v === undefined || v === '') return this.addMissing();
     if (typeof v === 'number' || typeof v === 'bigint') {
       const x = Number(v);
-      this.count++;
+      this.tallies[COUNT]++;
       const text = String(v);
-      hashString(text);
-      if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
+      const key = hashString(text);
+      if (this.hll !== null) this.hll.addNumber(key);
       if (Number.isFinite(x)) this.addNumber(x);
       this.countText(text);
       return;
     }
     if (typeof v === 'boolean') {
-      this.count++;
-      this.booleans++;
+      this.tallies[COUNT]++;
+      this.tallies[BOOLEANS]++;
       const text = String(v);
-      hashString(text);
-      if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
+      const key = hashString(text);
+      if (this.hll !== null) this.hll.addNumber(key);
       this.countText(text);
       return;
     }
@@ -174,19 +224,20 @@ export class ColumnProfiler {
   }
 
   private addString(text: string): void {
-    this.count++;
-    hashString(text);
-    if (this.exact === null) this.hll.add(lastHash.lo, lastHash.hi);
+    this.tallies[COUNT]++;
+    const key = hashString(text);
+    if (this.hll !== null) this.hll.addNumber(key);
     if (DATE_RE.test(text)) this.addDate(text);
     this.countText(text);
   }
 
+  /** A finite number (an infinite one, "1e999", counts as text, as "Infinity" does). */
   private addNumber(x: number): void {
-    this.numbers++;
-    this.n++;
-    const d = x - this.mean;
-    this.mean += d / this.n;
-    this.m2 += d * (x - this.mean);
+    this.tallies[NUMBERS]++;
+    this.tallies[N]++;
+    const d = x - this.shift;
+    addTwoSum(this.sums, 0, d);
+    addTwoSum(this.sums, 2, d * d);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     this.histogram.add(x);
@@ -196,14 +247,14 @@ export class ColumnProfiler {
   private addDateBytes(buf: Buffer, start: number, end: number): void {
     // isDateBytes checked that the first 10 bytes are ASCII; only a time part may not be.
     for (let i = start + 10; i < end; i++) if (buf[i] >= 0x80) return this.addDate(buf.toString('utf8', start, end));
-    this.dates++;
+    this.tallies[DATES]++;
     // ASCII bytes are UTF-16 code units, so this is exactly the string comparison addDate makes.
     if (this.minDate === null || compareAsciiBytes(buf, start, end, this.minDate) < 0) this.minDate = buf.toString('latin1', start, end);
     if (this.maxDate === null || compareAsciiBytes(buf, start, end, this.maxDate) > 0) this.maxDate = buf.toString('latin1', start, end);
   }
 
   private addDate(text: string): void {
-    this.dates++;
+    this.tallies[DATES]++;
     if (this.minDate === null || text < this.minDate) this.minDate = text;
     if (this.maxDate === null || text > this.maxDate) this.maxDate = text;
   }
@@ -224,10 +275,17 @@ export class ColumnProfiler {
    * have had from the first row.
    */
   private giveUpExact(): void {
-    const exact = this.exact as DistinctCounter;
-    exact.forEachKey((lo, hi) => this.hll.add(lo, hi));
-    this.hll.add(lastHash.lo, lastHash.hi);
+    const hll = this.dropExact();
+    hll.addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
+  }
+
+  /** Moves every value the exact counter holds into the HyperLogLog (created here) and drops the counter. */
+  private dropExact(): HyperLogLog {
+    const hll = this.hll ?? new HyperLogLog();
+    this.exact?.forEachKey((lo, hi) => hll.addNumber(keyOfLanes(lo, hi)));
     this.exact = null;
+    this.hll = hll;
+    return hll;
   }
 
   private countText(text: string): void {
@@ -239,17 +297,62 @@ export class ColumnProfiler {
     else if (!exact.insert(slot, lastHash.lo, lastHash.hi, text)) this.giveUpExact();
   }
 
+  /** This profile's state, to merge elsewhere. */
+  state(): ColumnState {
+    return {
+      name: this.name,
+      shift: this.shift,
+      tallies: this.tallies.slice(),
+      sums: this.sums.slice(),
+      min: this.min,
+      max: this.max,
+      minDate: this.minDate,
+      maxDate: this.maxDate,
+      histogram: this.histogram.state(),
+      exact: this.exact ? this.exact.state() : null,
+      hll: this.hll ? this.hll.toJSON() : null,
+    };
+  }
+
+  /** Adds the profile of another part of the same column (same shift), exactly as one pass would. */
+  merge(o: ColumnState): void {
+    if (o.shift !== this.shift) throw new Error(`column ${this.name}: cannot merge profiles with different shifts`);
+    for (let i = 0; i < this.tallies.length; i++) this.tallies[i] += o.tallies[i];
+    addTwoSum(this.sums, 0, o.sums[0]);
+    this.sums[1] += o.sums[1];
+    addTwoSum(this.sums, 2, o.sums[2]);
+    this.sums[3] += o.sums[3];
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    if (o.minDate !== null && (this.minDate === null || o.minDate < this.minDate)) this.minDate = o.minDate;
+    if (o.maxDate !== null && (this.maxDate === null || o.maxDate > this.maxDate)) this.maxDate = o.maxDate;
+    this.histogram.merge(o.histogram);
+    this.mergeDistinct(o);
+  }
+
+  /** Union of the value sets while it stays under the cap; otherwise both go into the HyperLogLog. */
+  private mergeDistinct(o: ColumnState): void {
+    if (this.exact !== null && o.exact !== null && this.exact.merge(o.exact)) return;
+    const hll = this.dropExact();
+    if (o.hll !== null) hll.merge(HyperLogLog.fromJSON(o.hll));
+    if (o.exact !== null) DistinctCounter.fromState(o.exact).forEachKey((lo, hi) => hll.addNumber(keyOfLanes(lo, hi)));
+  }
+
   result(): ColumnProfile {
-    const present = this.count - this.missing;
-    const distinct = this.exact ? this.exact.size : this.hll.estimate();
+    const t = this.tallies;
+    const present = t[COUNT] - t[MISSING];
+    const distinct = this.exact ? this.exact.size : Math.round((this.hll as HyperLogLog).estimate());
     const type = this.inferType(present, distinct);
-    const p: ColumnProfile = { name: this.name, type, count: this.count, missing: this.missing, distinct };
+    const p: ColumnProfile = { name: this.name, type, count: t[COUNT], missing: t[MISSING], distinct };
     if (!this.exact) p.distinctApprox = true;
-    if (type === 'numeric' && this.n > 0) {
+    const n = t[N];
+    if (type === 'numeric' && n > 0) {
+      const s1 = this.sums[0] + this.sums[1];
+      const s2 = this.sums[2] + this.sums[3];
       p.min = this.min;
       p.max = this.max;
-      p.mean = this.mean;
-      p.std = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0;
+      p.mean = this.shift + s1 / n;
+      p.std = n > 1 ? Math.sqrt(Math.max(0, s2 - (s1 * s1) / n) / (n - 1)) : 0;
       p.histogram = this.histogram.result();
     } else if (type === 'datetime' && this.minDate !== null && this.maxDate !== null) {
       p.min = this.minDate;
@@ -265,10 +368,11 @@ export class ColumnProfiler {
   }
 
   private inferType(present: number, distinct: number): ColumnType {
+    const t = this.tallies;
     if (present === 0) return 'text';
-    if (this.numbers === present) return 'numeric';
-    if (this.booleans === present) return 'boolean';
-    if (this.dates === present) return 'datetime';
+    if (t[NUMBERS] === present) return 'numeric';
+    if (t[BOOLEANS] === present) return 'boolean';
+    if (t[DATES] === present) return 'datetime';
     if (this.exact && (distinct <= 20 || (distinct <= 1000 && distinct <= present / 2))) return 'categorical';
     return 'text';
   }

@@ -29,6 +29,11 @@ export async function analyzeTable(job: TableJob, onBytes: (done: number) => voi
   if (job.format === 'parquet') table = await analyzeParquet(job.file, onBytes);
   else if (job.format === 'jsonl') table = await analyzeJsonl(job.file, onBytes);
   else table = await analyzeDelimited(job.file, job.format, onBytes);
+  return tableResult(table);
+}
+
+/** The analysis as it crosses threads: the row index encoded as bytes. */
+export function tableResult(table: TableAnalysis): TableResult {
   return {
     profile: table.profile,
     rowCount: table.profile.rows,

@@ -1,8 +1,11 @@
 /** Worker entry: the import pass of a table file (parse, profile, row index), off the main thread. */
+import { isPartsJob, runPartsJob, type PartsJob, type PartsProgress } from '../datasets/partsJob';
 import { analyzeTable, type TableJob, type TableResult } from '../datasets/tableAnalysis';
 import { serveWorker } from './serveWorker';
 
-serveWorker<TableJob, TableResult, number>(async (job, ctx) => {
+/** A whole table file in one pass, or (the parallel import) parts of one claimed from a shared counter. */
+serveWorker<TableJob | PartsJob, TableResult | { parts: number }, number | PartsProgress>(async (job, ctx) => {
+  if (isPartsJob(job)) return runPartsJob(job, (m) => ctx.progress(m));
   const result = await analyzeTable(job, (done) => ctx.progress(done));
   // Move the index out instead of copying it; it must own its whole ArrayBuffer to be moved.
   const own = result.index.byteOffset === 0 && result.index.byteLength === result.index.buffer.byteLength ? result.index : new Uint8Array(result.index);

@@ -7,6 +7,7 @@ import { RowOffsets, type TableIndex } from '../rowIndex';
 import { DelimitedParser, type DelimitedRowSink } from './delimitedParser';
 import { hasBom, readTextFile } from './textInput';
 import type { TableAnalysis } from './table';
+import { PartEnd } from './textPart';
 
 const SAMPLE_BYTES = 64 * 1024;
 const SAMPLE_ROWS = 50;
@@ -98,15 +99,36 @@ function raggedRow(file: string, line: number, found: number, expected: number, 
   );
 }
 
-/**
- * One streaming pass over a CSV/TSV file: parses every row, profiles every column and records the
- * row index. Works on bytes: a cell becomes a string only when it is a new distinct value.
- */
-export async function analyzeDelimited(
-  file: string,
-  format: 'csv' | 'tsv',
-  onProgress: (done: number) => void,
-): Promise<TableAnalysis> {
+/** What is decided about a delimited file from its first 64 KiB, before any row is profiled. */
+export interface DelimitedPlan {
+  file: string;
+  format: 'csv' | 'tsv';
+  delimiter: string;
+  header: boolean;
+  /** 3 when the file starts with a UTF-8 byte order mark (not part of the first field). */
+  bom: number;
+  /** Per column: the shift its sums are taken around (the first number in the sample, else 0). */
+  shifts: number[];
+  /** Fields in the first row of the sample, or 0 when the sample holds no complete row. */
+  width: number;
+}
+
+/** The first number of each column in the sample's data rows: a typical value, fixed before any split. */
+function sampleShifts(rows: string[][], header: boolean): number[] {
+  const data = header ? rows.slice(1) : rows;
+  const width = rows[0]?.length ?? 0;
+  return Array.from({ length: width }, (_, k) => {
+    for (const r of data) {
+      const cell = r[k] ?? '';
+      const x = cell.trim() === '' ? NaN : Number(cell);
+      if (Number.isFinite(x)) return x;
+    }
+    return 0;
+  });
+}
+
+/** Reads the head of the file and decides delimiter, header and shifts (the same for every part of it). */
+export async function planDelimited(file: string, format: 'csv' | 'tsv'): Promise<DelimitedPlan> {
   const fd = await fs.promises.open(file, 'r');
   const sample = Buffer.alloc(SAMPLE_BYTES);
   const { bytesRead } = await fd.read(sample, 0, SAMPLE_BYTES, 0);
@@ -117,58 +139,103 @@ export async function analyzeDelimited(
     throw new LatheError('BAD_FILE', `${file} is empty`, { where: file, hint: 'Add a file with a header row and at least one data row.' });
   }
   const delimiter = format === 'tsv' ? '\t' : detectDelimiter(head, file);
-  const header = detectHeader(sampleRows(head, delimiter, file));
+  const rows = sampleRows(head, delimiter, file);
+  const header = detectHeader(rows);
+  return { file, format, delimiter, header, bom: bom ? 3 : 0, shifts: sampleShifts(rows, header), width: rows[0]?.length ?? 0 };
+}
 
-  let columns: string[] | null = null;
-  let notes: string[] = [];
-  let profilers: ColumnProfiler[] = [];
+/**
+ * The row sink of an import pass over a delimited file, or over a part of one that starts at a row
+ * boundary: checks every row's width, profiles every cell and reports each data row's start.
+ * Given no `columns`, the first row names them (the start of the file); a part further on is given
+ * the columns. A row starting at or after `stopAt` ends the part (`PartEnd` is thrown).
+ */
+export class DelimitedRows implements DelimitedRowSink {
+  columns: string[] | null;
+  notes: string[] = [];
+  profilers: ColumnProfiler[] = [];
+  rows = 0;
+  headerLine = 0;
+  /** Start of the first data row seen, or -1. */
+  firstRow = -1;
+
+  constructor(
+    private readonly plan: DelimitedPlan,
+    private readonly onRowStart: (rowStart: number) => void,
+    columns: string[] | null = null,
+    private readonly stopAt = Infinity,
+  ) {
+    this.columns = columns;
+    if (columns) this.profilers = columns.map((c, k) => new ColumnProfiler(c, plan.shifts[k] ?? 0));
+  }
+
+  row(buf: Buffer, b: Int32Array, n: number, rowStart: number, line: number): void {
+    if (rowStart >= this.stopAt) throw new PartEnd(rowStart);
+    if (this.columns === null) {
+      const { header } = this.plan;
+      const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
+      if (header) ({ columns: this.columns, notes: this.notes } = uniqueColumnNames(names, line));
+      else this.columns = names;
+      this.profilers = this.columns.map((c, k) => new ColumnProfiler(c, this.plan.shifts[k] ?? 0));
+      this.headerLine = line;
+      if (header) return;
+    }
+    const profilers = this.profilers;
+    if (n !== profilers.length) throw raggedRow(this.plan.file, line, n, profilers.length, this.plan.header);
+    for (let k = 0; k < n; k++) profilers[k].addBytes(buf, b[3 * k], b[3 * k + 1], b[3 * k + 2] === 1);
+    if (this.firstRow < 0) this.firstRow = rowStart;
+    this.onRowStart(rowStart);
+    this.rows++;
+  }
+}
+
+export function noDataRows(file: string, headerLine: number): LatheError {
+  return new LatheError('BAD_FILE', `${file} has a header (line ${headerLine}) but no data rows`, {
+    where: file,
+    hint: 'Add at least one data row below the header.',
+  });
+}
+
+/**
+ * One streaming pass over a CSV/TSV file: parses every row, profiles every column and records the
+ * row index. Works on bytes: a cell becomes a string only when it is a new distinct value.
+ */
+export async function analyzeDelimited(
+  file: string,
+  format: 'csv' | 'tsv',
+  onProgress: (done: number) => void,
+): Promise<TableAnalysis> {
+  const plan = await planDelimited(file, format);
   const offsets = new RowOffsets();
-  let rows = 0;
-  let headerLine = 0;
-  const sink: DelimitedRowSink = {
-    row(buf, b, n, rowStart, line) {
-      if (columns === null) {
-        const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
-        if (header) ({ columns, notes } = uniqueColumnNames(names, line));
-        else columns = names;
-        profilers = columns.map((c) => new ColumnProfiler(c));
-        headerLine = line;
-        if (header) return;
-      }
-      if (n !== profilers.length) throw raggedRow(file, line, n, profilers.length, header);
-      for (let k = 0; k < n; k++) profilers[k].addBytes(buf, b[3 * k], b[3 * k + 1], b[3 * k + 2] === 1);
-      offsets.add(rowStart);
-      rows++;
-    },
-  };
+  const sink = new DelimitedRows(plan, (rowStart) => offsets.add(rowStart));
   // The BOM is not part of the first field; offsets stay absolute so pages read the right bytes.
-  const parser = new DelimitedParser(delimiter.charCodeAt(0), sink, file, bom ? 3 : 0);
+  const parser = new DelimitedParser(plan.delimiter.charCodeAt(0), sink, file, plan.bom);
   let first = true;
   await readTextFile(
     file,
     (piece) => {
-      parser.push(first && bom ? piece.subarray(3) : piece);
+      parser.push(first && plan.bom ? piece.subarray(3) : piece);
       first = false;
     },
     onProgress,
   );
   parser.finish();
-  if (rows === 0) {
-    throw new LatheError('BAD_FILE', `${file} has a header (line ${headerLine}) but no data rows`, {
-      where: file,
-      hint: 'Add at least one data row below the header.',
-    });
-  }
+  if (sink.rows === 0) throw noDataRows(file, sink.headerLine);
+  return delimitedAnalysis(plan, sink.rows, sink.profilers, sink.columns ?? [], offsets.offsets, sink.notes);
+}
+
+/** The profile and index of a delimited file from its (merged) column profiles and row offsets. */
+export function delimitedAnalysis(plan: DelimitedPlan, rows: number, profilers: ColumnProfiler[], columns: string[], offsets: number[], notes: string[]): TableAnalysis {
   const profile = tableProfile(rows, profilers);
   const index: TableIndex = {
-    format,
-    file: path.basename(file),
-    columns: columns ?? [],
+    format: plan.format,
+    file: path.basename(plan.file),
+    columns,
     types: profile.columns.map((c) => c.type),
     rowCount: rows,
-    delimiter,
-    header,
-    offsets: offsets.offsets,
+    delimiter: plan.delimiter,
+    header: plan.header,
+    offsets,
   };
   return { profile, index, notes };
 }

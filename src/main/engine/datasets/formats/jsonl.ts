@@ -5,6 +5,7 @@ import { cellText, ColumnProfiler, tableProfile } from '../profile';
 import { RowOffsets, type TableIndex } from '../rowIndex';
 import { jsonDepth, MAX_COLUMNS, MAX_JSON_DEPTH, tooManyColumns } from './limits';
 import type { TableAnalysis } from './table';
+import { PartEnd } from './textPart';
 import { CR, hasBom, LF, MAX_ROW_BYTES, readTextFile, rowTooLong } from './textInput';
 
 /**
@@ -80,19 +81,28 @@ function checkDepth(file: string, key: string, v: unknown, line: number): void {
 }
 
 /**
- * One pass over a JSON Lines file. Columns are the union of the objects' keys in first-seen order;
- * a key missing from a row is a missing value.
+ * The line sink of an import pass over JSON Lines (a whole file, or a part of one starting at a line
+ * start): parses and checks each object and profiles its keys. Columns are the union of the
+ * objects' keys in first-seen order; a key missing from a row is a missing value. A line starting
+ * at or after `stopAt` ends the part (`PartEnd` is thrown).
  */
-export async function analyzeJsonl(file: string, onProgress: (done: number) => void): Promise<TableAnalysis> {
-  const columnIndex = new Map<string, number>();
-  const profilers: ColumnProfiler[] = [];
-  const seenInRow: number[] = [];
-  const offsets = new RowOffsets();
-  let rows = 0;
-  let first = true;
-  let bomBytes = 0;
-  let splitter: JsonLineSplitter | null = null;
-  const onLine = (buf: Buffer, start: number, end: number, rowStart: number, line: number) => {
+export class JsonlRows {
+  readonly columnIndex = new Map<string, number>();
+  readonly profilers: ColumnProfiler[] = [];
+  private readonly seenInRow: number[] = [];
+  rows = 0;
+  /** Start of the first row seen, or -1. */
+  firstRow = -1;
+
+  constructor(
+    private readonly file: string,
+    private readonly onRowStart: (rowStart: number) => void,
+    private readonly stopAt = Infinity,
+  ) {}
+
+  readonly line = (buf: Buffer, start: number, end: number, rowStart: number, line: number): void => {
+    if (rowStart >= this.stopAt) throw new PartEnd(rowStart);
+    const { file, columnIndex, profilers, seenInRow, rows } = this;
     const obj = parseLine(file, buf, start, end, line);
     for (const key of Object.keys(obj)) {
       const v = obj[key];
@@ -103,7 +113,7 @@ export async function analyzeJsonl(file: string, onProgress: (done: number) => v
         k = profilers.length;
         columnIndex.set(key, k);
         const p = new ColumnProfiler(key);
-        for (let r = 0; r < rows; r++) p.addMissing();
+        p.addMissingTimes(rows);
         profilers.push(p);
         seenInRow.push(-1);
       }
@@ -111,15 +121,31 @@ export async function analyzeJsonl(file: string, onProgress: (done: number) => v
       seenInRow[k] = rows;
     }
     for (let k = 0; k < profilers.length; k++) if (seenInRow[k] !== rows) profilers[k].addMissing();
-    offsets.add(rowStart);
-    rows++;
+    if (this.firstRow < 0) this.firstRow = rowStart;
+    this.onRowStart(rowStart);
+    this.rows++;
   };
+}
+
+export function noJsonObjects(file: string): LatheError {
+  return new LatheError('BAD_FILE', `${file} is empty: it holds no JSON objects`, {
+    where: file,
+    hint: 'Add a file with one JSON object per line.',
+  });
+}
+
+/** One pass over a JSON Lines file (see `JsonlRows`). */
+export async function analyzeJsonl(file: string, onProgress: (done: number) => void): Promise<TableAnalysis> {
+  const offsets = new RowOffsets();
+  const sink = new JsonlRows(file, (rowStart) => offsets.add(rowStart));
+  let first = true;
+  let splitter: JsonLineSplitter | null = null;
   await readTextFile(
     file,
     (piece) => {
       if (first) {
-        bomBytes = hasBom(piece) ? 3 : 0;
-        splitter = new JsonLineSplitter(file, onLine, bomBytes);
+        const bomBytes = hasBom(piece) ? 3 : 0;
+        splitter = new JsonLineSplitter(file, sink.line, bomBytes);
         piece = piece.subarray(bomBytes);
         first = false;
       }
@@ -128,12 +154,12 @@ export async function analyzeJsonl(file: string, onProgress: (done: number) => v
     onProgress,
   );
   (splitter as JsonLineSplitter | null)?.finish();
-  if (rows === 0) {
-    throw new LatheError('BAD_FILE', `${file} is empty: it holds no JSON objects`, {
-      where: file,
-      hint: 'Add a file with one JSON object per line.',
-    });
-  }
+  if (sink.rows === 0) throw noJsonObjects(file);
+  return jsonlAnalysis(file, sink.rows, sink.profilers, offsets.offsets);
+}
+
+/** The profile and index of a JSON Lines file from its (merged) column profiles and row offsets. */
+export function jsonlAnalysis(file: string, rows: number, profilers: ColumnProfiler[], offsets: number[]): TableAnalysis {
   const profile = tableProfile(rows, profilers);
   const index: TableIndex = {
     format: 'jsonl',
@@ -141,7 +167,7 @@ export async function analyzeJsonl(file: string, onProgress: (done: number) => v
     columns: profilers.map((p) => p.name),
     types: profile.columns.map((c) => c.type),
     rowCount: rows,
-    offsets: offsets.offsets,
+    offsets,
   };
   return { profile, index };
 }

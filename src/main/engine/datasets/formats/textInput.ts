@@ -13,7 +13,7 @@ export function hasBom(buf: Uint8Array): boolean {
 }
 
 /** Index just past the last complete UTF-8 character, so a piece can be checked without its cut tail. */
-function completeUtf8End(buf: Uint8Array): number {
+export function completeUtf8End(buf: Uint8Array): number {
   let i = buf.length;
   let back = 0;
   while (i > 0 && back < 4 && (buf[i - 1] & 0xc0) === 0x80) {

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { LatheError, toLatheError, type LatheErrorData } from '../../../../shared/errors';
+import { completeUtf8End } from './textInput';
+
+/** Rows whose first byte lies in [start, end) (`end` null: to the end of the file). */
+export interface PartRange {
+  start: number;
+  end: number | null;
+}
+
+/** Thrown by a row sink at the first row of the next part: where that row starts. */
+export class PartEnd {
+  constructor(readonly rowStart: number) {}
+}
+
+/** Every row start of a part, in a growing typed array (8 bytes a row, sent to the parent as is). */
+export class RowStarts {
+  private buf = new Float64Array(64 * 1024);
+  length = 0;
+
+  add(at: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Float64Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = at;
+  }
+
+  result(): Float64Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+const PIECE = 4 * 1024 * 1024;
+/** Past the part's end only the row that crosses it is read: small reads, doubling (a long row stays linear). */
+const TAIL = 64 * 1024;
+
+function notText(file: string, at: number, why: string): LatheError {
+  return new LatheError('BAD_FILE', `${file}: byte ${at} ${why}`, { where: file });
+}
+
+/**
+ * Feeds the bytes of a text file from `start` (a row start, so a character boundary) to `consumer`,
+ * checking that they are UTF-8 without NUL bytes as `readTextFile` does, until the consumer's row
+ * sink throws `PartEnd` (a row at or after `end`) or the file ends. Returns where the next part's
+ * first row starts (-1: the file ended) or the failure, as data: whether a failure counts depends
+ * on whether `start` really was a row boundary, which only the part before can tell.
+ */
+export function readPart(
+  file: string,
+  range: PartRange,
+  consumer: { push(piece: Buffer): void; finish(): void },
+  onBytes: (n: number) => void,
+): { stop: number; error: LatheErrorData | null } {
+  const end = range.end ?? Infinity;
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, 'r');
+    const piece = Buffer.allocUnsafe(PIECE + 4);
+    let pending = 0;
+    let pos = range.start;
+    let tail = TAIL;
+    for (;;) {
+      let want = Math.min(PIECE, end - pos);
+      if (pos >= end) {
+        want = tail;
+        tail = Math.min(PIECE, tail * 2);
+      }
+      const bytesRead = fs.readSync(fd, piece, pending, want, pos);
+      pos += bytesRead;
+      const total = pending + bytesRead;
+      const atEnd = bytesRead === 0;
+      const checkEnd = atEnd ? total : completeUtf8End(piece.subarray(0, total));
+      const view = piece.subarray(0, checkEnd);
+      if (!isUtf8(view)) throw notText(file, pos - total, 'starts bytes that are not UTF-8');
+      const nul = view.indexOf(0);
+      if (nul >= 0) throw notText(file, pos - total + nul, 'is a NUL byte');
+      onBytes(checkEnd);
+      if (atEnd) {
+        consumer.finish();
+        return { stop: -1, error: null };
+      }
+      // The consumer copies what it carries over, so `piece` can be reused.
+      if (view.length > 0) consumer.push(view);
+      pending = total - checkEnd;
+      piece.copy(piece, 0, checkEnd, total);
+    }
+  } catch (e) {
+    if (e instanceof PartEnd) return { stop: e.rowStart, error: null };
+    return { stop: -1, error: toLatheError(e).toJSON() };
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
