@@ -133,7 +133,15 @@ export function formatDoctor(r: DoctorReport): string {
     `objects: ${r.chunksChecked} chunks re-hashed (${bytes(r.bytesChecked)})`,
     `temp files cleaned at start: ${r.tempFilesRemoved}`,
   ];
+  if (r.meaning) {
+    const m = r.meaning;
+    lines.push(`meaning: ${m.datasetVersions} dataset versions (ids re-derived, profiles and row indexes read), ${m.modelVersions} model versions, ${m.experiments} experiments, ${m.runs} runs, ${m.files} files checked`);
+  }
   for (const p of r.problems) lines.push(`PROBLEM ${p.object}: ${p.problem}`);
+  if (r.unrecordedPacks?.length) {
+    lines.push(`unrecorded pack files: ${r.unrecordedPacks.length} (${bytes(r.unrecordedBytes)}), left by an interrupted import; \`${r.freeCommand}\` frees them`);
+    for (const p of r.unrecordedPacks.slice(0, 20)) lines.push(`  ${p.file} ${bytes(p.bytes)}`);
+  }
   lines.push(r.ok ? 'clean' : `${r.problems.length} problem(s) found`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppInfo, EngineApi } from '../../shared/contract';
-import { checkDatabase, openDatabase, sqliteVersion, type Db } from './db/connection';
+import { openDatabase, sqliteVersion, type Db } from './db/connection';
 import { DatasetService } from './datasets/service';
 import { EvaluationService } from './evaluation/service';
 import { SweepService } from './sweeps/service';
@@ -15,6 +15,7 @@ import { createRegistry, registryMethods, type Registry } from './registry';
 import { evaluationFacts } from './registry/evaluationFacts';
 import { createMonitoring, monitoringMethods, type MonitoringService } from './monitoring';
 import { keyMethods } from './bundles/keyring';
+import { doctor } from './doctor';
 import { PipelineService } from './pipelines/service';
 import { pipelineMethods } from './pipelines';
 import type { PipelineDeps } from './pipelines/context';
@@ -184,15 +185,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
 
     async 'store.doctor'() {
-      const { integrity, foreignKeys } = checkDatabase(db);
-      const verified = store.verifyAll();
-      return {
-        ok: integrity === 'ok' && foreignKeys === 0 && verified.problems.length === 0,
-        integrity,
-        foreignKeys,
-        ...verified,
-        tempFilesRemoved: tempFilesAtStart,
-      };
+      return doctor(db, store, tempFilesAtStart);
     },
 
     'training.templates': async () => training.templates(),

@@ -196,7 +196,14 @@ export function gateMetadata(raw: unknown, objects: Map<string, number>, origin:
     const known = idOfName.get(d.dataset.name);
     if (known !== undefined && known !== d.dataset.id) throw recordRefused('datasets', k, d, 'dataset.id', `dataset "${d.dataset.name}" has two ids in the bundle`);
     idOfName.set(d.dataset.name, d.dataset.id);
-    checkDatasetVersion(d.version, k, d, sizeOf);
+    if (d.version.dataset_id !== d.dataset.id) throw recordRefused('datasets', k, d, 'version.dataset_id', 'is not the id of its dataset');
+    d.version.files.forEach((f, j) => sizeOf('datasets', k, d, `version.files[${j}].blob_hash`, f.blob_hash, f.size));
+    try {
+      checkDatasetVersion(d.version);
+    } catch (e) {
+      if (e instanceof RowProblem) throw recordRefused('datasets', k, d, `version.${e.field}`, e.why);
+      throw e;
+    }
   });
   const numbers = new Set<string>();
   m.datasets.forEach((d, k) => {
@@ -207,13 +214,29 @@ export function gateMetadata(raw: unknown, objects: Map<string, number>, origin:
   return { metadata: { ...m, runs }, notes };
 }
 
-type SizeCheck = (kind: BundleRecordKind, index: number, row: unknown, field: string, hash: string, size: number) => void;
+/** One field of one row that does not hold, found by a check shared by the gate and `doctor`. */
+export class RowProblem extends Error {
+  constructor(
+    readonly field: string,
+    readonly why: string,
+  ) {
+    super(`${field}: ${why}`);
+  }
+}
 
-function checkDatasetVersion(v: BundleDatasetVersion, k: number, row: unknown, sizeOf: SizeCheck): void {
-  const bad = (field: string, why: string) => recordRefused('datasets', k, row, `version.${field}`, why);
-  if (v.dataset_id !== (row as { dataset: { id: string } }).dataset.id) throw bad('dataset_id', 'is not the id of its dataset');
-  v.files.forEach((f, j) => sizeOf('datasets', k, row, `version.files[${j}].blob_hash`, f.blob_hash, f.size));
-  distinctPaths('datasets', k, row, v.files.map((f) => f.path), 'version.files');
+/**
+ * A dataset version's derived facts, derived again: its id from its files, its counts and size, its
+ * profile against its format and counts, image paths against their classes. Throws a RowProblem.
+ * (Its files' sizes against their objects, and its row index, are checked by the caller.)
+ */
+export function checkDatasetVersion(v: BundleDatasetVersion): void {
+  const bad = (field: string, why: string) => new RowProblem(field, why);
+  const keys = new Map<string, number>();
+  v.files.forEach((f, j) => {
+    const key = collisionKey(f.path);
+    if (keys.has(key)) throw bad(`files[${j}].path`, `"${printable(f.path)}" names the same file as entry ${keys.get(key)} (after case folding)`);
+    keys.set(key, j);
+  });
   const id = versionId(v.files.map((f) => ({ path: f.path, blobHash: f.blob_hash })));
   if (id !== v.id) throw bad('id', `does not match its files (their content gives ${id.slice(0, 12)}...): a version cannot claim another content's id`);
   if (v.parent_id === v.id) throw bad('parent_id', 'is the version itself');

@@ -36,7 +36,7 @@ export class BundleRepo {
     };
   }
   datasetVersions(versionId: string): { dataset: BundleDataset; version: BundleDatasetVersion }[] {
-    const rows = this.db.prepare('SELECT * FROM dataset_versions WHERE id = ?').all(versionId) as Omit<BundleDatasetVersion, 'files'>[];
+    const rows = this.db.prepare('SELECT dataset_id, id, number, message, created_at, parent_id, source_path, format, size, file_count, row_count, column_count, stored_bytes, profile_json, index_blob FROM dataset_versions WHERE id = ?').all(versionId) as Omit<BundleDatasetVersion, 'files'>[];
     return rows.map((v) => ({
       dataset: this.db.prepare('SELECT id, name, created_at FROM datasets WHERE id = ?').get(v.dataset_id) as BundleDataset,
       version: { ...v, files: this.db.prepare('SELECT path, blob_hash, size, meta_json FROM dataset_files WHERE dataset_id = ? AND version_id = ? ORDER BY path').all(v.dataset_id, v.id) as BundleDatasetVersion['files'] },
