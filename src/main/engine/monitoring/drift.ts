@@ -79,9 +79,15 @@ export function groupBy(v: readonly number[], group: readonly number[]): number[
   return out;
 }
 
+/**
+ * mean + 3 sd of the chunk statistic, rescaled from a chunk of c rows compared with the whole reference
+ * of N rows (sampling variance ∝ 1/c − 1/N) to a window of n independent rows (∝ 1/n + 1/N): by the
+ * square root of that ratio for D, W and JS (which scale as a standard deviation), by the ratio for PSI.
+ */
 function scaled(c: ChunkStat | undefined, n: number, power: 0.5 | 1): number | null {
-  if (!c || !(c.sd >= 0) || n <= 0) return null;
-  return (c.mean + 3 * c.sd) * (c.chunkRows / n) ** power;
+  if (!c || !(c.sd >= 0) || n <= 0 || !(c.referenceRows > c.chunkRows)) return null;
+  const ratio = (1 / n + 1 / c.referenceRows) / (1 / c.chunkRows - 1 / c.referenceRows);
+  return (c.mean + 3 * c.sd) * ratio ** power;
 }
 
 /** The statistics of one column; `source` picks the issue's thresholds or calibrated ones. */
@@ -104,8 +110,8 @@ export function testColumn(ref: ReferenceColumn, v: Vectors, n: number, refN: nu
   } else if (small) {
     const c = chiSquared(v.ref, v.cur);
     const chi = ref.calibrated.chi2;
-    // chi² of a stationary sample is about its degrees of freedom whatever n: no size scaling.
-    const cal = source === 'calibrated' && chi ? chi.mean + 3 * chi.sd : null;
+    // chi² against the reference's shares grows as (1 + n/N) for a window, shrinks as (1 - c/N) for a chunk of the reference.
+    const cal = source === 'calibrated' && chi && chi.referenceRows > chi.chunkRows ? ((chi.mean + 3 * chi.sd) * (1 + n / chi.referenceRows)) / (1 - chi.chunkRows / chi.referenceRows) : null;
     test = cal !== null ? { method: 'chi2', statistic: c.statistic, pValue: c.pValue, threshold: cal, rule: 'statistic > threshold', drift: c.statistic > cal, thresholdSource: 'calibrated' } : { method: 'chi2', statistic: c.statistic, pValue: c.pValue, threshold: P_THRESHOLD, rule: 'p < threshold', drift: c.pValue < P_THRESHOLD, thresholdSource: 'default' };
   } else {
     const js = jensenShannon(v.ref, v.cur);

@@ -22,6 +22,8 @@ export interface ChunkStat {
   mean: number;
   sd: number;
   chunkRows: number;
+  /** Rows of the whole reference the chunks were compared with. */
+  referenceRows: number;
 }
 
 export interface ReferenceColumn {

@@ -35,7 +35,7 @@ function partOf(m: { parts: Uint8Array }, i: number): SplitPart | null {
   return PART_CODES[(m.parts[i >> 2] >> (2 * (i % 4))) & 3];
 }
 
-const CHUNKS = 10;
+const CHUNKS = 30;
 const PREDICT_BATCH = 5000;
 
 export function monitorKind(type: string): 'numeric' | 'categorical' {
@@ -126,16 +126,15 @@ export function referenceColumn(name: string, kind: 'numeric' | 'categorical', v
   return col;
 }
 
-/** Distances of CHUNKS interleaved chunks of the reference to the whole, corrected for the chunk being part of it. */
+/** Distances of CHUNKS (30) interleaved chunks of the reference to the whole, corrected for the chunk being part of it. */
 function chunkStats(col: ReferenceColumn, sketch: ColumnSketch, values: CellValue[]): ReferenceColumn['calibrated'] {
   const n = values.length;
   const size = Math.floor(n / CHUNKS);
   if (size < 20) return {};
   const chunks = Array.from({ length: CHUNKS }, () => sketch.emptyLike());
   for (let i = 0; i < CHUNKS * size; i++) chunks[i % CHUNKS].add(values[i]);
-  // A chunk is a part of the reference it is compared with: its distance is smaller than an
-  // independent sample's by √(1 - c/N) (√-scaling statistics) or (1 - c/N) (1/n-scaling ones).
-  const f = 1 - size / n;
+  // Raw chunk-to-whole statistics; drift.ts rescales them to a window's size (a chunk is part of the
+  // whole it is compared with, which makes its distance smaller than an independent sample's).
   const out: Record<string, number[]> = {};
   const push = (k: string, v: number) => (out[k] ??= []).push(v);
   for (const c of chunks) {
@@ -145,10 +144,10 @@ function chunkStats(col: ReferenceColumn, sketch: ColumnSketch, values: CellValu
       const e = sketch.bins.edges;
       const lo = [e[0], ...e.slice(0, -1), e[e.length - 1]];
       const hi = [e[0], ...e.slice(1), e[e.length - 1]];
-      push('ks', ksFromBins(r, x) / Math.sqrt(f));
-      push('wasserstein', wassersteinFromSegments(lo, hi, r, x) / Math.max(col.sd ?? 0, 1e-12) / Math.sqrt(f));
+      push('ks', ksFromBins(r, x));
+      push('wasserstein', wassersteinFromSegments(lo, hi, r, x) / Math.max(col.sd ?? 0, 1e-12));
       const g = psiGroups(r);
-      push('psi', psi(groupBy(r, g), groupBy(x, g)) / f);
+      push('psi', psi(groupBy(r, g), groupBy(x, g)));
     } else if (col.kind === 'categorical' && sketch.top && c.top) {
       const cats = col.categories ?? [];
       const vec = (t: TopCategories) => {
@@ -157,16 +156,16 @@ function chunkStats(col: ReferenceColumn, sketch: ColumnSketch, values: CellValu
       };
       const r = vec(sketch.top);
       const x = vec(c.top);
-      push('chi2', chiSquared(r, x).statistic / f);
-      push('jensen-shannon', jensenShannon(r, x) / Math.sqrt(f));
-      push('psi', psi(r, x) / f);
+      push('chi2', chiSquared(r, x).statistic);
+      push('jensen-shannon', jensenShannon(r, x));
+      push('psi', psi(r, x));
     }
   }
   const stats: ReferenceColumn['calibrated'] = {};
   for (const [k, xs] of Object.entries(out)) {
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
-    (stats as Record<string, ChunkStat>)[k] = { mean, sd, chunkRows: size };
+    (stats as Record<string, ChunkStat>)[k] = { mean, sd, chunkRows: size, referenceRows: n };
   }
   return stats;
 }
