@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * End-to-end tests of the renderer against the real HTTP door, driven by playwright-core in Debian's
- * Chromium. No test framework: each spec is a function run in order against one server and one page
- * (the flow builds on itself, like a user's first minutes). Prints "✓ name" / "✗ name: error" and a
+ * End-to-end tests of the renderer against the real HTTP door, driven by playwright-core in the system's
+ * Chromium or Chrome (test/e2e/browser.mjs finds one, or installs Debian's where it can). No test
+ * framework: each spec is a function run in order against one server and one page (the flow builds on
+ * itself, like a user's first minutes). Prints "✓ name" / "✗ name: error" and a
  * closing "N passed, M failed"; exits non-zero on any failure.
  *
  *   node test/e2e/run.mjs            (npm run test:e2e)
@@ -18,12 +19,12 @@ import { specs as datasetSpecs } from './specs.mjs';
 import { experimentsSpecs } from './experimentsSpecs.mjs';
 import { trainingSpecs } from './trainingSpecs.mjs';
 import { registrySpecs } from './registrySpecs.mjs';
+import { ensureBrowser } from './browser.mjs';
 
 // The closing console/loopback check stays last.
 const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...trainingSpecs, datasetSpecs[datasetSpecs.length - 1]];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.LATHE_CHROMIUM ?? '/usr/bin/chromium';
 const RESULTS = path.join(ROOT, 'test-results');
 const START = Date.now();
 
@@ -52,7 +53,8 @@ function ensureRendererBuilt() {
 /** `lathe serve --port 0 --json` on a fresh workspace; resolves with {url, token, port, home, child}. */
 function startServer(home) {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main/cli/main.ts', 'serve', '--port', '0', '--json'], {
+    // bin/lathe.mjs: the bundled CLI (rebuilt first when the sources changed), as users run it.
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'lathe.mjs'), 'serve', '--port', '0', '--json'], {
       cwd: ROOT,
       env: { ...process.env, LATHE_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,8 +79,11 @@ function startServer(home) {
 }
 
 async function main() {
-  if (!fs.existsSync(CHROMIUM)) {
-    console.log(`✗ setup: no Chromium at ${CHROMIUM}. Install Debian's chromium package (apt-get install chromium) or set LATHE_CHROMIUM.`);
+  let CHROMIUM;
+  try {
+    CHROMIUM = ensureBrowser();
+  } catch (e) {
+    console.log(`✗ setup: ${e.message}`);
     return finish(0, 1);
   }
   const { chromium } = await import('playwright-core');
