@@ -87,7 +87,14 @@ describe('sweeps on the training pool', () => {
     const started = await invoke(engine, 'sweeps.start', {
       spec: { base: { ...base, hyperparameters: { ...base.hyperparameters, epochs: 200 } }, parameters: { 'hyperparameters.dropout': { values: [0, 0.1, 0.2] } }, parallelism: 1 },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Cancel once the first trial's job has started, so a running trial is stopped too.
+    await new Promise<void>((res) => {
+      const off = engine.events.on('training.jobs', (d) => {
+        if (d.job.state === 'queued') return;
+        off();
+        res();
+      });
+    });
     const c = await invoke(engine, 'sweeps.cancel', { id: started.id });
     const done = await engine.sweeps.wait(c.id);
     expect(done.status).toBe('cancelled');

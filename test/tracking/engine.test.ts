@@ -161,7 +161,13 @@ describe('runs', () => {
     for (let i = 0; i < 120_000; i++) log.log('train/loss', 1 / (i + 1), i);
     // 50k-point batches were flushed by size; the rest waits for the timer or a read.
     expect(engine.tracking.runs.writer.pendingPoints).toBe(20_000);
-    await new Promise((res) => setTimeout(res, 400));
+    // The timer's flush announces itself: wait for that event rather than a guessed delay.
+    await new Promise<void>((res) => {
+      const offTimer = engine.events.on('runs.metrics', () => {
+        offTimer();
+        res();
+      });
+    });
     expect(engine.tracking.runs.writer.pendingPoints).toBe(0);
     off();
     expect(seen.length).toBe(3);
