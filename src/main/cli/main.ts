@@ -9,6 +9,7 @@ import { registerBundleCommands, registerKeysCommands } from './commands/bundle'
 import { registerDataCommands } from './commands/data';
 import { registerExportCommand } from './commands/export';
 import { registerModelsCommands } from './commands/models';
+import { registerPipelineCommands } from './commands/pipeline';
 import { registerEvaluationCommands } from './commands/evaluation';
 import { registerRunsCommands } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
@@ -40,6 +41,7 @@ function build(): Command {
   registerKeysCommands(program);
   registerEvaluationCommands(program);
   registerSweepCommands(program);
+  registerPipelineCommands(program);
   registerServeCommand(program);
   registerTrainCommand(program);
   registerCallCommands(program);

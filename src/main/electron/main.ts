@@ -248,6 +248,7 @@ async function start(): Promise<void> {
   try {
     engine = await enginePromise;
     watchOtherWriters(engine.db, engine.events); // runs logged by other processes appear live; stops when the engine closes
+    engine.pipelines.startTriggers(); // pipeline triggers fire while the app runs
   } catch (e) {
     fail('Lathe could not open its workspace', e);
   }
