@@ -210,6 +210,40 @@ export const specs = [
     },
   },
   {
+    name: 'a repeated header is renamed and the add dialog says so',
+    async run({ page, tmp, shot }) {
+      const file = path.join(tmp, 'dup-header.csv');
+      fs.writeFileSync(file, 'id,score,score,note\n1,0.5,0.7,a\n2,0.9,0.1,b\n');
+      if (await page.getByTestId('back-to-list').count()) await page.getByTestId('back-to-list').click();
+      await page.getByTestId('add-dataset').click();
+      await page.getByTestId('add-name').fill('dupheader');
+      await page.getByTestId('add-path').fill(file);
+      await page.getByTestId('add-submit').click();
+      await page.getByTestId('add-result').waitFor();
+      const warnings = page.getByTestId('add-warnings');
+      assert.match(await warnings.innerText(), /column 3 repeats the name "score"; it is called "score_2"/);
+      // The modal covers the theme toggle, so both themes are shown by setting the attribute it sets.
+      const themes = async (name) => {
+        const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+        for (const t of [theme, theme === 'dark' ? 'light' : 'dark']) {
+          await page.evaluate((v) => (document.documentElement.dataset.theme = v), t);
+          await shot(`${name}-${t}`);
+        }
+        await page.evaluate((v) => (document.documentElement.dataset.theme = v), theme);
+      };
+      for (const [width, height] of [
+        [1440, 900],
+        [1024, 768],
+      ]) {
+        await page.setViewportSize({ width, height });
+        await themes(`add-warnings-${width}`);
+      }
+      await page.setViewportSize({ width: 1360, height: 860 });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('add-dialog').waitFor({ state: 'detached' });
+    },
+  },
+  {
     name: 'the command palette navigates (Ctrl+K) and the other screens say what is coming',
     async run({ page, shotBoth }) {
       await page.keyboard.press('Control+K');
