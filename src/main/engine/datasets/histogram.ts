@@ -60,6 +60,7 @@ export class StreamingHistogram {
   private bins: Float64Array | null = null;
   private level = 0;
   private scale = 1;
+  private magnitudeLimit = 2 ** 53;
   /** Absolute bin index of bins[0]. */
   private first = 0;
   private min = Infinity;
@@ -81,8 +82,15 @@ export class StreamingHistogram {
       if (warm.length === WARMUP) this.start();
       return;
     }
-    if (extreme) this.refit(this.level);
-    this.bins[Math.floor(x * this.scale) - this.first]++;
+    const j = Math.floor(x * this.scale);
+    // A new extreme still inside the window (and small enough for this level) needs no refit: a
+    // sorted column makes every value a new maximum.
+    if (extreme && (j < this.first || j >= this.first + FINE_BINS || Math.abs(x) >= this.magnitudeLimit)) {
+      this.refit(this.level);
+      this.bins[Math.floor(x * this.scale) - this.first]++;
+      return;
+    }
+    this.bins[j - this.first]++;
   }
 
   private start(): void {
@@ -97,6 +105,8 @@ export class StreamingHistogram {
   private setLevel(level: number): void {
     this.level = level;
     this.scale = 2 ** -level;
+    // floorLevel(m) <= level exactly when m < 2^(level + 53).
+    this.magnitudeLimit = 2 ** (level + 53);
   }
 
   /**
