@@ -100,7 +100,10 @@ async function compare(def: StageOf<'gate'>, ctx: StageContext, evaluation: Eval
   const target = challenger.signature.target;
   const t = data.columns.indexOf(target);
   if (t < 0) return { verdict: 'blocked', reason: `the evaluation data has no column ${target}`, numbers: null, rows: 0, championEvaluation };
-  const keep = scorableRows(data.rows, t);
+  // Rows either model cannot score (a missing input) are left out of both: the comparison stays paired.
+  const inputs = [challenger.signature, ...(champion ? [champion.files.signature] : [])].flatMap((sg) => (sg.inputs.kind === 'table' ? sg.inputs.columns.map((c) => data.columns.indexOf(c.name)) : []));
+  const missing = (v: CellValue) => v === null || v === '' || (typeof v === 'number' && Number.isNaN(v));
+  const keep = scorableRows(data.rows, t).filter((i) => !inputs.some((j) => j >= 0 && missing(data.rows[i][j])));
   const objects = keep.map((i) => Object.fromEntries(data.columns.map((c, j) => [c, data.rows[i][j]])));
   const task = challenger.signature.task;
   const report = evaluation.report;

@@ -87,7 +87,20 @@ function devBundle(file: string): Promise<string | null> {
       const outfile = path.join(outdir, `${path.basename(file, '.ts').replace(/\.worker$/, '')}-${process.pid}-${devBundles.size}.cjs`);
       fs.mkdirSync(outdir, { recursive: true });
       sweepDevBundles(outdir);
-      await esbuild.build({ entryPoints: [file], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', external: DEV_EXTERNALS, sourcemap: 'inline' });
+      // import.meta.url in a CJS bundle (compute/heavyModules.ts' createRequire) mapped as scripts/build-main.mjs does.
+      await esbuild.build({
+        entryPoints: [file],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        logLevel: 'silent',
+        external: DEV_EXTERNALS,
+        sourcemap: 'inline',
+        banner: { js: 'var __lathe_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+        define: { 'import.meta.url': '__lathe_import_meta_url' },
+      });
       process.once('exit', () => fs.rmSync(outfile, { force: true }));
       return outfile;
     })();
