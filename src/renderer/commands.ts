@@ -2,7 +2,9 @@
 export interface Command {
   id: string;
   title: string;
-  group: 'Go to' | 'Dataset' | 'Action';
+  group: 'Go to' | 'Action' | 'Dataset' | 'Experiment' | 'Run' | 'Model' | 'Alias';
+  /** Extra words the matcher also looks at (a run's experiment, a model's aliases). */
+  keywords?: string;
   hint?: string;
   run: () => void;
 }
@@ -31,7 +33,7 @@ export function matchScore(query: string, text: string): number {
 export function filterCommands(commands: Command[], query: string): Command[] {
   if (!query.trim()) return commands;
   return commands
-    .map((c) => ({ c, s: Math.max(matchScore(query, c.title), matchScore(query, `${c.group} ${c.title}`) - 1) }))
+    .map((c) => ({ c, s: Math.max(matchScore(query, c.title), matchScore(query, `${c.group} ${c.title}`) - 1, c.keywords ? matchScore(query, c.keywords) - 2 : -1) }))
     .filter((x) => x.s >= 0)
     .sort((a, b) => b.s - a.s)
     .map((x) => x.c);

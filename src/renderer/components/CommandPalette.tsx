@@ -1,59 +1,46 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { filterCommands, type Command } from '../commands';
-import { SCREENS, SCREEN_INFO, useAppStore } from '../stores/appStore';
+import { useAppStore } from '../stores/appStore';
 import { useDatasetsStore } from '../stores/datasetsStore';
+import { transport } from '../transport';
 import { Dialog } from './Dialog';
+import { paletteCommands, type PaletteData } from './paletteCommands';
 
-function useCommands(): Command[] {
+const EMPTY: PaletteData = { datasets: [], experiments: [], runs: [], models: [] };
+/** Runs reachable by name: the newest this many (the runs table searches them all). */
+const PALETTE_RUNS = 500;
+
+/** Loads what the palette reaches by name; each part fills in when it arrives (a failure leaves it empty). */
+function usePaletteData(): PaletteData {
   const datasets = useDatasetsStore((s) => s.list.data);
-  return useMemo(() => {
-    const app = useAppStore.getState();
-    const ds = useDatasetsStore.getState();
-    const list: Command[] = SCREENS.map((s) => ({
-      id: `go-${s}`,
-      title: SCREEN_INFO[s].title,
-      group: 'Go to' as const,
-      hint: SCREEN_INFO[s].coming ? 'soon' : undefined,
-      run: () => app.go(s),
-    }));
-    list.push({
-      id: 'add-dataset',
-      title: 'Add a dataset or version…',
-      group: 'Action',
-      run: () => {
-        app.go('datasets');
-        ds.setAddOpen(true);
-      },
-    });
-    list.push({ id: 'toggle-theme', title: 'Toggle light/dark theme', group: 'Action', run: () => useAppStore.getState().toggleTheme() });
-    for (const d of datasets ?? []) {
-      list.push({
-        id: `open-${d.name}`,
-        title: `Open ${d.name}`,
-        group: 'Dataset',
-        hint: d.latest ? `v${d.latest.number}` : undefined,
-        run: () => {
-          app.go('datasets');
-          void ds.open(d.name);
-        },
-      });
-    }
-    return list;
-  }, [datasets]);
+  const [data, setData] = useState<Omit<PaletteData, 'datasets'>>(EMPTY);
+  useEffect(() => {
+    let live = true;
+    const t = transport();
+    const put = (patch: Partial<PaletteData>) => live && setData((d) => ({ ...d, ...patch }));
+    if (!useDatasetsStore.getState().list.data) void useDatasetsStore.getState().loadList();
+    t.call('experiments.list', {}).then((experiments) => put({ experiments }), () => {});
+    t.call('runs.search', { query: '', limit: PALETTE_RUNS }).then((page) => put({ runs: page.runs }), () => {});
+    t.call('models.list', {}).then((models) => put({ models }), () => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+  return useMemo(() => ({ ...data, datasets: datasets ?? [] }), [data, datasets]);
 }
 
 export function CommandPalette() {
   const setOpen = useAppStore((s) => s.setPaletteOpen);
-  const commands = useCommands();
+  const data = usePaletteData();
+  const commands = useMemo(() => paletteCommands(data), [data]);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const inputRef = useRef<HTMLInputElement>(null);
-  const shown = filterCommands(commands, query);
+  const shown = filterCommands(commands, query).slice(0, 60);
   const close = () => setOpen(false);
 
   useEffect(() => {
     inputRef.current?.focus();
-    if (!useDatasetsStore.getState().list.data) void useDatasetsStore.getState().loadList();
   }, []);
   useEffect(() => setActive(0), [query]);
 
@@ -68,7 +55,7 @@ export function CommandPalette() {
       <input
         ref={inputRef}
         className="input palette-input"
-        placeholder="Type a command or a dataset name…"
+        placeholder="A screen, an action, or a dataset, run, model or alias by name…"
         value={query}
         aria-label="Command"
         data-testid="palette-input"

@@ -1,3 +1,4 @@
+import { navigate } from '../navigation';
 import { SCREENS, SCREEN_INFO, useAppStore } from '../stores/appStore';
 
 const ICONS: Record<string, string> = {
@@ -11,14 +12,13 @@ const ICONS: Record<string, string> = {
 
 export function Nav() {
   const screen = useAppStore((s) => s.screen);
-  const go = useAppStore((s) => s.go);
   return (
     <nav className="nav" aria-label="Screens">
       <div className="brand">
         <span className="brand-mark" aria-hidden>
           ◐
         </span>
-        Lathe
+        <span className="brand-name">Lathe</span>
       </div>
       <ul>
         {SCREENS.map((s) => (
@@ -28,12 +28,13 @@ export function Nav() {
               className={s === screen ? 'nav-item active' : 'nav-item'}
               aria-current={s === screen ? 'page' : undefined}
               data-testid={`nav-${s}`}
-              onClick={() => go(s)}
+              onClick={() => navigate(s)}
+              title={s === screen ? `Back to the ${SCREEN_INFO[s].title} list` : SCREEN_INFO[s].title}
             >
               <span className="nav-icon" aria-hidden>
                 {ICONS[s]}
               </span>
-              <span>{SCREEN_INFO[s].title}</span>
+              <span className="nav-label">{SCREEN_INFO[s].title}</span>
               {SCREEN_INFO[s].coming && <span className="nav-soon">soon</span>}
             </button>
           </li>
