@@ -152,15 +152,17 @@ export function checkChunkLists(m: RawManifest, opts: ChunkerOptions): Map<strin
 /** Every object the metadata points at must be one of the bundle's objects. */
 export function checkReferences(m: RawManifest): void {
   const listed = new Set(m.objects.map((o) => o.hash));
-  const need = (h: string | null, what: string) => {
-    if (h && !listed.has(h)) throw refused(`the metadata references object ${h.slice(0, 12)} (${what}) that is not in the bundle`, MANIFEST_NAME);
+  const need = (h: string | null, what: string, field: string) => {
+    if (h && !listed.has(h)) throw refused(`the metadata references object ${h.slice(0, 12)} (${what}, field ${field}) that is not in the bundle`, `metadata.${field}`);
   };
-  m.metadata.files.forEach((f) => need(f.blob_hash, `file ${f.path} of model version ${f.version_id.slice(0, 12)}`));
-  m.metadata.runs.forEach((r) => r.artifacts.forEach((a) => need(a.blob_hash, `an artifact of run ${r.id.slice(0, 12)}`)));
-  m.metadata.datasets.forEach((d) => {
-    need(d.version.index_blob, 'a dataset index');
-    d.version.files.forEach((f) => need(f.blob_hash, 'a dataset file'));
+  m.metadata.files.forEach((f, k) => need(f.blob_hash, `file ${printable(f.path)} of model version ${printable(f.version_id.slice(0, 12))}`, `files[${k}].blob_hash`));
+  m.metadata.runs.forEach((r, k) => r.artifacts.forEach((a, j) => need(a.blob_hash, `an artifact of run ${printable(r.id.slice(0, 12))}`, `runs[${k}].artifacts[${j}].blob_hash`)));
+  m.metadata.datasets.forEach((d, k) => {
+    need(d.version.index_blob, 'a dataset index', `datasets[${k}].version.index_blob`);
+    d.version.files.forEach((f, j) => need(f.blob_hash, 'a dataset file', `datasets[${k}].version.files[${j}].blob_hash`));
   });
   const versionIds = new Set(m.metadata.versions.map((v) => String(v.id)));
-  for (const f of m.metadata.files) if (!versionIds.has(f.version_id)) throw refused(`a model file belongs to version ${f.version_id.slice(0, 12)}, which is not in the bundle`, MANIFEST_NAME);
+  m.metadata.files.forEach((f, k) => {
+    if (!versionIds.has(f.version_id)) throw refused(`a model file belongs to version ${printable(f.version_id.slice(0, 12))}, which is not in the bundle (field files[${k}].version_id)`, `metadata.files[${k}].version_id`);
+  });
 }
