@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeDelimited } from '../../src/main/engine/datasets/formats/delimited';
 import { analyzeJsonl } from '../../src/main/engine/datasets/formats/jsonl';
-import { analyzeDelimitedParallel, analyzeJsonlParallel } from '../../src/main/engine/datasets/parallelAnalysis';
+import { analyzeParquet } from '../../src/main/engine/datasets/formats/parquet';
+import { analyzeDelimitedParallel, analyzeJsonlParallel, analyzeParquetParallel } from '../../src/main/engine/datasets/parallelAnalysis';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { failure, workspace } from './fixtures';
 
 /**
@@ -62,7 +64,7 @@ async function bothWays(file: string, starts: (bom: number) => number[]) {
 describe('parallel CSV analysis equals the one-pass analysis', () => {
   it('with a split after every line end, quoted ones included (BOM, LF)', async () => {
     const w = await workspace();
-    const bytes = trickyCsv(120, 1, { bom: true });
+    const bytes = trickyCsv(60, 1, { bom: true });
     const file = w.write('tricky.csv', bytes);
     const { one, many } = await bothWays(file, (bom) => [bom, ...lineEnds(bytes, bom)]);
     expect(many.profile).toEqual(one.profile);
@@ -72,7 +74,7 @@ describe('parallel CSV analysis equals the one-pass analysis', () => {
 
   it('with a split after every line end (CRLF rows, CRLF inside quotes)', async () => {
     const w = await workspace();
-    const bytes = trickyCsv(120, 2, { crlf: true });
+    const bytes = trickyCsv(60, 2, { crlf: true });
     const file = w.write('crlf.csv', bytes);
     const { one, many } = await bothWays(file, (bom) => [bom, ...lineEnds(bytes, bom)]);
     expect(many.profile).toEqual(one.profile);
@@ -148,6 +150,27 @@ describe('parallel JSON Lines analysis', () => {
     const file = w.write('rows.jsonl', bytes);
     const one = await analyzeJsonl(file, () => {});
     const many = await analyzeJsonlParallel(file, bytes.length, () => {}, { starts: [0, ...lineEnds(bytes, 0)] });
+    expect(many.profile).toEqual(one.profile);
+    expect(many.index).toEqual(one.index);
+  });
+});
+
+describe('parallel Parquet analysis', () => {
+  it('equals one pass, row groups shared out across the pool', async () => {
+    const w = await workspace();
+    const file = path.join(w.dir, 'p.parquet');
+    const n = 7000;
+    parquetWriteFile({
+      filename: file,
+      columnData: [
+        { name: 'id', data: Int32Array.from({ length: n }, (_, i) => i), type: 'INT32' },
+        { name: 'score', data: Array.from({ length: n }, (_, i) => (i % 50 === 0 ? null : Math.sin(i) * 1e3)), type: 'DOUBLE' },
+        { name: 'kind', data: Array.from({ length: n }, (_, i) => ['a', 'b', 'é🐧'][i % 3]), type: 'STRING' },
+      ],
+      rowGroupSize: 1000,
+    });
+    const one = await analyzeParquet(file, () => {});
+    const many = await analyzeParquetParallel(file, fs.statSync(file).size, () => {});
     expect(many.profile).toEqual(one.profile);
     expect(many.index).toEqual(one.index);
   });

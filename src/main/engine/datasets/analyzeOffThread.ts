@@ -1,6 +1,6 @@
 import { LatheError } from '../../../shared/errors';
 import { runWorker, WorkerStartError } from '../workers/runWorker';
-import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
+import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, analyzeParquetParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
 import { analyzeTable, tableResult, type TableJob, type TableResult } from './tableAnalysis';
 
 let inlineBecause: string | null = null;
@@ -20,7 +20,9 @@ export async function analyzeTableOffThread(job: TableJob, size: number, onBytes
   if (wantsParallel(job, size)) {
     try {
       const { file, format } = job;
-      return tableResult(format === 'jsonl' ? await analyzeJsonlParallel(file, size, onBytes, { signal }) : await analyzeDelimitedParallel(file, format as 'csv' | 'tsv', size, onBytes, { signal }));
+      if (format === 'parquet') return tableResult(await analyzeParquetParallel(file, size, onBytes, { signal }));
+      if (format === 'jsonl') return tableResult(await analyzeJsonlParallel(file, size, onBytes, { signal }));
+      return tableResult(await analyzeDelimitedParallel(file, format as 'csv' | 'tsv', size, onBytes, { signal }));
     } catch (e) {
       // A bad file (or one the parallel pass cannot plan) is read again in one pass, so its error
       // is exactly the one-pass error; a pool that cannot start falls back the same way.
@@ -40,7 +42,7 @@ export async function analyzeTableOffThread(job: TableJob, size: number, onBytes
 }
 
 /**
- * CSV, TSV and JSON Lines of at least PARALLEL_MIN_BYTES go to the pool when there is more than one
+ * CSV, TSV, JSON Lines and Parquet (two row groups or more) of at least PARALLEL_MIN_BYTES go to the pool when there is more than one
  * core; `LATHE_ANALYZE_PARALLEL=always|never` overrides (always: any size, tests).
  */
 function wantsParallel(job: TableJob, size: number): boolean {

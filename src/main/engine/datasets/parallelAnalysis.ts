@@ -1,9 +1,12 @@
 import os from 'node:os';
+import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
 import { runWorker } from '../workers/runWorker';
 import { delimitedAnalysis, planDelimited, type DelimitedPlan } from './formats/delimited';
 import type { PartResult } from './formats/delimitedPart';
 import { jsonlAnalysis } from './formats/jsonl';
 import type { JsonlPartResult } from './formats/jsonlPart';
+import { parquetAnalysis, parquetColumns } from './formats/parquet';
+import type { ParquetPartResult } from './formats/parquetPart';
 import { MAX_COLUMNS } from './formats/limits';
 import type { TableAnalysis } from './formats/table';
 import type { PartRange } from './formats/textPart';
@@ -218,6 +221,44 @@ export async function analyzeJsonlParallel(
   return jsonlAnalysis(file, merger.rows, merger.profilers, merger.offsets);
 }
 
-export function isParallelFormat(format: string): format is 'csv' | 'tsv' | 'jsonl' {
-  return format === 'csv' || format === 'tsv' || format === 'jsonl';
+/** Parquet parts are runs of whole row groups; profiles merge by column position. */
+class ParquetMerger implements Merger<ParquetPartResult> {
+  readonly profilers: ColumnProfiler[];
+  rows = 0;
+
+  constructor(columns: string[]) {
+    this.profilers = columns.map((c) => new ColumnProfiler(c));
+  }
+
+  add(r: ParquetPartResult): void {
+    r.profiles.forEach((s, i) => this.profilers[i].merge(s));
+    this.rows += r.rows;
+  }
+}
+
+/**
+ * Parquet with at least two row groups, the groups shared out in contiguous runs; a file the
+ * parallel pass should not judge (unreadable, no rows, too wide, one group) goes to the one pass.
+ */
+export async function analyzeParquetParallel(file: string, size: number, onBytes: (done: number) => void, opts: { signal?: AbortSignal } = {}): Promise<TableAnalysis> {
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  } catch {
+    throw new NeedsSequential('unreadable metadata');
+  }
+  const columns = parquetColumns(metadata);
+  const groups = metadata.row_groups.length;
+  const rowCount = Number(metadata.num_rows);
+  if (groups < 2 || rowCount === 0 || columns.length > MAX_COLUMNS) throw new NeedsSequential('not worth splitting');
+  const parts = Math.min(groups, 4 * analysisThreads());
+  const ranges = Array.from({ length: parts }, (_, i) => ({ start: Math.floor((groups * i) / parts), end: i + 1 < parts ? Math.floor((groups * (i + 1)) / parts) : null }));
+  const merger = new ParquetMerger(columns);
+  await runParts<ParquetPartResult>(ranges, (rs, first, control) => ({ kind: 'parts', format: 'parquet', file, width: columns.length, ranges: rs, first, control }), merger, size, onBytes, opts.signal);
+  if (merger.rows !== rowCount) throw new NeedsSequential('row count differs from the metadata');
+  return parquetAnalysis(file, rowCount, merger.profilers, columns);
+}
+
+export function isParallelFormat(format: string): format is 'csv' | 'tsv' | 'jsonl' | 'parquet' {
+  return format === 'csv' || format === 'tsv' || format === 'jsonl' || format === 'parquet';
 }

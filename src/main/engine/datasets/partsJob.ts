@@ -2,6 +2,7 @@ import type { DelimitedPlan } from './formats/delimited';
 import { analyzeDelimitedPart, type PartResult } from './formats/delimitedPart';
 import type { PartRange } from './formats/textPart';
 import { analyzeJsonlPart, type JsonlPartResult } from './formats/jsonlPart';
+import { analyzeParquetPart, type ParquetPartResult } from './formats/parquetPart';
 
 /**
  * A pool worker's job in the parallel import: claim parts of one file one at a time (a shared
@@ -13,9 +14,10 @@ import { analyzeJsonlPart, type JsonlPartResult } from './formats/jsonlPart';
  */
 export type PartsJob =
   | { kind: 'parts'; format: 'csv' | 'tsv'; plan: DelimitedPlan; ranges: PartRange[]; first: number; control: SharedArrayBuffer }
-  | { kind: 'parts'; format: 'jsonl'; file: string; ranges: PartRange[]; first: number; control: SharedArrayBuffer };
+  | { kind: 'parts'; format: 'jsonl'; file: string; ranges: PartRange[]; first: number; control: SharedArrayBuffer }
+  | { kind: 'parts'; format: 'parquet'; file: string; width: number; ranges: PartRange[]; first: number; control: SharedArrayBuffer };
 
-export type AnyPartResult = PartResult | JsonlPartResult;
+export type AnyPartResult = PartResult | JsonlPartResult | ParquetPartResult;
 
 export type PartsProgress = { t: 'bytes'; n: number } | { t: 'part'; index: number; result: AnyPartResult };
 
@@ -25,7 +27,7 @@ export function isPartsJob(job: unknown): job is PartsJob {
   return typeof job === 'object' && job !== null && (job as { kind?: unknown }).kind === 'parts';
 }
 
-export function runPartsJob(job: PartsJob, progress: (m: PartsProgress) => void): { parts: number } {
+export async function runPartsJob(job: PartsJob, progress: (m: PartsProgress) => void): Promise<{ parts: number }> {
   const control = new Int32Array(job.control);
   let done = 0;
   for (;;) {
@@ -35,10 +37,11 @@ export function runPartsJob(job: PartsJob, progress: (m: PartsProgress) => void)
     // Tests: this worker dies as an out-of-memory or killed thread would, on claiming that part.
     if (process.env.LATHE_ANALYZE_CRASH_AT_PART === String(job.first + index)) process.exit(70);
     const onBytes = (n: number) => progress({ t: 'bytes', n });
-    const result =
-      job.format === 'jsonl'
-        ? analyzeJsonlPart(job.file, job.ranges[index], onBytes)
-        : analyzeDelimitedPart(job.plan, job.ranges[index], job.first + index === 0 ? null : placeholderColumns(job.plan.width), onBytes);
+    const range = job.ranges[index];
+    let result: AnyPartResult;
+    if (job.format === 'parquet') result = await analyzeParquetPart(job.file, range, job.width, onBytes);
+    else if (job.format === 'jsonl') result = analyzeJsonlPart(job.file, range, onBytes);
+    else result = analyzeDelimitedPart(job.plan, range, job.first + index === 0 ? null : placeholderColumns(job.plan.width), onBytes);
     progress({ t: 'part', index, result });
     done++;
   }

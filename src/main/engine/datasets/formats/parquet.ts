@@ -73,6 +73,11 @@ export async function analyzeParquet(file: string, onProgress: (done: number) =>
   } catch (e) {
     throw badParquet(file, e);
   }
+  return parquetAnalysis(file, rowCount, profilers, columns);
+}
+
+/** The profile and index of a Parquet file from its (merged) column profiles. */
+export function parquetAnalysis(file: string, rowCount: number, profilers: ColumnProfiler[], columns: string[]): TableAnalysis {
   const profile = tableProfile(rowCount, profilers);
   const index: TableIndex = {
     format: 'parquet',
