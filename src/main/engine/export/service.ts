@@ -23,6 +23,9 @@ type Progress = (phase: string, done: number, total: number) => void;
 
 /** Deployment exports: tfjs, onnx, serving, card. Each is recorded (exports table + lineage) with its content hash. */
 export class ExportService {
+  /** Set by the engine once monitoring exists: a version's reference profile JSON, copied into serving exports. */
+  referenceOf: (versionId: string) => string | undefined = () => undefined;
+
   constructor(
     private readonly registry: RegistryService,
     private readonly datasets: DatasetService,
@@ -231,7 +234,12 @@ export class ExportService {
     const modelDir = path.join(dir, 'model');
     fs.mkdirSync(modelDir);
     this.copyModelFiles(v, modelDir);
-    for (const [rel, text] of Object.entries(servingFiles(v.model, v.number, v.id, { impute }))) fs.writeFileSync(path.join(dir, rel), text);
+    const aliases = this.registry.toVersion(v).aliases;
+    const alias = aliases.includes('champion') ? 'champion' : (aliases[0] ?? null);
+    for (const [rel, text] of Object.entries(servingFiles(v.model, v.number, v.id, { impute, alias, reference: this.referenceOf(v.id) }))) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    }
     return { impute, run: `cd ${finalDir} && node server.mjs`, smokeTest: `cd ${finalDir} && node smoke-test.mjs`, docker: `docker build -t ${v.model.toLowerCase()}:${v.number} ${finalDir}` };
   }
 }
