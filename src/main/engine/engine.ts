@@ -88,6 +88,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }
     return null;
   };
+  registry.exports.referenceOf = (versionId) => monitoring.storedProfile(versionId);
   const door = opts.door ?? 'test';
 
   // Stages call the engine's own contract methods; `api` is the engine object, set once it exists.
@@ -174,6 +175,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const v = registry.models.register(i);
       monitoring.referenceSoon(v.model, v.number);
       return v;
+    },
+    // A serving export carries the version's reference profile (built first when missing).
+    'export.run': async (i) => {
+      if (i.format === 'serving') {
+        const v = registry.models.show(i.ref);
+        await monitoring.profileFor(v.model, v.number).catch(() => undefined);
+      }
+      return registry.exports.run(i);
     },
     ...monitoringMethods(monitoring),
     ...keyMethods(registry.bundles),
