@@ -60,5 +60,8 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse):
     headers['Referrer-Policy'] = 'no-referrer';
   }
   res.writeHead(200, headers);
-  fs.createReadStream(file).pipe(res);
+  // A read failing midway (a file replaced by a rebuild, EACCES) ends this response, not the server.
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
