@@ -7,6 +7,7 @@ import { benchBundles } from './bundles.bench';
 import { benchCli } from './cli.bench';
 import { summary } from './harness';
 import { benchSweeps } from './sweeps.bench';
+import { benchPipelines } from './pipelines.bench';
 import { benchTracking } from './tracking.bench';
 import { benchTraining } from './training.bench';
 import { benchUi } from './ui.bench';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     console.log('\n# evaluation');
     await benchEvaluation({ rows: 10_000, resamples: 1000 });
     await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });
+    await benchPipelines(dir, { rows: 10_000, resamples: 1000 });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -215,9 +215,23 @@ export function checkPipeline(text: string): { parsed: ParsedPipeline | null; is
   return { parsed: { definition, hash: sha256(canonicalJson(definition)), order, needs }, issues: [] };
 }
 
+/** Parsed definitions by their text: a re-run must not pay for YAML and schema checks again. */
+const parsedByText = new Map<string, { parsed: ParsedPipeline | null; issues: DefinitionIssue[] }>();
+
+/** checkPipeline, remembered for the last few texts (results are never mutated by callers). */
+export function checkPipelineCached(text: string): { parsed: ParsedPipeline | null; issues: DefinitionIssue[] } {
+  let r = parsedByText.get(text);
+  if (!r) {
+    r = checkPipeline(text);
+    if (parsedByText.size >= 64) parsedByText.delete(parsedByText.keys().next().value as string);
+    parsedByText.set(text, r);
+  }
+  return r;
+}
+
 /** As checkPipeline, but a file with problems is refused with all of them, the first at its position. */
 export function parsePipeline(text: string, file = 'pipeline.yaml'): ParsedPipeline {
-  const { parsed, issues } = checkPipeline(text);
+  const { parsed, issues } = checkPipelineCached(text);
   if (parsed) return parsed;
   const first = issues[0];
   const all = issues.map((i) => `${file}:${i.line}:${i.column}: ${i.message}`).join('\n');

@@ -20,7 +20,7 @@ import type {
 import { PipelinesRepo, type PipelineRow, type PipelineRunRow } from '../db/pipelinesRepo';
 import { APP_VERSION } from '../version';
 import type { PipelineDeps } from './context';
-import { checkPipeline, parsePipeline, type ParsedPipeline } from './definition';
+import { checkPipelineCached as checkPipeline, parsePipeline, type ParsedPipeline } from './definition';
 import { FileHashes } from './fileHashes';
 import { PipelineRunner } from './runner';
 import { PipelineTriggers, type Clock } from './triggers';
