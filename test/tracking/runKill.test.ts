@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GRACE_MS } from '../../src/main/cli/childWatchdog';
 import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine } from '../../src/main/engine/engine';
 import { tempDir } from '../helpers';
@@ -98,6 +99,22 @@ describe.skipIf(process.platform === 'win32')('lathe run killed with SIGKILL', (
     } finally {
       engine.close();
     }
+  }, 90_000);
+
+  it('a command that ignores SIGTERM is SIGKILLed after the grace period', async () => {
+    const home = tempDir('lathe-runkill-');
+    dirs.push(home);
+    const script = path.join(home, 'stubborn.sh');
+    // `trap '' TERM` is inherited by the sleeper: only SIGKILL ends either of them.
+    fs.writeFileSync(script, 'trap "" TERM\necho "shell $$"\nsleep 300 &\necho "sleeper $!"\nwait\n');
+    const { child, output } = startLathe(home, ['run', '-n', 'stubborn', '--', 'sh', script]);
+    await until('the script to start', () => /sleeper \d+/.test(output()), 60_000);
+    const pids = [Number(/shell (\d+)/.exec(output())![1]), Number(/sleeper (\d+)/.exec(output())![1])];
+    strays.push(...pids);
+    child.kill('SIGKILL');
+    const ms = await until('SIGKILL after the grace period', () => pids.every((p) => !running(p)), GRACE_MS + 4000);
+    console.log(`a command ignoring SIGTERM was SIGKILLed ${ms} ms after lathe run died (grace ${GRACE_MS} ms)`);
+    expect(ms).toBeGreaterThanOrEqual(GRACE_MS - 500);
   }, 90_000);
 
   it('a run whose lathe is alive is left running by another start; one that ends normally releases its owner', async () => {

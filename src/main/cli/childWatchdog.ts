@@ -8,72 +8,54 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * - The command runs in its own process group (POSIX: `detached`, i.e. setsid), so the watchdog can
  *   signal the whole tree it makes (`sh -c`, a Python launcher and its workers) with one kill(-pgid).
  *   In its own session the terminal's job control does not stop it when it reads stdin.
- * - The watchdog is a second small Node process, also in its own session (so a terminal hangup or a
- *   Ctrl-C to Lathe's group does not take it along), whose stdin is a pipe from `lathe run`. The
- *   kernel closes that pipe when `lathe run` exits for any reason, SIGKILL included; the watchdog
- *   sees end-of-file, sends SIGTERM to the command's group, and SIGKILL after GRACE_MS if it is
- *   still there. It also watches its parent pid, in case the pipe outlives it.
- * - When the command ends normally, `lathe run` writes "done" and closes the pipe: the watchdog exits
- *   without touching anything.
+ * - The watchdog is a few lines of POSIX `sh`, also in its own session (so a terminal hangup or a
+ *   Ctrl-C to Lathe's group does not take it along; it ignores those signals too), blocked reading a
+ *   pipe from `lathe run`. The kernel closes that pipe when `lathe run` exits for any reason, SIGKILL
+ *   included; `read` returns, and the watchdog sends SIGTERM to the command's group, then SIGKILL
+ *   after GRACE_MS if anything is left. The pipe cannot leak into the command: it is made after the
+ *   command is spawned, and Node opens it close-on-exec.
+ * - When the command ends normally, `lathe run` writes "done": the watchdog exits without signalling.
  *
- * On Windows the tree is ended with `taskkill /T /F` (no process groups to signal).
- * The watchdog's code is a string run with `node -e` on purpose: it must start in milliseconds, with
- * no loader, no bundle and no engine, identically from the sources and from dist/.
+ * `sh` rather than Node, so it starts in a millisecond and works the same under Node, from dist/ and
+ * under the desktop app's `--cli` mode (where process.execPath is the app, not Node).
+ * Windows has neither process groups nor `sh`: there the command is not watched (if `lathe run` is
+ * killed hard, the command keeps running), and the run is still failed at the next start.
  */
 
 export const GRACE_MS = 2000;
+const POLL_S = 0.05;
 
-const WATCHDOG = `/* lathe run: watchdog of the command's process group */
-const pid = Number(process.argv[1]);
-const group = process.argv[2] === 'group';
-const grace = Number(process.argv[3]);
-const parent = process.ppid;
-for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
-let done = false;
-let ending = false;
-const alive = () => { try { process.kill(group ? -pid : pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
-const signal = (sig) => {
-  if (process.platform === 'win32') {
-    require('child_process').spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore' });
-    return;
-  }
-  try { process.kill(group ? -pid : pid, sig); } catch {}
-};
-const end = () => {
-  if (ending) return;
-  ending = true;
-  if (done || !alive()) process.exit(0);
-  signal('SIGTERM');
-  const started = Date.now();
-  setInterval(() => {
-    if (!alive()) process.exit(0);
-    if (Date.now() - started > grace) { signal('SIGKILL'); process.exit(0); }
-  }, 50);
-};
-process.stdin.on('data', (d) => { if (String(d).includes('done')) done = true; });
-process.stdin.on('end', end);
-process.stdin.on('close', end);
-process.stdin.on('error', end);
-setInterval(() => { if (process.ppid !== parent) end(); }, 500);
+// $1: the command's process group id; $2: how many POLL_S ticks to wait before SIGKILL.
+const WATCHDOG = `
+trap '' INT TERM HUP
+IFS= read -r line
+[ "$line" = done ] && exit 0
+kill -TERM "-$1" 2>/dev/null || exit 0
+n=0
+while [ "$n" -lt "$2" ]; do
+  kill -0 "-$1" 2>/dev/null || exit 0
+  sleep ${POLL_S}
+  n=$((n + 1))
+done
+kill -KILL "-$1" 2>/dev/null
+exit 0
 `;
+
+/** Whether commands get their own process group and a watchdog (all but Windows). */
+export const OWN_GROUP = process.platform !== 'win32';
 
 export interface Watchdog {
   /** The command ended on its own: stop the watchdog without signalling anything. */
   release(): void;
 }
 
-/** Whether commands get their own process group (all but Windows). */
-export const OWN_GROUP = process.platform !== 'win32';
-
-/** Starts the watchdog for `child` (spawned with `detached: OWN_GROUP`). */
+/** Starts the watchdog for `child` (spawned with `detached: OWN_GROUP`, so its pid is its group id). */
 export function watchChild(child: ChildProcess): Watchdog {
-  if (child.pid === undefined) return { release() {} };
-  const dog = spawn(process.execPath, ['-e', WATCHDOG, String(child.pid), OWN_GROUP ? 'group' : 'pid', String(GRACE_MS)], {
+  if (!OWN_GROUP || child.pid === undefined) return { release() {} };
+  const ticks = Math.ceil(GRACE_MS / 1000 / POLL_S);
+  const dog = spawn('/bin/sh', ['-c', WATCHDOG, 'lathe-run-watchdog', String(child.pid), String(ticks)], {
     stdio: ['pipe', 'ignore', 'ignore'],
-    detached: OWN_GROUP,
-    windowsHide: true,
-    // No NODE_OPTIONS: a loader or a heap flag meant for Lathe has no business in the watchdog.
-    env: { ...process.env, NODE_OPTIONS: '' },
+    detached: true,
   });
   dog.on('error', () => {}); // without a watchdog the command still runs; only the SIGKILL case loses
   dog.stdin?.on('error', () => {});
