@@ -7,37 +7,53 @@ import { LatheError } from '../../shared/errors';
  */
 export const MAX_INPUT_DEPTH = 64;
 
-interface Frame {
-  v: unknown;
-  depth: number;
-  key: string | number;
-  parent: Frame | null;
-}
-
-/** The path (keys and indices) to the first value nested deeper than `limit`, or null. Iterative. */
-export function tooDeep(value: unknown, limit: number): (string | number)[] | null {
-  const stack: Frame[] = [{ v: value, depth: 0, key: '', parent: null }];
-  while (stack.length > 0) {
-    const f = stack.pop() as Frame;
-    const v = f.v as Record<string, unknown> | unknown[];
-    if (f.depth + 1 > limit) {
-      const path: (string | number)[] = [];
-      for (let p: Frame | null = f; p && p.parent; p = p.parent) path.unshift(p.key);
-      return path;
-    }
+/** Whether `value` nests arrays/objects deeper than `limit`: iterative, two flat stacks, no allocation per node. */
+function exceeds(value: unknown, limit: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop() as Record<string, unknown> | unknown[];
+    const depth = (depths.pop() as number) + 1;
+    if (depth > limit) return true;
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const child = v[i];
-        if (child !== null && typeof child === 'object') stack.push({ v: child, depth: f.depth + 1, key: i, parent: f });
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth);
+        }
       }
     } else {
       for (const k of Object.keys(v)) {
         const child = v[k];
-        if (child !== null && typeof child === 'object') stack.push({ v: child, depth: f.depth + 1, key: k, parent: f });
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth);
+        }
       }
     }
   }
-  return null;
+  return false;
+}
+
+/** The path to the first value nested deeper than `limit` (the error path only: keeps a path per node). */
+function pathTooDeep(value: unknown, limit: number): (string | number)[] {
+  const stack: { v: unknown; depth: number; path: (string | number)[] }[] = [{ v: value, depth: 1, path: [] }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop() as (typeof stack)[number];
+    if (depth > limit) return path;
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v as Record<string, unknown>);
+    for (const [k, child] of entries) {
+      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1, path: [...path, k] });
+    }
+  }
+  return [];
+}
+
+/** The path (keys and indices) to the first value nested deeper than `limit`, or null. Iterative. */
+export function tooDeep(value: unknown, limit: number): (string | number)[] | null {
+  if (value === null || typeof value !== 'object' || !exceeds(value, limit)) return null;
+  return pathTooDeep(value, limit);
 }
 
 /** A dotted field name for an error's `where`, shortened: the first levels name the field well enough. */
