@@ -1,0 +1,235 @@
+/**
+ * Issue 13, a tool people enjoy every day: the palette finds a model by its alias; a run logged by a
+ * separate process appears in the open page and its chart moves without a reload; nothing clips at 1440
+ * and 1024 px (element scroll width against client width in the listed views, both themes, screenshots);
+ * the sidebar folds on narrow windows; the navigation returns to a screen's list. Run alone with
+ * E2E_ONLY=polish; the specs make their own data (a tiny training, registered, aliased champion).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const MODEL = 'polish-species';
+
+async function api(server, name, input) {
+  const res = await fetch(`${new URL(server.url).origin}/api/call/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(input),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
+  return body.value;
+}
+
+/** A finished tiny training registered as MODEL with champion on v1 (made once per server). */
+async function championModel(ctx) {
+  if (ctx.polishModel) return ctx.polishModel;
+  const started = await api(ctx.server, 'training.start', {
+    spec: { template: 'tabular-mlp', data: 'penguins', target: 'Species', experiment: 'polish', name: 'polish-tiny', hyperparameters: { epochs: 2, hiddenUnits: [8], batchSize: 64 } },
+  });
+  for (let t0 = Date.now(); ; ) {
+    const run = await api(ctx.server, 'runs.get', { id: started.runId });
+    if (run.status === 'finished') break;
+    if (run.status !== 'running' && run.status !== 'queued') throw new Error(`training ended ${run.status}`);
+    if (Date.now() - t0 > 90_000) throw new Error('training took over 90 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await api(ctx.server, 'models.register', { runId: started.runId, name: MODEL });
+  await api(ctx.server, 'models.alias', { ref: `${MODEL}@1`, alias: 'champion', reason: 'e2e' });
+  ctx.polishModel = { runId: started.runId };
+  return ctx.polishModel;
+}
+
+/**
+ * Elements inside the content whose content is cut off: wider than their box with overflow hidden and no
+ * ellipsis, or sticking out past the content area's right edge where no scroller holds them. Text cut
+ * with an ellipsis counts as fine (the full value is on hover).
+ */
+async function clipped(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('main.content');
+    if (!root) return ['no main.content'];
+    const out = [];
+    const limit = root.getBoundingClientRect().right + 1;
+    const scrollsX = (el) => {
+      for (let p = el.parentElement; p && p !== root.parentElement; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if (o === 'auto' || o === 'scroll') return true;
+      }
+      return false;
+    };
+    const name = (el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}.${[...el.classList].join('.')}`;
+    if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1) out.push(`page scrolls sideways (${document.documentElement.scrollWidth} > ${document.documentElement.clientWidth})`);
+    if (root.scrollWidth > root.clientWidth + 1) out.push(`main.content ${root.scrollWidth} > ${root.clientWidth}`);
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') continue; // a long value scrolls inside its field
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const cs = getComputedStyle(el);
+      if ((cs.overflowX === 'hidden' || cs.overflowX === 'clip') && cs.textOverflow !== 'ellipsis' && el.scrollWidth > el.clientWidth + 2 && !el.closest('svg')) {
+        out.push(`${name(el)} cuts ${el.scrollWidth - el.clientWidth}px`);
+      }
+      if (r.right > limit && !scrollsX(el) && !el.closest('svg')) out.push(`${name(el)} sticks out ${Math.round(r.right - limit)}px`);
+    }
+    return [...new Set(out)].slice(0, 12);
+  });
+}
+
+async function backToList(page, screen) {
+  if (await page.getByTestId('palette').isVisible()) await page.keyboard.press('Escape');
+  const nav = page.getByTestId(`nav-${screen}`);
+  await nav.click();
+  // Already there: the second click goes back to the list.
+  if ((await nav.getAttribute('aria-current')) === 'page') await nav.click();
+}
+
+/** The views the issue lists, opened one after the other; `check(label)` runs in each. */
+async function eachView(ctx, check) {
+  const { page } = ctx;
+  await backToList(page, 'datasets');
+  await page.getByTestId('dataset-row-penguins').waitFor();
+  await check('datasets-list');
+  await page.getByTestId('dataset-row-penguins').click();
+  await page.getByTestId('dataset-detail').waitFor();
+  await check('dataset-detail');
+
+  await backToList(page, 'experiments');
+  await page.locator('[data-testid=experiment-row][data-name="polish"]').click();
+  await page.locator('[data-testid=run-row]').first().waitFor();
+  await check('runs-table');
+  await page.locator('[data-testid=run-row]', { hasText: 'polish-tiny' }).first().click();
+  await page.getByTestId('run-detail').waitFor();
+  await check('run-detail');
+
+  await backToList(page, 'training');
+  await check('training-home');
+
+  await backToList(page, 'models');
+  await page.locator(`[data-testid=model-row][data-name="${MODEL}"], [data-testid=model-row]`).first().waitFor();
+  await check('models-list');
+  await page.locator('[data-testid=model-row]', { hasText: MODEL }).first().click();
+  await page.getByTestId('model-detail').waitFor();
+  await page.locator('[data-testid=version-row][data-version="1"]').click();
+  await check('model-version');
+
+  await backToList(page, 'deploy');
+  await check('deploy');
+}
+
+export const polishSpecs = [
+  {
+    name: 'polish: the palette finds a model by its alias and opens that version',
+    async run(ctx) {
+      const { page } = ctx;
+      await championModel(ctx);
+      await page.keyboard.press('Control+K');
+      await page.getByTestId('palette').waitFor();
+      await page.getByTestId('palette-input').fill('polish champ');
+      const firstOption = page.locator('[data-testid=palette] [role=option]').first();
+      await firstOption.waitFor();
+      assert.match(await firstOption.innerText(), new RegExp(`${MODEL}@champion`));
+      await ctx.shot('palette-alias-dark');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('model-detail').waitFor();
+      assert.equal(await page.getByTestId('model-title').innerText(), MODEL);
+      // The screens and the actions are there too.
+      await page.keyboard.press('Control+K');
+      await page.getByTestId('palette-input').fill('new train');
+      assert.match(await page.locator('[data-testid=palette] [role=option]').first().innerText(), /New training/);
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'polish: clicking the current screen in the navigation returns to its list',
+    async run({ page }) {
+      if (await page.getByTestId('palette').isVisible()) await page.keyboard.press('Escape');
+      // Deep in Datasets, over to Models (which opens where the palette left it: a version), and back.
+      await backToList(page, 'datasets');
+      await page.getByTestId('dataset-row-penguins').click();
+      await page.getByTestId('dataset-detail').waitFor();
+      await page.getByTestId('nav-models').click();
+      await page.getByTestId('model-detail').waitFor();
+      await page.getByTestId('nav-datasets').click();
+      await page.getByTestId('dataset-detail').waitFor(); // another screen reopens where it was
+      await page.getByTestId('nav-datasets').click(); // the current one goes back to its list
+      await page.getByTestId('dataset-detail').waitFor({ state: 'detached' });
+      await page.getByTestId('dataset-row-penguins').waitFor();
+      await page.getByTestId('nav-models').click();
+      await page.getByTestId('model-detail').waitFor();
+      await page.getByTestId('nav-models').click();
+      await page.getByTestId('model-detail').waitFor({ state: 'detached' });
+      await page.locator('[data-testid=model-row]').first().waitFor();
+    },
+  },
+  {
+    name: 'polish: a run logged by a separate process appears in the open page and its chart moves',
+    async run(ctx) {
+      const { page, root, home } = ctx;
+      await backToList(page, 'experiments');
+      await page.locator('[data-testid=experiment-row]').first().waitFor();
+      const script = "let i = 0; const t = setInterval(() => { console.log('lathe.metric loss=' + (1 / (i + 1)) + ' step=' + i); if (++i === 12) clearInterval(t); }, 500);";
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'lathe.mjs'), 'run', '--experiment', 'live-elsewhere', '--name', 'from-a-terminal', '--', process.execPath, '-e', script], {
+        cwd: root,
+        env: { ...process.env, LATHE_HOME: home },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      try {
+        // No reload: the experiment and then the run appear while the process runs.
+        await page.locator('[data-testid=experiment-row][data-name="live-elsewhere"]').click({ timeout: 15_000 });
+        const row = page.locator('[data-testid=run-row]', { hasText: 'from-a-terminal' });
+        await row.waitFor({ timeout: 5_000 });
+        assert.equal(child.exitCode, null, 'the run should still be running when it shows up');
+        await row.click();
+        await page.getByTestId('run-detail').waitFor();
+        await page.getByTestId('run-tab-metrics').click();
+        const card = page.locator('[data-testid=chart-card][data-metric=loss]');
+        await card.waitFor({ timeout: 5_000 });
+        const points = async () => Number((/(\d+) points?/.exec(await card.innerText()) ?? [])[1] ?? 0);
+        const before = await points();
+        const grown = await page.waitForFunction(
+          ([n]) => {
+            const el = document.querySelector('[data-testid=chart-card][data-metric=loss]');
+            const m = /(\d+) points?/.exec(el?.textContent ?? '');
+            return m !== null && Number(m[1]) > n ? Number(m[1]) : false;
+          },
+          [before],
+          { timeout: 5_000 },
+        );
+        assert.equal(child.exitCode, null, 'the chart should move while the run is still running');
+        ctx.note = `the chart went from ${before} to ${await grown.jsonValue()} points while the other process ran`;
+        await ctx.shot('live-other-process-dark');
+      } finally {
+        const code = await exited;
+        assert.equal(code, 0, stderr);
+      }
+    },
+  },
+  {
+    name: 'polish: nothing clips at 1440 and 1024 px in the listed views (both themes); the sidebar folds at 1024',
+    async run(ctx) {
+      const { page } = ctx;
+      await championModel(ctx);
+      const problems = [];
+      for (const [width, height] of [
+        [1440, 900],
+        [1024, 768],
+      ]) {
+        await page.setViewportSize({ width, height });
+        const navWidth = await page.locator('nav.nav').evaluate((n) => n.getBoundingClientRect().width);
+        if (width === 1024) assert.ok(navWidth < 80, `the sidebar should fold at 1024 px (it is ${navWidth}px)`);
+        else assert.ok(navWidth > 150, `the sidebar should show its names at 1440 px (it is ${navWidth}px)`);
+        await eachView(ctx, async (label) => {
+          await page.waitForTimeout(200);
+          for (const p of await clipped(page)) problems.push(`${width}px ${label}: ${p}`);
+          await ctx.shotBoth(`polish-${label}-${width}`);
+        });
+      }
+      await page.setViewportSize({ width: 1360, height: 860 });
+      assert.deepEqual(problems, []);
+    },
+  },
+];
