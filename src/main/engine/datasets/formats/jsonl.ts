@@ -187,7 +187,12 @@ export class JsonlRowReader {
   private toCells(buf: Buffer, start: number, end: number, line: number, cells: CellValue[]): void {
     const obj = parseLine(this.index.file, buf, start, end, line);
     const { columns, types } = this.index;
-    for (let k = 0; k < columns.length; k++) cells[k] = jsonCell(obj[columns[k]], types[k]);
+    for (let k = 0; k < columns.length; k++) {
+      const v = obj[columns[k]];
+      // Bytes from a bundle were never through this import's checks: a deep value must not overflow the stack here.
+      if (v !== null && typeof v === 'object') checkDepth(this.index.file, columns[k], v, line);
+      cells[k] = jsonCell(v, types[k]);
+    }
   }
 
   scanner(onRow: (cells: CellValue[]) => void): { push(piece: Buffer): void; finish(): void } {
