@@ -9,6 +9,7 @@ import { registerBundleCommands, registerKeysCommands } from './commands/bundle'
 import { registerDataCommands } from './commands/data';
 import { registerExportCommand } from './commands/export';
 import { registerModelsCommands } from './commands/models';
+import { registerMonitorCommands } from './commands/monitor';
 import { registerPipelineCommands } from './commands/pipeline';
 import { registerEvaluationCommands } from './commands/evaluation';
 import { registerRunsCommands } from './commands/runs';
@@ -42,6 +43,7 @@ function build(): Command {
   registerEvaluationCommands(program);
   registerSweepCommands(program);
   registerPipelineCommands(program);
+  registerMonitorCommands(program);
   registerServeCommand(program);
   registerTrainCommand(program);
   registerCallCommands(program);
