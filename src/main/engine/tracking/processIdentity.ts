@@ -19,12 +19,15 @@ export function processStartIdentity(pid: number): string | null {
     }
     // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie (Z) or dying (X) process has ended; only its parent has not reaped it yet.
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
     return `linux:${bootId()}:${fields[19]}`;
   }
   if (process.platform === 'win32') return processAlive(pid) ? '' : null;
   try {
-    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return out === '' ? null : `ps:${out}`;
+    const out = execFileSync('ps', ['-o', 'stat=', '-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const [state, ...started] = out.split(/\s+/);
+    return out === '' || state.startsWith('Z') ? null : `ps:${started.join(' ')}`;
   } catch {
     return null; // ps exits 1 when there is no such process
   }
