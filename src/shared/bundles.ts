@@ -300,6 +300,8 @@ export interface BundleSigner {
   /** In this workspace's keyring (trusted), or this workspace's own key. */
   known: boolean;
   self: boolean;
+  /** What to say about it (unsigned, unknown signer), null for a known signer; also in the result's warnings. */
+  warning: string | null;
 }
 
 export interface SigningKey {

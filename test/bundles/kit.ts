@@ -50,7 +50,7 @@ export async function openBundle(file: string): Promise<OpenBundle> {
 export async function packBundle(manifest: Buffer, objects: Map<string, Buffer>, pax?: Record<string, string>): Promise<Buffer> {
   const pack = tar.pack();
   const parts: Buffer[] = [];
-  pack.on('data', (c: Buffer) => void parts.push(c));
+  pack.on('data', (c: unknown) => void parts.push(c as Buffer));
   const ended = new Promise<void>((r) => pack.on('end', () => r()));
   const entry = (header: Parameters<typeof pack.entry>[0], data: Buffer) =>
     new Promise<void>((resolve, reject) => pack.entry(header, data, (err) => (err ? reject(err) : resolve())));

@@ -331,6 +331,9 @@ export const registrySpecs = [
       const result = page.getByTestId('bundle-dry-run-result');
       await result.waitFor({ timeout: 60_000 });
       assert.match(await page.getByTestId('bundle-dry-run-result-headline').innerText(), /Nothing would change/);
+      // Signed with this workspace's own key: shown as such (issue 8).
+      assert.equal(await page.getByTestId('bundle-dry-run-result-signer').getAttribute('data-state'), 'self');
+      assert.match(await page.getByTestId('bundle-export-signer').innerText(), /Signed by .+ [0-9a-f]{4}:/);
       assert.ok(await page.getByTestId('bundle-import-submit').isDisabled(), 'nothing to import');
       await ctx.shotBoth('bundle-dry-run');
     },

@@ -65,6 +65,8 @@ interface BundlesActions {
   setOverwrite(overwrite: boolean): void;
   checkImport(): Promise<BundleImportResult | null>;
   runImport(): Promise<BundleImportResult | null>;
+  /** Adds the checked bundle's signer to the keyring, then checks the bundle again. */
+  trustSigner(name?: string): Promise<void>;
 }
 
 export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get) => ({
@@ -158,6 +160,18 @@ export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get
       endTasks(checkedFile);
     }
   },
+
+  async trustSigner(name) {
+    const { checkedFile } = get();
+    if (!checkedFile) return;
+    try {
+      await transport().call('keys.trust', { bundle: checkedFile, ...(name ? { name } : {}) });
+    } catch (e) {
+      set({ importError: toLatheError(e) });
+      return;
+    }
+    await get().checkImport();
+  },
 }));
 
 const NO_CONFLICTS: BundleImportResult['conflicts'] = [];
@@ -167,3 +181,8 @@ export const bundlesSelectors = {
   /** Alias conflicts of the dry run (what an import leaves unchanged unless overwrite is ticked). */
   conflicts: (s: BundlesState) => s.dryRun?.conflicts ?? NO_CONFLICTS,
 };
+
+/** A short fingerprint to recognise a key at a glance (the whole one is in the tooltip and `lathe keys list`). */
+export function shortFingerprint(f: string | null | undefined, digits = 16): string {
+  return (f?.slice(0, digits).match(/.{1,4}/g) ?? []).join(':');
+}

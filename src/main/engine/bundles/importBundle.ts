@@ -12,7 +12,6 @@ import { newId } from '../registry/service';
 import { HashWorker } from '../store/hashWorker';
 import { verifyChunked, Writeback } from '../store/objectStore';
 import { checkChunkLists, checkEntryName, checkReferences, MANIFEST_NAME, parseManifest, refused, type RawManifest } from './format';
-import { signerWarning } from './keyring';
 import { gateIndexes, gateMetadata, indexHashes, type GateResult } from './manifestGate';
 import { mergeRows, type MergeResult } from './merge';
 import type { BundleService } from './service';
@@ -231,7 +230,6 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
     }
     if (!i.dryRun) for (const model of new Set(rows.versions.map((v) => v.model))) b.events.emit('models.changed', { model });
     const who = b.keys.describe(signer);
-    const warning = signerWarning(who);
     b.progress(task, label, i.dryRun ? 'checked' : 'imported', stat.size, stat.size);
     return {
       dryRun: i.dryRun,
@@ -239,7 +237,7 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
       ...res,
       objects: { total: declared.size, new: newObjects, bytes: newBytes },
       signer: who,
-      warnings: [...(warning ? [warning] : []), ...gated.notes],
+      warnings: [...(who.warning ? [who.warning] : []), ...gated.notes],
     };
   } catch (e) {
     session?.abort();

@@ -48,10 +48,14 @@ export class Keyring {
 
   /** What an import says about a verified signer (or an unsigned bundle). */
   describe(signer: { fingerprint: string; name: string } | null): BundleSigner {
-    if (!signer) return { signed: false, fingerprint: null, name: null, known: false, self: false };
+    if (!signer) {
+      const unsigned = { signed: false, fingerprint: null, name: null, known: false, self: false };
+      return { ...unsigned, warning: signerWarning(unsigned) };
+    }
     const self = signer.fingerprint === this.own.info().fingerprint;
     const trusted = this.repo.get(signer.fingerprint);
-    return { signed: true, fingerprint: signer.fingerprint, name: trusted?.name ?? signer.name, known: self || trusted !== undefined, self };
+    const s = { signed: true, fingerprint: signer.fingerprint, name: trusted?.name ?? signer.name, known: self || trusted !== undefined, self };
+    return { ...s, warning: signerWarning(s) };
   }
 }
 
@@ -60,7 +64,7 @@ function toKey(r: KeyringRow): SigningKey {
 }
 
 /** The warning an import carries for its signer, if any. */
-export function signerWarning(s: BundleSigner): string | null {
+export function signerWarning(s: Omit<BundleSigner, 'warning'>): string | null {
   if (!s.signed) return 'The bundle is unsigned (made by an older Lathe, or its signature was removed): its origin cannot be checked.';
   if (!s.known) {
     return `The bundle is signed by an unknown key: "${s.name}" (${formatFingerprint(s.fingerprint ?? '')}). Check the fingerprint with its sender, then \`lathe keys trust --bundle <file>\`.`;

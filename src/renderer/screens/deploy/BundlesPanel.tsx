@@ -4,7 +4,7 @@ import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatBytes, formatInt, formatPercent } from '../../format';
 import { useAppStore } from '../../stores/appStore';
-import { bundlesSelectors, useBundlesStore } from '../../stores/bundlesStore';
+import { bundlesSelectors, shortFingerprint, useBundlesStore } from '../../stores/bundlesStore';
 import { modelsSelectors, useModelsStore } from '../../stores/modelsStore';
 import { countLabel, importSummary } from '../../stores/modelsView';
 import { transport } from '../../transport';
@@ -94,7 +94,40 @@ function ExportBundle() {
           <div className="muted small">
             {[countLabel('models', s.exported.models), countLabel('versions', s.exported.versions), countLabel('runs', s.exported.runs), countLabel('datasetVersions', s.exported.datasetVersions)].join(' · ')}
           </div>
+          {s.exported.signer && (
+            <div className="muted small" data-testid="bundle-export-signer">
+              Signed by {s.exported.signer.name}{' '}
+              <span className="mono" title={s.exported.signer.fingerprint}>
+                {shortFingerprint(s.exported.signer.fingerprint)}
+              </span>
+            </div>
+          )}
         </div>
+      )}
+    </div>
+  );
+}
+
+/** Who signed the bundle and whether this workspace knows them; an unknown signer can be trusted from here. */
+function SignerLine({ r, testId }: { r: BundleImportResult; testId: string }) {
+  const s = r.signer;
+  if (!s) return null;
+  const state = !s.signed ? 'unsigned' : s.self ? 'self' : s.known ? 'trusted' : 'unknown';
+  const badge = { unsigned: 'Unsigned', self: 'This workspace', trusted: 'Trusted', unknown: 'Unknown signer' }[state];
+  return (
+    <div className="signer small" data-testid={`${testId}-signer`} data-state={state}>
+      <span className={`badge signer-${state}`}>{badge}</span>
+      {s.signed ? (
+        <span>
+          Signed by <strong>{s.name}</strong> <span className="mono muted" title={s.fingerprint ?? ''}>{shortFingerprint(s.fingerprint)}</span>
+        </span>
+      ) : (
+        <span className="muted">made by an older Lathe, or its signature was removed: its origin cannot be checked</span>
+      )}
+      {state === 'unknown' && r.dryRun && (
+        <button type="button" className="button small" onClick={() => void useBundlesStore.getState().trustSigner()} title="Compare the fingerprint with the sender first" data-testid={`${testId}-trust`}>
+          Trust this signer
+        </button>
       )}
     </div>
   );
@@ -102,12 +135,21 @@ function ExportBundle() {
 
 function ImportReport({ r, testId, overwrite }: { r: BundleImportResult; testId: string; overwrite?: boolean }) {
   const sum = importSummary(r);
+  const notes = (r.warnings ?? []).filter((w) => w !== r.signer?.warning);
   return (
     <div className={sum.nothing ? 'result same' : 'result ok'} data-testid={testId} data-nothing={sum.nothing}>
       <div className="strong" data-testid={`${testId}-headline`}>
         {r.dryRun ? (sum.nothing ? 'Nothing would change: everything in this bundle is already here.' : 'An import would add:') : sum.nothing ? 'Nothing changed: everything was already here.' : 'Imported:'}
       </div>
+      <SignerLine r={r} testId={testId} />
       {sum.added.length > 0 && <div>{sum.added.join(' · ')}</div>}
+      {notes.length > 0 && (
+        <ul className="warnings small" data-testid={`${testId}-warnings`}>
+          {notes.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
       <div className="muted small">
         {r.objects.total} object{r.objects.total === 1 ? '' : 's'} in the bundle, {r.objects.new} new ({formatBytes(r.objects.bytes)})
         {sum.unchanged.length > 0 ? ` · already here: ${sum.unchanged.join(', ')}` : ''} · format version {r.formatVersion}
@@ -161,8 +203,8 @@ function ImportBundle() {
     <div className="card bundle-card" data-testid="bundle-import">
       <h3>Import a bundle</h3>
       <p className="muted small">
-        Checked in quarantine (every object’s hash, every entry’s name) before anything becomes visible, then merged all or nothing. A dry run first says what
-        would change.
+        Checked in quarantine (its signature, every object’s hash, every entry’s name, every record against the rules the app itself keeps) before anything
+        becomes visible, then merged all or nothing. A dry run first says what would change and who signed it.
       </p>
       <form
         className="form"
