@@ -11,6 +11,7 @@ import { httpError } from './httpErrors';
 import { checkHost, checkJson, checkOrigin, checkToken, presentedToken, TOKEN_COOKIE } from './guard';
 import { serveStatic } from './staticFiles';
 import { receiveUpload } from './uploads';
+import { receiveMonitorIngest } from './monitorIngest';
 import { routeMlflow } from './mlflow/router';
 
 export interface ServerOptions {
@@ -106,6 +107,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const batch = url.searchParams.get('batch') ?? '';
       const rel = url.searchParams.get('path') ?? '';
       sendJson(res, 200, await receiveUpload(req, engine.store.tmpDir, batch, rel));
+      return;
+    }
+    if (p === '/api/monitor/ingest' && method === 'POST') {
+      sendJson(res, 200, await receiveMonitorIngest(engine, req, url, engine.store.tmpDir));
       return;
     }
     if (await routeMlflow(engine, req, res)) return; // MLflow REST API 2.0 + mlflow-artifacts (raw URL)
