@@ -18,6 +18,7 @@ import {
   type MenuItemConstructorOptions,
   type WebContents,
 } from 'electron';
+import { diskError } from '../engine/diskErrors';
 import { createEngine, type Engine } from '../engine/engine';
 import { APP_VERSION } from '../engine/version';
 import { watchOtherWriters } from '../engine/tracking/otherWriters';
@@ -49,8 +50,9 @@ function log(...args: unknown[]): void {
 }
 
 function fail(title: string, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = nativeLoadHint(error);
+  const disk = diskError(error, workspace); // a full disk says which disk is full and that nothing was lost
+  const message = disk ? disk.message : error instanceof Error ? error.message : String(error);
+  const hint = disk ? disk.hint : nativeLoadHint(error);
   console.error(`[lathe] ${title}:`, error);
   dialog.showErrorBox(title, hint ? `${message}\n\n${hint}` : message);
   app.exit(1);
