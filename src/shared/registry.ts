@@ -123,7 +123,14 @@ export interface ModelComparison {
   params: { key: string; values: (string | null)[]; differs: boolean }[];
   metrics: { key: string; values: (MetricValue | null)[] }[];
   /** Evaluations of both versions on the same evaluation dataset version, when any exist. */
-  sameData: { datasetVersion: string; metrics: { key: string; values: (number | null)[] }[] }[];
+  sameData: {
+    datasetVersion: string;
+    metrics: { key: string; values: (number | null)[] }[];
+    /** Each evaluation's rows, marked "includes N training rows" when it scored rows its model trained on. */
+    labels?: [string, string];
+    /** Scored rows each model was trained on (0: held out; null: unknown). */
+    trainingRows?: [number | null, number | null];
+  }[];
 }
 
 export interface ExportRecord {

@@ -37,7 +37,13 @@ const commonHyperparameters = {
   lrDecay: z.number().gt(0).max(1).default(0.5).describe('Factor per decay step (step and exponential schedules)'),
   lrStepEpochs: z.number().int().min(1).max(10_000).default(10).describe('Epochs between decay steps (step schedule)'),
   batchSize: z.number().int().min(1).max(65_536).default(32).describe('Examples per weight update'),
-  epochs: z.number().int().min(1).max(10_000).default(30).describe('Passes over the training split'),
+  epochs: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(0)
+    .describe('Passes over the training split; 0 = auto: enough for about 2000 optimizer steps (10 to 500 epochs), early stopping ends it sooner'),
   earlyStopping: z.boolean().default(true).describe('Stop when the monitored metric stops improving'),
   monitor: z.enum(MONITORS).default('val_loss').describe('Validation metric watched by early stopping'),
   patience: z.number().int().min(1).max(1000).default(5).describe('Epochs without improvement before stopping'),
@@ -77,6 +83,7 @@ export const cnnHyperparametersSchema = z
     ...commonHyperparameters,
     batchSize: commonHyperparameters.batchSize.default(16),
     epochs: commonHyperparameters.epochs.default(15),
+    // (images: a fixed default; an epoch of decoded images costs far more than one of table rows)
   })
   .strict();
 export type CnnHyperparameters = z.output<typeof cnnHyperparametersSchema>;
@@ -365,6 +372,14 @@ export interface TaskSuggestion {
   /** Classification: the classes and their counts. */
   classes?: { value: string; count: number }[];
 }
+
+/** Advice a finished run gives its user (CLI and UI), kept as the run's `training.hints` tag (JSON). */
+export interface TrainingHint {
+  code: 'still-improving' | 'baseline-better';
+  message: string;
+  hint: string;
+}
+export const TRAINING_HINTS_TAG = 'training.hints';
 
 export interface TrainingStarted {
   runId: string;

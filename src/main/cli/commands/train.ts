@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import type { TrainingSpecInput, TemplateName, ComputeStatus, JobProgress } from '../../../shared/training';
-import { describeHyperparameters, TEMPLATE_NAMES } from '../../../shared/training';
+import type { TrainingSpecInput, TemplateName, ComputeStatus, JobProgress, TrainingHint } from '../../../shared/training';
+import { describeHyperparameters, TEMPLATE_NAMES, TRAINING_HINTS_TAG } from '../../../shared/training';
 import { LatheError } from '../../../shared/errors';
 import type { Run } from '../../../shared/tracking';
-import { dispatch } from '../../engine/dispatch';
+import { dispatch, invoke } from '../../engine/dispatch';
 import { getEngine } from '../context';
 
 /**
@@ -73,7 +73,18 @@ function summary(run: Run): string {
   for (const [k, m] of Object.entries(run.metrics).filter(([k]) => SHOWN.test(k)).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  ${k.padEnd(32)} ${typeof m.last === 'number' ? Number(m.last.toPrecision(5)) : m.last}`);
   }
+  if (run.params.best_epoch === undefined && run.metrics.best_epoch) lines.push(`  (values of the saved model: the best epoch, ${run.metrics.best_epoch.last} of ${run.params.epochs_run ?? '?'})`);
+  for (const h of runHints(run)) lines.push(`  hint: ${h.message}. ${h.hint}`);
   return lines.join('\n');
+}
+
+/** The advice a finished run recorded (still improving, beaten by its baseline). */
+export function runHints(run: Run): TrainingHint[] {
+  try {
+    return JSON.parse(run.tags[TRAINING_HINTS_TAG] ?? '[]') as TrainingHint[];
+  } catch {
+    return [];
+  }
 }
 
 export function formatCompute(s: ComputeStatus): string {
@@ -92,7 +103,7 @@ async function train(o: TrainOptions): Promise<void> {
   else {
     let spec: TrainingSpecInput;
     if (o.from) {
-      const base = engine.training.specOf(o.from);
+      const base = await invoke(engine, 'training.spec', { runId: o.from });
       const sets = parseSets(base.template, o.set);
       spec = { ...base, hyperparameters: { ...base.hyperparameters, ...sets.hyperparameters }, split: { ...base.split, ...sets.split } } as TrainingSpecInput;
       if (o.data) spec.data = o.data;
@@ -134,12 +145,12 @@ async function train(o: TrainOptions): Promise<void> {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write('\nlathe: cancelling the training...\n');
-    engine.training.cancel({ jobId: started.jobId });
+    void invoke(engine, 'training.cancel', { jobId: started.jobId }).catch((e: unknown) => process.stderr.write(`lathe: ${(e as Error).message}\n`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await engine.training.wait(started.jobId);
+    await invoke(engine, 'training.wait', { jobId: started.jobId });
   } finally {
     off();
     process.off('SIGINT', onSignal);

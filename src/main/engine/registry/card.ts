@@ -26,7 +26,7 @@ export interface CardInput {
   datasets: { id: string; label: string; rows?: number; profile?: DatasetProfile }[];
   layers: LayerSpec[];
   description: { preprocessing: Preprocessing; signature: ModelSignature } | null;
-  evaluation: { label: string; metrics: Record<string, unknown>; business?: Record<string, unknown> } | null;
+  evaluation: { label: string; metrics: Record<string, unknown>; business?: Record<string, unknown>; intervals?: Record<string, { lo: number | null; hi: number | null }>; trainingRows?: number | null } | null;
   lineage: LineageGraph;
   text: CardText;
 }
@@ -109,7 +109,10 @@ export function buildCard(c: CardInput): { markdown: string; html: string } {
   if (metrics.length) evaluation.push({ p: 'Metrics logged by the training run:' }, { table: [['Metric', 'Last value'], ...metrics.map(([k, x]) => [k, fmt(x)])] });
   if (c.evaluation) {
     evaluation.push({ p: `Latest evaluation: ${c.evaluation.label}` });
-    evaluation.push({ table: [['Metric', 'Value'], ...Object.entries(c.evaluation.metrics).map(([k, x]) => [k, fmt(x)])] });
+    if (c.evaluation.trainingRows !== undefined && c.evaluation.trainingRows !== 0) evaluation.push({ p: `**Warning: ${c.evaluation.trainingRows ? `includes ${c.evaluation.trainingRows} training rows` : 'may include training rows'}**: these numbers are optimistic.` });
+    const iv = c.evaluation.intervals;
+    const ci = (k: string) => (iv?.[k] && iv[k].lo !== null && iv[k].hi !== null ? `${fmt(iv[k].lo)} to ${fmt(iv[k].hi)}` : '');
+    evaluation.push({ table: [['Metric', 'Value', ...(iv ? ['95% CI'] : [])], ...Object.entries(c.evaluation.metrics).map(([k, x]) => [k, fmt(x), ...(iv ? [ci(k)] : [])])] });
     if (c.evaluation.business && Object.keys(c.evaluation.business).length) {
       evaluation.push({ p: 'Business metric:' }, { table: [['Measure', 'Value'], ...Object.entries(c.evaluation.business).map(([k, x]) => [k, fmt(x)])] });
     }

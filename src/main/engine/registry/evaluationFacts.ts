@@ -10,11 +10,21 @@ export function evaluationFacts(e: Evaluation): EvaluationFacts {
     id: e.id,
     runId: e.runId,
     datasetVersion: e.versionId,
-    label: `${e.dataRef} (${new Date(e.createdAt).toISOString().slice(0, 10)})`,
+    label: `${e.dataRef} (${new Date(e.createdAt).toISOString().slice(0, 10)}; ${rowsLabel(e)})`,
     createdAt: e.createdAt,
     metrics: e.report.headline,
     business: e.report.business ? businessFacts(e.report.business) : undefined,
+    intervals: e.report.intervals,
+    trainingRows: e.trainingRows,
   };
+}
+
+/** Which rows, and the mark a card and a comparison must carry when they include training rows. */
+function rowsLabel(e: Evaluation): string {
+  const split = e.report.selection?.split ?? e.split;
+  const rows = `${split === 'all' ? 'all' : `${split} split,`} ${e.report.n} rows`;
+  if (e.trainingRows === null) return `${rows}; may include training rows`;
+  return e.trainingRows > 0 ? `${rows}; includes ${e.trainingRows} training rows` : `${rows}, held out`;
 }
 
 function businessFacts(b: BusinessReport): Record<string, number> {
@@ -23,6 +33,7 @@ function businessFacts(b: BusinessReport): Record<string, number> {
       'value per 1000 cases at threshold 0.5': b.atDefault.valuePer1000,
       'value per 1000 cases at the best threshold': b.best.valuePer1000,
       'best threshold': b.best.threshold,
+      ...(b.best.interval ? { 'best threshold: tied interval low': b.best.interval.lo, 'best threshold: tied interval high': b.best.interval.hi } : {}),
       'accuracy-optimal threshold': b.accuracyOptimal.threshold,
     };
   }

@@ -49,6 +49,10 @@ export interface EvaluationFacts {
   createdAt: number;
   metrics: Record<string, unknown>;
   business?: Record<string, unknown>;
+  /** 95% bootstrap intervals of the metrics (same keys), when the evaluation made them. */
+  intervals?: Record<string, { lo: number | null; hi: number | null }>;
+  /** Scored rows the model was trained on (0: held out; null: unknown). */
+  trainingRows?: number | null;
 }
 
 /** The model registry: versions registered from runs, aliases, lineage, cards, comparisons. */
@@ -380,7 +384,7 @@ export class RegistryService {
       datasets,
       layers,
       description,
-      evaluation: evaluation ? { label: evaluation.label, metrics: evaluation.metrics, business: evaluation.business } : null,
+      evaluation: evaluation ? { label: evaluation.label, metrics: evaluation.metrics, business: evaluation.business, intervals: evaluation.intervals, trainingRows: evaluation.trainingRows } : null,
       lineage: this.graph('model_version', row.id, 'both'),
       text: v.card,
     });
@@ -415,7 +419,12 @@ export class RegistryService {
       const y = eb.get(ds);
       if (!y) continue;
       const keys = [...new Set([...Object.keys(x.metrics), ...Object.keys(y.metrics)])].filter((k) => typeof (x.metrics[k] ?? y.metrics[k]) === 'number').sort();
-      sameData.push({ datasetVersion: ds, metrics: keys.map((k) => ({ key: k, values: [numOrNull(x.metrics[k]), numOrNull(y.metrics[k])] })) });
+      sameData.push({
+        datasetVersion: ds,
+        metrics: keys.map((k) => ({ key: k, values: [numOrNull(x.metrics[k]), numOrNull(y.metrics[k])] })),
+        labels: [x.label, y.label],
+        trainingRows: [x.trainingRows ?? null, y.trainingRows ?? null],
+      });
     }
     return {
       versions,

@@ -14,6 +14,7 @@ import {
   type TemplateDescription,
   type TrainingSpec,
   type TrainingStarted,
+  TRAINING_HINTS_TAG,
   trainingSpecSchema,
 } from '../../../shared/training';
 import { backendFromEnv, selectBackend } from '../compute/backend';
@@ -29,6 +30,7 @@ import type { Tracking } from '../tracking';
 import { captureEnvironment } from '../tracking/environment';
 import { runWorker } from '../workers/runWorker';
 import { checkModelSize } from './architecture';
+import { resolveBudget } from './budget';
 import { planData, resolveVersion, type DataContext, type DataPlan } from './data';
 import { MODEL_DIR, readModelFiles, writeModelArtifacts, type SerializedModel } from './modelArtifact';
 import { suggestForTable } from './suggest';
@@ -163,7 +165,9 @@ export class TrainingService {
   }
 
   async start(raw: TrainingSpec, opts: { priority?: number; kind?: 'train' | 'trial'; rerunOf?: string } = {}): Promise<TrainingStarted> {
-    const spec = trainingSpecSchema.parse(raw);
+    const parsed = trainingSpecSchema.parse(raw);
+    const { version } = resolveVersion(this.data, parsed.data);
+    const { spec, auto } = resolveBudget(parsed, version.format === 'images' ? version.file_count : version.row_count);
     const data = planData(this.data, spec);
     this.check(spec, data);
     const runs = this.deps.tracking.runs;
@@ -173,7 +177,7 @@ export class TrainingService {
       name: spec.name,
       source: 'built-in',
       notes: '',
-      params: specParams(spec, data),
+      params: { ...specParams(spec, data), ...(auto ? { 'training.epochs_auto': 'true' } : {}) },
       tags: { 'lathe.template': spec.template, 'lathe.task': data.task, ...(opts.rerunOf ? { 'training.rerun_of': opts.rerunOf } : {}) },
       environment: { ...captureEnvironment({ backend: status.active }) },
       inputs: [data.version.id],
@@ -299,6 +303,7 @@ export class TrainingService {
           logger.flush();
           this.writeModel(runId, MODEL_DIR, out.model, spec, prepared(), backend);
           runs.logParams(runId, { epochs_run: String(out.epochsRun), stopped_early: String(out.stoppedEarly) });
+          if (out.hints.length > 0) runs.setTags(runId, { [TRAINING_HINTS_TAG]: JSON.stringify(out.hints) }, []);
           return out;
         } finally {
           if (!this.closed) logger.flush();

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, JobProgress, Monitor, Preprocessing, TrainingSpec } from '../../../shared/training';
+import type { BackendName, JobProgress, Monitor, Preprocessing, TrainingHint, TrainingSpec } from '../../../shared/training';
 import { selectBackend, setWasmThreads } from '../compute/backend';
 import { buildModel } from './architecture';
 import { baselineMetrics } from './baselines';
+import { autoEpochs } from './budget';
+import { trainingHints } from './hints';
 import type { Part, TrainingData } from './data';
 import { deserializeModel, serializeModel, type SerializedModel } from './modelArtifact';
 import { seededRandom } from './split';
@@ -68,6 +70,8 @@ export interface TrainJobOutput {
   epochsRun: number;
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** What the run should tell its user: still improving at the last epoch, beaten by its own baseline. */
+  hints: TrainingHint[];
   /** Training throughput over all epochs (examples per second, fit time only). */
   samplesPerSec: number;
 }
@@ -127,7 +131,9 @@ function augment(x: tf.Tensor4D, hp: TrainingSpec['hyperparameters'], random: ()
 }
 
 export async function train(input: TrainJobInput, post: (m: TrainMessage) => void): Promise<TrainJobOutput> {
-  const { spec, task, parts } = input;
+  const { task, parts } = input;
+  // epochs 0 ("auto") is resolved by TrainingService.start; a spec that reaches here unresolved gets the same budget.
+  const spec = (input.spec.hyperparameters.epochs === 0 ? { ...input.spec, hyperparameters: { ...input.spec.hyperparameters, epochs: autoEpochs(parts.train.n, input.spec.hyperparameters.batchSize) } } : input.spec) as TrainingSpec;
   const hp = spec.hyperparameters;
   // tf's weight initialisers, dropout masks and fit's shuffling all draw from Math.random; this
   // thread is the job's alone, so seeding it makes a run repeatable (same seed, data and backend).
@@ -165,6 +171,8 @@ export async function train(input: TrainJobInput, post: (m: TrainMessage) => voi
   let fitMs = 0;
   let samples = 0;
   let pending: MetricPoint[] = [];
+  /** Every epoch's logged values, so the restored best epoch's can be logged again at the end. */
+  const perEpoch = new Map<number, Record<string, number>>();
   let lastPost = 0;
   const flush = () => {
     if (pending.length) post({ type: 'metrics', points: pending });
@@ -210,6 +218,7 @@ export async function train(input: TrainJobInput, post: (m: TrainMessage) => voi
     values.lr = lr;
     values.samples_per_sec = parts.train.n / (ms / 1000);
     for (const [key, value] of Object.entries(values)) if (value !== undefined) pending.push({ key, value, step });
+    perEpoch.set(step, Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => e[1] !== undefined)));
     flush();
 
     const current = values[monitor] ?? values.val_loss ?? values.loss ?? NaN;
@@ -239,6 +248,12 @@ export async function train(input: TrainJobInput, post: (m: TrainMessage) => voi
 
   post({ type: 'progress', progress: { phase: 'testing', epoch, epochs: hp.epochs, batch: batches, batches, samplesPerSec: samples / (fitMs / 1000), etaMs: null } });
   const final: MetricPoint[] = [{ key: 'best_epoch', value: bestEpoch, step: epoch }];
+  // Best, not last: the saved model is the best epoch's, so its values are the series' last ones (same
+  // final step, later in time): runs are filtered, ranked and compared on the model they would get.
+  const restored = hp.restoreBest && bestWeights !== null ? perEpoch.get(bestEpoch) : undefined;
+  if (restored && bestEpoch !== epoch) {
+    for (const key of ['loss', 'acc', 'val_loss', 'val_acc', 'val_rmse', 'val_mae', 'val_r2']) if (restored[key] !== undefined) final.push({ key, value: restored[key], step: epoch });
+  }
   if (testT) {
     const ev = model.evaluate(testT.x, testT.y, { batchSize: 1024 });
     const [loss, acc] = Array.isArray(ev) ? ev : [ev];
@@ -248,10 +263,13 @@ export async function train(input: TrainJobInput, post: (m: TrainMessage) => voi
   }
   post({ type: 'metrics', points: final });
   post({ type: 'progress', progress: { phase: 'baselines', epoch, epochs: hp.epochs, batch: batches, batches, samplesPerSec: samples / (fitMs / 1000), etaMs: null } });
-  post({ type: 'metrics', points: (await baselineMetrics(input, { train: trainT, validation: valT, test: testT })).map((p) => ({ ...p, step: epoch })) });
+  const baselines = await baselineMetrics(input, { train: trainT, validation: valT, test: testT });
+  post({ type: 'metrics', points: baselines.map((p) => ({ ...p, step: epoch })) });
+  const finalValues = Object.fromEntries([...final, ...baselines].map((p) => [p.key, p.value]));
+  const hints = trainingHints({ task, epochsRun: epoch, epochs: hp.epochs, bestEpoch, stoppedEarly, earlyStopping: hp.earlyStopping, trainRows: parts.train.n, values: { ...restored, ...finalValues } });
 
   const out = await serializeModel(model);
-  return { model: out, epochsRun: epoch, bestEpoch, stoppedEarly, samplesPerSec: samples / (fitMs / 1000) };
+  return { model: out, epochsRun: epoch, bestEpoch, stoppedEarly, hints, samplesPerSec: samples / (fitMs / 1000) };
 }
 
 /** RMSE, MAE and R² in the target's own units (the model predicts the standardised target). */
