@@ -44,7 +44,7 @@ import { sweepCalls, type SweepEvents } from './sweeps';
 import { monitoringCalls, type MonitoringEvents } from './monitoring';
 import { pipelineCalls, type PipelineEvents } from './pipelines';
 import { keyCalls } from './bundles';
-import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingStarted } from './training';
+import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingSpec, TrainingStarted } from './training';
 import { BACKEND_NAMES, trainingSpecSchema } from './training';
 
 import type {
@@ -349,6 +349,18 @@ export const contract = {
     out<MetricHistory>(),
     'The points of one metric of one run, downsampled for charts',
   ),
+  'runs.metricPage': call(
+    z
+      .object({
+        runId: runIdSchema,
+        key: keySchema,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1_000_000).default(1000),
+      })
+      .strict(),
+    out<{ points: { step: number; timestamp: number; value: MetricValue }[] }>(),
+    'Raw points of one metric of one run in step order, one page (no downsampling)',
+  ),
   'runs.compare': call(
     z.object({ ids: z.array(runIdSchema).min(2).max(50) }).strict(),
     out<RunComparison>(),
@@ -360,9 +372,9 @@ export const contract = {
     'Metric, param and tag keys in use (for autocomplete)',
   ),
   'runs.artifacts.list': call(
-    z.object({ runId: runIdSchema, path: z.string().max(1024).default('') }).strict(),
+    z.object({ runId: runIdSchema, path: z.string().max(1024).default(''), recursive: z.boolean().default(false) }).strict(),
     out<ArtifactEntry[]>(),
-    "A folder of a run's artifacts",
+    "A folder of a run's artifacts (recursive: every file under it)",
   ),
   'runs.artifacts.read': call(
     z.object({ runId: runIdSchema, path: z.string().min(1).max(1024), maxBytes: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),
@@ -517,6 +529,12 @@ export const contract = {
     out<TrainingStarted>(),
     "Train again with a run's spec (same data ref, split, seed and hyperparameters) as a new run",
     true,
+  ),
+  'training.spec': call(z.object({ runId: runIdSchema }).strict(), out<TrainingSpec>(), "The training spec a run was started with (data ref, split, seed, hyperparameters)"),
+  'training.wait': call(
+    z.object({ jobId: z.string().uuid() }).strict(),
+    out<JobInfo>(),
+    'Wait until a job queued by this Lathe process ends; its final state (finished, failed, cancelled)',
   ),
   'compute.status': call(empty, out<ComputeStatus>(), 'The active compute backend, why the others did not load, and the worker count'),
   'compute.setBackend': call(

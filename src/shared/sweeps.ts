@@ -170,6 +170,12 @@ export const sweepCalls = {
     summary: 'Stop a sweep: queued trials are dropped, running ones killed',
     mutates: true,
   },
+  'sweeps.wait': {
+    input: z.object({ id: sweepIdSchema }).strict(),
+    output: returns<Sweep>(),
+    summary: 'Wait until a sweep run by this Lathe process ends; the sweep with every trial',
+    mutates: false,
+  },
 } as const;
 
 export interface SweepEvents {

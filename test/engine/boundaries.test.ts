@@ -32,6 +32,45 @@ describe('architecture boundaries', () => {
     }
   });
 
+  it('SQL lives only in src/main/engine/db', () => {
+    // Statements, pragmas and SQL text in string literals: anywhere else is a leak of the schema.
+    const sqlText = /['"`][^'"`]*\b(SELECT\s+[\w*(]|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|UNIQUE|TRIGGER|VIEW)|ALTER\s+TABLE|DROP\s+(TABLE|INDEX))\b/;
+    const calls = /\.(prepare|pragma)\(/;
+    const leaks: string[] = [];
+    for (const file of sourceFiles('src')) {
+      if (file.startsWith(path.join('src', 'main', 'engine', 'db') + path.sep)) continue;
+      fs.readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (sqlText.test(line) || calls.test(line)) leaks.push(`${file}:${i + 1}: ${line.trim().slice(0, 120)}`);
+        });
+    }
+    expect(leaks, `SQL outside engine/db:\n${leaks.join('\n')}`).toEqual([]);
+  });
+
+  it('doors use the engine only through the contract and its door surface', () => {
+    // What a door may import from the engine: the entry (createEngine, DoorEngine), dispatch, and
+    // process-level helpers that hold no workspace state.
+    // (tracking/artifacts: path checks; bundles/keyring: formatFingerprint.)
+    const allowed = new Set(['engine', 'dispatch', 'workspace', 'version', 'diskErrors', 'nesting', 'tracking/environment', 'tracking/metricLines', 'tracking/artifacts', 'bundles/keyring']);
+    const internals = /\b(engine|e|eng)\.(db|store|tracking|training|sweeps|registry|evaluation|datasets|monitoring|pipelines)\b/;
+    const problems: string[] = [];
+    for (const door of ['server', 'cli', 'electron']) {
+      for (const file of sourceFiles(path.join('src', 'main', door))) {
+        for (const spec of importsOf(file)) {
+          const m = /(?:^|\/)engine\/(.+)$/.exec(spec);
+          if (m && spec.startsWith('.') && !allowed.has(m[1])) problems.push(`${file} imports ${spec}`);
+        }
+        fs.readFileSync(file, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (internals.test(line)) problems.push(`${file}:${i + 1}: ${line.trim().slice(0, 120)}`);
+          });
+      }
+    }
+    expect(problems, `doors reaching into the engine:\n${problems.join('\n')}`).toEqual([]);
+  });
+
   it('keeps the app version in step with package.json', () => {
     expect(APP_VERSION).toBe(pkg.version);
   });

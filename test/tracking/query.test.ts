@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
-import { compileRunSearch } from '../../src/main/engine/tracking/query/compile';
+import { compileRunSearch } from '../../src/main/engine/db/runSearchSql';
 import { LatheError } from '../../src/shared/errors';
 import { parseOrderBy, parseRunQuery } from '../../src/shared/runQuery';
 import { tempEngine } from '../helpers';

@@ -1,6 +1,6 @@
 import { type CallName, type CallOutput } from '../../shared/contract';
 import { dispatch } from '../engine/dispatch';
-import { createEngine, type Engine, type EngineOptions } from '../engine/engine';
+import { createEngine, type DoorEngine as Engine, type EngineOptions } from '../engine/engine';
 import { defaultHome } from '../engine/workspace';
 
 /** What every CLI command shares: the lazily opened engine, progress on stderr, JSON or human output. */

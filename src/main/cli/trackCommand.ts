@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import type { RunStatus } from '../../shared/tracking';
-import { dispatch } from '../engine/dispatch';
-import type { Engine } from '../engine/engine';
+import { dispatch, invoke } from '../engine/dispatch';
+import type { DoorEngine as Engine } from '../engine/engine';
 import { captureEnvironment } from '../engine/tracking/environment';
 import { parseMetricLine } from '../engine/tracking/metricLines';
 import type { Run } from '../../shared/tracking';
@@ -70,10 +70,8 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
     source: 'script',
     environment,
   })) as Run;
-  engine.tracking.owners.claim(run.id);
+  const watched = engine.transfer.watchRun(run.id);
   opts.onStart?.(run);
-  const runs = engine.tracking.runs;
-  const logger = runs.logger(run.id);
   const logs = { stdout: new LiveLog('stdout.txt'), stderr: new LiveLog('stderr.txt') };
   let warnings = 0;
   const params: Record<string, string> = {};
@@ -87,16 +85,13 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
       const m = parseMetricLine(line);
       if (!m) continue;
       if (m.kind === 'problem') warn(`ignored a metric line: ${m.message}`);
-      else if (m.kind === 'metric') logger.log(m.key, m.value, m.step);
+      else if (m.kind === 'metric') watched.log(m.key, m.value, m.step);
       else if (m.kind === 'param') {
         if (params[m.key] !== undefined && params[m.key] !== m.value) warn(`param ${m.key} was already logged as "${params[m.key]}"; ignored "${m.value}"`);
         else if (params[m.key] === undefined) {
           params[m.key] = m.value;
-          try {
-            runs.logParams(run.id, { [m.key]: m.value.slice(0, 6000) });
-          } catch (e) {
-            warn(`param ${m.key}: ${(e as Error).message}`);
-          }
+          // Written at once (the engine method runs synchronously up to its answer); a refusal is a warning.
+          invoke(engine, 'runs.logParams', { runId: run.id, params: { [m.key]: m.value.slice(0, 6000) } }).catch((e: unknown) => warn(`param ${m.key}: ${(e as Error).message}`));
         }
       }
     }
@@ -104,7 +99,7 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
   const storeLogs = (force: boolean) => {
     for (const log of [logs.stdout, logs.stderr]) {
       if (!log.changed && !(force && log.artifact === 'stdout.txt')) continue;
-      runs.artifacts.putBuffer(run.id, log.artifact, log.bytes());
+      watched.putLog(log.artifact, log.bytes());
     }
   };
 
@@ -118,7 +113,7 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
     detached: OWN_GROUP, // its own process group: signals reach everything it starts
   });
   const watchdog = watchChild(child);
-  if (child.pid !== undefined) engine.tracking.owners.setChild(run.id, child.pid);
+  if (child.pid !== undefined) watched.setChild(child.pid);
   child.stdout.on('data', (b: Buffer) => {
     if (opts.echo !== false) process.stdout.write(b);
     onLines(logs.stdout.push(b));
@@ -145,7 +140,7 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
   process.on('SIGHUP', onHup);
   const ticker = setInterval(() => {
     try {
-      logger.flush();
+      watched.flush();
       storeLogs(false);
     } catch (e) {
       warn(`could not store the logs yet: ${(e as Error).message}`);
@@ -170,14 +165,14 @@ export async function trackCommand(engine: Engine, opts: TrackOptions): Promise<
     process.stderr.write(msg);
     logs.stderr.push(Buffer.from(msg));
   }
-  logger.flush();
+  watched.flush();
   storeLogs(true);
 
   const signum = signal ? (os.constants.signals[signal] ?? 1) : 0;
   const exitCode = code ?? 128 + signum;
   const status: RunStatus = interrupted ? 'killed' : exitCode === 0 ? 'finished' : 'failed';
   const finalRun = (await dispatch(engine, 'runs.update', { id: run.id, status })) as Run;
-  engine.tracking.owners.release(run.id);
+  watched.release();
   await dispatch(engine, 'runs.setTags', { runId: run.id, tags: { 'lathe.exit_code': String(exitCode), ...(signal ? { 'lathe.signal': signal } : {}) } });
   return { run: finalRun, exitCode, status };
 }

@@ -5,7 +5,7 @@
  */
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import { BRIDGE_CHANNELS } from '../../shared/bridge';
-import type { Engine } from '../engine/engine';
+import type { DoorEngine as Engine } from '../engine/engine';
 import { createCallHandler } from './callHandler';
 import { errorEnvelope, toEnvelope } from './envelope';
 import { APP_ORIGIN, isTrustedIpcSender, isTrustedSender, parsePickKind, untrustedSenderError, type IpcSenderFacts } from './ipcGuard';

@@ -19,9 +19,8 @@ import {
   type WebContents,
 } from 'electron';
 import { diskError } from '../engine/diskErrors';
-import { createEngine, type Engine } from '../engine/engine';
+import { createEngine, type DoorEngine as Engine } from '../engine/engine';
 import { APP_VERSION } from '../engine/version';
-import { watchOtherWriters } from '../engine/tracking/otherWriters';
 import { defaultHome } from '../engine/workspace';
 import { mimeType, resolveAppFile } from './appProtocol';
 import { registerIpc } from './ipc';
@@ -249,8 +248,8 @@ async function start(): Promise<void> {
   mainWindow = createWindow();
   try {
     engine = await enginePromise;
-    watchOtherWriters(engine.db, engine.events); // runs logged by other processes appear live; stops when the engine closes
-    engine.pipelines.startTriggers(); // pipeline triggers fire while the app runs
+    engine.live.watchOtherWriters(); // runs logged by other processes appear live; stops when the engine closes
+    engine.live.startTriggers(); // pipeline triggers fire while the app runs
   } catch (e) {
     fail('Lathe could not open its workspace', e);
   }

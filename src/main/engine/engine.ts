@@ -17,6 +17,9 @@ import { createMonitoring, monitoringMethods, type MonitoringService } from './m
 import { keyMethods } from './bundles/keyring';
 import { doctor } from './doctor';
 import { PipelineService } from './pipelines/service';
+import { createTransfer, type EngineLive, type EngineTransfer } from './transfer';
+import { watchOtherWriters } from './tracking/otherWriters';
+import { encodeMetricValue } from '../../shared/tracking';
 import { pipelineMethods } from './pipelines';
 import type { PipelineDeps } from './pipelines/context';
 
@@ -30,12 +33,25 @@ export interface EngineOptions {
   nativeBinding?: string;
 }
 
-export interface Engine extends EngineApi {
+/**
+ * What the engine publishes to the doors (HTTP, MLflow, CLI, Electron): the contract's calls, its
+ * events, the workspace folder, and two small interfaces (engine/transfer.ts) for moving bytes and for
+ * what a long-running door keeps going. Doors take this type, so one reaching into a service or the
+ * database does not compile (and test/engine/boundaries.test.ts says so too).
+ */
+export interface DoorEngine extends EngineApi {
   readonly home: string;
+  readonly events: EventBus;
+  readonly transfer: EngineTransfer;
+  readonly live: EngineLive;
+  close(): void;
+}
+
+/** The whole engine: the door surface plus its services, for the engine's own wiring and for tests. */
+export interface Engine extends DoorEngine {
   readonly db: Db;
   readonly store: ObjectStore;
-  readonly events: EventBus;
-  /** Experiment tracking, for doors that move bytes or stream points (MLflow artifacts, `lathe run`). */
+  /** Experiment tracking (experiments, runs, metrics, artifacts, owners of `lathe run` runs). */
   readonly tracking: Tracking;
   /** Model registry, exports and bundles (issue 5). */
   readonly registry: Registry;
@@ -99,6 +115,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     db,
     store,
     events,
+    transfer: createTransfer(store, tracking),
+    live: {
+      watchOtherWriters: () => watchOtherWriters(db, events),
+      startTriggers: () => pipelines.startTriggers(),
+    },
     tracking,
     sweeps,
     monitoring,
@@ -153,9 +174,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'runs.restore': async (i) => tracking.runs.delete(i.ids, true),
     'runs.purge': async (i) => tracking.runs.purge(i.ids, i.olderThanDays),
     'runs.metricHistory': async (i) => tracking.runs.metricHistory(i),
+    'runs.metricPage': async (i) => ({
+      points: tracking.runs.historyPage(i.runId, i.key, i.limit, i.offset).map((p) => ({ step: p.step, timestamp: p.timestamp, value: encodeMetricValue(p.value) })),
+    }),
     'runs.compare': async (i) => tracking.runs.compare(i.ids),
     'runs.keys': async () => tracking.runs.keys(),
-    'runs.artifacts.list': async (i) => (tracking.runs.requireRun(i.runId), tracking.runs.artifacts.list(i.runId, i.path)),
+    'runs.artifacts.list': async (i) => {
+      tracking.runs.requireRun(i.runId);
+      if (!i.recursive) return tracking.runs.artifacts.list(i.runId, i.path);
+      const under = i.path.replace(/\/+$/, '');
+      return tracking.runs.artifacts.listAll(i.runId).filter((a) => !under || a.path.startsWith(`${under}/`));
+    },
     'runs.artifacts.read': async (i) => (tracking.runs.requireRun(i.runId), tracking.runs.artifacts.preview(i.runId, i.path, i.maxBytes)),
 
     'evaluation.run': (i) => evaluation.run(i),
@@ -168,6 +197,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'sweeps.list': async (i) => sweeps.list(i.limit, i.offset),
     'sweeps.get': async (i) => sweeps.get(i.id),
     'sweeps.cancel': async (i) => sweeps.cancel(i.id),
+    'sweeps.wait': (i) => sweeps.wait(i.id),
 
     ...registryMethods(registry),
     // Registration builds the version's reference profile in the background (monitoring, issue 11).
@@ -204,6 +234,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'training.cancel': async (i) => training.cancel(i),
     'training.resume': (i) => training.resume(i.runId, i.priority),
     'training.rerun': (i) => training.rerun(i.runId, i.priority),
+    'training.spec': async (i) => training.specOf(i.runId),
+    'training.wait': (i) => training.wait(i.jobId),
     'compute.status': () => training.status(),
     'compute.setBackend': (i) => training.setBackend(i.backend, i.workers),
   };

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describeContract } from '../../shared/contractSchema';
 import { ERROR_CODES, LatheError, toLatheError } from '../../shared/errors';
 import { dispatch } from '../engine/dispatch';
-import type { Engine } from '../engine/engine';
-import { watchOtherWriters } from '../engine/tracking/otherWriters';
+import type { DoorEngine as Engine } from '../engine/engine';
 import { parseJson, readBody } from './body';
 import { httpError } from './httpErrors';
 import { checkHost, checkJson, checkOrigin, checkToken, presentedToken, TOKEN_COOKIE } from './guard';
@@ -73,7 +72,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const res of sseClients) res.write(frame);
   });
   // Runs logged by other processes (another door, `lathe run`) reach this door's live views too.
-  const stopWatching = opts.watchOtherWriters === false ? () => {} : watchOtherWriters(engine.db, engine.events);
+  const stopWatching = opts.watchOtherWriters === false ? () => {} : engine.live.watchOtherWriters();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
@@ -106,7 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (p === '/api/upload' && method === 'POST') {
       const batch = url.searchParams.get('batch') ?? '';
       const rel = url.searchParams.get('path') ?? '';
-      sendJson(res, 200, await receiveUpload(req, engine.store.tmpDir, batch, rel));
+      sendJson(res, 200, await receiveUpload(req, engine.transfer.uploadRoot, batch, rel));
       return;
     }
     if (p === '/api/monitor/ingest' && method === 'POST') {

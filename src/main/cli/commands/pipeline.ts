@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { GateDecision, PipelineRun, PipelineSummary, StageExplanation } from '../../../shared/pipelines';
-import { dispatch } from '../../engine/dispatch';
-import { getEngine, run, type JsonOpt } from '../context';
+import { LatheError } from '../../../shared/errors';
+import { dispatch, invoke } from '../../engine/dispatch';
+import { callAndPrint, getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
 
 /**
@@ -19,8 +20,14 @@ const secs = (a: number | null, b: number | null) => (a === null || b === null ?
 async function nameOf(arg: string): Promise<string> {
   const looksLikeFile = /\.ya?ml$/i.test(arg) || arg.includes('/') || arg.includes(path.sep);
   if (!looksLikeFile && !fs.existsSync(arg)) return arg;
-  const e = await getEngine();
-  return e.pipelines.saveFile(arg).name;
+  const abs = path.resolve(arg);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch {
+    throw new LatheError('NOT_FOUND', `There is no pipeline file at ${abs}`, { where: arg });
+  }
+  return (await invoke(await getEngine(), 'pipelines.save', { text, sourcePath: abs })).name;
 }
 
 export function formatRun(r: PipelineRun): string {
@@ -107,9 +114,8 @@ export function registerPipelineCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: JsonOpt) => {
       const text = fs.readFileSync(path.resolve(file), 'utf8');
-      await run('pipelines.check', { text }, o, (r) => (r.issues.length === 0 ? `${file}: ok (definition ${r.definitionHash?.slice(0, 12)})` : r.issues.map((i) => `${file}:${i.line}:${i.column}: ${i.message}`).join('\n')));
-      const e = await getEngine();
-      if (e.pipelines.check(text).issues.length) process.exitCode = 1;
+      const r = await callAndPrint('pipelines.check', { text }, o, (c) => (c.issues.length === 0 ? `${file}: ok (definition ${c.definitionHash?.slice(0, 12)})` : c.issues.map((i) => `${file}:${i.line}:${i.column}: ${i.message}`).join('\n')));
+      if (r.issues.length) process.exitCode = 1;
     });
   p.command('resume <runId>').description('Resume a failed run from its failed stage').option('--json', 'machine-readable output').action((runId: string, o: JsonOpt) => run('pipelines.resume', { runId }, o, formatRun));
   p.command('decision <id>').description("A gate's decision: numbers, interval, verdict, reason").option('--json', 'machine-readable output').action((id: string, o: JsonOpt) => run('pipelines.decision', { id }, o, formatDecision));

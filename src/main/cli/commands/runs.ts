@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { LatheError } from '../../../shared/errors';
 import type { MetricSummary, MetricValue, Run, RunComparison, RunPage } from '../../../shared/tracking';
-import { dispatch } from '../../engine/dispatch';
+import { dispatch, invoke } from '../../engine/dispatch';
 import { getEngine, run as runCall, type JsonOpt } from '../context';
 import * as f from '../format';
 import { trackCommand } from '../trackCommand';
@@ -203,7 +203,7 @@ export function registerRunsCommands(program: Command): void {
       });
       if (!o.json) {
         const e = await getEngine();
-        const files = e.tracking.runs.artifacts.listAll(full);
+        const files = await invoke(e, 'runs.artifacts.list', { runId: full, recursive: true });
         if (files.length) process.stdout.write(`\nartifacts:\n${f.table(files.map((a) => [`  ${a.path}`, f.bytes(a.size)]))}\n`);
       }
     });

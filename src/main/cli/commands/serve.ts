@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command): void {
       const { startServer } = await import('../../server/server');
       const e = await getEngine();
       const server = await startServer({ engine: e, port: o.port, rendererDir: rendererDir() });
-      e.pipelines.startTriggers(); // schedules, watched datasets and folders, alerts: live while serving
+      e.live.startTriggers(); // schedules, watched datasets and folders, alerts: live while serving
       if (o.json) process.stdout.write(JSON.stringify({ url: server.url, token: server.token, port: server.port, home: e.home }) + '\n');
       else process.stdout.write(`Lathe is serving ${e.home}\nOpen: ${server.url}\n(Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {

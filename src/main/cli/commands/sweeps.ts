@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { LatheError } from '../../../shared/errors';
 import type { Sweep, SweepSummary, SweepTrial } from '../../../shared/sweeps';
-import { dispatch } from '../../engine/dispatch';
+import { dispatch, invoke } from '../../engine/dispatch';
 import { getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
 
@@ -85,16 +85,19 @@ export function registerSweepCommands(program: Command): void {
         if (o.json || ev.type !== 'sweeps.changed') return;
         const d = ev.data;
         if (d.id !== started.id || d.trial === undefined) return;
-        const t = e.sweeps.get(started.id).trials[d.trial];
-        if (t.status !== 'running' || t.epochs === 0) process.stderr.write(`  trial ${t.trial}: ${t.status}${t.objective !== null ? ` ${started.spec.objective.metric}=${num(t.objective)}` : ''}\n`);
+        const at = d.trial;
+        void invoke(e, 'sweeps.get', { id: started.id }).then((s) => {
+          const t = s.trials[at];
+          if (t.status !== 'running' || t.epochs === 0) process.stderr.write(`  trial ${t.trial}: ${t.status}${t.objective !== null ? ` ${started.spec.objective.metric}=${num(t.objective)}` : ''}\n`);
+        });
       });
       const stop = () => {
         process.stderr.write('\ncancelling the sweep...\n');
-        e.sweeps.cancel(started.id);
+        void invoke(e, 'sweeps.cancel', { id: started.id }).catch((err: unknown) => process.stderr.write(`lathe: ${(err as Error).message}\n`));
       };
       process.once('SIGINT', stop);
       try {
-        const done = await e.sweeps.wait(started.id);
+        const done = await invoke(e, 'sweeps.wait', { id: started.id });
         process.stdout.write((o.json ? JSON.stringify(done, null, 2) : formatTrials(done)) + '\n');
         if (done.status !== 'finished') process.exitCode = done.status === 'cancelled' ? 130 : 2;
       } finally {

@@ -1,7 +1,7 @@
-import { LatheError } from '../../../../shared/errors';
-import { normaliseStatus, parseDuration, type OrderTerm, type QueryExpr, type QueryField, type QueryValue, type RunQuery } from '../../../../shared/runQuery';
-import type { Lifecycle } from '../../../../shared/tracking';
-import type { CompiledSearch } from '../../db/trackingRepo';
+import { LatheError } from '../../../shared/errors';
+import { normaliseStatus, parseDuration, type OrderTerm, type QueryExpr, type QueryField, type QueryValue, type RunQuery } from '../../../shared/runQuery';
+import type { Lifecycle } from '../../../shared/tracking';
+import type { CompiledSearch } from './trackingRepo';
 
 /**
  * Compiles a parsed RunQuery to SQL over `runs r JOIN experiments e`. The SQL text is built only from

@@ -22,7 +22,7 @@ import { RunArtifacts } from './artifacts';
 import { downsampleIndices } from './downsample';
 import type { ExperimentService } from './experiments';
 import { MetricsWriter, type FlushedRun } from './metricsWriter';
-import { compileRunSearch } from './query/compile';
+import { compileRunSearch } from '../db/runSearchSql';
 
 const TERMINAL = new Set<RunStatus>(['finished', 'failed', 'killed']);
 

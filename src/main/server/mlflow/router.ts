@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { LatheError, toLatheError } from '../../../shared/errors';
 import { LIMITS, type Experiment, type MetricPointInput } from '../../../shared/tracking';
+import type { CallOutput } from '../../../shared/contract';
 import { invoke } from '../../engine/dispatch';
-import type { Engine } from '../../engine/engine';
+import type { DoorEngine as Engine } from '../../engine/engine';
 import { artifactPath, mediaTypeOf } from '../../engine/tracking/artifacts';
 import { parseJson, readBody } from '../body';
 import { checkJson } from '../guard';
@@ -174,17 +175,20 @@ async function searchExperiments(engine: Engine, b: Json): Promise<unknown> {
 /** Without max_results, MLflow returns a metric's whole history; pages of this many points are read until done. */
 const HISTORY_PAGE = 100_000;
 
-type HistoryPoint = { step: number; timestamp: number; value: number };
-const pointJson = (key: string) => (p: HistoryPoint) => ({ key, value: Number.isFinite(p.value) ? p.value : String(p.value), timestamp: p.timestamp, step: p.step });
+type HistoryPoint = CallOutput<'runs.metricPage'>['points'][number];
+// Values come encoded (NaN and infinities as strings), which is also how MLflow's JSON spells them.
+const pointJson = (key: string) => (p: HistoryPoint) => ({ key, value: p.value, timestamp: p.timestamp, step: p.step });
+const historyPage = async (engine: Engine, runId: string, key: string, limit: number, offset: number) => (await invoke(engine, 'runs.metricPage', { runId, key, limit, offset })).points;
 
-function metricHistory(engine: Engine, runId: string, key: string, max: number | undefined, offset: number): unknown {
+async function metricHistory(engine: Engine, runId: string, key: string, max: number | undefined, offset: number): Promise<unknown> {
   if (max !== undefined) {
-    const points = engine.tracking.runs.historyPage(runId, key, max + 1, offset); // one more says whether a next page exists
-    return { metrics: points.slice(0, max).map(pointJson(key)), ...(points.length > max ? { next_page_token: makeToken(offset + max) } : {}) };
+    const points = await historyPage(engine, runId, key, max, offset);
+    const more = points.length === max && (await historyPage(engine, runId, key, 1, offset + max)).length > 0;
+    return { metrics: points.map(pointJson(key)), ...(more ? { next_page_token: makeToken(offset + max) } : {}) };
   }
   const points: HistoryPoint[] = [];
   for (let at = offset; ; at += HISTORY_PAGE) {
-    const chunk = engine.tracking.runs.historyPage(runId, key, HISTORY_PAGE, at);
+    const chunk = await historyPage(engine, runId, key, HISTORY_PAGE, at);
     for (const p of chunk) points.push(p);
     if (chunk.length < HISTORY_PAGE) break;
   }
@@ -437,14 +441,14 @@ async function handleArtifacts(engine: Engine, req: IncomingMessage, res: Server
   if (!loc.rel) throw new LatheError('INVALID_INPUT', 'An artifact path names a file inside the run', { where: 'path' });
   await runForArtifacts(engine, loc);
   if (method === 'PUT') {
-    engine.tracking.runs.checkLoggable(loc.runId, 'artifacts'); // before reading the body
+    engine.transfer.checkArtifactUpload(loc.runId); // before reading the body
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_ARTIFACT) throw new LatheError('INVALID_INPUT', `Artifacts are limited to ${MAX_ARTIFACT} bytes`);
     // Stream to a temp file in the workspace, then chunk it into the object store.
-    const tmp = engine.store.tempPath('.artifact');
+    const tmp = engine.transfer.tempPath('.artifact');
     try {
       await pipeline(req, fs.createWriteStream(tmp, { flags: 'wx' }));
-      await engine.tracking.runs.putArtifactFile(loc.runId, loc.rel, tmp);
+      await engine.transfer.putArtifactFile(loc.runId, loc.rel, tmp);
     } finally {
       fs.rmSync(tmp, { force: true });
     }
@@ -452,16 +456,16 @@ async function handleArtifacts(engine: Engine, req: IncomingMessage, res: Server
     return;
   }
   if (method === 'GET') {
-    const e = engine.tracking.runs.artifacts.entry(loc.runId, loc.rel);
+    const size = engine.transfer.artifactSize(loc.runId, loc.rel);
     const name = loc.rel.slice(loc.rel.lastIndexOf('/') + 1).replace(/[^\w.\- ]/g, '_');
     res.writeHead(200, {
       'Content-Type': mediaTypeOf(loc.rel) === 'image/svg+xml' ? 'application/octet-stream' : mediaTypeOf(loc.rel),
-      'Content-Length': String(e.size),
+      'Content-Length': String(size),
       'Content-Disposition': `attachment; filename="${name}"`,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
     });
-    for (const chunk of engine.tracking.runs.artifacts.stream(loc.runId, loc.rel)) {
+    for (const chunk of engine.transfer.readArtifact(loc.runId, loc.rel)) {
       if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
     }
     res.end();
