@@ -4,6 +4,7 @@ import { useDatasetsStore } from './stores/datasetsStore';
 import { useDeployStore } from './stores/deployStore';
 import { useExperimentsStore } from './stores/experimentsStore';
 import { useModelsStore } from './stores/modelsStore';
+import { usePipelinesStore } from './stores/pipelinesStore';
 import { useRunDetailStore } from './stores/runsDetailStore';
 import { useRunsStore } from './stores/runsStore';
 import { useSweepsStore } from './stores/sweepsStore';
@@ -106,6 +107,10 @@ const routes: Route[] = [
     // Another door, the CLI, an export from the Deploy screen.
     screen: 'models',
     on: { 'models.changed': (d) => useModelsStore.getState().changed(d.model) },
+  },
+  {
+    screen: 'pipelines',
+    on: { 'pipelines.changed': (d) => usePipelinesStore.getState().changed(d.name, d.runId) },
   },
   {
     screen: 'deploy',

@@ -21,9 +21,10 @@ import { trainingSpecs } from './trainingSpecs.mjs';
 import { registrySpecs } from './registrySpecs.mjs';
 import { ensureBrowser } from './browser.mjs';
 import { polishSpecs } from './polishSpecs.mjs';
+import { pipelinesSpecs } from './pipelinesSpecs.mjs';
 
 // The closing console/loopback check stays last.
-const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...trainingSpecs, ...polishSpecs, datasetSpecs[datasetSpecs.length - 1]];
+const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...trainingSpecs, ...polishSpecs, ...pipelinesSpecs, datasetSpecs[datasetSpecs.length - 1]];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS = path.join(ROOT, 'test-results');

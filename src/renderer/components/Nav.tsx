@@ -8,6 +8,7 @@ const ICONS: Record<string, string> = {
   models: '◆',
   deploy: '⇪',
   monitor: '∿',
+  pipelines: '⇶',
 };
 
 export function Nav() {

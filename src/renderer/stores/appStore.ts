@@ -3,7 +3,7 @@ import type { AppInfo } from '../../shared/contract';
 import { transport } from '../transport';
 import { useToastStore } from './toastStore';
 
-export const SCREENS = ['datasets', 'experiments', 'training', 'models', 'deploy', 'monitor'] as const;
+export const SCREENS = ['datasets', 'experiments', 'training', 'models', 'deploy', 'monitor', 'pipelines'] as const;
 export type Screen = (typeof SCREENS)[number];
 export type Theme = 'dark' | 'light';
 
@@ -13,6 +13,7 @@ export const SCREEN_INFO: Record<Screen, { title: string; key: string; coming?: 
   training: { title: 'Training', key: '3' },
   models: { title: 'Models', key: '4' },
   deploy: { title: 'Deploy', key: '5' },
+  pipelines: { title: 'Pipelines', key: '7' },
   monitor: {
     title: 'Monitor',
     key: '6',
