@@ -46,8 +46,12 @@ async function championModel(ctx) {
  * ellipsis, or sticking out past the content area's right edge where no scroller holds them. Text cut
  * with an ellipsis counts as fine (the full value is on hover).
  */
+// Grids meant to scroll sideways: a dataset's rows (any number of columns) and the runs table (a column
+// per param and metric the user picks). Everything else must fit.
+const WIDE_GRIDS = '[data-testid=rows-grid], [data-testid=runs-grid]';
+
 async function clipped(page) {
-  return page.evaluate(() => {
+  return page.evaluate((WIDE_GRIDS) => {
     const root = document.querySelector('main.content');
     if (!root) return ['no main.content'];
     const out = [];
@@ -71,9 +75,13 @@ async function clipped(page) {
         out.push(`${name(el)} cuts ${el.scrollWidth - el.clientWidth}px`);
       }
       if (r.right > limit && !scrollsX(el) && !el.closest('svg')) out.push(`${name(el)} sticks out ${Math.round(r.right - limit)}px`);
+      // A table wrapper that has to be scrolled sideways to see its last columns also hides them.
+      if ((cs.overflowX === 'auto' || cs.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 2 && !el.closest(WIDE_GRIDS)) {
+        out.push(`${name(el)} needs sideways scrolling (${el.scrollWidth} > ${el.clientWidth})`);
+      }
     }
     return [...new Set(out)].slice(0, 12);
-  });
+  }, WIDE_GRIDS);
 }
 
 async function backToList(page, screen) {

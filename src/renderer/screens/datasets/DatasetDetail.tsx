@@ -21,7 +21,7 @@ function VersionTimeline({ onAction }: { onAction: (a: VersionAction) => void })
           <tr>
             <th title="Pick two versions to compare">Diff</th>
             <th>Version</th>
-            <th>Id</th>
+            <th className="col-id">Id</th>
             <th>Created</th>
             <th>Message</th>
             <th>Tags</th>
@@ -54,7 +54,7 @@ function VersionTimeline({ onAction }: { onAction: (a: VersionAction) => void })
                   v{v.number}
                 </button>
               </td>
-              <td className="mono muted" title={v.id}>
+              <td className="mono muted col-id" title={v.id}>
                 {shortId(v.id)}
               </td>
               <td className="nowrap muted" title={v.createdAt}>

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { MetricChart, type ChartSeries } from '../../components/charts/MetricChart';
 import type { XMode } from '../../components/charts/series';
 import { useWidth } from '../../components/charts/useWidth';
+import { formatNumber } from '../../format';
 import { historyKey, useRunDetailStore, type StepRange } from '../../stores/runsDetailStore';
 
 export interface ChartRun {
@@ -98,7 +99,36 @@ function ChartCell({ metric, runs, settings, width }: { metric: string; runs: Ch
           </button>
         )}
       </div>
-      {error ? <div className="error-message small">{error.message}</div> : <MetricChart series={series} width={width} xMode={settings.xMode} log={settings.log} smoothing={settings.smoothing} onZoom={setZoom} />}
+      {error ? (
+        <div className="error-message small">{error.message}</div>
+      ) : isScalar(series, anyRunning) ? (
+        <ScalarValues series={series} />
+      ) : (
+        <MetricChart series={series} width={width} xMode={settings.xMode} log={settings.log} smoothing={settings.smoothing} onZoom={setZoom} />
+      )}
+    </div>
+  );
+}
+
+/** One value per run (a test metric, a baseline): a number says it better than a line of one point. */
+function isScalar(series: ChartSeries[], running: boolean): boolean {
+  return !running && series.some((x) => x.history) && series.every((x) => !x.history || x.history.total <= 1);
+}
+
+function ScalarValues({ series }: { series: ChartSeries[] }) {
+  return (
+    <div className="scalar-values" data-testid="scalar-metric">
+      {series.map((x) => (
+        <div key={x.id} className="scalar-value">
+          <span className="scalar-number mono">{x.history?.values.length ? formatNumber(x.history.values[0]) : '—'}</span>
+          {series.length > 1 && (
+            <span className="muted small truncate" title={x.name}>
+              <span className="swatch" style={{ background: x.color }} /> {x.name}
+            </span>
+          )}
+          {x.history?.steps.length ? <span className="muted small">step {formatNumber(x.history.steps[0])}</span> : null}
+        </div>
+      ))}
     </div>
   );
 }

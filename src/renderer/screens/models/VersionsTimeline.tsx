@@ -88,15 +88,15 @@ export function VersionsTimeline() {
                   ),
                 )}
               </td>
-              <td className="nowrap key-metrics">
+              <td className="key-metrics">
                 {keyMetrics(v.metrics).map(([k, m]) => (
                   <span key={k} className="key-metric">
                     <span className="muted">{k}</span> {formatMetric(m)}
                   </span>
                 ))}
               </td>
-              <td className="nowrap">
-                {v.backend ?? '—'} <span className="muted">· {v.appVersion}</span>
+              <td>
+                {v.backend ?? '—'} <span className="muted nowrap">· {v.appVersion}</span>
               </td>
               <td className="truncate message" title={v.description}>
                 {v.description || <span className="muted">—</span>}
