@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { StreamingHistogram } from '../../src/main/engine/datasets/histogram';
+import { ColumnProfiler } from '../../src/main/engine/datasets/profile';
+
+/**
+ * The merges the parallel import relies on, checked directly: a column's profile built from parts
+ * in any order and any split equals the profile built in one pass over the same values.
+ */
+
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+}
+
+function splitAt(values: number[], r: () => number): number[][] {
+  const cuts = [...new Set(Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * values.length)))].sort((a, b) => a - b);
+  const parts: number[][] = [];
+  let at = 0;
+  for (const c of [...cuts, values.length]) {
+    parts.push(values.slice(at, c));
+    at = c;
+  }
+  return parts;
+}
+
+const SHAPES: [string, (r: () => number, i: number) => number][] = [
+  ['sorted ids', (_r, i) => i],
+  ['uniform', (r) => r() * 100 - 50],
+  ['tiny range at a large magnitude', (r) => 1e9 + r() * 1e-3],
+  ['heavy tail', (r) => Math.exp(r() * 30) * (r() < 0.5 ? -1 : 1)],
+  ['constant', () => 42],
+  ['few values', (r) => Math.floor(r() * 3)],
+];
+
+describe('histograms merge exactly', () => {
+  for (const [name, gen] of SHAPES) {
+    it(`${name}: parts in any order give the one-pass bins`, () => {
+      const r = rng(name.length * 7919);
+      for (const n of [10, 1023, 1024, 1025, 5000]) {
+        const values = Array.from({ length: n }, (_, i) => gen(r, i));
+        const one = new StreamingHistogram();
+        values.forEach((v) => one.add(v));
+        for (let trial = 0; trial < 5; trial++) {
+          const parts = splitAt(values, r).map((p) => {
+            const h = new StreamingHistogram();
+            p.forEach((v) => h.add(v));
+            return h.state();
+          });
+          if (trial % 2) parts.reverse();
+          const merged = new StreamingHistogram();
+          parts.forEach((p) => merged.merge(p));
+          expect(merged.result(), `${n} values, trial ${trial}`).toEqual(one.result());
+        }
+      }
+    });
+  }
+});
+
+describe('column profiles merge exactly', () => {
+  it('counts, types, mean/std, distinct (below and past the cap) and top values', () => {
+    const r = rng(3);
+    const cells = Array.from({ length: 120_000 }, (_, i) => (i % 17 === 0 ? '' : i % 5 === 0 ? `w${i % 60_000}` : (r() * 1000).toFixed(2)));
+    const feed = (p: ColumnProfiler, xs: string[]) =>
+      xs.forEach((v) => {
+        const b = Buffer.from(v);
+        p.addBytes(b, 0, b.length, false);
+      });
+    const one = new ColumnProfiler('c', 500);
+    feed(one, cells);
+    const parts = [cells.slice(0, 30_000), cells.slice(30_000, 31_000), cells.slice(31_000)].map((xs) => {
+      const p = new ColumnProfiler('c', 500);
+      feed(p, xs);
+      return p.state();
+    });
+    const merged = new ColumnProfiler('c', 500);
+    [parts[2], parts[0], parts[1]].forEach((s) => merged.merge(s));
+    expect(merged.result()).toEqual(one.result());
+    expect(one.result()).toMatchObject({ type: 'text', distinctApprox: true });
+  });
+
+  it('refuses to merge parts taken around different shifts', () => {
+    const a = new ColumnProfiler('c', 1);
+    expect(() => a.merge(new ColumnProfiler('c', 2).state())).toThrow(/different shifts/);
+  });
+});
