@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { run, type JsonOpt } from '../context';
 import * as f from '../format';
+import { LatheError } from '../../../shared/errors';
 import type { BundleSigner, SigningKey } from '../../../shared/bundles';
 import { formatFingerprint } from '../../engine/bundles/keyring';
 
@@ -47,6 +48,14 @@ function signerLine(s: BundleSigner | undefined): string {
   return `Signer: ${who}, ${s.self ? 'this workspace' : s.known ? 'trusted' : 'UNKNOWN'}`;
 }
 
+function readKeyFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new LatheError('NOT_FOUND', `No public key file at ${path.resolve(file)}`, { where: '--key', hint: 'Save the output of `lathe keys self --public` from the signer to a file.' });
+  }
+}
+
 /** `lathe keys ...`: this workspace's signing key and the keyring of signers it trusts. */
 export function registerKeysCommands(program: Command): void {
   const keys = program.command('keys').description('Bundle signing: this workspace\'s key and the signers you trust');
@@ -70,7 +79,7 @@ export function registerKeysCommands(program: Command): void {
     .option('--name <name>', 'what to call them here')
     .option('--json', 'machine-readable output')
     .action((o: JsonOpt & { bundle?: string; key?: string; name?: string }) =>
-      run('keys.trust', { bundle: o.bundle && path.resolve(o.bundle), publicKey: o.key && fs.readFileSync(o.key, 'utf8'), name: o.name }, o, (k) => `Trusted ${show(k)}`),
+      run('keys.trust', { bundle: o.bundle && path.resolve(o.bundle), publicKey: o.key && readKeyFile(o.key), name: o.name }, o, (k) => `Trusted ${show(k)}`),
     );
   keys
     .command('remove <fingerprint>')

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import type { BundleMetadata } from '../../../shared/bundles';
+import type { BundleExperiment, BundleMetadata, BundleRun } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
 import type { BundleSummary } from '../../../shared/registry';
-import type { LineageRow, VersionRow } from '../db/registryRepo';
+import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, ModelRow, VersionRow } from '../db/registryRepo';
 import { newId, osUser } from '../registry/service';
 import { HashWorker, InlineHasher, type Hasher } from '../store/hashWorker';
 import { Writeback } from '../store/objectStore';
@@ -24,8 +24,21 @@ export interface ExportInput {
   gzip: boolean;
 }
 
-/** The rows to export, as the repositories read them (checked by the gate before anything is written). */
-function collect(b: BundleService, i: ExportInput): Record<keyof BundleMetadata, unknown[]> & { versions: VersionRow[] } {
+/** The rows to export as the repositories read them (SQL text, not yet checked): a draft, until the gate has checked it. */
+interface Draft {
+  models: (ModelRow | undefined)[];
+  versions: VersionRow[];
+  files: ModelFileRow[];
+  aliases: AliasRow[];
+  moves: AliasMoveRow[];
+  exports: ExportRow[];
+  experiments: BundleExperiment[];
+  runs: BundleRun[];
+  lineage: LineageRow[];
+  datasets: ReturnType<BundleService['repo']['datasetVersions']>;
+}
+
+function collect(b: BundleService, i: ExportInput): Draft {
   const reg = b.registry.repo;
   const versions = new Map<string, VersionRow>();
   const runIds = new Set<string>();
@@ -67,7 +80,7 @@ function collect(b: BundleService, i: ExportInput): Record<keyof BundleMetadata,
     addEdges(reg.lineageTo('run', r.id));
     addEdges(reg.lineageFrom('run', r.id).filter((l) => l.to_kind !== 'model_version' || versions.has(l.to_id)));
   }
-  const datasets: ReturnType<BundleService['repo']['datasetVersions']> = [];
+  const datasets: Draft['datasets'] = [];
   if (i.withData) {
     const ids = new Set([...lineage.values()].filter((l) => l.from_kind === 'dataset_version').map((l) => l.from_id));
     for (const id of ids) datasets.push(...b.repo.datasetVersions(id));
@@ -88,14 +101,14 @@ function collect(b: BundleService, i: ExportInput): Record<keyof BundleMetadata,
 }
 
 /** Every object the rows reference, with its size. */
-function objectsOf(b: BundleService, draft: ReturnType<typeof collect>): Map<string, number> {
+function objectsOf(b: BundleService, draft: Draft): Map<string, number> {
   const objects = new Map<string, number>();
   const add = (h: string | null | undefined) => {
     if (h && !objects.has(h)) objects.set(h, b.store.blobSize(h));
   };
-  for (const f of draft.files as { blob_hash: string }[]) add(f.blob_hash);
-  for (const r of draft.runs as { artifacts: { blob_hash: string }[] }[]) r.artifacts.forEach((a) => add(a.blob_hash));
-  for (const d of draft.datasets as { version: { index_blob: string | null; files: { blob_hash: string }[] } }[]) {
+  for (const f of draft.files) add(f.blob_hash);
+  for (const r of draft.runs) r.artifacts.forEach((a) => add(a.blob_hash));
+  for (const d of draft.datasets) {
     add(d.version.index_blob);
     d.version.files.forEach((f) => add(f.blob_hash));
   }
@@ -106,7 +119,7 @@ function objectsOf(b: BundleService, draft: ReturnType<typeof collect>): Map<str
  * The export's own rows through the import's gate: a workspace row the gate would refuse stops the
  * export with the same naming (record and field), so a bundle Lathe writes always imports.
  */
-function checkedRows(b: BundleService, draft: ReturnType<typeof collect>, objects: Map<string, number>, origin: { createdBy: string; createdAt: number }): BundleMetadata {
+function checkedRows(b: BundleService, draft: Draft, objects: Map<string, number>, origin: { createdBy: string; createdAt: number }): BundleMetadata {
   try {
     const { metadata } = gateMetadata(draft, objects, origin, { settleRuns: false });
     gateIndexes(metadata, (h) => b.store.readBlob(h));
