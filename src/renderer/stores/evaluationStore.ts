@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { DatasetProfile, DatasetSummary, DatasetVersion } from '../../shared/datasets';
-import type { CostMatrix, Evaluation, EvaluationComparison } from '../../shared/evaluation';
+import type { CostMatrix, Evaluation, EvaluationComparison, EvaluationSplit } from '../../shared/evaluation';
 import type { Run } from '../../shared/tracking';
 import type { ModelSignature } from '../../shared/training';
 import { toLatheError, type LatheError } from '../../shared/errors';
@@ -26,6 +26,8 @@ export interface EvaluateForm {
   version: number | null;
   profile: DatasetProfile | null;
   slice: string;
+  /** On the version the run trained on: which rows of its split to score (test: held out, the default). */
+  split: EvaluationSplit;
   useCost: boolean;
   binary: BinaryCostForm;
   matrix: string[][];
@@ -51,7 +53,7 @@ interface EvaluationActions {
   startForm(runId: string): Promise<void>;
   chooseDataset(name: string): Promise<void>;
   chooseVersion(n: number): Promise<void>;
-  patchForm(p: Partial<Pick<EvaluateForm, 'slice' | 'useCost' | 'binary' | 'positive'>>): void;
+  patchForm(p: Partial<Pick<EvaluateForm, 'slice' | 'split' | 'useCost' | 'binary' | 'positive'>>): void;
   setMatrixCell(i: number, j: number, v: string): void;
   /** Runs the evaluation; the new evaluation's id, or null when it was refused. */
   submit(): Promise<string | null>;
@@ -66,6 +68,7 @@ const EMPTY_FORM: EvaluateForm = {
   version: null,
   profile: null,
   slice: '',
+  split: 'test',
   useCost: false,
   binary: EMPTY_BINARY_COST,
   matrix: [],
@@ -75,6 +78,9 @@ const EMPTY_FORM: EvaluateForm = {
 };
 
 export const initialEvaluationState: EvaluationState = { current: idle(), currentId: null, run: null, comparison: idle(), compareIds: [], form: EMPTY_FORM };
+
+/** The chosen version is the one the run trained on (its split can be chosen). */
+export const isTrainingVersion = (f: EvaluateForm): boolean => !!f.signature && (f.versions ?? []).find((v) => v.number === f.version)?.id === f.signature.dataVersion;
 
 /** The classes a model predicts (empty for regression or before the signature is read). */
 export const labelsOf = (f: EvaluateForm): string[] => (f.signature?.task === 'classification' ? (f.signature.labels ?? []) : []);
@@ -155,7 +161,9 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
       const versions = await transport().call('datasets.versions', { name });
       if (get().form.dataset !== name) return;
       set((s) => ({ form: { ...s.form, versions } }));
-      if (versions.length) await get().chooseVersion(versions[0].number);
+      // The version the run trained on first (its held-out test split is the honest default), else the newest.
+      const trained = versions.find((v) => v.id === get().form.signature?.dataVersion);
+      if (versions.length) await get().chooseVersion((trained ?? versions[0]).number);
     } catch (e) {
       set((s) => ({ form: { ...s.form, error: toLatheError(e) } }));
     }
@@ -192,6 +200,7 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
         runId: f.runId,
         data: `${f.dataset}@v${f.version}`,
         ...(f.slice ? { slice: f.slice } : {}),
+        ...(isTrainingVersion(f) ? { split: f.split } : {}),
         ...(cost ? { cost } : {}),
         ...(cost && cost.kind === 'binary' && f.positive ? { positive: f.positive } : {}),
       });

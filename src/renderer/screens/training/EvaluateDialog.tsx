@@ -5,7 +5,8 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { DialogForm, FormFooter } from '../../components/FormFooter';
 import { formatInt, formatPercent } from '../../format';
 import { COST_PRESETS } from '../../stores/evaluationLogic';
-import { costOfForm, evaluationSelectors, labelsOf, useEvaluationStore } from '../../stores/evaluationStore';
+import type { EvaluationSplit } from '../../../shared/evaluation';
+import { costOfForm, evaluationSelectors, isTrainingVersion, labelsOf, useEvaluationStore } from '../../stores/evaluationStore';
 import { toastSelectors, useToastStore } from '../../stores/toastStore';
 import { FieldError } from './SpecFields';
 
@@ -179,6 +180,17 @@ export function EvaluateDialog({ runId, onClose, onDone }: { runId: string; onCl
               ))}
             </select>
           </label>
+          {isTrainingVersion(s) && (
+            <label className="field">
+              <span>Rows to score</span>
+              <select className="input select" value={s.split} onChange={(e) => patchForm({ split: e.target.value as EvaluationSplit })} data-testid="eval-split">
+                <option value="test">test split (held out)</option>
+                <option value="validation">validation split</option>
+                <option value="train">training split (the rows it learned)</option>
+                <option value="all">all rows (includes training rows)</option>
+              </select>
+            </label>
+          )}
           <label className="field">
             <span>Slice by (optional)</span>
             <select className="input select" value={s.slice} onChange={(e) => patchForm({ slice: e.target.value })} data-testid="eval-slice">
@@ -191,6 +203,17 @@ export function EvaluateDialog({ runId, onClose, onDone }: { runId: string; onCl
             </select>
           </label>
         </div>
+        {isTrainingVersion(s) && (s.split === 'train' || s.split === 'all') && (
+          <p className="field-error small" data-testid="eval-split-warning">
+            These rows include the rows the model was trained on: its numbers will look better than it is, and the report, the model card and comparisons will say
+            &quot;includes training rows&quot;.
+          </p>
+        )}
+        {s.signature && !isTrainingVersion(s) && s.version !== null && (
+          <p className="muted small" data-testid="eval-other-version">
+            Not the version it was trained on: every row is scored, and rows equal to training rows are counted and reported.
+          </p>
+        )}
         {classification && (
           <fieldset className="hp-group">
             <legend>

@@ -22,6 +22,11 @@ function Headline({ ev }: { ev: Evaluation }) {
       {Object.entries(ev.report.headline).map(([k, v]) => (
         <div key={k} className="headline-item" data-testid={`headline-${k}`}>
           <div className="headline-value">{formatMetric(v)}</div>
+          {ev.report.intervals?.[k] && ev.report.intervals[k].lo !== null && (
+            <div className="muted small mono" title="95% bootstrap interval" data-testid={`interval-${k}`}>
+              {formatMetric(ev.report.intervals[k].lo)} – {formatMetric(ev.report.intervals[k].hi)}
+            </div>
+          )}
           <div className="muted small">
             {headlineLabel(k)}
             {k === 'value_per_1000' && ev.report.business?.kind === 'binary' ? ' (threshold 0.5)' : ''}
@@ -29,6 +34,21 @@ function Headline({ ev }: { ev: Evaluation }) {
           </div>
         </div>
       ))}
+    </div>
+  );
+}
+
+/** Which rows were scored; a warning when they include rows the model was trained on. */
+function RowsBanner({ ev }: { ev: Evaluation }) {
+  const sel = ev.report.selection;
+  const warn = ev.trainingRows !== 0;
+  return (
+    <div className={`card notes${warn ? ' warning' : ''}`} data-testid="report-rows" data-training-rows={ev.trainingRows ?? 'unknown'}>
+      <div className="small">
+        {warn && <strong>{ev.trainingRows === null ? 'May include training rows' : `Includes ${formatInt(ev.trainingRows ?? 0)} training rows`}: these numbers are optimistic. </strong>}
+        {sel ? `Rows: ${sel.summary}.` : 'Rows: all rows of the version (recorded before splits were tracked).'}
+        {ev.report.bootstrap ? ` Ranges under the numbers: ${Math.round(ev.report.bootstrap.level * 100)}% bootstrap intervals (${formatInt(ev.report.bootstrap.resamples)} resamples).` : ''}
+      </div>
     </div>
   );
 }
@@ -137,6 +157,12 @@ function Business({ b, width }: { b: BusinessReport; width: number }) {
             Outcome values: TP {b.cost.tp}, FP {b.cost.fp}, FN {b.cost.fn}, TN {b.cost.tn}. At the value-optimal threshold: {b.best.counts.tp} TP, {b.best.counts.fp} FP, {b.best.counts.fn} FN,{' '}
             {b.best.counts.tn} TN. {gain > 0 ? `Moving the threshold from 0.5 is worth ${money(gain)} per 1000 cases.` : 'The default threshold is already the best.'}
           </p>
+          {b.best.interval && (
+            <p className="muted small" data-testid="threshold-interval">
+              The threshold was chosen on {b.best.chosenOn === 'validation' ? `the run's ${formatInt(b.best.chosenRows)} validation rows` : 'these same rows (no validation rows to choose it on: optimistic)'}; every
+              threshold from {formatMetric(b.best.interval.lo)} (exclusive) to {formatMetric(b.best.interval.hi)} is as good there, and the middle is taken.
+            </p>
+          )}
         </div>
         <ValueThresholdChart curve={b.curve} best={b.best.threshold} accuracyOptimal={b.accuracyOptimal.threshold} width={Math.max(280, Math.min(560, width))} />
       </div>
@@ -365,6 +391,7 @@ export function EvaluationReportView({ id }: { id: string }) {
       <div ref={ref} className="report-body">
         {ev && (
           <>
+            <RowsBanner ev={ev} />
             <Headline ev={ev} />
             {(ev.report.skippedRows > 0 || (ev.report.notes && ev.report.notes.length > 0)) && (
               <div className="card notes" data-testid="report-notes">

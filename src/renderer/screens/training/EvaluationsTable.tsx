@@ -34,7 +34,14 @@ export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[];
               <input type="checkbox" checked={pick.includes(e.id)} onChange={() => togglePick(e.id)} aria-label="Pick for comparison" data-testid="evaluation-pick" />
             </td>
             {showRun && <td className="truncate strong">{e.runName}</td>}
-            <td className="mono small">{e.dataRef}</td>
+            <td className="mono small">
+              {e.dataRef} <span className="muted">· {e.split}</span>
+              {e.trainingRows !== 0 && (
+                <span className="badge warning" title="This evaluation scored rows the model was trained on: its numbers are optimistic" data-testid="training-rows-mark">
+                  {e.trainingRows === null ? 'may include training rows' : `includes ${e.trainingRows} training rows`}
+                </span>
+              )}
+            </td>
             {keys.map((k) => (
               <td key={k} className="num">
                 {formatMetric(e.headline[k] ?? null)}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Run } from '../../../shared/tracking';
+import { TRAINING_HINTS_TAG, type TrainingHint } from '../../../shared/training';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { MetricChart } from '../../components/charts/MetricChart';
@@ -81,6 +82,27 @@ function ProgressCard({ run }: { run: Run }) {
         )}
         {run.params.stopped_early === 'true' && <span>· stopped early (best epoch {formatMetric(run.metrics.best_epoch?.last ?? null)})</span>}
       </div>
+      <RunHints run={run} />
+    </div>
+  );
+}
+
+/** What the finished run advises: still improving at its last epoch, beaten by its own baseline. */
+function RunHints({ run }: { run: Run }) {
+  let hints: TrainingHint[] = [];
+  try {
+    hints = JSON.parse(run.tags[TRAINING_HINTS_TAG] ?? '[]') as TrainingHint[];
+  } catch {
+    hints = [];
+  }
+  if (hints.length === 0) return null;
+  return (
+    <div className="card notes warning" data-testid="run-hints">
+      {hints.map((h) => (
+        <div key={h.code} className="small" data-testid={`hint-${h.code}`}>
+          <strong>{h.message}.</strong> {h.hint}
+        </div>
+      ))}
     </div>
   );
 }
