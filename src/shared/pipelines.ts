@@ -59,13 +59,17 @@ const common = {
   params: z.record(z.string().min(1).max(100), paramValue).default({}),
 };
 
+const importSourceSchema = z
+  .object({ path: z.string().min(1).max(4096), name: z.string().min(1).max(100), format: z.enum(['csv', 'tsv', 'jsonl', 'parquet', 'images']).optional() })
+  .strict();
+
 const datasetStage = z
   .object({
     type: z.literal('dataset'),
     /** `name`, `name@latest`, `name@v3`, `name@<tag>`. */
     ref: z.string().min(1).max(200).optional(),
     /** Import a file or folder: new content becomes a new version; the same content is the same version. */
-    import: z.object({ path: z.string().min(1).max(4096), name: z.string().min(1).max(100), format: z.enum(['csv', 'tsv', 'jsonl', 'parquet', 'images']).optional() }).strict().optional(),
+    'import': importSourceSchema.optional(),
     ...common,
   })
   .strict()

@@ -24,7 +24,11 @@ function model(acc: number, seed: number): ScoredModel {
 function fixRows(base: ScoredModel, fixes: number): ScoredModel {
   const predictions = [...base.prediction.predictions];
   let left = fixes;
-  for (let i = 0; i < N && left > 0; i++) if (predictions[i] !== truthValues[i]) (predictions[i] = truthValues[i]), left--;
+  for (let i = 0; i < N && left > 0; i++) {
+    if (predictions[i] === truthValues[i]) continue;
+    predictions[i] = truthValues[i];
+    left--;
+  }
   return { prediction: { predictions, probabilities: predictions.map((p) => (p === 'a' ? [0.8, 0.2] : [0.2, 0.8])) }, labels: classes };
 }
 

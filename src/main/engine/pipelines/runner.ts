@@ -3,7 +3,7 @@ import { toLatheError } from '../../../shared/errors';
 import type { StageDef, StageExplanation, StageState } from '../../../shared/pipelines';
 import type { PipelineJobRow, PipelineRunRow, PipelinesRepo } from '../db/pipelinesRepo';
 import type { Outputs, PipelineDeps, StageContext } from './context';
-import { canonicalJson, REF_PATTERN, sha256, stageRefs, type ParsedPipeline } from './definition';
+import { canonicalJson, REF_PATTERN, sha256, type ParsedPipeline } from './definition';
 import type { FileHashes } from './fileHashes';
 import { stageImpl } from './stages';
 
