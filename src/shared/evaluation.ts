@@ -5,6 +5,7 @@
  * `MAX_CURVE_POINTS` points.
  */
 import { z } from 'zod';
+import { idSchema } from './ids';
 
 export const MAX_CURVE_POINTS = 200;
 
@@ -44,11 +45,11 @@ export type CostMatrix = z.output<typeof costMatrixSchema>;
 export const EVALUATION_SPLITS = ['test', 'validation', 'train', 'all'] as const;
 export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
 
-export const evaluationIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'an evaluation id is 32 hex digits');
+export const evaluationIdSchema = idSchema('an evaluation id');
 
 export const evaluationSpecSchema = z
   .object({
-    runId: z.string().regex(/^[0-9a-f]{32}$/, 'a run id is 32 hex digits'),
+    runId: idSchema('a run id'),
     /** A dataset ref: `name`, `name@v2`, `name@<tag>`, `name@<hash prefix>`. */
     data: z.string().min(1).max(200),
     /** A categorical column to slice the metrics by (top values + "other"). */
@@ -367,7 +368,7 @@ export const evaluationCalls = {
   'evaluation.list': {
     input: z
       .object({
-        runId: z.string().regex(/^[0-9a-f]{32}$/, 'a run id is 32 hex digits').optional(),
+        runId: idSchema('a run id').optional(),
         /** Only evaluations on this dataset version (a ref). */
         data: z.string().min(1).max(200).optional(),
         offset: z.number().int().min(0).default(0),

@@ -22,6 +22,7 @@
  * ```
  */
 import { z } from 'zod';
+import { idSchema } from './ids';
 
 const paramValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.number()), z.array(z.string())]);
 export type ParamValue = z.output<typeof paramValue>;
@@ -143,7 +144,7 @@ export interface Sweep {
 export type SweepSummary = Omit<Sweep, 'trials' | 'spec'> & { objective: Objective; strategy: SweepSpec['strategy']['kind'] };
 
 const returns = <T>(): { readonly __output?: T } => ({});
-const sweepIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a sweep id is 32 hex digits');
+const sweepIdSchema = idSchema('a sweep id');
 
 export const sweepCalls = {
   'sweeps.start': {

@@ -6,6 +6,7 @@
  * use), so they survive IPC, HTTP and files unchanged.
  */
 import { z } from 'zod';
+import { idSchema } from './ids';
 
 export const RUN_STATUSES = ['running', 'finished', 'failed', 'killed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -83,7 +84,7 @@ export const keySchema = z.string().superRefine((k, ctx) => {
 });
 
 /** 32 lower-case hex digits, like MLflow's run ids. */
-export const runIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a run id is 32 hex digits');
+export const runIdSchema = idSchema('a run id');
 export const experimentIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'an experiment id holds letters, digits and "-"');
 export const experimentNameSchema = z
   .string()

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Experiment } from '../../shared/tracking';
+import { isLatheId } from '../../shared/ids';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 
@@ -51,9 +52,9 @@ export function parseRoute(route: string): ExperimentsView {
   const [kind, arg = ''] = route.split('/');
   if (kind === 'runs') return { kind: 'runs', experimentId: arg && arg !== 'all' ? arg : null };
   if (kind === 'trash') return { kind: 'trash' };
-  if (kind === 'run' && /^[0-9a-f]{32}$/.test(arg)) return { kind: 'run', runId: arg };
+  if (kind === 'run' && isLatheId(arg)) return { kind: 'run', runId: arg };
   if (kind === 'compare') {
-    const ids = arg.split(',').filter((x) => /^[0-9a-f]{32}$/.test(x));
+    const ids = arg.split(',').filter(isLatheId);
     if (ids.length >= 2) return { kind: 'compare', ids: ids.slice(0, 50) };
   }
   return { kind: 'list' };

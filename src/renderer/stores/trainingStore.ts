@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { EvaluationSummary } from '../../shared/evaluation';
 import type { MetricHistory, Run } from '../../shared/tracking';
+import { ID_PATTERN } from '../../shared/ids';
 import type { BackendName, ComputeStatus, JobInfo, JobProgress, TemplateDescription } from '../../shared/training';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
@@ -94,7 +95,7 @@ export const initialTrainingState: TrainingState = {
   comparePick: [],
 };
 
-const ID = /^[0-9a-f]{32}$/;
+const ID = ID_PATTERN;
 
 export function trainingRouteOf(v: TrainingView): string {
   switch (v.kind) {

@@ -13,6 +13,7 @@ import {
   type MetricInterval,
 } from '../../../shared/evaluation';
 import { LatheError } from '../../../shared/errors';
+import { isLatheId } from '../../../shared/ids';
 import type { Run, RunPage } from '../../../shared/tracking';
 import { dispatch } from '../../engine/dispatch';
 import { getEngine, run, type JsonOpt } from '../context';
@@ -23,7 +24,7 @@ import * as f from '../format';
 /** A full run id, or a unique prefix of at least 4 hex digits. */
 export async function resolveRunPrefix(prefix: string): Promise<string> {
   const p = prefix.toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(p)) return p;
+  if (isLatheId(p)) return p;
   if (!/^[0-9a-f]{4,31}$/.test(p)) throw new LatheError('INVALID_INPUT', `"${prefix}" is not a run id (32 hex digits, or a prefix of at least 4)`, { where: 'run' });
   const page = (await dispatch(await getEngine(), 'runs.search', { query: `id like "${p}%"`, lifecycle: 'all', limit: 3 })) as RunPage;
   if (page.runs.length === 0) throw new LatheError('NOT_FOUND', `No run id starts with ${p}`, { where: 'run' });

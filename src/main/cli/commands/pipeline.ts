@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { GateDecision, PipelineRun, PipelineSummary, StageExplanation } from '../../../shared/pipelines';
 import { LatheError } from '../../../shared/errors';
+import { isLatheId } from '../../../shared/ids';
 import { dispatch, invoke } from '../../engine/dispatch';
 import { callAndPrint, getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
@@ -97,7 +98,7 @@ export function registerPipelineCommands(program: Command): void {
   p.command('status <nameOrRunId>')
     .description('The latest run of a pipeline (or one run by id), stage by stage')
     .option('--json', 'machine-readable output')
-    .action((arg: string, o: JsonOpt) => run('pipelines.status', /^[0-9a-f]{32}$/.test(arg) ? { runId: arg } : { name: arg }, o, formatRun));
+    .action((arg: string, o: JsonOpt) => run('pipelines.status', isLatheId(arg) ? { runId: arg } : { name: arg }, o, formatRun));
   p.command('history <name>')
     .description('Runs of a pipeline, newest first, with why each stage re-ran')
     .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)

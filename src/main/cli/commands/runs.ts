@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { LatheError } from '../../../shared/errors';
+import { isLatheId } from '../../../shared/ids';
 import type { MetricSummary, MetricValue, Run, RunComparison, RunPage } from '../../../shared/tracking';
 import { dispatch, invoke } from '../../engine/dispatch';
 import { getEngine, run as runCall, type JsonOpt } from '../context';
@@ -29,7 +30,7 @@ function num(v: MetricValue | null | undefined): string {
 /** A full id, or a unique prefix of one (at least 4 hex digits). */
 async function resolveRunId(prefix: string): Promise<string> {
   const p = prefix.toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(p)) return p;
+  if (isLatheId(p)) return p;
   if (!/^[0-9a-f]{4,31}$/.test(p)) throw new LatheError('INVALID_INPUT', `"${prefix}" is not a run id (32 hex digits, or a prefix of at least 4)`, { where: 'id' });
   const e = await getEngine();
   const page = (await dispatch(e, 'runs.search', { query: `id like "${p}%"`, lifecycle: 'all', limit: 3 })) as RunPage;

@@ -14,6 +14,7 @@ import {
   type RowSelection,
 } from '../../../shared/evaluation';
 import { LatheError } from '../../../shared/errors';
+import { newId } from '../ids';
 import type { ModelSignature, Preprocessing } from '../../../shared/training';
 import type { Db } from '../db/connection';
 import { DatasetsRepo } from '../db/datasetsRepo';
@@ -313,7 +314,7 @@ export class EvaluationService {
       `Evaluating ${run.name} on ${dataRef} (${SPLIT_WORDS[plan.selection.split]})`,
     );
     const report: EvaluationReport = { ...scored.report, selection: plan.selection, notes: [...(scored.report.notes ?? []), ...plan.notes] };
-    const id = randomUUID().replace(/-/g, '');
+    const id = newId();
     const createdAt = Date.now();
     this.repo.insert({
       id,

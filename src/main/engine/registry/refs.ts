@@ -1,4 +1,5 @@
 import { LatheError } from '../../../shared/errors';
+import { isLatheId } from '../../../shared/ids';
 import type { RegistryRepo, VersionRow } from '../db/registryRepo';
 
 /** Splits `model@spec`; a bare name means its latest version. */
@@ -14,7 +15,7 @@ export function splitModelRef(ref: string): { name: string; spec: string } {
  * look like a number).
  */
 export function resolveModelRef(repo: RegistryRepo, ref: string): VersionRow {
-  if (/^[0-9a-f]{32}$/.test(ref)) {
+  if (isLatheId(ref)) {
     const v = repo.version(ref);
     if (v) return v;
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { DatasetProfile } from '../../../shared/datasets';
 import { LatheError } from '../../../shared/errors';
@@ -38,7 +37,8 @@ export function osUser(): string {
   }
 }
 
-export const newId = () => randomUUID().replace(/-/g, '');
+import { newId } from '../ids';
+export { newId };
 
 /** An evaluation report of a run, as the evaluation feature gives it (see `RegistryService.evaluations`). */
 export interface EvaluationFacts {

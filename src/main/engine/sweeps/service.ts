@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { LatheErrorData } from '../../../shared/errors';
 import { LatheError, toLatheError } from '../../../shared/errors';
+import { newId } from '../ids';
 import {
   sweepSpecSchema,
   TRIAL_STATUSES,
@@ -141,7 +141,7 @@ export class SweepService {
   start(raw: SweepSpec): Sweep {
     const spec = sweepSpecSchema.parse(raw);
     const { specs, assignments } = this.plan(spec);
-    const id = randomUUID().replace(/-/g, '');
+    const id = newId();
     const name = spec.name ?? `sweep-${id.slice(0, 8)}`;
     const experimentName = spec.experiment ?? (specs[0].experiment as string | undefined) ?? `sweep ${name}`;
     const experiment = this.tracking.experiments.resolveForRun(undefined, experimentName);

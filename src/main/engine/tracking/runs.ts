@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { ParsedInput } from '../../../shared/contract';
 import { LatheError } from '../../../shared/errors';
+import { newId } from '../ids';
 import { parseOrderBy, parseRunQuery } from '../../../shared/runQuery';
 import {
   decodeMetricValue,
@@ -160,7 +160,7 @@ export class RunService {
     for (const v of i.inputs) {
       if (!this.repo.datasetVersionExists(v)) throw new LatheError('NOT_FOUND', `No dataset version with id "${v}"`, { where: 'inputs' });
     }
-    const id = randomUUID().replace(/-/g, '');
+    const id = newId();
     const startTime = i.startTime ?? Date.now();
     this.repo.transaction(() => {
       this.repo.insertRun({

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { LatheError, toLatheError } from '../../../shared/errors';
+import { LatheError } from '../../../shared/errors';
+import { isLatheId } from '../../../shared/ids';
 import { LIMITS, type Experiment, type MetricPointInput } from '../../../shared/tracking';
 import type { CallOutput } from '../../../shared/contract';
 import { invoke } from '../../engine/dispatch';
@@ -77,7 +78,7 @@ function runIdOf(body: Json): string {
   const id = str(body, 'run_id', false) ?? str(body, 'run_uuid', false);
   if (!id) throw new LatheError('INVALID_INPUT', "Missing value for required parameter 'run_id'", { where: 'run_id' });
   // Anything that is not a Lathe run id cannot name a run: say so as MLflow does (404).
-  if (!/^[0-9a-f]{32}$/.test(id)) throw new LatheError('NOT_FOUND', `Run with id=${id.slice(0, 64)} not found`, { where: 'run_id' });
+  if (!isLatheId(id)) throw new LatheError('NOT_FOUND', `Run with id=${id.slice(0, 64)} not found`, { where: 'run_id' });
   return id;
 }
 
@@ -413,7 +414,7 @@ function artifactLocation(rawTail: string, fromQuery: boolean): { experimentId: 
 }
 
 async function runForArtifacts(engine: Engine, loc: { experimentId: string; runId: string }): Promise<void> {
-  if (!/^[0-9a-f]{32}$/.test(loc.runId)) throw new LatheError('NOT_FOUND', `Run with id=${loc.runId.slice(0, 64)} not found`);
+  if (!isLatheId(loc.runId)) throw new LatheError('NOT_FOUND', `Run with id=${loc.runId.slice(0, 64)} not found`);
   const run = await invoke(engine, 'runs.get', { id: loc.runId });
   if (run.experimentId !== loc.experimentId) throw new LatheError('NOT_FOUND', `Run ${run.id} is not in experiment ${loc.experimentId.slice(0, 64)}`);
 }
