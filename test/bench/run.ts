@@ -8,6 +8,7 @@ import { benchCli } from './cli.bench';
 import { summary } from './harness';
 import { benchSweeps } from './sweeps.bench';
 import { benchPipelines } from './pipelines.bench';
+import { benchMonitoring } from './monitoring.bench';
 import { benchTracking } from './tracking.bench';
 import { benchTraining } from './training.bench';
 import { benchUi } from './ui.bench';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     await benchEvaluation({ rows: 10_000, resamples: 1000 });
     await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });
     await benchPipelines(dir, { rows: 10_000, resamples: 1000 });
+    console.log('\n# monitoring');
+    await benchMonitoring(dir, { rows: Math.round(1_000_000 * scale), cols: 50, refRows: Math.round(100_000 * Math.max(scale, 0.1)), ingestRows: Math.round(300_000 * Math.max(scale, 0.2)) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -88,7 +88,7 @@ describe('lathe monitor', () => {
     const before = new Set(listAll(raw));
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
-        if (listAll(raw).some((f) => !before.has(f) && f.endsWith('.json.gz'))) {
+        if (listAll(raw).some((f) => !before.has(f))) {
           clearInterval(t);
           child.kill('SIGKILL');
           resolve();
@@ -108,9 +108,15 @@ describe('lathe monitor', () => {
       const t = await invoke(engine, 'monitor.timeline', { ref: 'churn', from: START, to: START + 30 * 3_600_000 });
       expect(t.windows.reduce((a, w) => a + w.rows, 0)).toBe(120_600);
       expect((await invoke(engine, 'store.doctor', {})).integrity).toBe('ok');
-      // Every raw segment file on disk is recorded, and their rows add up.
-      const recorded = engine.monitoring.repo.segmentFiles();
-      expect(listAll(raw).filter((f) => f.endsWith('.json.gz')).every((f) => recorded.has(path.relative(home, f)))).toBe(true);
+      // Every raw file ends where its last recorded batch ends, and the recorded rows add up.
+      const ends = new Map<string, number>();
+      for (const k of engine.monitoring.repo.segmentFiles()) {
+        const [file, range] = k.split('#');
+        ends.set(file, Math.max(ends.get(file) ?? 0, Number(range.split('-')[1])));
+      }
+      for (const f of listAll(raw)) expect(fs.statSync(f).size).toBe(ends.get(path.relative(home, f)));
+      const lines = listAll(raw).reduce((a, f) => a + fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).length, 0);
+      expect(lines).toBe(120_600);
     } finally {
       engine.close();
     }

@@ -170,12 +170,18 @@ describe('monitoring a registered model', () => {
     expect(r.windows).toBe(7);
   });
 
-  it('a reopened workspace removes segment files no row records and keeps every window', async () => {
-    const orphan = path.join(home, 'monitoring', 'churn', 'raw', String(START), 'killed-0.json.gz');
-    fs.writeFileSync(orphan, 'x');
+  it('a reopened workspace cuts raw files back to their last committed batch, removes unrecorded ones, keeps every window', async () => {
+    const rawDir = path.join(home, 'monitoring', 'churn', 'raw');
+    const orphan = path.join(rawDir, '999.ndjson');
+    fs.writeFileSync(orphan, 'x\n');
+    const recorded = path.join(rawDir, `${START}.ndjson`);
+    const size = fs.statSync(recorded).size;
+    fs.appendFileSync(recorded, '{"half a batch a killed ingest wrote"');
     engine.close();
     engine = await createEngine({ home, sample: false });
     expect(fs.existsSync(orphan)).toBe(false);
+    expect(fs.statSync(recorded).size).toBe(size);
+    expect(fs.readFileSync(recorded, 'utf8').trim().split('\n')).toHaveLength(251);
     expect((await invoke(engine, 'monitor.timeline', { ref: 'churn' })).windows).toHaveLength(7);
     const doctor = await invoke(engine, 'store.doctor', {});
     expect(doctor.integrity).toBe('ok');

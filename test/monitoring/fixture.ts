@@ -16,7 +16,8 @@ import { label, rng, row } from './synthetic';
 export const COLS = ['x0', 'x1', 'x2', 'x3', 'c0'];
 
 /** Trains and registers a real model (Lathe's own trainer, worker thread, wasm) on 1500 synthetic rows. */
-export async function trainRealModel(engine: Engine, dir: string, name = 'churn'): Promise<{ model: string; trainer: 'worker' | 'in-process' }> {
+export async function trainRealModel(engine: Engine, dir: string, name = 'churn', cols: string[] = COLS): Promise<{ model: string; trainer: 'worker' | 'in-process' }> {
+  const COLS = cols;
   const r = rng(5);
   const rows: (string | number)[][] = [];
   for (let i = 0; i < 1500; i++) {
@@ -34,12 +35,12 @@ export async function trainRealModel(engine: Engine, dir: string, name = 'churn'
   // The training worker cannot start in this tree (reported by the test): train in this process the
   // way the trainer does (the spec's seeded split, preprocessing learned on the train part) and record the spec.
   console.warn(`monitoring tests: the training worker could not start (${job.error?.message}); training in-process with the trainer's split and preprocessing`);
-  const inproc = await trainInProcess(engine, rows);
+  const inproc = await trainInProcess(engine, rows, cols);
   await invoke(engine, 'models.register', { runId: inproc, name });
   return { model: name, trainer: 'in-process' };
 }
 
-async function trainInProcess(engine: Engine, rows: (string | number)[][]): Promise<string> {
+async function trainInProcess(engine: Engine, rows: (string | number)[][], COLS: string[]): Promise<string> {
   const spec = trainingSpecSchema.parse({ template: 'tabular-mlp', data: 'synthetic', target: 'y', hyperparameters: { epochs: 8 } });
   const version = (await invoke(engine, 'datasets.show', { ref: 'synthetic' })).version;
   const split = splitRows(spec.split, rows.map((_, i) => i), { classOf: (r) => String(rows[r][COLS.length]) });

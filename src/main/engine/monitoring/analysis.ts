@@ -192,3 +192,18 @@ export function driftOf(w: WindowSketch, thresholds: ThresholdSource): { feature
 }
 
 export { testColumn };
+
+/** The q-quantile of counts over (under, bins..., over) with edges, linear inside a bin; under/over span min..first and last..max. */
+export function quantileFromBins(edges: readonly number[], v: readonly number[], q: number, min: number | null, max: number | null): number | null {
+  const total = v.reduce((a, b) => a + b, 0);
+  if (total === 0 || edges.length < 2) return null;
+  const lo = [Math.min(min ?? edges[0], edges[0]), ...edges.slice(0, -1), edges[edges.length - 1]];
+  const hi = [edges[0], ...edges.slice(1), Math.max(max ?? edges[edges.length - 1], edges[edges.length - 1])];
+  const target = q * total;
+  let acc = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] > 0 && acc + v[i] >= target) return lo[i] + ((target - acc) / v[i]) * (hi[i] - lo[i]);
+    acc += v[i];
+  }
+  return hi[hi.length - 1];
+}

@@ -62,10 +62,15 @@ export function applyIsotonic(m: IsotonicMap, score: number): number {
 
 /** Calibrated class probabilities: each class's map, renormalised to sum 1 (uniform when all are 0). */
 export function calibrate(maps: IsotonicMap[] | null, probs: readonly number[]): number[] {
-  if (!maps) return [...probs];
-  const c = probs.map((p, i) => (maps[i] ? applyIsotonic(maps[i], p) : p));
-  const s = c.reduce((a, b) => a + b, 0);
-  return s > 0 ? c.map((v) => v / s) : c.map(() => 1 / c.length);
+  const k = probs.length;
+  const c = new Array<number>(k);
+  let s = 0;
+  for (let i = 0; i < k; i++) {
+    c[i] = maps?.[i] ? applyIsotonic(maps[i], probs[i]) : probs[i];
+    s += c[i];
+  }
+  for (let i = 0; i < k; i++) c[i] = s > 0 ? c[i] / s : 1 / k;
+  return c;
 }
 
 /** Expected calibration error of the top-class confidence over 10 equal-width bins. */

@@ -1,59 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 
 /**
- * Raw logged rows, kept as data for the next training: append-only columnar segments, one file per
- * window and ingest batch (`monitoring/<model>/raw/<window start>/<ingest>-<n>.json.gz`), each a
- * gzip'd JSON object of columns. A segment is written to a temp name, fsync'd and renamed before the
- * database records it in the batch's transaction; a file the database never recorded (a killed
- * ingest) is removed at the next start. docs/MONITORING.md says why not DuckDB (measured).
+ * Raw logged rows, kept as data for the next training: append-only NDJSON, one file per model and
+ * window (`monitoring/<model>/raw/<window start>.ndjson`), holding each accepted record exactly as it
+ * arrived. An ingest batch appends its records for a window, fsyncs, and records the byte range
+ * (`<file>#<from>-<to>`) in the same transaction as the window sketches; at the next start every file
+ * is cut back to its last recorded range and files no row records are removed, so a killed ingest
+ * leaves no half-batch behind. Why not a columnar engine: docs/MONITORING.md ("Raw rows").
  */
-export const SEGMENT_FORMAT = 'lathe-monitor-segment/1';
-
-export interface Segment {
-  format: typeof SEGMENT_FORMAT;
-  model: string;
-  window: number;
-  rows: number;
-  columns: {
-    requestId: string[];
-    time: number[];
-    version: number[];
-    alias: (string | null)[];
-    prediction: (string | number)[];
-    probabilities: (number[] | null)[];
-    latencyMs: (number | null)[];
-    features: Record<string, unknown[]>;
-  };
-}
-
-export class SegmentBuilder {
-  readonly columns: Segment['columns'] = { requestId: [], time: [], version: [], alias: [], prediction: [], probabilities: [], latencyMs: [], features: {} };
-  rows = 0;
-
-  constructor(
-    readonly model: string,
-    readonly window: number,
-    private readonly featureNames: string[],
-  ) {
-    for (const f of featureNames) this.columns.features[f] = [];
-  }
-
-  add(r: { requestId: string; time: number; version: number; alias: string | null; prediction: string | number; probabilities: number[] | null; latencyMs: number | null; features: Record<string, unknown> }): void {
-    const c = this.columns;
-    c.requestId.push(r.requestId);
-    c.time.push(r.time);
-    c.version.push(r.version);
-    c.alias.push(r.alias);
-    c.prediction.push(r.prediction);
-    c.probabilities.push(r.probabilities);
-    c.latencyMs.push(r.latencyMs);
-    for (const f of this.featureNames) c.features[f].push(r.features[f] ?? null);
-    this.rows++;
-  }
-}
-
 export class RawStore {
   constructor(private readonly home: string) {}
 
@@ -61,46 +16,51 @@ export class RawStore {
     return path.join(this.home, 'monitoring');
   }
 
-  /** Writes a segment durably; returns its path relative to the workspace and its size. */
-  write(b: SegmentBuilder, name: string): { file: string; bytes: number } {
-    const seg: Segment = { format: SEGMENT_FORMAT, model: b.model, window: b.window, rows: b.rows, columns: b.columns };
-    const rel = path.join('monitoring', safe(b.model), 'raw', String(b.window), `${name}.json.gz`);
+  /** Appends text to a window's file durably; the range key the database records, and the new end. */
+  append(model: string, window: number, text: string): { key: string; end: number } {
+    const rel = path.join('monitoring', safe(model), 'raw', `${window}.ndjson`);
     const abs = path.join(this.home, rel);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
-    const data = zlib.gzipSync(JSON.stringify(seg), { level: 1 });
-    const tmp = `${abs}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
+    const fd = fs.openSync(abs, 'a');
     try {
-      fs.writeSync(fd, data);
+      const start = fs.fstatSync(fd).size;
+      const buf = Buffer.from(text);
+      fs.writeSync(fd, buf);
       fs.fsyncSync(fd);
+      return { key: `${rel}#${start}-${start + buf.length}`, end: start + buf.length };
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, abs);
-    return { file: rel, bytes: data.length };
   }
 
-  read(rel: string): Segment {
-    return JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(this.home, rel))).toString('utf8')) as Segment;
-  }
-
-  /** Removes segment files (and temp files) that no database row records. */
-  removeUnrecorded(recorded: Set<string>): number {
+  /** Cuts every raw file back to its last recorded byte and removes files no row records. */
+  reconcile(recorded: Set<string>): { truncated: number; removed: number } {
+    const committed = new Map<string, number>();
+    for (const k of recorded) {
+      const m = /^(.*)#(\d+)-(\d+)$/.exec(k);
+      if (m) committed.set(m[1], Math.max(committed.get(m[1]) ?? 0, Number(m[3])));
+    }
     const root = this.root();
-    if (!fs.existsSync(root)) return 0;
-    let removed = 0;
+    const out = { truncated: 0, removed: 0 };
+    if (!fs.existsSync(root)) return out;
     const walk = (dir: string) => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const abs = path.join(dir, e.name);
         if (e.isDirectory()) walk(abs);
-        else if (e.name.endsWith('.tmp') || (e.name.endsWith('.json.gz') && !recorded.has(path.relative(this.home, abs)))) {
-          fs.rmSync(abs, { force: true });
-          removed++;
+        else if (e.name.endsWith('.ndjson') || e.name.endsWith('.tmp') || e.name.endsWith('.json.gz')) {
+          const end = committed.get(path.relative(this.home, abs));
+          if (end === undefined) {
+            fs.rmSync(abs, { force: true });
+            out.removed++;
+          } else if (fs.statSync(abs).size > end) {
+            fs.truncateSync(abs, end);
+            out.truncated++;
+          }
         }
       }
     };
     walk(root);
-    return removed;
+    return out;
   }
 }
 

@@ -31,16 +31,16 @@ import type { ObjectStore } from '../store/objectStore';
 import type { TrainingService } from '../training/service';
 import { alertRuleInputSchema } from '../../../shared/monitoring';
 import { defaultRules, step } from './alerts';
-import { byStart, driftOf, load, seriesValue, windowPoint, type AnalysisContext } from './analysis';
+import { byStart, driftOf, load, quantileFromBins, seriesValue, windowPoint, type AnalysisContext } from './analysis';
 import { calibrate } from './calibration';
 import { arrayLines, fileLines } from './lines';
 import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
-import { RawStore, SegmentBuilder } from './rawStore';
+import { RawStore } from './rawStore';
 import { checkLabel, checkOutcome, checkPrediction, csvFields, isFuture, labelFromCsv, outcomeFromCsv, timeOf } from './records';
 import { buildReference } from './reference';
 import { WindowSketch, type WindowJSON } from './windowSketch';
-import { KllSketch, type KllJSON } from '../sketches';
+import type { KllJSON } from '../sketches';
 
 const BATCH = 20_000;
 const MAX_PROBLEMS = 100;
@@ -84,7 +84,7 @@ export class MonitoringService {
     // A killed ingest: its committed batches stay (re-running skips them by request id); files it
     // wrote after its last commit are removed.
     this.repo.markInterrupted();
-    this.raw.removeUnrecorded(this.repo.segmentFiles());
+    this.raw.reconcile(this.repo.segmentFiles());
   }
 
   // Refs and references ----------------------------------------------------------------------------
@@ -498,17 +498,15 @@ export class MonitoringService {
       const f = p.features.get(i.feature);
       return { start: s, rows: p.point.rows, statistic: f?.statistic ?? null, drift: f?.drift ?? null, psi: f?.psi ?? null, missing: f?.missing ?? 0, mean: f?.mean ?? null };
     });
-    // Quantiles: the KLL sketches of the range's windows (read only here), against the reference's.
+    // Quantiles from the counts over the reference's fine bins (interpolated inside a bin), for both sides.
     let quantiles: FeatureDetail['quantiles'] = [];
-    if (refCol.kind === 'numeric' && refCol.sketch.quantiles) {
-      const cur = new KllSketch();
-      for (const q of this.repo.quantiles(ref.model, from, to)) {
-        if (q.version !== sketch.ref.version || (ref.alias !== null && q.alias !== ref.alias)) continue;
-        const j = (JSON.parse(q.quantiles_json) as Record<string, KllJSON>)[i.feature];
-        if (j) cur.merge(KllSketch.fromJSON(j));
-      }
-      const r = KllSketch.fromJSON(refCol.sketch.quantiles);
-      quantiles = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99].map((q) => ({ q, reference: r.quantile(q), current: cur.quantile(q) }));
+    const col = sketch.features.get(i.feature);
+    if (refCol.kind === 'numeric' && refCol.sketch.bins && col?.bins) {
+      const rb = refCol.sketch.bins;
+      const refVec = [rb.under, ...rb.counts, rb.over];
+      const curVec = col.bins.vector();
+      const m = col.moments;
+      quantiles = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99].map((q) => ({ q, reference: quantileFromBins(rb.edges, refVec, q, refCol.sketch.moments.min, refCol.sketch.moments.max), current: quantileFromBins(rb.edges, curVec, q, m.n ? m.min : null, m.n ? m.max : null) }));
     }
     return { model: ref.model, feature: i.feature, drift, series, quantiles };
   }
@@ -694,9 +692,8 @@ function applyOutcome(w: WindowSketch, old: number | undefined, outcome: string,
  */
 class IngestRun {
   result: IngestResult;
-  private buffer: { where: string; rec: PredictionRecord; time: number }[] = [];
+  private buffer: { where: string; rec: PredictionRecord; time: number; text: string | null }[] = [];
   private lastTime = -Infinity;
-  private batchNo = 0;
   private windows = new Set<number>();
 
   constructor(
@@ -719,7 +716,7 @@ class IngestRun {
   }
 
   line(where: string, text: string): void {
-    if (text.trim() === '') return;
+    if (text.length === 0 || text.trim() === '') return;
     let v: unknown;
     try {
       v = JSON.parse(text);
@@ -728,10 +725,10 @@ class IngestRun {
       this.problem(where, `not JSON: ${(e as Error).message}`);
       return;
     }
-    this.value(where, v);
+    this.value(where, v, text);
   }
 
-  value(where: string, v: unknown): void {
+  value(where: string, v: unknown, text: string | null = null): void {
     this.result.lines++;
     const c = checkPrediction(v);
     if (!c.ok) return this.problem(where, c.message);
@@ -744,7 +741,7 @@ class IngestRun {
       this.result.future++;
       return this.problem(where, `time ${new Date(t).toISOString()} is in the future (more than 5 minutes ahead of this clock)`);
     }
-    this.buffer.push({ where, rec, time: t });
+    this.buffer.push({ where, rec, time: t, text });
   }
 
   async flush(): Promise<void> {
@@ -763,16 +760,16 @@ class IngestRun {
     const model = this.ref.model;
     const repo = this.svc.repo;
     const written: string[] = [];
-    const batchNo = this.batchNo++;
     try {
       repo.transaction(() => {
-        const cache = new Map<string, { w: WindowSketch; seg: SegmentBuilder; start: number; version: number; alias: string }>();
+        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string }>();
+        const rawByWindow = new Map<number, string[]>();
         let accepted = 0;
         let dup = 0;
         let outOfOrder = 0;
         let missing = 0;
         let extra = 0;
-        for (const { where, rec, time } of batch) {
+        for (const { where, rec, time, text } of batch) {
           const p = profiles.get(rec.version);
           if (!p) {
             this.problem(where, `${model}@${rec.version}: no reference profile (${this.versionError ?? 'unknown version'})`);
@@ -789,7 +786,7 @@ class IngestRun {
           }
           const key = `${start}|${rec.version}|${alias}`;
           let e = cache.get(key);
-          if (!e) cache.set(key, (e = { w: this.svc.loadWindow(model, start, rec.version, alias, p), seg: new SegmentBuilder(model, start, p.features.map((f) => f.name)), start, version: rec.version, alias }));
+          if (!e) cache.set(key, (e = { w: this.svc.loadWindow(model, start, rec.version, alias, p), start, version: rec.version, alias }));
           const r = addRecord(e.w, p, rec, probs);
           if (time < this.lastTime) {
             outOfOrder++;
@@ -797,16 +794,17 @@ class IngestRun {
           } else this.lastTime = time;
           missing += r.missing;
           extra += r.extra;
-          e.seg.add({ requestId: rec.requestId, time, version: rec.version, alias: rec.alias ?? null, prediction: rec.output.prediction, probabilities: probs, latencyMs: rec.latencyMs ?? null, features: rec.features });
+          let raw = rawByWindow.get(start);
+          if (!raw) rawByWindow.set(start, (raw = []));
+          raw.push(text ?? JSON.stringify(rec));
           accepted++;
         }
-        for (const e of cache.values()) {
-          repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: JSON.stringify(e.w.quantilesJSON()) });
-          if (e.seg.rows === 0) continue;
-          const seg = this.svc.raw.write(e.seg, `${this.result.ingestId}-${batchNo}-${e.version}-${e.alias || '_'}`);
-          written.push(seg.file);
-          repo.addSegment({ file: seg.file, model, ingestId: this.result.ingestId, windowStart: e.start, rows: e.seg.rows, bytes: seg.bytes });
-          this.windows.add(e.start);
+        for (const e of cache.values()) repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: '{}' });
+        for (const [start, lines] of rawByWindow) {
+          const seg = this.svc.raw.append(model, start, lines.join('\n') + '\n');
+          written.push(seg.key);
+          repo.addSegment({ file: seg.key, model, ingestId: this.result.ingestId, windowStart: start, rows: lines.length, bytes: seg.end });
+          this.windows.add(start);
         }
         this.result.accepted += accepted;
         this.result.duplicates += dup;
@@ -817,7 +815,7 @@ class IngestRun {
       });
     } catch (e) {
       // The transaction rolled back: the segments written for it are removed (or, if this process dies first, at the next start).
-      if (written.length) this.svc.raw.removeUnrecorded(repo.segmentFiles());
+      if (written.length) this.svc.raw.reconcile(repo.segmentFiles());
       throw e;
     }
   }
@@ -839,7 +837,7 @@ export function addRecord(w: WindowSketch, p: ReferenceProfile, rec: PredictionR
   for (const f of p.features) {
     const v = rec.features[f.name];
     if (v === undefined) missing++;
-    w.addCell(w.features.get(f.name)!, v, f.kind === 'numeric' ? w.kllOf(f.name) : undefined);
+    w.addCell(w.features.get(f.name)!, v);
   }
   let extra = 0;
   for (const k in rec.features) if (!w.features.has(k)) extra++;

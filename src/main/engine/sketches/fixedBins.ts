@@ -73,6 +73,7 @@ export class FixedBins {
   }
 
   sameEdges(o: FixedBins): boolean {
+    if (o.edges === this.edges) return true;
     return o.edges.length === this.edges.length && o.edges.every((x, i) => x === this.edges[i]);
   }
 
