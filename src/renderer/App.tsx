@@ -1,5 +1,4 @@
 import { useEffect } from 'react';
-import { ComingPanel } from './components/ComingPanel';
 import { CommandPalette } from './components/CommandPalette';
 import { Nav } from './components/Nav';
 import { Toasts } from './components/Toasts';
@@ -10,6 +9,7 @@ import { TrainingScreen } from './screens/training/TrainingScreen';
 import { DeployScreen } from './screens/deploy/DeployScreen';
 import { ModelsScreen } from './screens/models/ModelsScreen';
 import { PipelinesScreen } from './screens/pipelines/PipelinesScreen';
+import { MonitorScreen } from './screens/monitor/MonitorScreen';
 import { modelsRouteOf, useModelsStore } from './stores/modelsStore';
 import { routeOf, useExperimentsStore } from './stores/experimentsStore';
 import { trainingRouteOf, useTrainingStore } from './stores/trainingStore';
@@ -83,7 +83,7 @@ export function App() {
       <Nav />
       <div className="main">
         <TopBar />
-        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : screen === 'experiments' ? <ExperimentsScreen /> : screen === 'training' ? <TrainingScreen /> : screen === 'models' ? <ModelsScreen /> : screen === 'deploy' ? <DeployScreen /> : screen === 'pipelines' ? <PipelinesScreen /> : <ComingPanel screen={screen} />}</main>
+        <main className="content">{screen === 'datasets' ? <DatasetsScreen /> : screen === 'experiments' ? <ExperimentsScreen /> : screen === 'training' ? <TrainingScreen /> : screen === 'models' ? <ModelsScreen /> : screen === 'deploy' ? <DeployScreen /> : screen === 'pipelines' ? <PipelinesScreen /> : <MonitorScreen />}</main>
       </div>
       {paletteOpen && <CommandPalette />}
       <Toasts />

@@ -4,6 +4,7 @@ import { useDatasetsStore } from './stores/datasetsStore';
 import { useDeployStore } from './stores/deployStore';
 import { useExperimentsStore } from './stores/experimentsStore';
 import { useModelsStore } from './stores/modelsStore';
+import { useMonitorStore } from './stores/monitorStore';
 import { usePipelinesStore } from './stores/pipelinesStore';
 import { useRunDetailStore } from './stores/runsDetailStore';
 import { useRunsStore } from './stores/runsStore';
@@ -75,6 +76,9 @@ const routes: Route[] = [
     on: {
       'task.progress': (d) => useToastStore.getState().progress(d),
       'datasets.changed': (d) => useDatasetsStore.getState().changed(d.name),
+      // The navigation's alert badge and an open monitor follow new windows and alert changes (coalesced).
+      'monitor.windows': (d) => useMonitorStore.getState().changed(d.model),
+      'monitor.alert': (d) => useMonitorStore.getState().changed(d.model),
     },
   },
   {

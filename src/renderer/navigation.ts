@@ -2,6 +2,7 @@ import { useAppStore, type Screen } from './stores/appStore';
 import { useDatasetsStore } from './stores/datasetsStore';
 import { useExperimentsStore } from './stores/experimentsStore';
 import { useModelsStore } from './stores/modelsStore';
+import { useMonitorStore } from './stores/monitorStore';
 import { usePipelinesStore } from './stores/pipelinesStore';
 import { useTrainingStore } from './stores/trainingStore';
 
@@ -23,4 +24,5 @@ export function showList(screen: Screen): void {
   if (screen === 'models') useModelsStore.getState().close();
   if (screen === 'training') useTrainingStore.getState().show({ kind: 'home' });
   if (screen === 'pipelines') usePipelinesStore.getState().close();
+  if (screen === 'monitor') useMonitorStore.getState().close();
 }

@@ -244,16 +244,16 @@ export const specs = [
     },
   },
   {
-    name: 'the command palette navigates (Ctrl+K) and the other screens say what is coming',
+    name: 'the command palette navigates (Ctrl+K) to the Monitor screen and to a dataset',
     async run({ page, shotBoth }) {
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette').waitFor();
       await page.getByTestId('palette-input').fill('monitor');
       await page.keyboard.press('Enter');
-      const panel = page.getByTestId('coming-monitor');
+      const panel = page.getByTestId('monitor-screen');
       await panel.waitFor();
-      assert.match(await panel.innerText(), /drift/);
-      await shotBoth('monitor-coming');
+      await page.locator('[data-testid="monitor-empty"], [data-testid="monitor-list"]').first().waitFor();
+      assert.match(await panel.innerText(), /Monitor/);
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette-input').fill('open penguins');
       await page.keyboard.press('Enter');

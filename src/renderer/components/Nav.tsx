@@ -1,4 +1,6 @@
+import { useEffect } from 'react';
 import { navigate } from '../navigation';
+import { firingTotal, useMonitorStore } from '../stores/monitorStore';
 import { SCREENS, SCREEN_INFO, useAppStore } from '../stores/appStore';
 
 const ICONS: Record<string, string> = {
@@ -13,6 +15,11 @@ const ICONS: Record<string, string> = {
 
 export function Nav() {
   const screen = useAppStore((s) => s.screen);
+  // Firing alerts show on Monitor from the start, whatever screen is open (kept current by monitor events).
+  const firing = useMonitorStore((s) => firingTotal(s.list));
+  useEffect(() => {
+    void useMonitorStore.getState().loadList();
+  }, []);
   return (
     <nav className="nav" aria-label="Screens">
       <div className="brand">
@@ -36,7 +43,11 @@ export function Nav() {
                 {ICONS[s]}
               </span>
               <span className="nav-label">{SCREEN_INFO[s].title}</span>
-              {SCREEN_INFO[s].coming && <span className="nav-soon">soon</span>}
+              {s === 'monitor' && firing > 0 && (
+                <span className="nav-badge" data-testid="nav-alerts" title={`${firing} alert${firing === 1 ? '' : 's'} firing`}>
+                  {firing}
+                </span>
+              )}
             </button>
           </li>
         ))}

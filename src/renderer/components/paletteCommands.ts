@@ -41,7 +41,7 @@ function actions(): Command[] {
 
 /** Every screen, every action, and every dataset, experiment, run, model and alias by name. */
 export function paletteCommands(d: PaletteData): Command[] {
-  const list: Command[] = SCREENS.map((s) => ({ id: `go-${s}`, title: SCREEN_INFO[s].title, group: 'Go to', hint: SCREEN_INFO[s].coming ? 'soon' : undefined, run: () => showList(s) }));
+  const list: Command[] = SCREENS.map((s) => ({ id: `go-${s}`, title: SCREEN_INFO[s].title, group: 'Go to', run: () => showList(s) }));
   list.push(...actions());
   for (const ds of d.datasets) {
     list.push({ id: `open-${ds.name}`, title: ds.name, group: 'Dataset', hint: ds.latest ? `v${ds.latest.number}` : undefined, run: () => (showList('datasets'), void useDatasetsStore.getState().open(ds.name)) });

@@ -7,18 +7,14 @@ export const SCREENS = ['datasets', 'experiments', 'training', 'models', 'deploy
 export type Screen = (typeof SCREENS)[number];
 export type Theme = 'dark' | 'light';
 
-export const SCREEN_INFO: Record<Screen, { title: string; key: string; coming?: string }> = {
+export const SCREEN_INFO: Record<Screen, { title: string; key: string }> = {
   datasets: { title: 'Datasets', key: '1' },
   experiments: { title: 'Experiments', key: '2' },
   training: { title: 'Training', key: '3' },
   models: { title: 'Models', key: '4' },
   deploy: { title: 'Deploy', key: '5' },
   pipelines: { title: 'Pipelines', key: '7' },
-  monitor: {
-    title: 'Monitor',
-    key: '6',
-    coming: "Compare prediction logs and new data with a model's training data: drift per feature (PSI, KS, chi-squared), performance decay when labels arrive, thresholds and alerts.",
-  },
+  monitor: { title: 'Monitor', key: '6' },
 };
 
 const THEME_KEY = 'lathe.theme';

@@ -1,0 +1,183 @@
+import { useState } from 'react';
+import { ALERT_OPS, SERIES_HELP, type AlertOp, type AlertRule, type AlertsView } from '../../../shared/monitoring';
+import { toLatheError, type LatheError } from '../../../shared/errors';
+import { ErrorBox } from '../../components/ErrorBox';
+import { formatNumber } from '../../format';
+import { formatTime } from '../../stores/runsTable';
+import { transport } from '../../transport';
+import { useMonitorStore } from '../../stores/monitorStore';
+import { windowLabel } from './TimelineCharts';
+
+/**
+ * A model's alert rules (state inactive -> pending -> firing -> resolved, the last value and window),
+ * the history of state changes, and a small form to add a rule on any monitored series. Removing a
+ * rule asks once more; its history stays.
+ */
+
+function StateBadge(props: { state: AlertRule['state'] }) {
+  return <span className={`mon-badge mon-state-${props.state}`}>{props.state}</span>;
+}
+
+function RuleRow(props: { rule: AlertRule; onError(e: LatheError): void }) {
+  const [confirming, setConfirming] = useState(false);
+  const changed = useMonitorStore((s) => s.changed);
+  const r = props.rule;
+  const remove = async () => {
+    try {
+      await transport().call('monitor.removeRule', { id: r.id });
+      changed(r.model);
+    } catch (e) {
+      props.onError(toLatheError(e));
+    }
+  };
+  return (
+    <tr data-testid="alert-rule" data-state={r.state}>
+      <td className="truncate" title={r.name}>
+        {r.name}
+        <div className="muted small">
+          {r.severity}
+          {r.builtin ? ' · default' : ''}
+        </div>
+      </td>
+      <td className="mono small truncate" title={`${r.series} ${r.op} ${r.threshold}`}>
+        {r.series} {r.op} {formatNumber(r.threshold)}
+        <div className="muted small">
+          for {r.forWindows} window{r.forWindows === 1 ? '' : 's'}
+        </div>
+      </td>
+      <td>
+        <StateBadge state={r.state} />
+      </td>
+      <td className="small">{r.lastValue === null ? '—' : `${formatNumber(r.lastValue)} at ${r.lastWindow === null ? '—' : windowLabel(r.lastWindow)}`}</td>
+      <td>
+        {confirming ? (
+          <span className="row gap">
+            <button type="button" className="button danger small" onClick={() => void remove()}>
+              Remove
+            </button>
+            <button type="button" className="button small" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </span>
+        ) : (
+          <button type="button" className="button small" onClick={() => setConfirming(true)} title="Remove this rule (its history stays)">
+            Remove…
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function NewRule(props: { model: string; onError(e: LatheError | null): void }) {
+  const changed = useMonitorStore((s) => s.changed);
+  const [series, setSeries] = useState('drift.share');
+  const [op, setOp] = useState<AlertOp>('>=');
+  const [threshold, setThreshold] = useState('0.5');
+  const [forWindows, setForWindows] = useState('3');
+  const add = async () => {
+    try {
+      await transport().call('monitor.setRule', {
+        model: props.model,
+        rule: { series, op, threshold: Number(threshold), forWindows: Number(forWindows) },
+      });
+      props.onError(null);
+      changed(props.model);
+    } catch (e) {
+      props.onError(toLatheError(e));
+    }
+  };
+  return (
+    <form
+      className="row gap mon-rule-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void add();
+      }}
+    >
+      <label className="small">
+        Series{' '}
+        <input list="mon-series" value={series} onChange={(e) => setSeries(e.target.value)} size={22} data-testid="rule-series" />
+      </label>
+      <datalist id="mon-series">
+        {SERIES_HELP.map((s) => (
+          <option key={s} value={s} />
+        ))}
+      </datalist>
+      <select value={op} onChange={(e) => setOp(e.target.value as AlertOp)} aria-label="operator">
+        {ALERT_OPS.map((o) => (
+          <option key={o}>{o}</option>
+        ))}
+      </select>
+      <input value={threshold} onChange={(e) => setThreshold(e.target.value)} size={6} aria-label="threshold" inputMode="decimal" />
+      <label className="small">
+        for <input value={forWindows} onChange={(e) => setForWindows(e.target.value)} size={3} aria-label="windows" inputMode="numeric" /> windows
+      </label>
+      <button type="submit" className="button primary">
+        Add rule
+      </button>
+    </form>
+  );
+}
+
+export function AlertsPanel(props: { model: string; alerts: AlertsView }) {
+  const [error, setError] = useState<LatheError | null>(null);
+  const { alerts } = props;
+  return (
+    <div className="mon-alerts" data-testid="alerts-panel">
+      <div className="card">
+        <div className="card-head">
+          <span className="card-title">Rules</span>
+          <span className="muted small">{alerts.firing} firing</span>
+        </div>
+        <div className="table-scroll">
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>Rule</th>
+                <th>Condition</th>
+                <th>State</th>
+                <th>Last value</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {alerts.rules.map((r) => (
+                <RuleRow key={r.id} rule={r} onError={setError} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <NewRule model={props.model} onError={setError} />
+        <ErrorBox error={error} />
+      </div>
+      <div className="card">
+        <div className="card-head">
+          <span className="card-title">History</span>
+        </div>
+        {alerts.history.length === 0 ? (
+          <p className="muted small">No rule has changed state yet.</p>
+        ) : (
+          <table className="table compact" data-testid="alert-history">
+            <tbody>
+              {alerts.history.map((h) => (
+                <tr key={h.id}>
+                  <td className="small">{formatTime(h.at)}</td>
+                  <td className="truncate" title={h.rule}>
+                    {h.rule}
+                  </td>
+                  <td className="small">
+                    <StateBadge state={h.from} /> → <StateBadge state={h.to} />
+                  </td>
+                  <td className="small">
+                    {formatNumber(h.value)} in {windowLabel(h.window)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </div>
+  );
+}
