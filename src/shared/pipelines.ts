@@ -350,7 +350,7 @@ export interface StageExplanation {
   stage: string;
   type: StageType;
   /** Would it run now? `cached` or `run`; `unknown` when an upstream stage must run first. */
-  verdict: 'cached' | 'run' | 'unknown';
+  verdict: 'cached' | 'run' | 'unknown' | 'blocked';
   key: string | null;
   why: string;
 }

@@ -153,7 +153,7 @@ export async function runGate(def: StageOf<'gate'>, ctx: StageContext): Promise<
   });
   ctx.log(`${outcome.verdict.toUpperCase()}: ${outcome.reason}`);
   const outputs: Outputs = { decision: id, passed: outcome.verdict === 'pass' };
-  return outcome.verdict === 'pass' ? { outputs } : { outputs, blocked: `gate ${ctx.stage} ${outcome.verdict === 'fail' ? 'did not pass' : 'could not compare'}: ${outcome.reason}` };
+  return outcome.verdict === 'pass' ? { outputs } : { outputs, blocked: `gate "${ctx.stage}" ${outcome.verdict === 'fail' ? 'did not pass' : 'could not compare'}: ${outcome.reason}` };
 }
 
 /** A stored decision holds while the champion is the one it compared with (or the challenger it let through). */

@@ -230,10 +230,17 @@ export class PipelineRunner {
     const forced = this.forced(parsed, opts);
     const outputs = new Map<string, Outputs>();
     const unknown = new Set<string>();
+    const blocked = new Map<string, string>();
     const result: StageExplanation[] = [];
     const fake = { ...run, definition_hash: '', definition_json: '', trigger: 'manual', trigger_detail: '', state: 'queued', force: 0, from_stage: null, resume_of: null, created_at: 0, started_at: null, ended_at: null, error: null, owner_pid: 0, owner_host: '' } as PipelineRunRow;
     for (const stage of parsed.order) {
       const type = parsed.definition.stages[stage].type;
+      const blocker = parsed.needs[stage].find((n) => blocked.has(n));
+      if (blocker) {
+        blocked.set(stage, blocked.get(blocker) as string);
+        result.push({ stage, type, verdict: 'blocked', key: null, why: `blocked: ${blocked.get(blocker)}` });
+        continue;
+      }
       const waiting = parsed.needs[stage].find((n) => unknown.has(n));
       if (waiting) {
         unknown.add(stage);
@@ -245,7 +252,9 @@ export class PipelineRunner {
         const plan = await this.plan(stage, parsed.definition.stages[stage], outputs, ctx);
         const hit = forced.has(stage) ? { job: null, why: null } : await this.cached(fake, stage, plan, ctx);
         if (hit.job) {
-          outputs.set(stage, JSON.parse(hit.job.outputs_json) as Outputs);
+          const out = JSON.parse(hit.job.outputs_json) as Outputs;
+          outputs.set(stage, out);
+          if (typeof out.blocked === 'string') blocked.set(stage, out.blocked);
           result.push({ stage, type, verdict: 'cached', key: plan.key, why: `cached (key ${plan.key.slice(0, 12)})` });
         } else {
           unknown.add(stage);

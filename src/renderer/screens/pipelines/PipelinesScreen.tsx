@@ -238,7 +238,7 @@ function HistoryTab() {
                 <tr key={e.stage}>
                   <td>{e.stage}</td>
                   <td>
-                    <span className={`pl-state pl-state-${e.verdict === 'cached' ? 'cached' : e.verdict === 'run' ? 'ran' : 'pending'}`}>{e.verdict}</span>
+                    <span className={`pl-state pl-state-${e.verdict === 'cached' ? 'cached' : e.verdict === 'run' ? 'ran' : e.verdict === 'blocked' ? 'blocked' : 'pending'}`}>{e.verdict}</span>
                   </td>
                   <td className="small">{e.why}</td>
                 </tr>
@@ -271,17 +271,19 @@ function HistoryTab() {
               </td>
               <td className="small">{r.trigger}</td>
               <td className="small">
-                {r.stages.filter((s) => s.state !== 'cached').length === 0 ? (
-                  <span className="muted">all {r.stages.length} cached</span>
+                {r.stages.filter((s) => s.state === 'ran' || s.state === 'failed').length === 0 ? (
+                  <span className="muted">{r.stages.filter((s) => s.state === 'cached').length} of {r.stages.length} cached</span>
                 ) : (
                   r.stages
-                    .filter((s) => s.state !== 'cached')
+                    .filter((s) => s.state === 'ran' || s.state === 'failed')
                     .map((s) => (
                       <div key={s.stage}>
-                        <b>{s.stage}</b> {s.state}: {s.why}
+                        <b>{s.stage}</b> {s.state === 'failed' ? `failed (${s.error ?? ''}): ` : ''}
+                        {s.why}
                       </div>
                     ))
                 )}
+                {r.error && <div className="muted">{r.error}</div>}
               </td>
             </tr>
           ))}
