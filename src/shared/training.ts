@@ -104,6 +104,12 @@ export const fractionSplitSchema = z
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
     /** Keep class shares equal across parts (classification only; ignored for regression). */
     stratify: z.boolean().default(true),
+    /**
+     * Cross-validation fold runs (set by the cross-validation mode, not by hand): the test part is the
+     * one this fraction split gives; the other rows are dealt into `folds` folds (per class when
+     * stratified) and fold `index` is the validation part. Index -1: train on every non-test row.
+     */
+    fold: z.object({ folds: z.number().int().min(2).max(20), index: z.number().int().min(-1).max(19) }).strict().optional(),
   })
   .strict()
   .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-6, { message: 'train + validation + test must add up to 1', path: ['train'] });
@@ -129,6 +135,15 @@ const specBase = {
   split: splitSchema.default(DEFAULT_SPLIT),
   experiment: z.string().min(1).max(500).optional(),
   name: z.string().max(500).optional(),
+  /**
+   * Cross-validation mode (fraction splits): `folds` fold runs grouped under one parent run, which gets
+   * the mean and sd of every metric; with `refit`, one more run trains on all non-test rows for the
+   * mean best epoch of the folds: the model to register.
+   */
+  crossValidation: z
+    .object({ folds: z.number().int().min(2).max(20).default(5), refit: z.boolean().default(true) })
+    .strict()
+    .optional(),
 };
 
 export const trainingSpecSchema = z.discriminatedUnion('template', [
@@ -384,4 +399,9 @@ export const TRAINING_HINTS_TAG = 'training.hints';
 export interface TrainingStarted {
   runId: string;
   jobId: string;
+  /** Cross-validation: `runId` is the parent run; these are its fold runs (the refit follows them). */
+  folds?: { runId: string; jobId: string }[];
 }
+
+/** Tags that group cross-validation runs. */
+export const CV_TAGS = { parent: 'cv.parent', role: 'cv.role', fold: 'cv.fold', refit: 'cv.refit_run' } as const;

@@ -31,6 +31,7 @@ import { captureEnvironment } from '../tracking/environment';
 import { runWorker } from '../workers/runWorker';
 import { checkModelSize } from './architecture';
 import { resolveBudget } from './budget';
+import { startCrossValidation } from './crossValidation';
 import { planData, resolveVersion, type DataContext, type DataPlan } from './data';
 import { MODEL_DIR, readModelFiles, writeModelArtifacts, type SerializedModel } from './modelArtifact';
 import { suggestForTable } from './suggest';
@@ -69,6 +70,7 @@ function specParams(spec: TrainingSpec, plan: DataPlan): Record<string, string> 
   };
   if (spec.split.kind === 'fraction') {
     Object.assign(p, { 'split.seed': String(spec.split.seed), 'split.fractions': `${spec.split.train}/${spec.split.validation}/${spec.split.test}`, 'split.stratified': String(spec.split.stratify && plan.task === 'classification') });
+    if (spec.split.fold) Object.assign(p, { 'split.folds': String(spec.split.fold.folds), 'split.fold': String(spec.split.fold.index) });
   } else p['split.column'] = spec.split.column;
   for (const [k, v] of Object.entries(spec.hyperparameters)) p[k] = Array.isArray(v) ? JSON.stringify(v) : String(v);
   return p;
@@ -96,6 +98,7 @@ export class TrainingService {
   private pin: BackendName | null = backendFromEnv();
   private readonly threads = new Map<string, Worker>();
   private readonly done = new Map<string, Promise<unknown>>();
+  private readonly crossValidations = new Map<string, Promise<void>>();
   /** Set by close(): the database is going away, so late worker messages and endings write nothing. */
   private closed = false;
 
@@ -164,8 +167,14 @@ export class TrainingService {
     checkModelSize(spec, { input: data.inputShape, outputSize: data.outputSize, task: data.task });
   }
 
-  async start(raw: TrainingSpec, opts: { priority?: number; kind?: 'train' | 'trial'; rerunOf?: string } = {}): Promise<TrainingStarted> {
+  async start(raw: TrainingSpec, opts: { priority?: number; kind?: 'train' | 'trial'; rerunOf?: string; tags?: Record<string, string> } = {}): Promise<TrainingStarted> {
     const parsed = trainingSpecSchema.parse(raw);
+    if (parsed.crossValidation) {
+      const cv = await startCrossValidation({ tracking: this.deps.tracking, start: (s, o) => this.start(s, o), wait: (id) => this.wait(id) }, parsed, opts.priority ?? 0);
+      this.crossValidations.set(cv.runId, cv.done);
+      const { done: _done, ...started } = cv;
+      return started;
+    }
     const { version } = resolveVersion(this.data, parsed.data);
     const { spec, auto } = resolveBudget(parsed, version.format === 'images' ? version.file_count : version.row_count);
     const data = planData(this.data, spec);
@@ -178,7 +187,7 @@ export class TrainingService {
       source: 'built-in',
       notes: '',
       params: { ...specParams(spec, data), ...(auto ? { 'training.epochs_auto': 'true' } : {}) },
-      tags: { 'lathe.template': spec.template, 'lathe.task': data.task, ...(opts.rerunOf ? { 'training.rerun_of': opts.rerunOf } : {}) },
+      tags: { 'lathe.template': spec.template, 'lathe.task': data.task, ...(opts.rerunOf ? { 'training.rerun_of': opts.rerunOf } : {}), ...opts.tags },
       environment: { ...captureEnvironment({ backend: status.active }) },
       inputs: [data.version.id],
     });
@@ -345,6 +354,13 @@ export class TrainingService {
     if (this.deps.tracking.repo.runState(runId)?.status !== 'running') return;
     if (error) runs.setTags(runId, { 'training.error': error.slice(0, 8000) }, []);
     runs.update({ id: runId, status });
+  }
+
+  /** Cross-validation: resolves when its folds (and refit) have finished and the parent run is summarised. */
+  async waitCrossValidation(parentRunId: string): Promise<void> {
+    const p = this.crossValidations.get(parentRunId);
+    if (!p) throw new LatheError('NOT_FOUND', `No cross-validation with parent run "${parentRunId}" in this process`, { where: 'runId' });
+    await p;
   }
 
   /** Resolves once the job and its run's bookkeeping are done (whatever the outcome). */

@@ -55,11 +55,22 @@ export function splitRows(spec: SplitSpec, rows: number[], opts: { classOf?: (ro
     }
   } else groups.set('', [...rows]);
   splitSizes(spec, [...groups].map(([c, g]) => [c, g.length]));
+  let dealt = 0;
   for (const key of [...groups.keys()].sort()) {
     const g = shuffleInPlace(groups.get(key)!, random);
     const nTest = Math.round(g.length * spec.test);
-    const nVal = Math.round(g.length * spec.validation);
     out.test.push(...g.slice(0, nTest));
+    if (spec.fold) {
+      // The same test rows as the plain split; the rest dealt round-robin into folds, continuing across
+      // classes so fold sizes differ by at most one and each class is spread evenly (stratified).
+      const { folds, index } = spec.fold;
+      for (const r of g.slice(nTest)) {
+        const f = dealt++ % folds;
+        (f === index ? out.validation : out.train).push(r);
+      }
+      continue;
+    }
+    const nVal = Math.round(g.length * spec.validation);
     out.validation.push(...g.slice(nTest, nTest + nVal));
     out.train.push(...g.slice(nTest + nVal));
   }
