@@ -191,7 +191,27 @@ export const bundleExperimentSchema = z
   })
   .strict();
 
-const metricPointTuple = z.tuple([z.number().int().min(-(2 ** 53)).max(2 ** 53), epochMsSchema, z.number().nullable()]);
+type MetricPointRow = [step: number, timestamp: number, value: number | null];
+const isMetricPoint = (p: unknown): boolean =>
+  Array.isArray(p) &&
+  p.length === 3 &&
+  Number.isInteger(p[0]) &&
+  Math.abs(p[0] as number) <= 2 ** 53 &&
+  Number.isInteger(p[1]) &&
+  (p[1] as number) >= 0 &&
+  (p[1] as number) <= 8.64e15 &&
+  (p[2] === null || typeof p[2] === 'number');
+/** A run's points can be millions: one tight loop instead of a schema per point (the first bad one is named). */
+const metricPointsSchema = z
+  .custom<MetricPointRow[]>((v) => Array.isArray(v), 'metric points are a list')
+  .superRefine((points, ctx) => {
+    for (let k = 0; k < points.length; k++) {
+      if (!isMetricPoint(points[k])) {
+        ctx.addIssue({ code: 'custom', path: [k], message: 'a metric point is [step (a whole number), timestamp (ms), value (a number, or null for NaN)]' });
+        return;
+      }
+    }
+  });
 export const bundleArtifactSchema = z
   .object({
     path: relativePathSchema.refine((p) => !/%[0-9A-Fa-f]{2}/.test(p), 'an artifact path is not percent-encoded'),
@@ -214,7 +234,7 @@ export const bundleRunSchema = z
     deleted_at: epochMsSchema.nullable(),
     params: stringRecord(keySchema, paramValueSchema),
     tags: tagsSchema,
-    metrics: z.array(z.object({ key: keySchema, points: z.array(metricPointTuple) }).strict()),
+    metrics: z.array(z.object({ key: keySchema, points: metricPointsSchema }).strict()),
     artifacts: z.array(bundleArtifactSchema),
   })
   .strict();
