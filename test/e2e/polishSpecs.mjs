@@ -240,4 +240,29 @@ export const polishSpecs = [
       assert.deepEqual(problems, []);
     },
   },
+  {
+    name: 'polish: the register dialog marks runs already registered, and after registering shows only the result',
+    async run(ctx) {
+      const { page } = ctx;
+      const { runId } = await championModel(ctx);
+      await backToList(page, 'models');
+      await page.getByTestId('register-from-run').click();
+      const dialog = page.getByTestId('register-dialog');
+      await dialog.waitFor();
+      const row = page.locator(`[data-testid=register-run][data-run="${runId}"]`);
+      await row.locator('[data-testid=registered-as]').waitFor();
+      assert.match(await row.innerText(), new RegExp(`registered ${MODEL}@1`));
+      await row.click();
+      await page.getByTestId('register-name').fill(MODEL);
+      assert.match(await dialog.innerText(), /Becomes v2 of/);
+      await ctx.shot('register-marked-dark');
+      await page.getByTestId('register-submit').click();
+      await page.getByTestId('register-result').waitFor();
+      const text = await dialog.innerText();
+      assert.match(text, new RegExp(`Registered ${MODEL}@2`));
+      assert.doesNotMatch(text, /Becomes v/);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    },
+  },
 ];
