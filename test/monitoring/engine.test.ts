@@ -15,13 +15,14 @@ const START = Date.UTC(2026, 10, 20, 0, 0, 0);
 const events: LatheEvent[] = [];
 let truth: Map<string, string>;
 let logFile: string;
+let trainer: 'worker' | 'in-process';
 
 beforeAll(async () => {
   home = tempDir();
   dir = tempDir('lathe-monitor-');
   engine = await createEngine({ home, sample: false });
   engine.events.subscribe((e) => events.push(e));
-  await trainRealModel(engine, dir);
+  ({ trainer } = await trainRealModel(engine, dir));
   await invoke(engine, 'models.alias', { ref: 'churn@1', alias: 'champion' });
   const log = await logLines(engine, 'churn@1', { hours: 4, perHour: 250, start: START, seed: 11 });
   truth = log.truth;
@@ -50,6 +51,8 @@ describe('monitoring a registered model', () => {
     expect(ref.features.map((f) => f.name)).toEqual(['x0', 'x1', 'x2', 'x3', 'c0']);
     expect(ref.features.find((f) => f.name === 'c0')!.kind).toBe('categorical');
     expect(ref.trainRows + ref.heldOutRows).toBe(1500);
+    // The trainer records the split's membership (run_splits); an in-process fallback recomputes the seeded split.
+    expect(ref.source).toBe(trainer === 'worker' ? 'membership' : 'seeded-split');
     expect(ref.trainRows).toBeGreaterThan(1000);
     expect(ref.heldOut.accuracy).toBeGreaterThan(0.6);
     for (const f of ref.features) expect(f.bytes).toBeLessThan(16 * 1024);

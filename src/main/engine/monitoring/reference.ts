@@ -4,6 +4,7 @@ import type { ModelVersion } from '../../../shared/registry';
 import type { ModelSignature, Prediction, TrainingSpec } from '../../../shared/training';
 import { perClassMetrics } from '../evaluation/classification';
 import { ColumnSketch, FixedBins, TopCategories } from '../sketches';
+import { partOf, type SplitPart } from '../training/membership';
 import { cellToCategory, cellToNumber, isMissing } from '../training/preprocessing';
 import { splitRows } from '../training/split';
 import { calibrate, ece, fitIsotonic } from './calibration';
@@ -26,13 +27,6 @@ export interface ReferenceSource {
   /** The run's recorded membership (parts-2bit), when there is one. */
   membership: { rows: number; parts: Uint8Array } | null;
   predict(rows: CellValue[][]): Promise<Prediction>;
-}
-
-type SplitPart = 'train' | 'validation' | 'test';
-const PART_CODES: (SplitPart | null)[] = [null, 'train', 'validation', 'test'];
-/** Row i's part in a `parts-2bit/1` membership (training/membership.ts, issue 10): 2 bits a row, 1 train, 2 validation, 3 test. */
-function partOf(m: { parts: Uint8Array }, i: number): SplitPart | null {
-  return PART_CODES[(m.parts[i >> 2] >> (2 * (i % 4))) & 3];
 }
 
 const CHUNKS = 30;

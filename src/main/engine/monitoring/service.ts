@@ -23,6 +23,8 @@ import type { ModelSignature } from '../../../shared/training';
 import type { Db } from '../db/connection';
 import { DatasetsRepo } from '../db/datasetsRepo';
 import { MonitoringRepo, type RuleRow } from '../db/monitoringRepo';
+import { SplitsRepo } from '../db/splitsRepo';
+import { membershipHash } from '../training/membership';
 import { resolveRef } from '../datasets/refs';
 import { VersionReader } from '../datasets/versionReader';
 import type { EventBus } from '../events';
@@ -75,12 +77,14 @@ export class MonitoringService {
   private readonly running = new Map<string, AbortController>();
   private readonly datasets: DatasetsRepo;
   private readonly reader: VersionReader;
+  private readonly splits: SplitsRepo;
 
   constructor(private readonly d: MonitoringDeps) {
     this.repo = new MonitoringRepo(d.db);
     this.raw = new RawStore(d.home);
     this.datasets = new DatasetsRepo(d.db);
     this.reader = new VersionReader(d.store, this.datasets);
+    this.splits = new SplitsRepo(d.db);
     // A killed ingest: its committed batches stay (re-running skips them by request id); files it
     // wrote after its last commit are removed.
     this.repo.markInterrupted();
@@ -127,7 +131,7 @@ export class MonitoringService {
     const signature = v.signature as ModelSignature;
     const spec = this.d.training.specOf(v.runId);
     const data = resolveRef(this.datasets, `${signature.dataset}@${signature.dataVersion}`).version;
-    const split = this.d.membershipOf?.(v.runId) ?? null;
+    const split = this.d.membershipOf?.(v.runId) ?? this.recordedSplit(v.runId);
     const profile = await buildReference({
       version: v,
       signature,
@@ -144,6 +148,14 @@ export class MonitoringService {
     this.profiles.set(v.id, profile);
     this.d.events.emit('monitor.reference', { model, version: number, versionId: v.id });
     return profile;
+  }
+
+  /** The run's recorded split membership (training writes it; issue 10), when its hash checks out. */
+  private recordedSplit(runId: string): { versionId: string; rows: number; encoding: string; parts: Uint8Array } | null {
+    const r = this.splits.get(runId);
+    if (!r) return null;
+    const parts = new Uint8Array(r.parts);
+    return membershipHash(r.encoding, parts) === r.sha256 ? { versionId: r.version_id, rows: r.rows, encoding: r.encoding, parts } : null;
   }
 
   /** Stores a profile made elsewhere (a bundle, a serving folder) for a version of this workspace. */
