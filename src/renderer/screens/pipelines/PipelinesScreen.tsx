@@ -308,7 +308,7 @@ function FileTab() {
             </span>
           ))}
         </pre>
-        <textarea className="pl-text mono" spellCheck={false} value={draft} onChange={(e) => void setDraft(e.target.value)} aria-label="Pipeline file" data-testid="pipeline-editor" rows={Math.max(12, lines.length + 1)} />
+        <textarea className="pl-text mono" spellCheck={false} value={draft} onChange={(e) => void setDraft(e.target.value)} aria-label="Pipeline file" data-testid="pipeline-editor" style={{ height: Math.max(12, lines.length + 1) * 18 + 16 }} />
       </div>
       {issues.length > 0 ? (
         <ul className="pl-issues" data-testid="pipeline-issues">
