@@ -19,6 +19,7 @@ import type { Db } from '../db/connection';
 import { SweepsRepo, type SweepRow, type TrialRow } from '../db/sweepsRepo';
 import type { EventBus } from '../events';
 import type { Tracking } from '../tracking';
+import { processAlive } from '../tracking/processIdentity';
 import { SuccessiveHalving } from './halving';
 import { applyAssignment, trialAssignments, type Assignment } from './space';
 
@@ -362,16 +363,6 @@ export class SweepService {
   /** True while any trial of the sweep is not in a final state (for tests and the CLI). */
   isActive(id: string): boolean {
     return this.active.has(id) || this.repo.trials(id).some((t) => !TERMINAL.has(t.status as TrialStatus));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
