@@ -166,6 +166,8 @@ export async function analyzeDelimitedParallel(
   if (plan.width === 0) throw new NeedsSequential('no complete row in the sample');
   // `opts.starts` (tests) puts the splits anywhere, to exercise the checks on wrong guesses.
   const starts = opts.starts ? opts.starts(plan) : delimitedSplitPoints(plan, size, partCount(size, analysisThreads()));
+  // No line end to split at (one huge row, say): nothing to share out.
+  if (starts.length < 2) throw new NeedsSequential('one part');
   const ranges = starts.map((s, i) => ({ start: s, end: starts[i + 1] ?? null }));
   const merger = new DelimitedMerger(plan);
   await runParts<PartResult>(ranges, (rs, first, control) => ({ kind: 'parts', format, plan, ranges: rs, first, control }), merger, size, onBytes, signal);
@@ -214,6 +216,7 @@ export async function analyzeJsonlParallel(
 ): Promise<TableAnalysis> {
   const { signal } = opts;
   const starts = opts.starts ?? lineSplitPoints(file, size, partCount(size, analysisThreads()));
+  if (starts.length < 2) throw new NeedsSequential('one part');
   const ranges = starts.map((s, i) => ({ start: s, end: starts[i + 1] ?? null }));
   const merger = new JsonlMerger();
   await runParts<JsonlPartResult>(ranges, (rs, first, control) => ({ kind: 'parts', format: 'jsonl', file, ranges: rs, first, control }), merger, size, onBytes, signal);
