@@ -155,7 +155,10 @@ describe('lathe serve from the bundle', () => {
       expect(got.run.data.metrics).toEqual([expect.objectContaining({ key: 'acc', value: 0.75 })]);
 
       if (fs.existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-        const page = await fetch(`${base}/?token=${token}`);
+        // The token in the URL is traded for a cookie (303 to the same page without it), as a browser does.
+        const first = await fetch(`${base}/?token=${token}`, { redirect: 'manual' });
+        const cookie = first.headers.get('set-cookie')?.split(';')[0];
+        const page = first.status === 303 && cookie ? await fetch(new URL(first.headers.get('location') ?? '/', base), { headers: { Cookie: cookie } }) : first;
         expect(page.status).toBe(200);
         expect(await page.text()).toMatch(/<div id="root">|<html/i);
       } else {
