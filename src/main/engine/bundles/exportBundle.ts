@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import type { BundleExperiment, BundleMetadata, BundleRun } from '../../../shared/bundles';
+import { LINEAGE_KINDS, type BundleExperiment, type BundleMetadata, type BundleRun } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
 import type { BundleSummary } from '../../../shared/registry';
 import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, ModelRow, VersionRow } from '../db/registryRepo';
@@ -71,7 +71,10 @@ function collect(b: BundleService, i: ExportInput): Draft {
   const runs = [...runIds].map((id) => b.repo.run(id)).filter((r) => r !== undefined);
   const experiments = [...new Set(runs.map((r) => r.experiment_id))].map((id) => b.repo.experiment(id)).filter((e) => e !== undefined);
   const lineage = new Map<string, LineageRow>();
-  const addEdges = (rows: LineageRow[]) => rows.forEach((r) => lineage.set(`${r.from_kind}|${r.from_id}|${r.to_kind}|${r.to_id}|${r.relation}`, r));
+  // A bundle carries the edges between the kinds it carries (data, runs, model versions, exports);
+  // edges to evaluations, pipeline runs and gate decisions stay in the workspace that made them.
+  const portable = (r: LineageRow) => (LINEAGE_KINDS as readonly string[]).includes(r.from_kind) && (LINEAGE_KINDS as readonly string[]).includes(r.to_kind);
+  const addEdges = (rows: LineageRow[]) => rows.filter(portable).forEach((r) => lineage.set(`${r.from_kind}|${r.from_id}|${r.to_kind}|${r.to_id}|${r.relation}`, r));
   for (const id of versions.keys()) {
     addEdges(reg.lineageTo('model_version', id));
     addEdges(reg.lineageFrom('model_version', id));
