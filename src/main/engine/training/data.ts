@@ -7,7 +7,7 @@ import { resolveRef } from '../datasets/refs';
 import type { ObjectStore } from '../store/objectStore';
 import { decodeImages, planImages } from './images';
 import { cellToCategory, cellToNumber, encodeTable, encodeTarget, inputSizeOf, isMissing, isNumericType, learnFeature } from './preprocessing';
-import { encodeMembership, type SplitMembership } from './membership';
+import { splitRecord, type SplitMembership } from './membership';
 import { checkColumnSplitCounts, partOfValue, splitRows, splitSizes, type SplitResult } from './split';
 import { defaultFeatures, profileColumn, suggestTask } from './suggest';
 
@@ -236,11 +236,3 @@ async function prepareTable(ctx: DataContext, spec: TrainingSpec & { template: '
   };
 }
 
-/** The split's record; its membership covers every row of the version (the parts plus the rows dropped for a missing target). */
-export function splitRecord(spec: TrainingSpec, split: SplitResult, task: Task, droppedMissingTarget: number): TrainingData['split'] {
-  const total = split.train.length + split.validation.length + split.test.length + droppedMissingTarget;
-  const counts = { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget, membership: encodeMembership(total, split) };
-  return spec.split.kind === 'column'
-    ? { kind: 'column', column: spec.split.column, ...counts }
-    : { kind: 'fraction', seed: spec.split.seed, stratified: spec.split.stratify && task === 'classification', ...counts };
-}

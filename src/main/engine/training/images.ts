@@ -4,7 +4,7 @@ import type { Preprocessing, TrainingSpec } from '../../../shared/training';
 import type { VersionRow } from '../db/datasetsRepo';
 import type { ImageFileMeta } from '../datasets/imageRows';
 import type { DataContext, Part, TrainingData } from './data';
-import { splitRecord } from './data';
+import { splitRecord } from './membership';
 import { splitRows, splitSizes } from './split';
 
 const DECODE_CONCURRENCY = 4;

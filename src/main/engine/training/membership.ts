@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LatheError } from '../../../shared/errors';
 import type { RunSplitRow } from '../db/splitsRepo';
+import type { Task, TrainingSpec } from '../../../shared/training';
+import type { TrainingData } from './data';
 import type { SplitResult } from './split';
 
 /**
@@ -80,4 +82,13 @@ export function loadMembership(repo: { get(runId: string): RunSplitRow | undefin
   const m = { rows: row.rows, encoding: row.encoding, parts, sha256: row.sha256 };
   verifyMembership(m);
   return { ...m, encoding: MEMBERSHIP_ENCODING, versionId: row.version_id, counts: { train: row.train_rows, validation: row.validation_rows, test: row.test_rows } };
+}
+
+/** The split's record (for a run of tables or images);  its membership covers every row of the version (the parts plus the rows dropped for a missing target). */
+export function splitRecord(spec: TrainingSpec, split: SplitResult, task: Task, droppedMissingTarget: number): TrainingData['split'] {
+  const total = split.train.length + split.validation.length + split.test.length + droppedMissingTarget;
+  const counts = { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget, membership: encodeMembership(total, split) };
+  return spec.split.kind === 'column'
+    ? { kind: 'column', column: spec.split.column, ...counts }
+    : { kind: 'fraction', seed: spec.split.seed, stratified: spec.split.stratify && task === 'classification', ...counts };
 }
