@@ -116,8 +116,8 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
       if (profile.kind === 'images') await get().chooseTarget('class');
       else if (keep && cols.some((c) => c.name === keep)) await get().chooseTarget(keep);
       else {
-        // Let the engine pick a target it would suggest (the last column, by convention), else the first.
-        await get().chooseTarget('');
+        // No target yet: wait for the user's choice (asking the engine without one is a refusal, not help).
+        set((s) => ({ suggestion: null, suggestError: null, form: { ...s.form, target: null, task: null, features: [] } }));
       }
     } catch (e) {
       set({ loadError: toLatheError(e) });
@@ -127,6 +127,11 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
   async chooseTarget(target) {
     const data = get().form.data;
     if (!data) return;
+    if (!target && get().profile?.kind !== 'images') {
+      // An incomplete form is not an error: clear the target and ask nothing until one is chosen.
+      set((s) => ({ suggestion: null, suggestError: null, suggesting: false, form: { ...s.form, target: null, task: null, features: [] } }));
+      return;
+    }
     set({ suggesting: true });
     try {
       const suggestion = await transport().call('training.suggest', target ? { data, target } : { data });

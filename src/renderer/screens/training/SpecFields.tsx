@@ -143,7 +143,7 @@ export function DataFields({ errors, show }: { errors: FieldErrors; show: boolea
             data-testid="train-target"
           >
             {images && <option value="class">class (the folder)</option>}
-            {!images && !s.form.target && <option value="">…</option>}
+            {!images && !s.form.target && <option value="">Choose the target…</option>}
             {cols.map((c) => (
               <option key={c.name} value={c.name}>
                 {c.name} ({c.type})
