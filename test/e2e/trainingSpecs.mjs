@@ -201,6 +201,11 @@ export const trainingSpecs = [
       await page.getByTestId('evaluate-dialog').waitFor();
       await page.getByTestId('eval-version').locator('option').nth(1).waitFor({ state: 'attached' });
       await page.getByTestId('eval-slice').selectOption('Island');
+      // The version the run trained on is chosen first, and its held-out test split is the default.
+      assert.equal(await page.getByTestId('eval-split').inputValue(), 'test');
+      await page.getByTestId('eval-split').selectOption('all');
+      await page.getByTestId('eval-split-warning').waitFor();
+      await page.getByTestId('eval-split').selectOption('test');
       await page.getByTestId('eval-use-cost').check();
       await page.getByTestId('cost-matrix').waitFor();
       // Three classes: right answers worth 1, mistaking a Gentoo for anything costs 5.
@@ -219,6 +224,9 @@ export const trainingSpecs = [
       assert.match(await page.getByTestId('value-per-1000').innerText(), /\d/);
       assert.equal(await page.getByTestId('slice-row').count(), 3, 'three islands');
       await page.getByTestId('report-baselines').waitFor();
+      assert.equal(await page.getByTestId('report-rows').getAttribute('data-training-rows'), '0', 'held out');
+      assert.match(await page.getByTestId('report-rows').innerText(), /held-out test split/);
+      await page.getByTestId('interval-accuracy').waitFor();
       await page.getByTestId('task-toast').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
       await shotBoth('evaluation-report');
       await page.getByTestId('slices').scrollIntoViewIfNeeded();
