@@ -20,8 +20,23 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ')).join('\n');
 }
 
-const short = (id: string) => id.slice(0, 12);
-const when = (iso: string) => iso.replace('T', ' ').slice(0, 19);
+/** The first 12 characters of an id or hash: enough to tell them apart in a table. */
+export const short = (id: string) => id.slice(0, 12);
+
+/** An instant as `YYYY-MM-DD HH:MM:SS` (UTC), from epoch milliseconds or an ISO string; '-' when unknown. */
+export function when(t: number | string | null | undefined): string {
+  if (t === null || t === undefined) return '-';
+  return (typeof t === 'number' ? new Date(t).toISOString() : t).replace('T', ' ').slice(0, 19);
+}
+
+/** A length of time, short: 850ms, 42s, 3m07s, 2h05m. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
 
 export function formatDatasetList(list: DatasetSummary[]): string {
   if (list.length === 0) return 'No datasets yet. Add one: lathe data add <name> <path>';

@@ -5,7 +5,7 @@ import * as f from '../format';
 
 /** `lathe models ...`: the model registry. */
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const { when } = f;
 
 function formatVersion(v: ModelVersion): string {
   const lines = [

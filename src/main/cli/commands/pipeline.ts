@@ -14,7 +14,7 @@ import * as f from '../format';
  * Exit codes of `run`: 0 succeeded, 1 blocked (a gate did not pass), 2 a stage failed.
  */
 
-const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+const { when } = f;
 const secs = (a: number | null, b: number | null) => (a === null || b === null ? '-' : `${((b - a) / 1000).toFixed(2)}s`);
 
 /** A file path becomes a stored pipeline (its name); anything else is taken as a pipeline name. */

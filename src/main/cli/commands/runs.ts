@@ -10,16 +10,7 @@ import { trackCommand } from '../trackCommand';
 
 /** `lathe run -- <command>` and `lathe runs ...`: experiment tracking from the terminal. */
 
-const short = (id: string) => id.slice(0, 12);
-const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
-
-function duration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+const { short, when, duration } = f;
 
 function num(v: MetricValue | null | undefined): string {
   if (v === null || v === undefined) return '-';
