@@ -5,6 +5,9 @@ import { setTransport } from '../../src/renderer/transport';
 import { initialTrainingState, useTrainingStore } from '../../src/renderer/stores/trainingStore';
 import { initialTrainingNewState, useTrainingNewStore } from '../../src/renderer/stores/trainingNewStore';
 import { fakeTransport, sketch } from './fakeTransport';
+import { pickerDiff } from '../../src/renderer/screens/datasets/DiffView';
+import type { DatasetDiff } from '../../src/shared/datasets';
+import { failure, workspace } from '../datasets/fixtures';
 
 beforeEach(() => {
   useTrainingStore.setState(initialTrainingState);
@@ -27,7 +30,7 @@ describe('New training before any input', () => {
       'training.templates': () => describeTemplates(),
       'datasets.list': () => [sketch<DatasetSummary>({ name: 'p', latest: sketch<DatasetVersion>({ number: 1 }) })],
       'datasets.versions': () => [sketch<DatasetVersion>({ number: 1 })],
-      'datasets.show': () => sketch({ profile: tableProfile }),
+      'datasets.show': () => ({ version: sketch<DatasetVersion>({ number: 1 }), profile: tableProfile }),
       'training.suggest': (i) => {
         if (!i.target) throw new Error('a suggestion was asked without a target');
         return { target: i.target, task: 'classification', reason: 'r', features: ['a'], excluded: [], template: 'tabular-mlp' };
@@ -54,5 +57,26 @@ describe('New training before any input', () => {
     expect(s.form.target).toBeNull();
     expect(s.suggestError).toBeNull();
     expect(t.calls.filter(([n]) => n === 'training.suggest')).toHaveLength(1);
+  });
+});
+
+describe('A diff key that is not unique', () => {
+  it('is refused with the columns that ARE unique in both versions named in the hint', async () => {
+    const w = await workspace();
+    await w.add('t', w.write('1/t.csv', 'id,group,code\n1,a,x1\n2,a,x2\n3,b,x3\n'));
+    await w.add('t', w.write('2/t.csv', 'id,group,code\n1,a,x1\n2,b,x2\n4,b,x4\n'));
+    const err = await failure(w.engine['datasets.diff']({ from: 't@v1', to: 't@v2', key: 'group' }));
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.where).toBe('key');
+    expect(err.hint).toContain('Unique in both versions: id, code.');
+    const ok = await w.engine['datasets.diff']({ from: 't@v1', to: 't@v2', key: 'id' });
+    expect(ok.rows).toEqual({ added: 1, removed: 1, modified: 1, unchanged: 1 });
+  });
+
+  it('keeps the key picker of the last diff of the same two versions while the refusal shows', () => {
+    const last = sketch<DatasetDiff>({ from: { id: 'A' }, to: { id: 'B' }, samples: { columns: ['id', 'group'] } });
+    expect(pickerDiff(last, 'A', 'B')).toBe(last);
+    expect(pickerDiff(last, 'A', 'C')).toBeNull();
+    expect(pickerDiff(null, 'A', 'B')).toBeNull();
   });
 });

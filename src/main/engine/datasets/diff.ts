@@ -100,6 +100,25 @@ async function diffImages(repo: DatasetsRepo, from: DiffSide, to: DiffSide): Pro
 }
 
 /**
+ * Columns whose values identify each row in both versions, read from the profiles (no scan): no missing
+ * value and as many distinct values as rows. A column whose distinct count is an estimate is left out,
+ * since an estimate cannot promise uniqueness.
+ */
+export function uniqueColumns(a: TableProfile, b: TableProfile, shared: string[]): string[] {
+  const unique = (p: TableProfile, name: string) => {
+    const c = p.columns.find((x) => x.name === name);
+    return !!c && !c.distinctApprox && c.missing === 0 && c.distinct === p.rows;
+  };
+  return shared.filter((c) => unique(a, c) && unique(b, c));
+}
+
+function keyHint(from: DiffSide, to: DiffSide, shared: string[], key: string): string {
+  const cols = uniqueColumns(JSON.parse(from.version.profile_json) as TableProfile, JSON.parse(to.version.profile_json) as TableProfile, shared).filter((c) => c !== key);
+  const which = cols.length ? `Unique in both versions: ${cols.slice(0, 20).join(', ')}.` : 'No column is unique in both versions.';
+  return `${which} Choose a column whose values identify each row, or diff without a key.`;
+}
+
+/**
  * Compares two versions in two streaming passes that keep one 53-bit hash per row of the first
  * version (and, with a key, a key -> row map), never the rows themselves. Rows are compared on the
  * columns both versions share; schema changes are reported separately. Without a key, rows are
@@ -152,7 +171,7 @@ export async function diffVersions(
       if (keyRows.has(k)) {
         throw new LatheError('INVALID_INPUT', `Key column "${key}" is not unique in ${from.ref}: ${JSON.stringify(cells[keyFrom])} appears more than once`, {
           where: 'key',
-          hint: 'Choose a column whose values identify each row, or diff without a key.',
+          hint: keyHint(from, to, shared, key),
         });
       }
       keyRows.set(k, n);

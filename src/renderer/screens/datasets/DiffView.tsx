@@ -1,7 +1,8 @@
 import { ErrorBox } from '../../components/ErrorBox';
 import type { CellValue, ColumnShift, DatasetDiff } from '../../../shared/datasets';
 import { formatCell, formatInt, formatNumber, shortId } from '../../format';
-import { useDatasetsStore } from '../../stores/datasetsStore';
+import { useRef } from 'react';
+import { datasetsSelectors, useDatasetsStore } from '../../stores/datasetsStore';
 
 /** How worrying a PSI is, by the usual rule of thumb (<0.1 stable, <0.25 moderate, else large). */
 export function psiLevel(psi: number | undefined): 'none' | 'stable' | 'moderate' | 'large' {
@@ -166,34 +167,66 @@ function FileList({ title, files, kind }: { title: string; files: string[]; kind
   );
 }
 
-export function DiffView() {
-  const diff = useDatasetsStore((s) => s.diff);
+/**
+ * The diff whose columns the key picker offers while a refused diff is shown: the last one computed for
+ * the same two versions (a refusal such as a non-unique key must not take the picker away).
+ */
+export function pickerDiff(last: DatasetDiff | null, fromId: string | undefined, toId: string | undefined): DatasetDiff | null {
+  return last && last.from.id === fromId && last.to.id === toId ? last : null;
+}
+
+function DiffHead({ d }: { d: DatasetDiff }) {
   const diffKey = useDatasetsStore((s) => s.diffKey);
   const runDiff = useDatasetsStore((s) => s.runDiff);
+  return (
+    <div className="diff-head">
+      <span className="strong">
+        {d.from.dataset}@v{d.from.number} <span className="mono muted">{shortId(d.from.id)}</span> → v{d.to.number}{' '}
+        <span className="mono muted">{shortId(d.to.id)}</span>
+      </span>
+      <div className="spacer" />
+      <label className="row gap small">
+        <span className="muted">Match rows by</span>
+        <select className="input select" value={diffKey ?? ''} onChange={(e) => void runDiff(e.target.value || null)} data-testid="diff-key">
+          <option value="">whole row (no key)</option>
+          {d.samples.columns.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+export function DiffView() {
+  const diff = useDatasetsStore((s) => s.diff);
+  // A string, not the pair: a selector must return a stable value.
+  const pairIds = useDatasetsStore((s) => datasetsSelectors.diffPair(s)?.map((v) => v.id).join(' ') ?? '');
+  const runDiff = useDatasetsStore((s) => s.runDiff);
+  const last = useRef<DatasetDiff | null>(null);
   const d = diff.data;
-  if (diff.error) return <ErrorBox error={diff.error} />;
+  if (d) last.current = d;
+  if (diff.error) {
+    const [fromId, toId] = pairIds.split(' ');
+    const head = pickerDiff(last.current, fromId, toId);
+    return (
+      <div className="diff" data-testid="diff-view">
+        {head && <DiffHead d={head} />}
+        <ErrorBox error={diff.error} testId="diff-error" />
+        {!head && (
+          <button className="button" onClick={() => void runDiff(null)} data-testid="diff-no-key">
+            Diff without a key
+          </button>
+        )}
+      </div>
+    );
+  }
   if (!d) return <div className="muted pad">{diff.loading ? 'Comparing…' : 'Tick two versions in the list above, then press Diff.'}</div>;
-  const keyColumns = d.samples.columns;
   return (
     <div className="diff" data-testid="diff-view" aria-busy={diff.loading}>
-      <div className="diff-head">
-        <span className="strong">
-          {d.from.dataset}@v{d.from.number} <span className="mono muted">{shortId(d.from.id)}</span> → v{d.to.number}{' '}
-          <span className="mono muted">{shortId(d.to.id)}</span>
-        </span>
-        <div className="spacer" />
-        <label className="row gap small">
-          <span className="muted">Match rows by</span>
-          <select className="input select" value={diffKey ?? ''} onChange={(e) => void runDiff(e.target.value || null)} data-testid="diff-key">
-            <option value="">whole row (no key)</option>
-            {keyColumns.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <DiffHead d={d} />
       <div className="chips" data-testid="diff-summary">
         <span className="chip chip-added" data-testid="diff-added-count">
           +{formatInt(d.rows.added)} added
