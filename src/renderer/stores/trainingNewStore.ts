@@ -1,9 +1,9 @@
 import { create } from 'zustand';
 import type { DatasetProfile, DatasetSummary, DatasetVersion } from '../../shared/datasets';
-import type { HyperparameterDescription, Task, TaskSuggestion, TemplateDescription, TemplateName } from '../../shared/training';
+import type { HyperparameterDescription, Task, TaskSuggestion, TemplateDescription, TemplateName, TrainingSpec } from '../../shared/training';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
-import { DEFAULT_SPLIT_FORM, initialHpForm, validateSpecForm, type FieldErrors, type HpRaw, type SpecForm, type SplitForm } from './trainingForm';
+import { DEFAULT_SPLIT_FORM, initialHpForm, rawOf, validateSpecForm, type FieldErrors, type HpRaw, type SpecForm, type SplitForm } from './trainingForm';
 import { useTrainingStore } from './trainingStore';
 
 /** The spec form (shared by New training and the sweep form's base): the data, the columns, the template. */
@@ -25,6 +25,8 @@ export interface TrainingNewState {
   /** The engine's refusal of the last start. */
   error: LatheError | null;
   loadError: LatheError | null;
+  /** The run whose spec filled the form (Re-run), until the form is started. */
+  prefilledFrom: string | null;
 }
 
 interface TrainingNewActions {
@@ -42,6 +44,8 @@ interface TrainingNewActions {
   setMeta(patch: Partial<Pick<SpecForm, 'name' | 'experiment'>>): void;
   setPriority(p: number): void;
   start(): Promise<string | null>;
+  /** Fill the form with a run's spec (Re-run opens this form rather than starting a copy); the refusal, if any. */
+  prefill(runId: string): Promise<LatheError | null>;
 }
 
 const EMPTY_FORM: SpecForm = { data: null, target: null, task: null, features: [], template: 'tabular-mlp', hp: {}, split: DEFAULT_SPLIT_FORM, name: '', experiment: '' };
@@ -61,6 +65,7 @@ export const initialTrainingNewState: TrainingNewState = {
   busy: false,
   error: null,
   loadError: null,
+  prefilledFrom: null,
 };
 
 const templatesNow = (): TemplateDescription[] => useTrainingStore.getState().templates.data ?? [];
@@ -69,6 +74,27 @@ export const hpDescOf = (templates: TemplateDescription[], t: TemplateName): Hyp
 /** Columns of a table version (images: none; their target is always `class`). */
 export function columnsOf(p: DatasetProfile | null): { name: string; type: string; distinct: number; missing: number }[] {
   return p && p.kind === 'table' ? p.columns.map((c) => ({ name: c.name, type: c.type, distinct: c.distinct, missing: c.missing })) : [];
+}
+
+/** The form a recorded spec reads as (`data` is the resolved `name@vN`, so the same version is trained). */
+export function formOfSpec(spec: TrainingSpec, data: string, desc: HyperparameterDescription[]): SpecForm {
+  const values = spec.hyperparameters as Record<string, HyperparameterDescription['default'] | undefined>;
+  const sp = spec.split;
+  const split =
+    sp.kind === 'column'
+      ? { ...DEFAULT_SPLIT_FORM, kind: 'column' as const, column: sp.column }
+      : { kind: 'fraction' as const, train: String(sp.train), validation: String(sp.validation), test: String(sp.test), seed: String(sp.seed), stratify: sp.stratify, column: '' };
+  return {
+    data,
+    target: spec.target ?? null,
+    task: spec.task ?? null,
+    features: spec.features ?? [],
+    template: spec.template,
+    hp: Object.fromEntries(desc.map((d) => [d.name, rawOf(d, values[d.name] ?? d.default)])),
+    split,
+    name: spec.name ?? '',
+    experiment: spec.experiment ?? '',
+  };
 }
 
 export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>()((set, get) => ({
@@ -205,12 +231,27 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
     set({ busy: true, error: null });
     try {
       const started = await transport().call('training.start', { spec, priority: s.priority });
-      set({ busy: false });
+      set({ busy: false, prefilledFrom: null });
       void useTrainingStore.getState().loadJobs();
       return started.runId;
     } catch (e) {
       set({ busy: false, error: toLatheError(e) });
       return null;
+    }
+  },
+
+  async prefill(runId) {
+    try {
+      await useTrainingStore.getState().loadTemplates();
+      const spec = await transport().call('training.spec', { runId });
+      // The recorded ref may be a tag or `latest`: train the version the run used, named by number.
+      const { version, profile } = await transport().call('datasets.show', { ref: spec.data });
+      const [datasets, versions] = await Promise.all([transport().call('datasets.list', {}), transport().call('datasets.versions', { name: version.dataset })]);
+      const form = formOfSpec(spec, `${version.dataset}@v${version.number}`, hpDescOf(templatesNow(), spec.template));
+      set({ ...initialTrainingNewState, datasets, dataset: version.dataset, versions, version: version.number, profile, form, prefilledFrom: runId });
+      return null;
+    } catch (e) {
+      return toLatheError(e);
     }
   },
 }));

@@ -17,6 +17,8 @@ import { StatusChip } from '../experiments/StatusChip';
 import { EvaluateDialog } from './EvaluateDialog';
 import { CompareButton, EvaluationsTable } from './EvaluationsTable';
 import { usePollWhile } from '../../components/usePollWhile';
+import { useTrainingNewStore } from '../../stores/trainingNewStore';
+import { useToastStore } from '../../stores/toastStore';
 
 function ProgressCard({ run }: { run: Run }) {
   const job = useTrainingStore((s) => trainingSelectors.jobOf(s, run.id));
@@ -236,7 +238,13 @@ function Evaluations({ run, onEvaluate }: { run: Run; onEvaluate: () => void }) 
 export function LiveRun({ runId }: { runId: string }) {
   const state = useTrainingStore((s) => s.run);
   const hasCheckpoint = useTrainingStore((s) => s.hasCheckpoint);
-  const { show, cancel, resume, rerun } = useTrainingStore(useShallow((s) => ({ show: s.show, cancel: s.cancel, resume: s.resume, rerun: s.rerun })));
+  const { show, cancel, resume } = useTrainingStore(useShallow((s) => ({ show: s.show, cancel: s.cancel, resume: s.resume })));
+  // Re-run opens New training with this run's spec, to change what should differ before starting.
+  const rerun = async (id: string) => {
+    const refused = await useTrainingNewStore.getState().prefill(id);
+    if (refused) useToastStore.getState().error(refused);
+    else show({ kind: 'new' });
+  };
   const [confirm, setConfirm] = useState(false);
   const [evaluate, setEvaluate] = useState(false);
   useEffect(() => {
@@ -284,7 +292,7 @@ export function LiveRun({ runId }: { runId: string }) {
             )}
             {!running && (
               <button type="button" className="button" onClick={() => void rerun(run.id)} data-testid="rerun-training">
-                Re-run
+                Re-run…
               </button>
             )}
             <button type="button" className="button" disabled={run.status !== 'finished'} onClick={() => setEvaluate(true)} data-testid="evaluate-run" title={run.status === 'finished' ? undefined : 'A finished run can be evaluated'}>

@@ -40,6 +40,11 @@ export function NewTraining() {
         </button>
         <h1>New training</h1>
       </div>
+      {s.prefilledFrom && (
+        <p className="muted small" data-testid="prefilled-from">
+          Filled in from run <span className="mono">{s.prefilledFrom.slice(0, 8)}</span>: change what should differ, then start.
+        </p>
+      )}
       <ErrorBox error={templatesError} />
       <form
         className="form spec-form"
