@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeTemplates } from '../../src/shared/training';
+import { describeTemplates, trainingSpecSchema } from '../../src/shared/training';
 import type { DatasetProfile, DatasetSummary, DatasetVersion } from '../../src/shared/datasets';
 import { setTransport } from '../../src/renderer/transport';
 import { initialTrainingState, useTrainingStore } from '../../src/renderer/stores/trainingStore';
-import { initialTrainingNewState, useTrainingNewStore } from '../../src/renderer/stores/trainingNewStore';
+import { initialTrainingNewState, trainingNewSelectors, useTrainingNewStore } from '../../src/renderer/stores/trainingNewStore';
 import { fakeTransport, sketch } from './fakeTransport';
+import { signatureChange } from '../../src/renderer/screens/models/signatureChange';
+import { nextFolder } from '../../src/renderer/screens/deploy/ExportPanel';
 import { pickerDiff } from '../../src/renderer/screens/datasets/DiffView';
 import type { DatasetDiff } from '../../src/shared/datasets';
 import { failure, workspace } from '../datasets/fixtures';
@@ -78,5 +80,86 @@ describe('A diff key that is not unique', () => {
     expect(pickerDiff(last, 'A', 'B')).toBe(last);
     expect(pickerDiff(last, 'A', 'C')).toBeNull();
     expect(pickerDiff(null, 'A', 'B')).toBeNull();
+  });
+});
+
+describe('Re-run', () => {
+  it('fills the New training form with the run\'s spec, on the version it trained, and starts nothing', async () => {
+    const spec = trainingSpecSchema.parse({
+      template: 'tabular-mlp',
+      data: 'p@best',
+      target: 'y',
+      task: 'classification',
+      features: ['a'],
+      hyperparameters: { epochs: 7, hiddenUnits: [16, 8] },
+      split: { kind: 'fraction', train: 0.6, validation: 0.2, test: 0.2, seed: 9, stratify: false },
+      name: 'first',
+      experiment: 'exp',
+    });
+    const t = fakeTransport({
+      'training.templates': () => describeTemplates(),
+      'training.spec': () => spec,
+      'datasets.show': (i) => {
+        expect(i.ref).toBe('p@best');
+        return { version: sketch<DatasetVersion>({ dataset: 'p', number: 3 }), profile: tableProfile };
+      },
+      'datasets.list': () => [sketch<DatasetSummary>({ name: 'p' })],
+      'datasets.versions': () => [sketch<DatasetVersion>({ number: 3 })],
+    });
+    setTransport(t);
+    expect(await useTrainingNewStore.getState().prefill('r1')).toBeNull();
+    const s = useTrainingNewStore.getState();
+    expect(s.prefilledFrom).toBe('r1');
+    expect(s.dataset).toBe('p');
+    expect(s.version).toBe(3);
+    expect(s.form).toMatchObject({ data: 'p@v3', target: 'y', task: 'classification', features: ['a'], name: 'first', experiment: 'exp' });
+    expect(s.form.hp.epochs).toBe('7');
+    expect(s.form.hp.hiddenUnits).toBe('16, 8');
+    expect(s.form.split).toMatchObject({ kind: 'fraction', train: '0.6', seed: '9', stratify: false });
+    expect(t.calls.map(([n]) => n)).not.toContain('training.start');
+    expect(t.calls.map(([n]) => n)).not.toContain('training.rerun');
+    // The filled form is valid as it stands: starting it would send the same spec.
+    expect(Object.keys(trainingNewSelectors.errors(s, describeTemplates()))).toEqual([]);
+  });
+
+  it('gives back the refusal when the run has no spec', async () => {
+    setTransport(fakeTransport({ 'training.templates': () => describeTemplates() }));
+    const refused = await useTrainingNewStore.getState().prefill('r2');
+    expect(refused?.code).toBe('NOT_FOUND');
+    expect(useTrainingNewStore.getState().prefilledFrom).toBeNull();
+  });
+});
+
+describe('Moving an alias to a version with other inputs', () => {
+  const sig = (columns: [string, string][]) => ({ inputs: { kind: 'table', columns: columns.map(([name, type]) => ({ name, type })) } });
+  it('lists the added, removed and retyped input columns', () => {
+    const now = sig([['a', 'numeric'], ['b', 'categorical'], ['c', 'numeric']]);
+    const next = sig([['a', 'numeric'], ['b', 'numeric'], ['d', 'text']]);
+    expect(signatureChange(now, next)).toEqual({
+      added: [{ name: 'd', type: 'text' }],
+      removed: [{ name: 'c', type: 'numeric' }],
+      retyped: [{ name: 'b', from: 'categorical', to: 'numeric' }],
+      other: null,
+    });
+  });
+  it('says nothing when the inputs match (order aside) or a signature is unknown', () => {
+    expect(signatureChange(sig([['a', 'numeric'], ['b', 'text']]), sig([['b', 'text'], ['a', 'numeric']]))).toBeNull();
+    expect(signatureChange(null, sig([['a', 'numeric']]))).toBeNull();
+    expect(signatureChange({ inputs: 'junk' }, sig([['a', 'numeric']]))).toBeNull();
+  });
+  it('names a change between tables and images', () => {
+    const img = { inputs: { kind: 'image', width: 32, height: 32, channels: 3 } };
+    expect(signatureChange(sig([['a', 'numeric']]), img)?.other).toBe('takes 32×32×3 images instead of table rows');
+    expect(signatureChange(img, { inputs: { kind: 'image', width: 32, height: 32, channels: 3 } })).toBeNull();
+  });
+});
+
+describe('Exporting into a folder that exists', () => {
+  it('offers <folder>-2, then the next number free of known folders', () => {
+    expect(nextFolder('/x/p-champion-onnx', new Set())).toBe('/x/p-champion-onnx-2');
+    expect(nextFolder('/x/p-onnx/', new Set())).toBe('/x/p-onnx-2');
+    expect(nextFolder('/x/p-onnx-2', new Set())).toBe('/x/p-onnx-3');
+    expect(nextFolder('/x/p-onnx', new Set(['/x/p-onnx-2', '/x/p-onnx-3']))).toBe('/x/p-onnx-4');
+    expect(nextFolder('C:\\e\\p', new Set())).toBe('C:\\e\\p-2');
   });
 });

@@ -7,6 +7,25 @@ import { useAction } from '../../components/useAction';
 import { aliasesOf, useModelsStore } from '../../stores/modelsStore';
 import { describeMove } from '../../stores/modelsView';
 import { useToastStore } from '../../stores/toastStore';
+import { signatureChange, type SignatureChange } from './signatureChange';
+
+/** What callers of the alias must change: shown before the move is confirmed. */
+function SignatureWarning({ alias, from, to, change }: { alias: string; from: number; to: number; change: SignatureChange }) {
+  const cols = (cs: { name: string; type: string }[]) => cs.map((c) => `${c.name} (${c.type})`).join(', ');
+  return (
+    <div className="card notes warning small" role="status" data-testid="alias-signature-warning">
+      <div className="strong">
+        v{to} takes other inputs than v{from}: callers of {alias} must change what they send.
+      </div>
+      <ul>
+        {change.other && <li>It {change.other}.</li>}
+        {change.added.length > 0 && <li data-testid="sig-added">Added: {cols(change.added)}</li>}
+        {change.removed.length > 0 && <li data-testid="sig-removed">Removed: {cols(change.removed)}</li>}
+        {change.retyped.length > 0 && <li data-testid="sig-retyped">Retyped: {change.retyped.map((r) => `${r.name} (${r.from} → ${r.to})`).join(', ')}</li>}
+      </ul>
+    </div>
+  );
+}
 
 const COMMON = ['champion', 'challenger', 'staging', 'production'];
 
@@ -28,6 +47,11 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
     return versions.find((v) => v.number !== now)?.number ?? versions[0]?.number ?? null;
   });
   const [reason, setReason] = useState('');
+  const sigChange = useMemo(() => {
+    if (current === null || version === null || version === current) return null;
+    const sigOf = (n: number) => versions.find((v) => v.number === n)?.signature;
+    return signatureChange(sigOf(current), sigOf(version));
+  }, [versions, current, version]);
   const parsed = alias ? aliasSchema.safeParse(alias) : null;
   const issue = parsed && !parsed.success ? parsed.error.issues[0]?.message : null;
   const { run: submit, busy, error } = useAction(async () => {
@@ -56,7 +80,7 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
           )}
           <div className="spacer" />
           <FormFooter formId="alias-form" onCancel={close} disabled={!alias || !!issue || version === null || version === current || busy} testId="alias-submit">
-            {current === null ? 'Set alias' : 'Move alias'}
+            {current === null ? 'Set alias' : sigChange ? 'Move alias anyway' : 'Move alias'}
           </FormFooter>
         </>
       }
@@ -95,6 +119,7 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
           </select>
           {version !== null && version === current && <small className="muted">{alias} is already on this version.</small>}
         </label>
+        {sigChange && current !== null && version !== null && <SignatureWarning alias={alias} from={current} to={version} change={sigChange} />}
         <label className="field">
           <span>Reason</span>
           <textarea className="input" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why: beats v1 on the held-out data, approved by…" data-testid="alias-reason" maxLength={2000} autoFocus={!!initialAlias} />
