@@ -10,6 +10,19 @@ import { formatTime } from '../../stores/runsTable';
 import { CopyText } from './CopyText';
 import { TaskProgress } from './TaskProgress';
 
+/**
+ * The folder to offer when the engine refused `out` because it exists: `<folder>-2`, or the next number
+ * after the one already tried, skipping folders known to be taken (earlier exports, earlier refusals).
+ */
+export function nextFolder(out: string, taken: ReadonlySet<string>): string {
+  const trimmed = out.trim().replace(/[\\/]+$/, '');
+  const m = /^(.*?)-(\d+)$/.exec(trimmed);
+  const base = m ? m[1] : trimmed;
+  let n = m ? Number(m[2]) + 1 : 2;
+  while (taken.has(`${base}-${n}`)) n++;
+  return `${base}-${n}`;
+}
+
 /** The result of one export: where, what, its hash, and the facts of its format (ONNX check, run command). */
 export function ExportResultView({ r }: { r: ExportRecord }) {
   const facts = exportFacts(r);
@@ -93,6 +106,17 @@ export function ExportPanel() {
   const models = useModelsStore((s) => s.list.data);
   const home = useAppStore((s) => s.info?.home);
   const [outTouched, setOutTouched] = useState(false);
+  // Folders the engine refused as existing in this session, so the offer moves past them.
+  const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
+  const history = useDeployStore((s) => s.history.data);
+  const exists = error?.code === 'ALREADY_EXISTS' && error.where === 'out';
+  const offer = exists ? nextFolder(out, new Set([...refused, ...(history ?? []).map((h) => h.outDir.replace(/[\\/]+$/, ''))])) : null;
+  const exportInto = (folder: string) => {
+    setRefused((r) => new Set([...r, out.trim().replace(/[\\/]+$/, '')]));
+    setOutTouched(true);
+    setOut(folder);
+    void runExport();
+  };
   const refs = refsOf(models ?? []);
 
   // A sensible first ref: the first model's champion, else its latest version.
@@ -177,6 +201,16 @@ export function ExportPanel() {
       </form>
       {busy && <TaskProgress match={(l) => l.startsWith('Export ')} fallback="Exporting…" testId="deploy-progress" />}
       <ErrorBox error={error} testId="deploy-error" />
+      {offer && !busy && (
+        <div className="row gap small" data-testid="deploy-new-folder">
+          <button type="button" className="button" onClick={() => exportInto(offer)} data-testid="deploy-export-new-folder">
+            Export into a new folder
+          </button>
+          <code className="truncate" title={offer}>
+            {offer}
+          </code>
+        </div>
+      )}
       {result && !busy && <ExportResultView r={result} />}
     </div>
   );
