@@ -1,18 +1,13 @@
 import { create } from 'zustand';
 import type { AddResult, DatasetDiff, DatasetProfile, DatasetSummary, DatasetVersion } from '../../shared/datasets';
 import type { ExportResult } from '../../shared/contract';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { useToastStore } from './toastStore';
 
 export type VersionTab = 'rows' | 'profile' | 'diff';
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 
 export interface DatasetsState {
   list: Loadable<DatasetSummary[]>;

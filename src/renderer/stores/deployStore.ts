@@ -10,12 +10,7 @@ export const FORMAT_INFO: Record<ExportFormat, { title: string; line: string }> 
   card: { title: 'Model card', line: 'The model card as Markdown and HTML, to read or publish.' },
 };
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 
 export interface DeployState {
   ref: string;

@@ -8,12 +8,7 @@ import { transport } from '../transport';
 import { binaryCostOf, defaultMatrix, EMPTY_BINARY_COST, matrixCostOf, type BinaryCostForm } from './evaluationLogic';
 import type { FieldErrors } from './trainingForm';
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 
 /** The "Evaluate…" dialog: which data, which slice, what each outcome is worth. */
 export interface EvaluateForm {

@@ -4,19 +4,14 @@ import type { Run } from '../../shared/tracking';
 import type { CallOutput } from '../../shared/contract';
 
 export type Downstream = CallOutput<'lineage.downstream'>;
-import { toLatheError, type LatheError } from '../../shared/errors';
+import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { versionRef } from './modelsView';
 
 export type ModelTab = 'overview' | 'lineage' | 'card' | 'compare';
 export const MODEL_TABS: ModelTab[] = ['overview', 'lineage', 'card', 'compare'];
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 const loading = <T>(data: T | null = null): Loadable<T> => ({ data, loading: true, error: null });
 
 export interface ModelsState {

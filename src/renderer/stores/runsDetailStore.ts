@@ -1,16 +1,11 @@
 import { create } from 'zustand';
 import type { ArtifactEntry, ArtifactPreview, MetricHistory, Run, RunComparison } from '../../shared/tracking';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
 
 export type RunTab = 'overview' | 'metrics' | 'logs' | 'artifacts';
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 
 /** A zoom window in steps, or null for the whole series. */
 export type StepRange = [number, number] | null;

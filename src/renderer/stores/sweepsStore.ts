@@ -5,12 +5,7 @@ import { transport } from '../transport';
 import { DEFAULT_SWEEP_FORM, newParamRow, parseSweepYaml, type ParamRow, type SweepForm } from './sweepsForm';
 import { useToastStore } from './toastStore';
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 
 export interface SweepsState {
   list: Loadable<SweepSummary[]>;

@@ -3,7 +3,7 @@ import type { EvaluationSummary } from '../../shared/evaluation';
 import type { MetricHistory, Run } from '../../shared/tracking';
 import { ID_PATTERN } from '../../shared/ids';
 import type { BackendName, ComputeStatus, JobInfo, JobProgress, TemplateDescription } from '../../shared/training';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { useToastStore } from './toastStore';
 
@@ -17,12 +17,7 @@ export type TrainingView =
   | { kind: 'new-sweep' }
   | { kind: 'sweep'; id: string };
 
-interface Loadable<T> {
-  data: T | null;
-  loading: boolean;
-  error: LatheError | null;
-}
-const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+import { idle, type Loadable } from './loadable';
 
 export interface LiveProgress {
   jobId: string;
