@@ -374,6 +374,22 @@ export interface JoinResult {
   windows: number[];
 }
 
+/** `monitor.toDataset`: logged rows with their labels as a new dataset version. */
+export interface LogDatasetResult {
+  dataset: string;
+  /** The version made (or the identical one that already held these rows). */
+  version: { id: string; number: number };
+  created: boolean;
+  rows: number;
+  labelled: number;
+  /** Logged rows left out for want of a label. */
+  unlabelled: number;
+  /** The model versions that served the rows (lineage points from them to the new version). */
+  servedBy: number[];
+  from: number;
+  to: number;
+}
+
 export interface ReportResult {
   file: string;
   bytes: number;
@@ -456,6 +472,20 @@ export const monitoringCalls = {
   'monitor.removeRule': call<{ removed: boolean }>()(
     z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict(),
     'Remove an alert rule (its history stays)',
+    true,
+  ),
+  'monitor.toDataset': call<LogDatasetResult>()(
+    z
+      .object({
+        ...rangeShape,
+        /** The dataset the rows become a version of (new or existing). */
+        name: z.string().min(1).max(200),
+        /** Keep only rows whose label arrived (default): training needs the target. */
+        labelledOnly: z.boolean().default(true),
+        message: z.string().max(2000).optional(),
+      })
+      .strict(),
+    "Make a dataset version from a range's logged rows and their labels (the next training's data), with lineage from the model versions that served them",
     true,
   ),
   'monitor.report': call<ReportResult>()(

@@ -126,6 +126,14 @@ export const monitorSpecs = [
       await page.getByTestId('alerts-panel').waitFor();
       assert.ok((await page.getByTestId('alert-rule').count()) > 0, 'default rules are created per monitored model');
       await sizes(ctx, 'monitor-alerts');
+      // The next training's data: the day's labelled rows become a dataset version.
+      await page.getByTestId('range-all').click();
+      await page.getByTestId('make-dataset').click();
+      await page.getByTestId('make-dataset-name').fill('penguins-field-log');
+      await page.getByTestId('make-dataset-go').click();
+      await page.getByText(/Made penguins-field-log@v1: 1,440 logged rows/).waitFor();
+      const made = await api(ctx.server, 'datasets.show', { ref: 'penguins-field-log' });
+      assert.equal(made.version.rowCount, 1440);
       // The navigation's list is one click away from the deepest view.
       await page.getByTestId('nav-monitor').click();
       await page.getByTestId('monitor-list').waitFor();

@@ -107,6 +107,31 @@ describe('monitoring a registered model', () => {
     expect(o.matched).toBe(100);
   });
 
+  it('makes a dataset version from the logged rows and their labels, with lineage from the version that served them', async () => {
+    const range = { from: START, to: START + 4 * 3_600_000 };
+    const labelled = [...truth.keys()].filter((_, i) => i % 2 === 0);
+    const res = await invoke(engine, 'monitor.toDataset', { ref: 'churn', name: 'churn-field', ...range });
+    expect(res).toMatchObject({ dataset: 'churn-field', created: true, rows: labelled.length, labelled: labelled.length, servedBy: [1] });
+    expect(res.unlabelled).toBeGreaterThanOrEqual(truth.size - labelled.length);
+    const page = await invoke(engine, 'datasets.rows', { ref: 'churn-field', offset: 0, limit: 1000 });
+    expect(page.columns).toEqual(['x0', 'x1', 'x2', 'x3', 'c0', 'y']);
+    expect(page.rows).toHaveLength(labelled.length);
+    // The labels are the ones joined, in the target column.
+    const labels = page.rows.map((r) => String(r[5]));
+    expect(labels.sort()).toEqual(labelled.map((id) => truth.get(id)!).sort());
+    const graph = await invoke(engine, 'models.lineage', { ref: 'churn@1' });
+    expect(JSON.stringify(graph)).toContain(res.version.id);
+    // The same rows again: the same content, no new version.
+    const again = await invoke(engine, 'monitor.toDataset', { ref: 'churn', name: 'churn-field', ...range });
+    expect(again.created).toBe(false);
+    expect(again.version.id).toBe(res.version.id);
+    // Without labels required, every logged row (the target left empty where no label came).
+    const all = await invoke(engine, 'monitor.toDataset', { ref: 'churn', name: 'churn-all', labelledOnly: false, ...range });
+    const logged = (await invoke(engine, 'monitor.timeline', { ref: 'churn', ...range })).windows.reduce((n, w) => n + w.rows, 0);
+    expect(all).toMatchObject({ rows: logged, labelled: res.labelled, unlabelled: 0 });
+    await expect(invoke(engine, 'monitor.toDataset', { ref: 'churn', name: 'x', from: START - 10 * 3_600_000, to: START - 5 * 3_600_000 })).rejects.toThrow(/No logged rows/);
+  });
+
   it('answers a timeline per window: traffic, drift share, estimated (with band) and realized accuracy, value, KPIs, quality', async () => {
     await invoke(engine, 'monitor.configure', { model: 'churn', config: { valueMatrix: { kind: 'binary', tp: 50, fp: -10, fn: -100, tn: 0 }, kpis: [{ outcome: 'revenue', aggregate: 'sum', unit: 'EUR' }] } });
     const t = await invoke(engine, 'monitor.timeline', { ref: 'churn' });

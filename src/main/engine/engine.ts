@@ -214,7 +214,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       }
       return registry.exports.run(i);
     },
-    ...monitoringMethods(monitoring),
+    ...monitoringMethods(monitoring, {
+      tmpDir: store.tmpDir,
+      addDataset: (i) => datasets.add(i),
+      linkServed: (model, number, datasetVersionId) => {
+        const v = registry.models.resolve(`${model}@${number}`);
+        registry.models.repo.addLineage({ from_kind: 'model_version', from_id: v.id, to_kind: 'dataset_version', to_id: datasetVersionId, relation: 'served', created_at: new Date().toISOString() });
+      },
+    }),
     ...keyMethods(registry.bundles),
     ...pipelineMethods(pipelines),
 

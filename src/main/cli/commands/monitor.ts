@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { AlertsView, DriftReport, IngestResult, JoinResult, MonitoredModel, ReferenceSummary, ReportResult } from '../../../shared/monitoring';
+import type { AlertsView, DriftReport, IngestResult, JoinResult, LogDatasetResult, MonitoredModel, ReferenceSummary, ReportResult } from '../../../shared/monitoring';
 import { dispatch } from '../../engine/dispatch';
 import { getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
@@ -113,6 +113,20 @@ export function registerMonitorCommands(program: Command): void {
       else process.stdout.write(formatDrift(drift, file.file, file.bytes) + '\n');
     });
 
+  m.command('dataset <model-ref> <name>')
+    .description('Make a dataset version from logged rows and their labels (the next training\'s data), with lineage from the model that served them')
+    .option('--from <time>', 'start (ISO 8601 or ms since 1970; default: 7 days before the last window)')
+    .option('--to <time>', 'end (default: after the last window)')
+    .option('--all', 'keep rows whose label has not arrived (their target left empty)')
+    .option('--json', 'machine-readable output')
+    .action((ref: string, name: string, o: JsonOpt & { from?: string; to?: string; all?: boolean }) =>
+      run('monitor.toDataset', { ref, name, from: o.from, to: o.to, labelledOnly: o.all !== true }, o, (r: LogDatasetResult) =>
+        [
+          `${r.created ? 'made' : 'identical to'} ${r.dataset}@v${r.version.number}: ${r.rows} logged rows (${r.labelled} labelled${r.unlabelled ? `; ${r.unlabelled} without a label left out` : ''})`,
+          `served by v${r.servedBy.join(', v')}, ${new Date(r.from).toISOString()} .. ${new Date(r.to).toISOString()}`,
+        ].join('\n'),
+      ),
+    );
   m.command('alerts [model]').description('Alert rules, their state and recent changes').option('--limit <n>', 'history entries', '200').option('--json', 'machine-readable output').action((model: string | undefined, o: JsonOpt & { limit: string }) => run('monitor.alerts', { model, limit: Number(o.limit) }, o, formatAlerts));
   m.command('reference <model-ref>').description("A version's reference profile (built now if missing)").option('--rebuild', 'build it again').option('--json', 'machine-readable output').action((ref: string, o: JsonOpt & { rebuild?: boolean }) => run('monitor.reference', { ref, rebuild: o.rebuild === true }, o, formatReference));
 }

@@ -95,6 +95,7 @@ export class MonitoringRepo {
       ingestsInterrupted: db.prepare("UPDATE monitor_ingests SET status = 'interrupted', finished_at = ? WHERE status = 'running'"),
       segmentInsert: db.prepare('INSERT INTO monitor_segments (file, model, ingest_id, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       segmentFiles: db.prepare('SELECT file FROM monitor_segments'),
+      labelsIn: db.prepare('SELECT request_id, label FROM monitor_requests WHERE model = ? AND window_start >= ? AND window_start < ? AND label IS NOT NULL'),
       segmentsOf: db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
       ruleList: db.prepare('SELECT * FROM monitor_alert_rules ORDER BY model, created_at, id'),
       ruleListModel: db.prepare('SELECT * FROM monitor_alert_rules WHERE model = ? ORDER BY created_at, id'),
@@ -205,6 +206,12 @@ export class MonitoringRepo {
 
   segmentFiles(): Set<string> {
     return new Set((this.s.segmentFiles.all() as { file: string }[]).map((r) => r.file));
+  }
+
+  /** request id -> label for the requests of a range that have one. */
+  labelsIn(model: string, from: number, to: number): Map<string, string> {
+    const rows = this.s.labelsIn.all(model, from, to) as { request_id: string; label: string }[];
+    return new Map(rows.map((r) => [r.request_id, r.label]));
   }
 
   segments(model: string, from: number, to: number): { file: string; window_start: number; rows: number }[] {

@@ -39,6 +39,7 @@ import { arrayLines, fileLines } from './lines';
 import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
 import { RawStore } from './rawStore';
+import { writeLogRows, type LogRowsOutput } from './logDataset';
 import { checkLabel, checkOutcome, checkPrediction, csvFields, isFuture, labelFromCsv, outcomeFromCsv, timeOf } from './records';
 import { buildReference } from './reference';
 import { WindowSketch, type WindowJSON } from './windowSketch';
@@ -436,6 +437,35 @@ export class MonitoringService {
 
   private rowsOf(ref: MonitorRef, from: number, to: number) {
     return this.repo.windows(ref.model, from, to).filter((r) => (ref.version === null || r.version === ref.version) && (ref.alias === null || r.alias === ref.alias));
+  }
+
+  /**
+   * A range's logged rows with their labels, written as a CSV in the model's input columns plus its
+   * target (the caller imports it as a dataset version): raw records as served, not the window sketches.
+   */
+  logRows(i: { ref: string; from?: string | number; to?: string | number; labelledOnly: boolean }, out: string): LogRowsOutput & { model: string; from: number; to: number } {
+    const ref = this.parseRef(i.ref);
+    const { from, to } = this.range(ref.model, i.from, i.to);
+    const version = this.d.registry.show(ref.version !== null ? `${ref.model}@${ref.version}` : ref.alias !== null ? `${ref.model}@${ref.alias}` : ref.model);
+    const sig = version.signature as ModelSignature | null;
+    if (!sig || sig.inputs.kind !== 'table') {
+      throw new LatheError('INVALID_INPUT', `${ref.model} is not a table model: logged rows become a dataset only for table models`, { where: 'ref' });
+    }
+    const segments = this.repo.segments(ref.model, from, to).map((s) => s.file);
+    if (segments.length === 0) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
+    const written = writeLogRows({
+      home: this.d.home,
+      segments,
+      labels: this.repo.labelsIn(ref.model, from, to),
+      columns: sig.inputs.columns.map((c) => c.name),
+      target: sig.target,
+      labelledOnly: i.labelledOnly,
+      out,
+    });
+    if (written.rows === 0) {
+      throw new LatheError('INVALID_INPUT', `None of the ${written.unlabelled} logged rows of ${ref.model} in the range has a label yet`, { where: 'labelledOnly', hint: 'Join labels first (lathe monitor labels), or set labelledOnly to false.' });
+    }
+    return { ...written, model: ref.model, from, to };
   }
 
   timeline(i: { ref: string; from?: string | number; to?: string | number }): MonitorTimeline {

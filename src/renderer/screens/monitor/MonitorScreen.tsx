@@ -1,6 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { MonitoredModel, MonitorTimeline } from '../../../shared/monitoring';
 import { ErrorBox } from '../../components/ErrorBox';
+import { transport } from '../../transport';
+import { rangeBounds } from '../../stores/monitorStore';
+import { useToastStore } from '../../stores/toastStore';
+import { toLatheError, type LatheError } from '../../../shared/errors';
 import { formatInt, formatNumber } from '../../format';
 import { RANGES, useMonitorStore, type MonitorTab } from '../../stores/monitorStore';
 import { AlertsPanel } from './AlertsPanel';
@@ -105,6 +109,62 @@ function Summary(props: { timeline: MonitorTimeline }) {
   );
 }
 
+/**
+ * "The next training's data": the range's logged rows with their labels become a dataset version,
+ * with lineage from the model versions that served them.
+ */
+function MakeDataset(props: { model: string }) {
+  const range = useMonitorStore((s) => s.range);
+  const list = useMonitorStore((s) => s.list);
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(`${props.model}-field`);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<LatheError | null>(null);
+  const make = async () => {
+    setBusy(true);
+    try {
+      const bounds = rangeBounds(list?.find((m) => m.model === props.model), range);
+      const r = await transport().call('monitor.toDataset', { ref: props.model, name, ...bounds });
+      useToastStore.getState().push({
+        kind: 'success',
+        message: `${r.created ? 'Made' : 'Already had'} ${r.dataset}@v${r.version.number}: ${formatInt(r.rows)} logged rows with labels${r.unlabelled ? ` (${formatInt(r.unlabelled)} without a label left out)` : ''}`,
+      });
+      setOpen(false);
+      setError(null);
+    } catch (e) {
+      setError(toLatheError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!open)
+    return (
+      <button type="button" className="button small" onClick={() => setOpen(true)} data-testid="make-dataset" title="The logged rows of this range with their labels, as a dataset version for the next training">
+        Make dataset…
+      </button>
+    );
+  return (
+    <form
+      className="row gap mon-make-dataset"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void make();
+      }}
+    >
+      <label className="small">
+        Dataset <input value={name} onChange={(e) => setName(e.target.value)} size={18} data-testid="make-dataset-name" />
+      </label>
+      <button type="submit" className="button small primary" disabled={busy || !name.trim()} data-testid="make-dataset-go">
+        {busy ? 'Making…' : 'Make'}
+      </button>
+      <button type="button" className="button small ghost" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
 const TABS: { id: MonitorTab; label: string }[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'features', label: 'Features' },
@@ -124,6 +184,7 @@ function ModelMonitor() {
           <h1 className="truncate">{s.model}</h1>
         </div>
         <div className="row gap" role="group" aria-label="Range">
+          {s.model && <MakeDataset model={s.model} />}
           {RANGES.map((r) => (
             <button key={r} type="button" className={`button small${s.range === r ? ' primary' : ''}`} onClick={() => void s.setRange(r)} data-testid={`range-${r}`}>
               {r === 'all' ? 'All' : `Last ${r}`}
