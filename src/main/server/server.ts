@@ -109,7 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (p === '/api/monitor/ingest' && method === 'POST') {
-      sendJson(res, 200, await receiveMonitorIngest(engine, req, url, engine.store.tmpDir));
+      sendJson(res, 200, await receiveMonitorIngest(engine, req, url, engine.transfer.uploadRoot));
       return;
     }
     if (await routeMlflow(engine, req, res)) return; // MLflow REST API 2.0 + mlflow-artifacts (raw URL)
