@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const MODEL = 'polish-species';
@@ -263,6 +264,77 @@ export const polishSpecs = [
       assert.doesNotMatch(text, /Becomes v/);
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
+    },
+  },
+  {
+    name: 'polish: a non-unique diff key keeps the picker, shows the refusal in place of the results, names the unique columns',
+    async run(ctx) {
+      const { page, tmp } = ctx;
+      const files = [
+        ['dupkey-v1.csv', 'id,group,temp\n1,a,3\n2,a,19\n3,b,19\n'],
+        ['dupkey-v2.csv', 'id,group,temp\n1,a,4\n2,b,19\n4,b,-8\n'],
+      ];
+      for (const [f, text] of files) {
+        fs.writeFileSync(path.join(tmp, f), text);
+        await api(ctx.server, 'datasets.add', { name: 'dupkey', path: path.join(tmp, f) });
+      }
+      await backToList(page, 'datasets');
+      await page.getByTestId('dataset-row-dupkey').click();
+      await page.getByTestId('diff-pick-1').check();
+      await page.getByTestId('diff-pick-2').check();
+      await page.getByTestId('diff-button').click();
+      await page.getByTestId('diff-summary').waitFor();
+      await page.getByTestId('diff-key').selectOption('group');
+      const refusal = page.getByTestId('diff-error');
+      await refusal.waitFor();
+      assert.match(await refusal.innerText(), /not unique[\s\S]*Unique in both versions: id\./);
+      assert.equal(await page.getByTestId('diff-key').inputValue(), 'group', 'the picker stays, on the refused key');
+      assert.equal(await page.getByTestId('diff-summary').count(), 0, 'no stale results under the refusal');
+      await ctx.shot('diff-key-refused-dark');
+      await page.getByTestId('diff-key').selectOption('id');
+      await page.getByTestId('diff-modified').waitFor();
+      assert.equal(await refusal.count(), 0);
+    },
+  },
+  {
+    name: 'polish: Re-run opens New training filled with the run spec and starts nothing',
+    async run(ctx) {
+      const { page } = ctx;
+      const { runId } = await championModel(ctx);
+      const before = (await api(ctx.server, 'training.jobs', {})).jobs.length;
+      await page.goto(`${ctx.server.url}#/training/run/${runId}`);
+      await page.getByTestId('live-run').waitFor();
+      await page.getByTestId('rerun-training').click();
+      await page.getByTestId('new-training').waitFor();
+      await page.getByTestId('prefilled-from').waitFor();
+      assert.equal(await page.getByTestId('train-dataset').inputValue(), 'penguins');
+      assert.equal(await page.getByTestId('train-target').inputValue(), 'Species');
+      assert.equal(await page.getByTestId('hp-input-epochs').inputValue(), '2');
+      assert.equal(await page.getByTestId('suggest-error').count(), 0);
+      assert.equal((await api(ctx.server, 'training.jobs', {})).jobs.length, before, 'no run was started');
+      await ctx.shot('rerun-prefilled-dark');
+    },
+  },
+  {
+    name: 'polish: exporting into a folder that exists offers the next free folder and exports there in one click',
+    async run(ctx) {
+      const { page, tmp } = ctx;
+      await championModel(ctx);
+      const taken = path.join(tmp, 'taken-export');
+      fs.mkdirSync(taken, { recursive: true });
+      fs.writeFileSync(path.join(taken, 'keep.txt'), 'not empty');
+      await backToList(page, 'deploy');
+      await page.getByTestId('deploy-ref').fill(`${MODEL}@1`);
+      await page.getByTestId('format-tfjs').click();
+      await page.getByTestId('deploy-out').fill(taken);
+      await page.getByTestId('deploy-export-submit').click();
+      await page.getByTestId('deploy-error').waitFor();
+      const offer = page.getByTestId('deploy-new-folder');
+      assert.match(await offer.innerText(), /taken-export-2/);
+      await page.getByTestId('deploy-export-new-folder').click();
+      await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+      assert.equal(await page.getByTestId('export-result-dir').innerText(), `${taken}-2`);
+      assert.ok(fs.existsSync(path.join(taken, 'keep.txt')), 'the existing folder is untouched');
     },
   },
 ];
