@@ -61,7 +61,7 @@ export const monitorSpecs = [
         // 60 requests an hour: a deterministic walk over the sample; the shifted feature gains 900 g later on.
         const batch = Array.from({ length: 60 }, (_, i) => ({ ...rows[(h * 61 + i * 7) % rows.length] }));
         for (const r of batch) if (h >= SHIFT_FROM) r[SHIFTED] += 900;
-        const features = batch.map(({ Species, ...f }) => f);
+        const features = batch.map(({ Species: _species, ...f }) => f);
         const out = await api(server, 'models.predict', { ref: `${MODEL}@${version}`, rows: features });
         batch.forEach((r, i) => {
           const requestId = `req-${seq++}`;

@@ -245,7 +245,7 @@ export const specs = [
   },
   {
     name: 'the command palette navigates (Ctrl+K) to the Monitor screen and to a dataset',
-    async run({ page, shotBoth }) {
+    async run({ page }) {
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette').waitFor();
       await page.getByTestId('palette-input').fill('monitor');

@@ -1,4 +1,3 @@
-import type * as Tf from '@tensorflow/tfjs';
 import { tfjs } from './heavyModules';
 import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../../shared/training';
 

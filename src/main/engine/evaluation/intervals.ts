@@ -62,7 +62,11 @@ function rankSweep(scores: Float64Array, positive: Uint8Array): (w: Uint32Array)
 function meanOfDefined(xs: (number | null)[]): number | null {
   let s = 0;
   let c = 0;
-  for (const x of xs) if (x !== null) (s += x), c++;
+  for (const x of xs) {
+    if (x === null) continue;
+    s += x;
+    c++;
+  }
   return c > 0 ? s / c : null;
 }
 

@@ -63,7 +63,7 @@ dropped and counted (\`GET /health\` -> \`log.dropped\`). \`LATHE_LOG=off\` turn
 - \`POST /predict\` with \`Content-Type: application/json\` and \`{"rows": [{"<field>": <value>, ...}, ...]}\`
   (or rows as arrays in the order of \`inputs\`) -> \`{"predictions": [...], "probabilities": [[...]], "labels": [...]}\`
   (regression: \`predictions\` only). Up to 10 000 rows per request.
-- ${opts.impute ? 'Missing fields or \`null\` are imputed as in training (this export was made with imputation on);' : 'A row missing a field the model always had in training (absent, \`null\` or \`""\`) is refused with 400 naming the fields (this export was made without imputation; fields that were sometimes missing in training are imputed as then);'}
+- ${opts.impute ? 'Missing fields or `null` are imputed as in training (this export was made with imputation on);' : 'A row missing a field the model always had in training (absent, `null` or `""`) is refused with 400 naming the fields (this export was made without imputation; fields that were sometimes missing in training are imputed as then);'}
   every answer that imputed lists it: \`"imputed": [{"row": 0, "fields": ["age"]}]\`. Unknown categories fall into the unknown
   bucket. Unknown fields, non-numbers in numeric fields and malformed rows answer 400 with
   \`{"error": "row 3, field \\"age\\": expected a number, got \\"abc\\"", "where": "rows[3].age"}\`.
