@@ -297,6 +297,22 @@ export const polishSpecs = [
     },
   },
   {
+    name: 'polish: New training opens with no error before any input, and asks for the target',
+    async run(ctx) {
+      const { page } = ctx;
+      await page.goto(`${ctx.server.url}#/training/new`);
+      await page.getByTestId('new-training').waitFor();
+      await page.getByTestId('train-version').locator('option').first().waitFor({ state: 'attached' });
+      await page.getByTestId('needs-target').waitFor();
+      assert.equal(await page.locator('[data-testid=new-training] [role=alert]').count(), 0, 'no error box');
+      assert.equal(await page.getByTestId('spec-error-count').count(), 0);
+      assert.ok(await page.getByTestId('train-start').isDisabled());
+      await page.getByTestId('train-target').selectOption('Species');
+      await page.getByTestId('needs-target').waitFor({ state: 'detached' });
+      assert.ok(await page.getByTestId('feature-Island').isChecked());
+    },
+  },
+  {
     name: 'polish: Re-run opens New training filled with the run spec and starts nothing',
     async run(ctx) {
       const { page } = ctx;
@@ -311,6 +327,9 @@ export const polishSpecs = [
       assert.equal(await page.getByTestId('train-target').inputValue(), 'Species');
       assert.equal(await page.getByTestId('hp-input-epochs').inputValue(), '2');
       assert.equal(await page.getByTestId('suggest-error').count(), 0);
+      // The spec left the features to the engine: the form shows the ones it picked, and nothing needs fixing.
+      assert.ok(await page.getByTestId('feature-Island').isChecked());
+      assert.equal(await page.getByTestId('spec-error-count').count(), 0);
       assert.equal((await api(ctx.server, 'training.jobs', {})).jobs.length, before, 'no run was started');
       await ctx.shot('rerun-prefilled-dark');
     },

@@ -122,6 +122,24 @@ describe('Re-run', () => {
     expect(Object.keys(trainingNewSelectors.errors(s, describeTemplates()))).toEqual([]);
   });
 
+  it('fills in the features the engine would pick when the spec left them out', async () => {
+    const spec = trainingSpecSchema.parse({ template: 'tabular-mlp', data: 'p', target: 'y' });
+    setTransport(
+      fakeTransport({
+        'training.templates': () => describeTemplates(),
+        'training.spec': () => spec,
+        'datasets.show': () => ({ version: sketch<DatasetVersion>({ dataset: 'p', number: 2 }), profile: tableProfile }),
+        'datasets.list': () => [sketch<DatasetSummary>({ name: 'p' })],
+        'datasets.versions': () => [sketch<DatasetVersion>({ number: 2 })],
+        'training.suggest': (i) => ({ target: i.target ?? '', task: 'classification', reason: 'r', features: ['a'], excluded: [], template: 'tabular-mlp' }),
+      }),
+    );
+    expect(await useTrainingNewStore.getState().prefill('r3')).toBeNull();
+    const s = useTrainingNewStore.getState();
+    expect(s.form.features).toEqual(['a']);
+    expect(Object.keys(trainingNewSelectors.errors(s, describeTemplates()))).toEqual([]);
+  });
+
   it('gives back the refusal when the run has no spec', async () => {
     setTransport(fakeTransport({ 'training.templates': () => describeTemplates() }));
     const refused = await useTrainingNewStore.getState().prefill('r2');

@@ -247,8 +247,12 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
       // The recorded ref may be a tag or `latest`: train the version the run used, named by number.
       const { version, profile } = await transport().call('datasets.show', { ref: spec.data });
       const [datasets, versions] = await Promise.all([transport().call('datasets.list', {}), transport().call('datasets.versions', { name: version.dataset })]);
-      const form = formOfSpec(spec, `${version.dataset}@v${version.number}`, hpDescOf(templatesNow(), spec.template));
-      set({ ...initialTrainingNewState, datasets, dataset: version.dataset, versions, version: version.number, profile, form, prefilledFrom: runId });
+      const data = `${version.dataset}@v${version.number}`;
+      const form = formOfSpec(spec, data, hpDescOf(templatesNow(), spec.template));
+      // A spec that left the features to the engine gets the ones it would pick (the target is known, so asking is no refusal).
+      const suggestion = !spec.features && (spec.target || profile.kind === 'images') ? await transport().call('training.suggest', spec.target ? { data, target: spec.target } : { data }) : null;
+      if (suggestion) form.features = suggestion.features;
+      set({ ...initialTrainingNewState, datasets, dataset: version.dataset, versions, version: version.number, profile, suggestion, form, prefilledFrom: runId });
       return null;
     } catch (e) {
       return toLatheError(e);

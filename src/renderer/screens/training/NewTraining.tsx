@@ -28,6 +28,8 @@ export function NewTraining() {
   const shown = s.touched;
   const extra = unplacedErrors(clientErrors, placedInSpecForm);
   const count = Object.keys(clientErrors).length;
+  // A table with no target yet is an unfinished form, not an error: Start waits for the choice.
+  const needsTarget = s.profile?.kind === 'table' && !s.form.target;
   const submit = async () => {
     const runId = await s.start();
     if (runId) show({ kind: 'run', runId });
@@ -83,9 +85,14 @@ export function NewTraining() {
         )}
         <ErrorBox error={s.error} testId="train-refusal" />
         <div className="row gap form-actions">
-          <button type="submit" className="button primary" disabled={s.busy || count > 0 || !s.form.data} data-testid="train-start">
+          <button type="submit" className="button primary" disabled={s.busy || count > 0 || !s.form.data || needsTarget} data-testid="train-start">
             {s.busy ? 'Checking the data…' : 'Start training'}
           </button>
+          {needsTarget && count === 0 && (
+            <span className="muted small" data-testid="needs-target">
+              Choose the target column to predict.
+            </span>
+          )}
           {count > 0 && (
             <span className="field-error small" data-testid="spec-error-count">
               {count === 1 ? '1 field needs attention' : `${count} fields need attention`}
