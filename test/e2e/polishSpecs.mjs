@@ -356,4 +356,38 @@ export const polishSpecs = [
       assert.ok(fs.existsSync(path.join(taken, 'keep.txt')), 'the existing folder is untouched');
     },
   },
+  {
+    name: 'polish: moving an alias to a version with other inputs warns with the removed columns before the move',
+    async run(ctx) {
+      const { page } = ctx;
+      await championModel(ctx);
+      const started = await api(ctx.server, 'training.start', {
+        spec: { template: 'tabular-mlp', data: 'penguins', target: 'Species', features: ['Island', 'Sex'], experiment: 'polish', name: 'polish-narrow', hyperparameters: { epochs: 2, hiddenUnits: [8], batchSize: 64 } },
+      });
+      for (let t0 = Date.now(); ; ) {
+        const run = await api(ctx.server, 'runs.get', { id: started.runId });
+        if (run.status === 'finished') break;
+        if (run.status !== 'running' && run.status !== 'queued') throw new Error(`training ended ${run.status}`);
+        if (Date.now() - t0 > 90_000) throw new Error('training took over 90 s');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const v = await api(ctx.server, 'models.register', { runId: started.runId, name: MODEL });
+      await backToList(page, 'models');
+      await page.locator('[data-testid=model-row]', { hasText: MODEL }).first().click();
+      await page.locator('[data-testid=alias-chip][data-alias=champion]').click();
+      await page.getByTestId('alias-dialog').waitFor();
+      await page.getByTestId('alias-version').selectOption(String(v.number));
+      const warning = page.getByTestId('alias-signature-warning');
+      await warning.waitFor();
+      assert.match(await page.getByTestId('sig-removed').innerText(), /Beak Length \(mm\)/);
+      assert.equal(await page.getByTestId('sig-added').count(), 0);
+      assert.match(await page.getByTestId('alias-submit').innerText(), /Move alias anyway/);
+      await ctx.shot('alias-signature-warning-dark');
+      // Back to a version with the same inputs: no warning.
+      await page.getByTestId('alias-version').selectOption('2');
+      await warning.waitFor({ state: 'detached' });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('alias-dialog').waitFor({ state: 'detached' });
+    },
+  },
 ];
