@@ -49,9 +49,9 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
   const [reason, setReason] = useState('');
   const sigChange = useMemo(() => {
     if (current === null || version === null || version === current) return null;
-    const sigOf = (n: number) => versions.find((v) => v.number === n)?.signature;
+    const sigOf = (n: number) => versionsData?.find((v) => v.number === n)?.signature;
     return signatureChange(sigOf(current), sigOf(version));
-  }, [versions, current, version]);
+  }, [versionsData, current, version]);
   const parsed = alias ? aliasSchema.safeParse(alias) : null;
   const issue = parsed && !parsed.success ? parsed.error.issues[0]?.message : null;
   const { run: submit, busy, error } = useAction(async () => {
