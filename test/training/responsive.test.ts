@@ -30,6 +30,9 @@ beforeAll(async () => {
   const file = path.join(dir, 'big.csv');
   fs.writeFileSync(file, lines.join('\n') + '\n');
   await invoke(engine, 'datasets.add', { name: 'big', path: file });
+  // A door warms the compute backend while idle after start (engine.live.warmCompute): loading TF.js
+  // is a one-time cost on the main thread, not part of preparing a training's data.
+  await invoke(engine, 'compute.status', {});
 }, 120_000);
 afterAll(() => {
   cleanup();

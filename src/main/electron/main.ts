@@ -250,6 +250,7 @@ async function start(): Promise<void> {
     engine = await enginePromise;
     engine.live.watchOtherWriters(); // runs logged by other processes appear live; stops when the engine closes
     engine.live.startTriggers(); // pipeline triggers fire while the app runs
+    engine.live.warmCompute(); // TF.js loads while the window is idle, not at the first training
   } catch (e) {
     fail('Lathe could not open its workspace', e);
   }

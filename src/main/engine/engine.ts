@@ -119,6 +119,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     live: {
       watchOtherWriters: () => watchOtherWriters(db, events),
       startTriggers: () => pipelines.startTriggers(),
+      warmCompute: () => void setTimeout(() => void training.status().catch(() => undefined), 500).unref(),
     },
     tracking,
     sweeps,

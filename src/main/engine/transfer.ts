@@ -67,4 +67,10 @@ export interface EngineLive {
   watchOtherWriters(): () => void;
   /** Pipeline triggers: schedules, watched datasets and folders, alerts. */
   startTriggers(): { stop(): void };
+  /**
+   * Load TF.js and probe the compute backends soon after start, while the door is idle: loading them
+   * blocks the main thread for a few hundred ms, which a first training would otherwise pay in the
+   * middle of the UI's work. (The CLI does not: most commands never train.)
+   */
+  warmCompute(): void;
 }
