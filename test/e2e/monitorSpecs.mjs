@@ -9,23 +9,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { api, sizes } from './helpers.mjs';
 
 const MODEL = 'penguins-clf';
 const SHIFTED = 'Body Mass (g)';
 const STABLE = 'Beak Depth (mm)';
 const HOURS = 48;
 const SHIFT_FROM = 30;
-
-async function api(server, name, input) {
-  const res = await fetch(`${new URL(server.url).origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
-  return body.value;
-}
 
 /** The sample's rows as objects (the header names are the model's feature names). */
 function penguins(root) {
@@ -35,14 +25,6 @@ function penguins(root) {
     .map((l) => l.split(','))
     .filter((cells) => cells.every((c) => c !== '' && c !== 'NA'))
     .map((cells) => Object.fromEntries(cols.map((c, i) => [c, Number.isFinite(Number(cells[i])) && cells[i] !== '' ? Number(cells[i]) : cells[i]])));
-}
-
-async function sizes(ctx, name) {
-  for (const width of [1440, 1024]) {
-    await ctx.page.setViewportSize({ width, height: 900 });
-    await ctx.shotBoth(`${name}-${width}`);
-  }
-  await ctx.page.setViewportSize({ width: 1360, height: 860 });
 }
 
 export const monitorSpecs = [

@@ -8,17 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-
-async function api(server, name, input) {
-  const res = await fetch(`${new URL(server.url).origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
-  return body.value;
-}
+import { api, sizes } from './helpers.mjs';
 
 async function waitRunEnd(ctx, count) {
   for (let t0 = Date.now(); ; ) {
@@ -30,14 +20,6 @@ async function waitRunEnd(ctx, count) {
 }
 
 const loopDir = (ctx) => path.join(ctx.home, 'pipelines', 'penguins-loop');
-
-async function sizes(ctx, name) {
-  for (const width of [1440, 1024]) {
-    await ctx.page.setViewportSize({ width, height: 900 });
-    await ctx.shotBoth(`${name}-${width}`);
-  }
-  await ctx.page.setViewportSize({ width: 1360, height: 860 });
-}
 
 export const pipelinesSpecs = [
   {

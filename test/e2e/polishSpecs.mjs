@@ -9,19 +9,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { api } from './helpers.mjs';
 
 const MODEL = 'polish-species';
-
-async function api(server, name, input) {
-  const res = await fetch(`${new URL(server.url).origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
-  return body.value;
-}
 
 /** A finished tiny training registered as MODEL with champion on v1 (made once per server). */
 async function championModel(ctx) {

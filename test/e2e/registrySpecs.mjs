@@ -10,21 +10,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { api } from './helpers.mjs';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const MODEL = 'penguins-clf';
-
-/** A call through the HTTP door, as a script would make it. */
-async function api(server, name, input) {
-  const res = await fetch(`${new URL(server.url).origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
-  return body.value;
-}
 
 async function waitForRun(server, runId, timeoutMs = 90_000) {
   const t0 = Date.now();
