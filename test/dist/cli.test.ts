@@ -67,6 +67,9 @@ describe('the built CLI', () => {
     expect(trained.code, trained.stderr).toBe(0);
     const runId = trained.json<{ id: string; status: string }>().id;
     expect(trained.json<{ status: string }>().status).toBe('finished');
+    // The built worker loads the wasm backend (an ESM import of it from the CJS bundle once registered
+    // it with a second tfjs-core, and training silently fell back to the ~4x slower JS backend).
+    expect(JSON.stringify(lathe('runs', 'show', runId, '--json').json<unknown>())).toContain('"lathe.backend":"wasm"');
 
     expect(lathe('models', 'register', runId, '--name', 'species', '--json').code).toBe(0);
     expect(lathe('models', 'alias', 'species@1', 'champion').code).toBe(0);
@@ -87,7 +90,7 @@ describe('the built CLI', () => {
       fs.rmSync(other, { recursive: true, force: true });
     }
 
-    // After the bundle: bundles do not yet carry evaluation lineage edges (reported to the bundles owner).
+    // An evaluated run's bundle is covered by test/bundles/localLineage.test.ts.
     const evaluated = lathe('eval', runId, '--data', 'penguins', '--json');
     expect(evaluated.code, evaluated.stderr).toBe(0);
   });

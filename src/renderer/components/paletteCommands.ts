@@ -44,7 +44,7 @@ export function paletteCommands(d: PaletteData): Command[] {
   const list: Command[] = SCREENS.map((s) => ({ id: `go-${s}`, title: SCREEN_INFO[s].title, group: 'Go to', run: () => showList(s) }));
   list.push(...actions());
   for (const ds of d.datasets) {
-    list.push({ id: `open-${ds.name}`, title: ds.name, group: 'Dataset', hint: ds.latest ? `v${ds.latest.number}` : undefined, run: () => (showList('datasets'), void useDatasetsStore.getState().open(ds.name)) });
+    list.push({ id: `open-${ds.name}`, title: ds.name, group: 'Dataset', keywords: `open ${ds.name}`, hint: ds.latest ? `v${ds.latest.number}` : undefined, run: () => (showList('datasets'), void useDatasetsStore.getState().open(ds.name)) });
   }
   for (const e of d.experiments) {
     list.push({ id: `exp-${e.id}`, title: e.name, group: 'Experiment', hint: `${e.runCount} runs`, run: () => (go().go('experiments'), useExperimentsStore.getState().show({ kind: 'runs', experimentId: e.id })) });

@@ -1,4 +1,4 @@
-import { tfjs } from './heavyModules';
+import { tfjs, tfjsWasm } from './heavyModules';
 import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../../shared/training';
 
 /**
@@ -58,7 +58,7 @@ const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignor
 
 async function tryCandidate(c: Candidate): Promise<void> {
   if (c.name === 'tensorflow-gpu' || c.name === 'tensorflow') await importOptional(c.package);
-  else if (c.name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  else if (c.name === 'wasm') tfjsWasm();
   const tf = tfjs();
   if (!(await tf.setBackend(c.tfName))) throw new Error(`TF.js could not initialise the ${c.tfName} backend`);
   await tf.ready();
@@ -82,8 +82,7 @@ async function deviceOf(name: BackendName): Promise<string> {
  */
 export async function setWasmThreads(n: number): Promise<void> {
   try {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setThreadsCount(Math.max(1, Math.floor(n)));
+    tfjsWasm().setThreadsCount(Math.max(1, Math.floor(n)));
   } catch {
     // wasm is not installed: nothing to configure
   }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Tf from '@tensorflow/tfjs';
 import type SharpFn from 'sharp';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 
 /**
  * TF.js and sharp, loaded on first use. Requiring them costs about 175 ms and 75 ms, which every CLI
@@ -16,6 +17,15 @@ let sharp: typeof SharpFn | undefined;
 export function tfjs(): typeof Tf {
   tf ??= load('@tensorflow/tfjs') as typeof Tf;
   return tf;
+}
+
+/**
+ * The wasm backend through the same loader as TF.js: an `import()` of it from a CommonJS bundle loads
+ * its ESM build, which registers with a second (ESM) copy of tfjs-core that `tfjs()` never sees, and
+ * selection silently fell back to the plain JS backend (about 4x slower).
+ */
+export function tfjsWasm(): typeof TfWasm {
+  return load('@tensorflow/tfjs-backend-wasm') as typeof TfWasm;
 }
 
 export function sharpImage(): typeof SharpFn {
