@@ -249,14 +249,17 @@ export const specs = [
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette').waitFor();
       await page.getByTestId('palette-input').fill('monitor');
-      await page.keyboard.press('Enter');
+      const first = () => page.locator('[data-testid=palette] [role=option]').first();
+      await first().filter({ hasText: 'Monitor' }).waitFor();
+      await page.getByTestId('palette-input').press('Enter');
       const panel = page.getByTestId('monitor-screen');
       await panel.waitFor();
       await page.locator('[data-testid="monitor-empty"], [data-testid="monitor-list"]').first().waitFor();
       assert.match(await panel.innerText(), /Monitor/);
       await page.keyboard.press('Control+K');
       await page.getByTestId('palette-input').fill('open penguins');
-      await page.keyboard.press('Enter');
+      await first().filter({ hasText: 'penguins' }).waitFor();
+      await page.getByTestId('palette-input').press('Enter');
       await page.getByTestId('dataset-detail').waitFor();
       assert.equal(await page.getByTestId('dataset-title').innerText(), 'penguins');
     },
