@@ -103,6 +103,10 @@ export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only
       legalComments: 'none',
       absWorkingDir: root,
       alias: ALIASES,
+      // import() becomes require(): bin/lathe.mjs runs the CLI bundle as a vm.Script with a V8 code
+      // cache, and Node 20 loses a cached script's dynamic-import callback ("A dynamic import callback
+      // was not specified": onnxruntime, tfjs-node). Every external here is CommonJS-loadable.
+      supported: { 'dynamic-import': false },
       ...spec.options,
     });
     if (result.errors.length) throw new Error(`build-main: ${name} failed`);
