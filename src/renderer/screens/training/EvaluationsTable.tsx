@@ -37,7 +37,7 @@ export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[];
             <td className="mono small">
               {e.dataRef} <span className="muted">· {e.split}</span>
               {e.trainingRows !== 0 && (
-                <span className="badge warning" title="This evaluation scored rows the model was trained on: its numbers are optimistic" data-testid="training-rows-mark">
+                <span className="badge warning badge-below" title="This evaluation scored rows the model was trained on: its numbers are optimistic" data-testid="training-rows-mark">
                   {e.trainingRows === null ? 'may include training rows' : `includes ${e.trainingRows} training rows`}
                 </span>
               )}
