@@ -82,7 +82,7 @@ function expectDiskFull(err: { code?: string; message?: string; where?: string }
 
 describe('a full disk', () => {
   it('the engine door: an import says which disk is full and that nothing was lost; the workspace is unchanged', async (ctx) => {
-    if (skipReason) return ctx.skip();
+    if (skipReason) return ctx.skip(skipReason);
     const err = await invoke(engine, 'datasets.add', { name: 'big', path: csv('big.csv', 40_000) }).then(
       () => ({}) as { code?: string },
       (e: { code?: string; message?: string }) => e,
@@ -94,7 +94,7 @@ describe('a full disk', () => {
   });
 
   it('the CLI: exit 1 and the same message, for an import and for data list on a new workspace', (ctx) => {
-    if (skipReason) return ctx.skip();
+    if (skipReason) return ctx.skip(skipReason);
     const env = { ...process.env, LATHE_HOME: home };
     const add = spawnSync(TSX, [MAIN, 'data', 'add', 'big', path.join(scratch, 'big.csv')], { env, encoding: 'utf8', timeout: 60_000 });
     expect(add.status).toBe(1);
@@ -112,7 +112,7 @@ describe('a full disk', () => {
   });
 
   it('the HTTP door: 507 DISK_FULL for a call and for an upload', async (ctx) => {
-    if (skipReason) return ctx.skip();
+    if (skipReason) return ctx.skip(skipReason);
     const server: RunningServer = await startServer({ engine, token: 'disk-token' });
     try {
       const post = (p: string, body: string | Buffer, type: string) =>
@@ -141,7 +141,7 @@ describe('a full disk', () => {
   });
 
   it('once space is freed, the same import works and doctor finds nothing wrong', async (ctx) => {
-    if (skipReason) return ctx.skip();
+    if (skipReason) return ctx.skip(skipReason);
     fs.rmSync(path.join(mountDir, 'filler'));
     const r = await invoke(engine, 'datasets.add', { name: 'big', path: path.join(scratch, 'big.csv') });
     expect(r.version.rowCount).toBe(40_000);

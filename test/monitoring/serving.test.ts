@@ -117,9 +117,8 @@ describe('the serving export logs its requests', () => {
     const m = why ? null : spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
     const reason = why ?? (m && m.status !== 0 ? `mount failed: ${m.stderr.trim()}` : null);
     if (reason) {
-      console.log(`full-disk serving log test skipped: ${reason}`);
       fs.rmSync(mnt, { recursive: true, force: true });
-      return ctx.skip();
+      return ctx.skip(`full-disk serving log test needs a small tmpfs: ${reason}`);
     }
     try {
       const { base, child } = await start({ LATHE_LOG_DIR: mnt });
