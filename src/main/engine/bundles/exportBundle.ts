@@ -6,7 +6,8 @@ import { LINEAGE_KINDS, type BundleExperiment, type BundleMetadata, type BundleR
 import { LatheError } from '../../../shared/errors';
 import type { BundleSummary } from '../../../shared/registry';
 import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, ModelRow, VersionRow } from '../db/registryRepo';
-import { newId, osUser } from '../registry/service';
+import { newId } from '../ids';
+import { osUser } from '../registry/service';
 import { HashWorker, InlineHasher, type Hasher } from '../store/hashWorker';
 import { Writeback } from '../store/objectStore';
 import { APP_VERSION } from '../version';

@@ -8,7 +8,7 @@ import tar from 'tar-stream';
 import { LatheError } from '../../../shared/errors';
 import type { BundleImportResult } from '../../../shared/registry';
 import { deferForeignKeys } from '../db/connection';
-import { newId } from '../registry/service';
+import { newId } from '../ids';
 import { HashWorker } from '../store/hashWorker';
 import { verifyChunked, Writeback } from '../store/objectStore';
 import { checkChunkLists, checkEntryName, checkReferences, MANIFEST_NAME, parseManifest, refused, type RawManifest } from './format';

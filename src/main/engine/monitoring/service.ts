@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { LatheError } from '../../../shared/errors';
 import type { CostMatrix } from '../../../shared/evaluation';
 import {
@@ -44,6 +43,7 @@ import { checkLabel, checkOutcome, checkPrediction, csvFields, isFuture, labelFr
 import { buildReference } from './reference';
 import { WindowSketch, type WindowJSON } from './windowSketch';
 import type { KllJSON } from '../sketches';
+import { newId } from '../ids';
 
 const BATCH = 20_000;
 const MAX_PROBLEMS = 100;
@@ -60,7 +60,6 @@ export interface MonitoringDeps {
   membershipOf?: (runId: string) => { versionId: string; rows: number; encoding: string; parts: Uint8Array } | null;
 }
 
-const newId = () => randomUUID().replace(/-/g, '');
 
 /** A ref for monitoring: the model, and optionally one version or alias of it. */
 interface MonitorRef {

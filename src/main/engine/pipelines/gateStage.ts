@@ -1,5 +1,4 @@
 import { invoke } from '../dispatch';
-import { randomUUID } from 'node:crypto';
 import type { CellValue } from '../../../shared/datasets';
 import { LatheError } from '../../../shared/errors';
 import type { Evaluation } from '../../../shared/evaluation';
@@ -9,6 +8,7 @@ import { checkSignature, parseJsonFile, type ArtifactFiles } from '../registry/a
 import { predictWith } from '../registry/predict';
 import type { Outputs, StageContext, StageResult } from './context';
 import { decide, scorableRows, type GateOutcome, type Truth } from './gate';
+import { newId } from '../ids';
 
 /**
  * The champion gate as a stage: the challenger (the run of an evaluation) and the current champion
@@ -16,7 +16,6 @@ import { decide, scorableRows, type GateOutcome, type Truth } from './gate';
  * is paired; the decision (inputs, numbers, interval, verdict, reason) is stored and joins lineage.
  */
 
-const newId = () => randomUUID().replace(/-/g, '');
 
 /** A run's model artifact (docs/TRAINING.md) read from its artifacts, hash-verified by the store. */
 export function runArtifactFiles(ctx: StageContext, runId: string): ArtifactFiles {

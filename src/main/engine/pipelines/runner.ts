@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { toLatheError } from '../../../shared/errors';
 import type { StageDef, StageExplanation, StageState } from '../../../shared/pipelines';
 import type { PipelineJobRow, PipelineRunRow, PipelinesRepo } from '../db/pipelinesRepo';
@@ -6,6 +5,7 @@ import type { Outputs, PipelineDeps, StageContext } from './context';
 import { canonicalJson, REF_PATTERN, sha256, type ParsedPipeline } from './definition';
 import type { FileHashes } from './fileHashes';
 import { stageImpl } from './stages';
+import { newId } from '../ids';
 
 /**
  * Runs a pipeline's stages in topological order. Each stage's cache key is the sha256 of its inputs
@@ -15,7 +15,6 @@ import { stageImpl } from './stages';
  * stage runs, the inputs map is compared with its last run's to say why.
  */
 
-const newId = () => randomUUID().replace(/-/g, '');
 
 export interface RunOptions {
   force: boolean;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,8 @@ import { checkPipelineCached as checkPipeline, parsePipeline, type ParsedPipelin
 import { FileHashes } from './fileHashes';
 import { PipelineRunner } from './runner';
 import { PipelineTriggers, type Clock } from './triggers';
+import { processAlive } from '../tracking/processIdentity';
+import { newId } from '../ids';
 
 /**
  * Pipelines: definitions (stored text), runs (one at a time per pipeline, queued, never doubled by
@@ -31,18 +32,8 @@ import { PipelineTriggers, type Clock } from './triggers';
  * start and can be resumed from its failed stage (the stage cache serves everything before it).
  */
 
-const newId = () => randomUUID().replace(/-/g, '');
 /** Runs this process is executing (a second engine in the same process must not fail them). */
 const liveHere = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface Enqueued {
   runId: string;

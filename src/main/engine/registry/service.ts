@@ -38,7 +38,6 @@ export function osUser(): string {
 }
 
 import { newId } from '../ids';
-export { newId };
 
 /** An evaluation report of a run, as the evaluation feature gives it (see `RegistryService.evaluations`). */
 export interface EvaluationFacts {

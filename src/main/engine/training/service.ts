@@ -36,6 +36,7 @@ import { planData, resolveVersion, type DataContext, type DataPlan } from './dat
 import { MODEL_DIR, readModelFiles, writeModelArtifacts, type SerializedModel } from './modelArtifact';
 import { suggestForTable } from './suggest';
 import type { PreparedData, TrainJobInput, TrainJobOutput, TrainMessage, TrainWorkerInput } from './trainer';
+import { processAlive } from '../tracking/processIdentity';
 
 /** Artifacts every training run keeps beside its model. */
 export const SPEC_ARTIFACT = 'training/spec.json';
@@ -44,15 +45,6 @@ export const checkpointDir = (epoch: number) => `checkpoints/epoch-${epoch}`;
 
 /** Trainings owned by this process (any engine in it): never "interrupted" while one of them runs. */
 const liveHere = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Flattens a spec into run params (strings, written once): what the runs table filters and compares.
