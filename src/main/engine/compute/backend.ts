@@ -1,4 +1,4 @@
-import { tfjs, tfjsWasm } from './heavyModules';
+import { tfjs, tfjsNative, tfjsWasm } from './heavyModules';
 import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../../shared/training';
 
 /**
@@ -53,11 +53,8 @@ function reasonOf(e: unknown): string {
   return msg.split('\n')[0].slice(0, 300);
 }
 
-/** Imports a package by a name TypeScript and bundlers cannot follow (it may not be installed). */
-const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
-
 async function tryCandidate(c: Candidate): Promise<void> {
-  if (c.name === 'tensorflow-gpu' || c.name === 'tensorflow') await importOptional(c.package);
+  if (c.name === 'tensorflow-gpu' || c.name === 'tensorflow') tfjsNative(c.package as '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu');
   else if (c.name === 'wasm') tfjsWasm();
   const tf = tfjs();
   if (!(await tf.setBackend(c.tfName))) throw new Error(`TF.js could not initialise the ${c.tfName} backend`);

@@ -28,6 +28,15 @@ export function tfjsWasm(): typeof TfWasm {
   return load('@tensorflow/tfjs-backend-wasm') as typeof TfWasm;
 }
 
+/**
+ * tfjs-node or tfjs-node-gpu, which may not be installed (the caller reports why). Through the same
+ * loader as TF.js for the reason given at `tfjsWasm`: they register their backend with the tfjs-core
+ * instance `tfjs()` returns.
+ */
+export function tfjsNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): unknown {
+  return load(pkg);
+}
+
 export function sharpImage(): typeof SharpFn {
   sharp ??= load('sharp') as typeof SharpFn;
   return sharp;
