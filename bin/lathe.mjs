@@ -113,11 +113,9 @@ function loadBundle() {
     cached = undefined;
   }
   const source = fs.readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
-  const script = new vm.Script(Module.wrap(source), {
-    filename: bundle,
-    cachedData: cached,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No importModuleDynamically: the bundle has no import() (build-main turns each into require()), and
+  // USE_MAIN_CONTEXT_DEFAULT_LOADER made Node print an ExperimentalWarning whenever one ran.
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: cached });
   if (!cached || script.cachedDataRejected) process.once('exit', () => saveCache(file, script, path.dirname(file)));
   const mod = new Module(bundle, null);
   mod.filename = bundle;
