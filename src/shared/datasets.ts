@@ -114,14 +114,16 @@ export interface SchemaChange {
 export interface ColumnShift {
   column: string;
   type: ColumnType;
-  missingFrom: number;
-  missingTo: number;
+  /** Set when the column is in one version only: its other side's numbers are absent, not zero. */
+  presence?: 'added' | 'removed';
+  missingFrom?: number;
+  missingTo?: number;
   meanFrom?: number;
   meanTo?: number;
   stdFrom?: number;
   stdTo?: number;
-  distinctFrom: number;
-  distinctTo: number;
+  distinctFrom?: number;
+  distinctTo?: number;
   /** Population stability index between the two profiles' histograms/top values, when comparable. */
   psi?: number;
 }
@@ -138,7 +140,18 @@ export interface DatasetDiff {
     removed: CellValue[][];
     modified: { key: CellValue; before: CellValue[]; after: CellValue[]; changedColumns: string[] }[];
     columns: string[];
+    /**
+     * Columns a side does not have: `from` lists columns absent from removed rows and `before` cells (added
+     * columns), `to` those absent from added rows and `after` cells (removed columns). Their cells hold
+     * null as a placeholder, which is not a null value.
+     */
+    absent?: { from: string[]; to: string[] };
   };
+  /**
+   * How rows were matched: by the key column, by content (no key: a removed and an added row that agree on
+   * at least half the shared columns are one modified row), or not paired (`note` says why, e.g. too many).
+   */
+  matching?: { by: 'key' | 'content' | 'path' | 'none'; note?: string };
   columns: ColumnShift[];
   /** For image datasets: files by path. */
   files?: { added: string[]; removed: string[]; modified: string[]; unchanged: number };

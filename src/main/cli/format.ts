@@ -125,9 +125,10 @@ export function formatDiff(d: DatasetDiff): string {
   if (d.files) {
     lines.push(`files: +${d.files.added.length} -${d.files.removed.length} ~${d.files.modified.length} =${d.files.unchanged}`);
   } else {
-    lines.push(`rows: +${d.rows.added} -${d.rows.removed} ~${d.rows.modified} =${d.rows.unchanged}`);
+    lines.push(`rows: +${d.rows.added} -${d.rows.removed} ~${d.rows.modified} =${d.rows.unchanged}${d.matching?.by === 'content' ? ' (modified rows paired by content)' : ''}`);
+    if (d.matching?.note) lines.push(`  ${d.matching.note}`);
   }
-  const shifted = d.columns.filter((c) => (c.psi ?? 0) > 0.1 || c.missingFrom !== c.missingTo);
+  const shifted = d.columns.filter((c) => !c.presence && ((c.psi ?? 0) > 0.1 || c.missingFrom !== c.missingTo));
   if (shifted.length) {
     lines.push('column shifts:');
     for (const c of shifted) {

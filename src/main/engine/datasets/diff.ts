@@ -1,11 +1,14 @@
 import type { CellValue, ColumnShift, DatasetDiff, DatasetVersion, SchemaChange, TableProfile } from '../../../shared/datasets';
 import { LatheError } from '../../../shared/errors';
 import type { DatasetsRepo, VersionRow } from '../db/datasetsRepo';
+import { pairByContent } from './contentPairing';
 import { combineHash, hashString } from './hashing';
 import { columnPsi } from './psi';
 import type { VersionReader } from './versionReader';
 
 const MAX_SAMPLES = 50;
+/** Without a key, rows are paired by content only when at most this many differ on each side (memory, time). */
+const CONTENT_PAIRING_CAP = 10_000;
 
 export interface DiffSide {
   version: VersionRow;
@@ -42,12 +45,25 @@ function schemaChanges(from: TableProfile, to: TableProfile): SchemaChange[] {
   return out;
 }
 
+/** One side's numbers of a column in one version only (its other side stays absent, not zero). */
+function oneSided(c: TableProfile['columns'][number], presence: 'added' | 'removed'): ColumnShift {
+  const shift: ColumnShift = { column: c.name, type: c.type, presence };
+  if (presence === 'added') Object.assign(shift, { missingTo: c.missing, distinctTo: c.distinct, meanTo: c.mean, stdTo: c.std });
+  else Object.assign(shift, { missingFrom: c.missing, distinctFrom: c.distinct, meanFrom: c.mean, stdFrom: c.std });
+  for (const k of ['meanFrom', 'meanTo', 'stdFrom', 'stdTo'] as const) if (shift[k] === undefined) delete shift[k];
+  return shift;
+}
+
 function columnShifts(from: TableProfile, to: TableProfile): ColumnShift[] {
   const after = new Map(to.columns.map((c) => [c.name, c]));
+  const before = new Set(from.columns.map((c) => c.name));
   const out: ColumnShift[] = [];
   for (const a of from.columns) {
     const b = after.get(a.name);
-    if (!b) continue;
+    if (!b) {
+      out.push(oneSided(a, 'removed'));
+      continue;
+    }
     const shift: ColumnShift = {
       column: a.name,
       type: b.type,
@@ -66,6 +82,7 @@ function columnShifts(from: TableProfile, to: TableProfile): ColumnShift[] {
     }
     out.push(shift);
   }
+  for (const b of to.columns) if (!before.has(b.name)) out.push(oneSided(b, 'added'));
   return out;
 }
 
@@ -122,7 +139,8 @@ function keyHint(from: DiffSide, to: DiffSide, shared: string[], key: string): s
  * Compares two versions in two streaming passes that keep one 53-bit hash per row of the first
  * version (and, with a key, a key -> row map), never the rows themselves. Rows are compared on the
  * columns both versions share; schema changes are reported separately. Without a key, rows are
- * matched as a multiset of row hashes, so a changed row shows as one removed plus one added.
+ * matched as a multiset of row hashes; the rows left over on both sides are then paired by content
+ * (contentPairing.ts) into modified rows, when few enough differ to hold them (CONTENT_PAIRING_CAP).
  */
 export async function diffVersions(
   reader: VersionReader,
@@ -181,11 +199,15 @@ export async function diffVersions(
 
   const added: CellValue[][] = [];
   const modifiedSamples: { key: CellValue; after: CellValue[]; fromRow: number }[] = [];
+  // Without a key: every unmatched row of the second version (up to the cap), to pair by content later.
+  let pending: { row: CellValue[]; at: number }[] | null = key === null ? [] : null;
   let addedCount = 0;
   let modifiedCount = 0;
   let unchanged = 0;
+  let toRow = 0;
   const matched = key === null ? null : new Uint8Array(from.version.row_count);
   await reader.scan(to.version, (cells) => {
+    const at = toRow++;
     const h = rowHash(cells, toPos);
     if (matched === null) {
       const c = counts.get(h);
@@ -208,10 +230,10 @@ export async function diffVersions(
     }
     addedCount++;
     if (added.length < MAX_SAMPLES) added.push(asUnion(cells, toToUnion));
+    if (pending) pending = pending.length < CONTENT_PAIRING_CAP ? (pending.push({ row: asUnion(cells, toToUnion), at }), pending) : null;
   });
 
-  let removedCount = 0;
-  const removedRows: number[] = [];
+  const removedIdx: number[] = [];
   for (let i = 0; i < n; i++) {
     let gone: boolean;
     if (matched === null) {
@@ -219,18 +241,28 @@ export async function diffVersions(
       gone = c > 0;
       if (gone) counts.set(fromHashes[i], c - 1);
     } else gone = matched[i] === 0;
-    if (!gone) continue;
-    removedCount++;
-    if (removedRows.length < MAX_SAMPLES) removedRows.push(i);
+    if (gone) removedIdx.push(i);
   }
-  const removed = (await reader.rowsAt(from.version, removedRows)).map((r) => asUnion(r, fromToUnion));
-  const befores = (await reader.rowsAt(from.version, modifiedSamples.map((m) => m.fromRow))).map((r) => asUnion(r, fromToUnion));
-  const modified = modifiedSamples.map((m, i) => ({
-    key: m.key,
-    before: befores[i],
-    after: m.after,
-    changedColumns: shared.filter((c) => !sameCell(befores[i][union.indexOf(c)], m.after[union.indexOf(c)])),
-  }));
+  const samples = { added, removed: [] as CellValue[][], modified: [] as DatasetDiff['samples']['modified'], columns: union, absent: { from: toColumns.filter((c) => !fromColumns.includes(c)), to: fromColumns.filter((c) => !toColumns.includes(c)) } };
+  const rows = { added: addedCount, removed: removedIdx.length, modified: modifiedCount, unchanged };
+  let matching: DatasetDiff['matching'];
+  if (key !== null) {
+    samples.removed = (await reader.rowsAt(from.version, removedIdx.slice(0, MAX_SAMPLES))).map((r) => asUnion(r, fromToUnion));
+    const befores = (await reader.rowsAt(from.version, modifiedSamples.map((m) => m.fromRow))).map((r) => asUnion(r, fromToUnion));
+    samples.modified = modifiedSamples.map((m, i) => ({ key: m.key, before: befores[i], after: m.after, changedColumns: shared.filter((c) => !sameCell(befores[i][union.indexOf(c)], m.after[union.indexOf(c)])) }));
+    matching = { by: 'key' };
+  } else {
+    const why = pairingRefusal(pending, removedIdx.length, shared.length);
+    if (why !== null || !pending) {
+      samples.removed = (await reader.rowsAt(from.version, removedIdx.slice(0, MAX_SAMPLES))).map((r) => asUnion(r, fromToUnion));
+      matching = { by: 'none', note: why ?? undefined };
+    } else {
+      const byContent = await pairRemovedAndAdded(reader, from.version, removedIdx, pending, { union, shared, fromToUnion });
+      Object.assign(samples, { added: byContent.added, removed: byContent.removed, modified: byContent.modified });
+      Object.assign(rows, { added: rows.added - byContent.pairs, removed: rows.removed - byContent.pairs, modified: byContent.pairs });
+      matching = { by: 'content' };
+    }
+  }
 
   const fromProfile = JSON.parse(from.version.profile_json) as TableProfile;
   const toProfile = JSON.parse(to.version.profile_json) as TableProfile;
@@ -239,8 +271,59 @@ export async function diffVersions(
     to: to.info,
     key,
     schema: schemaChanges(fromProfile, toProfile),
-    rows: { added: addedCount, removed: removedCount, modified: modifiedCount, unchanged },
-    samples: { added, removed, modified, columns: union },
+    rows,
+    samples,
     columns: columnShifts(fromProfile, toProfile),
+    matching,
+  };
+}
+
+/** Why rows without a key are not paired by content, or null when they can be. */
+function pairingRefusal(pending: unknown[] | null, removed: number, sharedColumns: number): string | null {
+  const cap = CONTENT_PAIRING_CAP.toLocaleString('en-US');
+  if (!pending || removed > CONTENT_PAIRING_CAP) {
+    return `More than ${cap} rows differ: without a key, changed rows are not paired by content and show as removed + added. Choose a key column to see modified rows.`;
+  }
+  if (sharedColumns < 2) return 'The versions share fewer than two columns, so a changed row cannot be told from a different one. Choose a key column to see modified rows.';
+  return null;
+}
+
+/**
+ * Reads the removed rows of the first version (one more streaming pass, only when few enough rows
+ * differ) and pairs them with the added rows by content (contentPairing.ts).
+ */
+async function pairRemovedAndAdded(
+  reader: VersionReader,
+  version: VersionRow,
+  removedIdx: number[],
+  pending: { row: CellValue[]; at: number }[],
+  cols: { union: string[]; shared: string[]; fromToUnion: number[] },
+): Promise<{ pairs: number; added: CellValue[][]; removed: CellValue[][]; modified: DatasetDiff['samples']['modified'] }> {
+  const wanted = new Set(removedIdx);
+  const removedRows: CellValue[][] = [];
+  let i = 0;
+  await reader.scan(version, (cells) => {
+    if (wanted.has(i++)) {
+      const row = new Array<CellValue>(cols.union.length).fill(null);
+      cols.fromToUnion.forEach((u, k) => (row[u] = cells[k]));
+      removedRows.push(row);
+    }
+  });
+  const sharedAt = cols.shared.map((c) => cols.union.indexOf(c));
+  const project = (r: CellValue[]) => sharedAt.map((p) => r[p]);
+  const pairs = pairByContent(removedRows.map(project), pending.map((p) => project(p.row)), sharedAt.length);
+  const pairedRemoved = new Set(pairs.map((p) => p.removed));
+  const pairedAdded = new Set(pairs.map((p) => p.added));
+  return {
+    pairs: pairs.length,
+    added: pending.filter((_, k) => !pairedAdded.has(k)).slice(0, MAX_SAMPLES).map((p) => p.row),
+    removed: removedRows.filter((_, k) => !pairedRemoved.has(k)).slice(0, MAX_SAMPLES),
+    modified: pairs.slice(0, MAX_SAMPLES).map((p) => ({
+      // No key: the row's position in the second version (1-based) identifies it for people.
+      key: pending[p.added].at + 1,
+      before: removedRows[p.removed],
+      after: pending[p.added].row,
+      changedColumns: p.changed.map((c) => cols.shared[c]),
+    })),
   };
 }

@@ -12,12 +12,49 @@ export function psiLevel(psi: number | undefined): 'none' | 'stable' | 'moderate
   return 'large';
 }
 
-function Cell({ value, changed }: { value: CellValue; changed?: boolean }) {
+function Cell({ value, changed, absent }: { value: CellValue; changed?: boolean; absent?: string }) {
+  if (absent) {
+    return (
+      <td className="cell-absent muted" title={absent} data-testid="cell-absent">
+        —
+      </td>
+    );
+  }
   const c = formatCell(value);
   return <td className={`cell-${c.kind}${c.kind === 'number' ? ' num' : ''}${changed ? ' changed' : ''}`}>{c.text}</td>;
 }
 
-function SampleTable({ title, rows, columns, kind, total }: { title: string; rows: CellValue[][]; columns: string[]; kind: 'added' | 'removed'; total: number }) {
+/** The columns a side's rows do not have (added or removed columns): their cells are absent, not null. */
+function absentOn(diff: DatasetDiff, side: 'from' | 'to'): Set<string> {
+  return new Set(diff.samples.absent?.[side] ?? diff.schema.filter((c) => c.change === (side === 'from' ? 'added' : 'removed')).map((c) => c.column));
+}
+
+function AbsentNote({ columns, version }: { columns: Set<string>; version: number }) {
+  if (columns.size === 0) return null;
+  return (
+    <div className="muted small" data-testid="absent-note">
+      — : {[...columns].join(', ')} {columns.size === 1 ? 'is' : 'are'} not in v{version}.
+    </div>
+  );
+}
+
+function SampleTable({
+  title,
+  rows,
+  columns,
+  kind,
+  total,
+  absent,
+  version,
+}: {
+  title: string;
+  rows: CellValue[][];
+  columns: string[];
+  kind: 'added' | 'removed';
+  total: number;
+  absent: Set<string>;
+  version: number;
+}) {
   if (rows.length === 0) return null;
   return (
     <div className="diff-block" data-testid={`diff-${kind}`}>
@@ -39,19 +76,21 @@ function SampleTable({ title, rows, columns, kind, total }: { title: string; row
               <tr key={i} className={`row-${kind}`}>
                 <td className="sign">{kind === 'added' ? '+' : '−'}</td>
                 {r.map((v, j) => (
-                  <Cell key={j} value={v} />
+                  <Cell key={j} value={v} absent={absent.has(columns[j]) ? `${columns[j]} is not in v${version}` : undefined} />
                 ))}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      <AbsentNote columns={absent} version={version} />
     </div>
   );
 }
 
 function ModifiedTable({ diff }: { diff: DatasetDiff }) {
   const { modified, columns } = diff.samples;
+  const [notFrom, notTo] = [absentOn(diff, 'from'), absentOn(diff, 'to')];
   if (modified.length === 0) return null;
   return (
     <div className="diff-block" data-testid="diff-modified">
@@ -62,7 +101,7 @@ function ModifiedTable({ diff }: { diff: DatasetDiff }) {
         <table className="table compact">
           <thead>
             <tr>
-              <th>{diff.key ?? 'row'}</th>
+              <th title={diff.key ? undefined : `No key: rows are paired by content; the number is the row's position in v${diff.to.number}`}>{diff.key ?? `row in v${diff.to.number}`}</th>
               <th />
               {columns.map((c, i) => (
                 <th key={i}>{c}</th>
@@ -79,13 +118,13 @@ function ModifiedTable({ diff }: { diff: DatasetDiff }) {
                   </td>
                   <td className="sign">−</td>
                   {m.before.map((v, j) => (
-                    <Cell key={j} value={v} changed={changed.has(columns[j])} />
+                    <Cell key={j} value={v} changed={changed.has(columns[j])} absent={notFrom.has(columns[j]) ? `${columns[j]} is not in v${diff.from.number}` : undefined} />
                   ))}
                 </tr>
                 <tr className="row-after">
                   <td className="sign">+</td>
                   {m.after.map((v, j) => (
-                    <Cell key={j} value={v} changed={changed.has(columns[j])} />
+                    <Cell key={j} value={v} changed={changed.has(columns[j])} absent={notTo.has(columns[j]) ? `${columns[j]} is not in v${diff.to.number}` : undefined} />
                   ))}
                 </tr>
               </tbody>
@@ -93,6 +132,8 @@ function ModifiedTable({ diff }: { diff: DatasetDiff }) {
           })}
         </table>
       </div>
+      <AbsentNote columns={notFrom} version={diff.from.number} />
+      <AbsentNote columns={notTo} version={diff.to.number} />
     </div>
   );
 }
@@ -130,15 +171,18 @@ function ShiftsTable({ shifts }: { shifts: ColumnShift[] }) {
             {shifts.map((s) => {
               const level = psiLevel(s.psi);
               return (
-                <tr key={s.column}>
-                  <td className="strong">{s.column}</td>
+                <tr key={s.column} data-testid="shift-row" data-column={s.column} data-presence={s.presence}>
+                  <td className="strong">
+                    {s.column}
+                    {s.presence && <span className={`muted small schema-${s.presence}`}> ({s.presence === 'added' ? 'new column' : 'column removed'})</span>}
+                  </td>
                   <td className="muted">{s.type}</td>
                   <td className="num">{fromTo(s.missingFrom, s.missingTo)}</td>
                   <td className="num">{fromTo(s.meanFrom, s.meanTo)}</td>
                   <td className="num">{fromTo(s.stdFrom, s.stdTo)}</td>
                   <td className="num">{fromTo(s.distinctFrom, s.distinctTo)}</td>
                   <td className="num">
-                    {s.psi === undefined ? <span className="muted">—</span> : <span className={`psi psi-${level}`}>{s.psi.toFixed(3)}</span>}
+                    {s.psi === undefined ? <span className="muted">—</span> : <span className={`psi psi-${level}`}>{formatNumber(Number(s.psi.toPrecision(3)))}</span>}
                   </td>
                 </tr>
               );
@@ -236,8 +280,15 @@ export function DiffView() {
         </span>
         <span className="chip chip-modified">~{formatInt(d.rows.modified)} modified</span>
         <span className="chip">{formatInt(d.rows.unchanged)} unchanged</span>
-        {!d.key && d.rows.modified === 0 && (d.rows.added > 0 || d.rows.removed > 0) && (
-          <span className="muted small">Without a key a changed row shows as removed + added; pick a key column to see cell changes.</span>
+        {!d.key && d.matching?.by === 'content' && (
+          <span className="muted small" data-testid="diff-matching">
+            No key: a removed and an added row that agree on at least half the columns count as one modified row.
+          </span>
+        )}
+        {!d.key && d.matching?.by !== 'content' && (d.rows.added > 0 || d.rows.removed > 0) && (
+          <span className="muted small" data-testid="diff-matching">
+            {d.matching?.note ?? 'Without a key a changed row shows as removed + added; pick a key column to see cell changes.'}
+          </span>
         )}
       </div>
       {d.schema.length > 0 && (
@@ -261,8 +312,8 @@ export function DiffView() {
           <FileList title="Files modified" files={d.files.modified} kind="modified" />
         </>
       )}
-      <SampleTable title="Added rows" rows={d.samples.added} columns={d.samples.columns} kind="added" total={d.rows.added} />
-      <SampleTable title="Removed rows" rows={d.samples.removed} columns={d.samples.columns} kind="removed" total={d.rows.removed} />
+      <SampleTable title="Added rows" rows={d.samples.added} columns={d.samples.columns} kind="added" total={d.rows.added} absent={absentOn(d, 'to')} version={d.to.number} />
+      <SampleTable title="Removed rows" rows={d.samples.removed} columns={d.samples.columns} kind="removed" total={d.rows.removed} absent={absentOn(d, 'from')} version={d.from.number} />
       <ModifiedTable diff={d} />
       <ShiftsTable shifts={d.columns} />
     </div>
