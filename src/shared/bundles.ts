@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { DATASET_FORMATS, datasetNameSchema } from './datasets';
 import { aliasSchema, CARD_FIELDS, EXPORT_FORMATS, modelNameSchema } from './registry';
+import { referenceProfileSchema } from './monitoring';
 import { experimentIdSchema, experimentNameSchema, keySchema, LIMITS, metricValueSchema, paramValueSchema, RUN_SOURCES, RUN_STATUSES, runIdSchema, runNameSchema, tagValueSchema } from './tracking';
 
 // Building blocks ---------------------------------------------------------------------------------
@@ -277,6 +278,14 @@ export const bundleDatasetVersionSchema = z
   })
   .strict();
 
+/**
+ * A model version's reference profile for monitoring (monitor_references): the gate checks it against
+ * its version's signature and bounds each column (docs/MONITORING.md).
+ */
+export const bundleReferenceSchema = z
+  .object({ version_id: registryIdSchema, created_at: epochMsSchema, profile_json: jsonText(referenceProfileSchema, 16 * 1024 * 1024) })
+  .strict();
+
 export const bundleMetadataSchema = z
   .object({
     models: z.array(bundleModelSchema),
@@ -289,6 +298,8 @@ export const bundleMetadataSchema = z
     runs: z.array(bundleRunSchema),
     lineage: z.array(bundleLineageSchema),
     datasets: z.array(z.object({ dataset: bundleDatasetSchema, version: bundleDatasetVersionSchema }).strict()),
+    /** Absent in bundles made before reference profiles travelled. */
+    references: z.array(bundleReferenceSchema).default([]),
   })
   .strict();
 
@@ -305,6 +316,7 @@ export type BundleRun = BundleMetadata['runs'][number];
 export type BundleLineage = BundleMetadata['lineage'][number];
 export type BundleDataset = BundleMetadata['datasets'][number]['dataset'];
 export type BundleDatasetVersion = BundleMetadata['datasets'][number]['version'];
+export type BundleReference = BundleMetadata['references'][number];
 export type BundleRecordKind = keyof BundleMetadata;
 
 // Signing keys and the keyring -------------------------------------------------------------------

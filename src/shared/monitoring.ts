@@ -507,3 +507,63 @@ export interface MonitoringEvents {
 }
 
 export const monitoringEventNames = ['monitor.alert', 'monitor.windows', 'monitor.reference'] as const satisfies readonly (keyof MonitoringEvents)[];
+
+// Reference profiles as they travel (registry bundles, the serving export) ---------------------------
+// The engine's type is ReferenceProfile (engine/monitoring/profile.ts); this schema checks one made
+// elsewhere before it is believed. JSON writes NaN and infinities as null: statistics may be null.
+
+/** A reference column's JSON is built to stay under 16 KB; one from elsewhere is refused past twice that. */
+export const MAX_REFERENCE_COLUMN_CHARS = 32 * 1024;
+const finite = z.number().finite();
+const stat = z.number().nullable();
+const tally = z.number().min(0).max(2 ** 53);
+const base64 = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'is base64');
+const momentsJsonSchema = z.object({ count: tally, nulls: tally, mismatches: tally, n: tally, min: finite.nullable(), max: finite.nullable(), sum: stat, sumSq: stat }).strict();
+const kllJsonSchema = z.object({ k: z.number().int().min(8).max(4096), n: tally, rng: z.number().int(), levels: z.array(base64(64 * 1024)).max(64) }).strict();
+const binsJsonSchema = z
+  .object({ edges: z.array(finite).min(2).max(1000), counts: z.array(tally).max(999), under: tally, over: tally })
+  .strict()
+  .refine((b) => b.counts.length === b.edges.length - 1, 'has one count per pair of edges')
+  .refine((b) => b.edges.every((e, i) => i === 0 || e > b.edges[i - 1]), 'edges increase strictly');
+const topJsonSchema = z.object({ capacity: z.number().int().min(1).max(1024), n: tally, items: z.array(z.tuple([z.string().max(100), tally])).max(1024) }).strict();
+const hllJsonSchema = z.object({ p: z.number().int().min(4).max(16), registers: base64(90_000) }).strict();
+export const columnSketchJsonSchema = z
+  .object({ kind: z.enum(['numeric', 'categorical']), moments: momentsJsonSchema, quantiles: kllJsonSchema.optional(), bins: binsJsonSchema.optional(), top: topJsonSchema.optional(), distinct: hllJsonSchema })
+  .strict();
+const chunkStatSchema = z.object({ mean: stat, sd: stat, chunkRows: tally, referenceRows: tally }).strict();
+export const referenceColumnSchema = z
+  .object({
+    name: z.string().min(1).max(500),
+    kind: z.enum(['numeric', 'categorical']),
+    sketch: columnSketchJsonSchema,
+    categories: z.array(z.string().max(100)).max(1024).optional(),
+    calibrated: z.object(Object.fromEntries(['ks', 'chi2', 'wasserstein', 'jensen-shannon', 'psi'].map((k) => [k, chunkStatSchema.optional()]))).strict(),
+    sd: stat.optional(),
+  })
+  .strict()
+  .refine((c) => c.sketch.kind === c.kind, 'its sketch is of another kind');
+const isotonicSchema = z
+  .object({ x: z.array(finite).max(1000), y: z.array(z.number().min(0).max(1)).max(1000) })
+  .strict()
+  .refine((m) => m.x.length === m.y.length, 'has as many x as y');
+export const referenceProfileSchema = z
+  .object({
+    format: z.literal(1),
+    model: z.string().min(1).max(200),
+    version: z.number().int().min(1),
+    versionId: z.string().regex(/^[0-9a-f]{32}$/, 'a version id is 32 hex digits'),
+    createdAt: z.number().int().min(0),
+    source: z.enum(['membership', 'seeded-split']),
+    task: z.enum(['classification', 'regression']),
+    target: z.string().min(1).max(500),
+    labels: z.array(z.string().max(500)).max(10_000).nullable(),
+    trainRows: tally,
+    heldOutRows: tally,
+    features: z.array(referenceColumnSchema).max(10_000),
+    prediction: referenceColumnSchema,
+    label: referenceColumnSchema,
+    calibration: z.array(isotonicSchema).max(10_000).nullable(),
+    heldOut: z.record(z.string().max(100), stat),
+    calibrationError: z.object({ eceBefore: stat, eceAfter: stat }).strict().nullable(),
+  })
+  .strict();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { LINEAGE_KINDS, type BundleExperiment, type BundleMetadata, type BundleRun } from '../../../shared/bundles';
+import { LINEAGE_KINDS, type BundleExperiment, type BundleMetadata, type BundleReference, type BundleRun } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
 import type { BundleSummary } from '../../../shared/registry';
 import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, ModelRow, VersionRow } from '../db/registryRepo';
@@ -37,6 +37,7 @@ interface Draft {
   runs: BundleRun[];
   lineage: LineageRow[];
   datasets: ReturnType<BundleService['repo']['datasetVersions']>;
+  references: BundleReference[];
 }
 
 function collect(b: BundleService, i: ExportInput): Draft {
@@ -101,6 +102,8 @@ function collect(b: BundleService, i: ExportInput): Draft {
     runs,
     lineage: [...lineage.values()],
     datasets,
+    // Built profiles only: a version monitored without one builds it from its data (which may not travel).
+    references: [...versions.keys()].map((id) => b.repo.reference(id)).filter((r) => r !== undefined),
   };
 }
 

@@ -61,6 +61,8 @@ export const manifestSchema = z.object({
         version: z.object({ index_blob: hashSchema.nullable(), files: z.array(z.object({ blob_hash: hashSchema }).passthrough()) }).passthrough(),
       }),
     ),
+    /** Reference profiles for monitoring (added within version 1; older readers drop them). */
+    references: z.array(z.record(z.string(), z.unknown())).optional(),
   }),
 });
 /** A manifest as read: its rows not yet through the gate (manifestGate.ts), only their object references. */

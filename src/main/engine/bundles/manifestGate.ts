@@ -4,6 +4,7 @@ import { collisionKey, MANIFEST_NAME, refused } from './format';
 import { versionId } from '../datasets/manifest';
 import { decodeTableIndex, ROW_INDEX_STRIDE, type TableIndex } from '../datasets/rowIndex';
 import { LatheError } from '../../../shared/errors';
+import { MAX_REFERENCE_COLUMN_CHARS, type referenceProfileSchema } from '../../../shared/monitoring';
 
 /**
  * The gate for a bundle's rows. A bundle is data from someone else: every row is checked with the same
@@ -25,6 +26,7 @@ const KIND_NAMES: Record<BundleRecordKind, string> = {
   runs: 'run',
   lineage: 'lineage edge',
   datasets: 'dataset version',
+  references: 'reference profile',
 };
 
 // eslint-disable-next-line no-control-regex
@@ -58,6 +60,8 @@ function recordLabel(kind: BundleRecordKind, row: unknown): string {
       const v = (r.version ?? {}) as Record<string, unknown>;
       return `dataset version ${printable(d.name)}@v${printable(v.number)} (${printable(v.id)})`;
     }
+    case 'references':
+      return `reference profile of model version ${s('version_id')}`;
   }
 }
 
@@ -211,7 +215,60 @@ export function gateMetadata(raw: unknown, objects: Map<string, number>, origin:
     if (numbers.has(key)) throw recordRefused('datasets', k, d, 'version.number', `${key} appears twice in the bundle`);
     numbers.add(key);
   });
+  gateReferenceRows(m, versions);
   return { metadata: { ...m, runs }, notes };
+}
+
+/** A reference profile claims one version of the bundle: its ids, and each column's size. */
+function gateReferenceRows(m: BundleMetadata, versions: Map<string, BundleMetadata['versions'][number]>): void {
+  unique('references', m.references, (r) => r.version_id, 'version_id');
+  m.references.forEach((r, k) => {
+    const v = versions.get(r.version_id);
+    if (!v) throw recordRefused('references', k, r, 'version_id', 'that model version is not in the bundle');
+    const p = JSON.parse(r.profile_json) as ReferenceProfileJson;
+    if (p.versionId !== r.version_id) throw recordRefused('references', k, r, 'profile_json.versionId', `names version ${printable(p.versionId)}, not the record's`);
+    if (p.model !== v.model || p.version !== v.number) throw recordRefused('references', k, r, 'profile_json.version', `claims ${printable(p.model)}@${printable(p.version)}; the version is ${v.model}@${v.number}`);
+    const columns: [string, unknown][] = [...p.features.map((c, j) => [`features[${j}]`, c] as [string, unknown]), ['prediction', p.prediction], ['label', p.label]];
+    for (const [field, c] of columns) {
+      const chars = JSON.stringify(c).length;
+      if (chars > MAX_REFERENCE_COLUMN_CHARS) throw recordRefused('references', k, r, `profile_json.${field}`, `is ${chars} characters of JSON; a reference column is at most ${MAX_REFERENCE_COLUMN_CHARS}`);
+    }
+  });
+}
+
+type ReferenceProfileJson = z.output<typeof referenceProfileSchema>;
+const SIGNATURE_FILE = 'model/signature.json';
+
+/**
+ * After the objects arrived: each reference profile against the signature of the version it claims
+ * (the same inputs in the same order and kinds, the same task, target and classes).
+ */
+export function gateReferences(m: BundleMetadata, bytes: (hash: string) => Buffer): void {
+  m.references.forEach((r, k) => {
+    const file = m.files.find((f) => f.version_id === r.version_id && f.path === SIGNATURE_FILE);
+    if (!file) throw recordRefused('references', k, r, 'version_id', `its version has no ${SIGNATURE_FILE} to check the profile against`);
+    let sig: { task?: unknown; target?: unknown; labels?: unknown; inputs?: { kind?: unknown; columns?: { name?: unknown; type?: unknown }[] } };
+    try {
+      sig = JSON.parse(bytes(file.blob_hash).toString('utf8')) as typeof sig;
+    } catch {
+      throw recordRefused('references', k, r, 'version_id', `its version's ${SIGNATURE_FILE} is not JSON`);
+    }
+    const p = JSON.parse(r.profile_json) as ReferenceProfileJson;
+    const cols = sig.inputs?.kind === 'table' && Array.isArray(sig.inputs.columns) ? sig.inputs.columns : null;
+    if (!cols) throw recordRefused('references', k, r, 'profile_json', 'its version does not take a table; only table models are monitored');
+    const want = cols.map((c) => `${String(c.name)}:${c.type === 'numeric' ? 'numeric' : 'categorical'}`);
+    const got = p.features.map((f) => `${f.name}:${f.kind}`);
+    const j = want.findIndex((w, i) => got[i] !== w);
+    if (j >= 0 || got.length !== want.length) {
+      const at = j >= 0 ? j : Math.min(got.length, want.length);
+      throw recordRefused('references', k, r, `profile_json.features[${at}]`, `is ${got[at] ? `"${printable(got[at])}"` : 'missing'}; the model's input signature has ${want[at] ? `"${printable(want[at])}"` : 'no more columns'}`);
+    }
+    if (p.task !== sig.task) throw recordRefused('references', k, r, 'profile_json.task', `is ${p.task}; the model's task is ${printable(sig.task)}`);
+    if (p.target !== sig.target) throw recordRefused('references', k, r, 'profile_json.target', `is "${printable(p.target)}"; the model's target is "${printable(sig.target)}"`);
+    const labels = Array.isArray(sig.labels) ? sig.labels.map(String) : null;
+    if (JSON.stringify(p.labels) !== JSON.stringify(labels)) throw recordRefused('references', k, r, 'profile_json.labels', "are not the model's classes");
+    if (p.calibration && p.calibration.length !== (labels?.length ?? 0)) throw recordRefused('references', k, r, 'profile_json.calibration', `has ${p.calibration.length} maps for ${labels?.length ?? 0} classes`);
+  });
 }
 
 /** One field of one row that does not hold, found by a check shared by the gate and `doctor`. */
@@ -322,11 +379,15 @@ export function gateIndexes(m: BundleMetadata, indexBytes: (hash: string) => Buf
     const problem = tableIndexProblem(d.version, indexBytes(d.version.index_blob));
     if (problem) throw recordRefused('datasets', k, d, 'version.index_blob', `its row index does not fit the version: ${problem}`);
   });
+  gateReferences(m, indexBytes);
 }
 
 /** The index objects an import must keep in memory to check them (they are small: a JSON head and offsets). */
 export function indexHashes(m: BundleMetadata): Set<string> {
-  return new Set(m.datasets.map((d) => d.version.index_blob).filter((h): h is string => h !== null));
+  const profiled = new Set(m.references.map((r) => r.version_id));
+  // Signatures of the versions that carry a reference profile (a few KB each), to check the profile against.
+  const signatures = m.files.filter((f) => profiled.has(f.version_id) && f.path === SIGNATURE_FILE).map((f) => f.blob_hash);
+  return new Set([...m.datasets.map((d) => d.version.index_blob).filter((h): h is string => h !== null), ...signatures]);
 }
 
 /**

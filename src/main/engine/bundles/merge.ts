@@ -115,5 +115,12 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
     count('exports', isNew);
   }
   for (const l of meta.lineage) count('lineage', reg.addLineage(l));
+  // Reference profiles: one made here is kept; the profile names the version by its number here.
+  for (const r of meta.references) {
+    const v = reg.version(r.version_id);
+    if (!v) continue;
+    const p = JSON.parse(r.profile_json) as { source: string; model: string; version: number };
+    count('references', repo.insertReference({ versionId: v.id, model: v.model, number: v.number, createdAt: r.created_at, source: p.source, profile: JSON.stringify({ ...p, model: v.model, version: v.number }) }));
+  }
   return { added, unchanged, conflicts, renumbered };
 }

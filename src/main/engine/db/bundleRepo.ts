@@ -1,4 +1,4 @@
-import type { BundleDataset, BundleDatasetVersion, BundleExperiment, BundleRun } from '../../../shared/bundles';
+import type { BundleDataset, BundleDatasetVersion, BundleExperiment, BundleReference, BundleRun } from '../../../shared/bundles';
 import type { Db } from './connection';
 
 /**
@@ -114,5 +114,14 @@ export class BundleRepo {
       .run(datasetId, v.id, number, v.message, v.created_at, parentId, v.source_path, v.format, v.size, v.file_count, v.row_count, v.column_count, v.stored_bytes, v.profile_json, v.index_blob);
     const f = this.db.prepare('INSERT INTO dataset_files (dataset_id, version_id, path, blob_hash, size, meta_json) VALUES (?, ?, ?, ?, ?, ?)');
     for (const x of v.files) f.run(datasetId, v.id, x.path, x.blob_hash, x.size, x.meta_json);
+  }
+
+  // Reference profiles (monitoring) -------------------------------------------------------------
+  reference(versionId: string): BundleReference | undefined {
+    return this.db.prepare('SELECT version_id, created_at, profile_json FROM monitor_references WHERE version_id = ?').get(versionId) as BundleReference | undefined;
+  }
+  /** Inserts a profile unless the version has one here (which is kept); true when inserted. */
+  insertReference(r: { versionId: string; model: string; number: number; createdAt: number; source: string; profile: string }): boolean {
+    return this.db.prepare('INSERT OR IGNORE INTO monitor_references (version_id, model, number, created_at, source, profile_json) VALUES (?, ?, ?, ?, ?, ?)').run(r.versionId, r.model, r.number, r.createdAt, r.source, r.profile).changes > 0;
   }
 }

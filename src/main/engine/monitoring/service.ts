@@ -114,6 +114,8 @@ export class MonitoringService {
       if (stored) {
         const p = JSON.parse(stored) as ReferenceProfile;
         this.profiles.set(v.id, p);
+        // A profile that came in a bundle: its model gets a monitor and the default rules on first use.
+        if (!this.repo.monitor(model)) this.repo.transaction(() => this.ensureMonitor(model, p));
         return p;
       }
     }
