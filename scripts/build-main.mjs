@@ -82,6 +82,11 @@ export const ENTRIES = {
     out: 'workers/evaluate.cjs',
     options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
   },
+  'worker-hash': {
+    entry: 'src/main/engine/workers/hash.worker.ts',
+    out: 'workers/hash.cjs',
+    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+  },
 };
 
 export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {

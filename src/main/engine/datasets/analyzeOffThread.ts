@@ -30,7 +30,7 @@ export async function analyzeTableOffThread(job: TableJob, size: number, onBytes
     }
   }
   try {
-    return await runWorker<TableJob, TableResult, number>('analyze', job, { onProgress: onBytes, signal });
+    return await runWorker('analyze', job, { onProgress: onBytes, signal });
   } catch (e) {
     if (!(e instanceof WorkerStartError)) throw e;
     if (inlineBecause === null) {

@@ -77,7 +77,7 @@ async function runParts<R extends AnyPartResult>(
     }
   };
   const start = (rs: PartRange[], first: number, control: SharedArrayBuffer, onProgress: (m: PartsProgress) => void) =>
-    runWorker<PartsJob, { parts: number }, PartsProgress>('analyze', jobFor(rs, first, control), { onProgress, signal: stopPool.signal }).catch((e: unknown) => {
+    runWorker('analyze', jobFor(rs, first, control), { onProgress, signal: stopPool.signal }).catch((e: unknown) => {
       failure ??= e;
       wake?.();
       throw e;

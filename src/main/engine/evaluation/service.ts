@@ -179,7 +179,7 @@ export class EvaluationService {
 
   private async score(job: EvaluationJob, task: string, label: string): Promise<ScoredEvaluation> {
     const onProgress = (p: { done: number; total: number }) => this.events.emit('task.progress', { task, label, phase: 'predicting', done: p.done, total: p.total });
-    const inWorker = (signal?: AbortSignal) => runWorker<EvaluationJob, ScoredEvaluation, { done: number; total: number }>('evaluate', job, { onProgress, signal });
+    const inWorker = (signal?: AbortSignal) => runWorker('evaluate', job, { onProgress, signal });
     try {
       return await (this.queue ? this.queue({ label, run: inWorker }) : inWorker());
     } catch (e) {

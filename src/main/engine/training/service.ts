@@ -295,7 +295,7 @@ export class TrainingService {
           }
         };
         try {
-          const out = await runWorker<TrainWorkerInput, TrainJobOutput, TrainMessage>('train', input, {
+          const out = await runWorker('train', input, {
             signal: ctx.signal,
             onProgress: onMessage,
             onWorker: (w) => this.threads.set(ctx.id, w),

@@ -1,10 +1,10 @@
 /** Worker entry: the import pass of a table file (parse, profile, row index), off the main thread. */
-import { isPartsJob, runPartsJob, type PartsJob, type PartsProgress } from '../datasets/partsJob';
-import { analyzeTable, type TableJob, type TableResult } from '../datasets/tableAnalysis';
+import { isPartsJob, runPartsJob } from '../datasets/partsJob';
+import { analyzeTable } from '../datasets/tableAnalysis';
 import { serveWorker } from './serveWorker';
 
 /** A whole table file in one pass, or (the parallel import) parts of one claimed from a shared counter. */
-serveWorker<TableJob | PartsJob, TableResult | { parts: number }, number | PartsProgress>(async (job, ctx) => {
+serveWorker<'analyze'>(async (job, ctx) => {
   if (isPartsJob(job)) return runPartsJob(job, (m) => ctx.progress(m));
   const result = await analyzeTable(job, (done) => ctx.progress(done));
   // Move the index out instead of copying it; it must own its whole ArrayBuffer to be moved.

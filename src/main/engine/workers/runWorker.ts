@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { LatheError } from '../../../shared/errors';
-import type { WorkerEntryName, WorkerMessage } from './protocol';
+import type { CommandEntry, WorkerCommand, WorkerEntryName, WorkerInput, WorkerMessage, WorkerOutput, WorkerProgress } from './protocol';
 
 export type { WorkerEntryName } from './protocol';
 
@@ -139,13 +139,48 @@ async function startWorker(where: WorkerLocation, workerData: unknown, resourceL
  * `onProgress`, and the promise settles with the job's result. An error thrown in the worker arrives
  * as the same LatheError (code, message, where, hint); a worker that dies (non-zero exit, killed,
  * out of memory) rejects with INTERNAL; one that cannot start rejects with `WorkerStartError`.
+ * Input, output and progress types are the entry's row in `WorkerJobs` (protocol.ts).
  */
-export function runWorker<TIn, TOut, TProgress = unknown>(
-  entry: WorkerEntryName,
-  input: TIn,
-  opts: RunWorkerOptions<TProgress> = {},
-): Promise<TOut> {
-  return runWorkerAt<TIn, TOut, TProgress>(resolveWorkerEntry(entry), input, opts, entry);
+export function runWorker<E extends WorkerEntryName, I extends WorkerInput<E>>(
+  entry: E,
+  input: I,
+  opts: RunWorkerOptions<WorkerProgress<E, I>> = {},
+): Promise<WorkerOutput<E, I>> {
+  return runWorkerAt<I, WorkerOutput<E, I>, WorkerProgress<E, I>>(resolveWorkerEntry(entry), input, opts, entry);
+}
+
+/** A running worker that takes commands: see `openWorker`. */
+export interface WorkerSession<E extends CommandEntry> {
+  /** Posts a command to the worker (queued until the thread exists). */
+  send(command: WorkerCommand<E>): void;
+  /** `runWorker`'s promise: the job's result, or why it failed (a `stop()` rejects it as cancelled). */
+  done: Promise<WorkerOutput<E>>;
+  /** Terminates the worker. */
+  stop(): void;
+}
+
+/**
+ * `runWorker` for an entry that lives as long as its caller needs it and takes commands meanwhile
+ * (the hashing thread): the same start, errors and limits, plus `send`. Replies come as progress.
+ */
+export function openWorker<E extends CommandEntry>(entry: E, input: WorkerInput<E>, opts: Omit<RunWorkerOptions<WorkerProgress<E>>, 'signal'> = {}): WorkerSession<E> {
+  const stopper = new AbortController();
+  let thread: Worker | null = null;
+  const queued: WorkerCommand<E>[] = [];
+  const done = runWorker<E, WorkerInput<E>>(entry, input, {
+    ...opts,
+    signal: stopper.signal,
+    onWorker: (w) => {
+      thread = w;
+      for (const c of queued.splice(0)) w.postMessage(c);
+      opts.onWorker?.(w);
+    },
+  });
+  return {
+    send: (command) => (thread ? thread.postMessage(command) : queued.push(command)),
+    done,
+    stop: () => stopper.abort(),
+  };
 }
 
 /** `runWorker` for an explicit file (tests, and entries not in WORKER_ENTRIES). */

@@ -10,7 +10,7 @@ import { VersionReader } from '../datasets/versionReader';
 import { ObjectStore } from '../store/objectStore';
 import { checkModelSize } from '../training/architecture';
 import { prepareData, type TrainingData } from '../training/data';
-import { train, type TrainJobOutput, type TrainMessage, type TrainWorkerInput } from '../training/trainer';
+import { train, type TrainWorkerInput } from '../training/trainer';
 import { serveWorker } from './serveWorker';
 
 async function prepare(job: TrainWorkerInput): Promise<TrainingData> {
@@ -30,7 +30,7 @@ async function prepare(job: TrainWorkerInput): Promise<TrainingData> {
   }
 }
 
-serveWorker<TrainWorkerInput, TrainJobOutput, TrainMessage>(async (job, ctx) => {
+serveWorker<'train'>(async (job, ctx) => {
   const data = await prepare(job);
   checkModelSize(job.spec, { input: data.inputShape, outputSize: data.outputSize, task: data.task });
   const { parts, ...prepared } = data;
