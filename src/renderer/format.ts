@@ -1,4 +1,12 @@
-/** Formatting for people: numbers, bytes, dates, ids. Pure functions (unit-tested). */
+/**
+ * Formatting for people: numbers, metrics, money, durations, bytes, dates, ids. Pure functions
+ * (test/renderer/format.test.ts). Every screen formats through here, so one value reads the same
+ * everywhere: counts grouped (12,345), years and ids plain (2007), metrics in tables with 5 significant
+ * digits and in headlines with 3 (rates as percentages), money grouped with 0-2 decimals, durations as
+ * `812ms`, `4.2s`, `3m 05s`, `2h 05m`, `3d 4h`.
+ */
+import { decodeMetricValue } from '../shared/tracking';
+import { isRateMetric } from './metrics';
 
 const intFmt = new Intl.NumberFormat('en-US');
 
@@ -7,12 +15,24 @@ export function formatInt(n: number | null | undefined): string {
   return intFmt.format(Math.round(n));
 }
 
-/** A number for a table or card: integers with separators, others with up to 4 significant digits. */
-export function formatNumber(n: number | string | null | undefined): string {
+/**
+ * Whether a column's numbers are labels rather than quantities (a year, an id, a code): shown without
+ * group separators, `2007` not `2,007`.
+ */
+export function isIdLike(name: string | null | undefined): boolean {
+  if (!name) return false;
+  return /(^|[_\s.-])(id|ids|year|yr|code|zip|zipcode|postcode|key|index|idx|number|no)$/i.test(name) || /Id$|Year$/.test(name);
+}
+
+/**
+ * A number for a table or card: integers with separators, others with up to 4 significant digits.
+ * `plain` (see isIdLike) drops the separators of an integer: a year or an id is a label, not an amount.
+ */
+export function formatNumber(n: number | string | null | undefined, opts: { plain?: boolean } = {}): string {
   if (n === null || n === undefined) return '—';
   if (typeof n === 'string') return n;
   if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return intFmt.format(n);
+  if (Number.isInteger(n)) return opts.plain && Math.abs(n) < 1e15 ? String(n) : intFmt.format(n);
   const abs = Math.abs(n);
   if (abs !== 0 && (abs >= 1e9 || abs < 1e-3)) return n.toExponential(3);
   return Number(n.toPrecision(abs >= 1000 ? 7 : 4)).toLocaleString('en-US', { maximumFractionDigits: 4 });
@@ -57,3 +77,111 @@ export function formatCell(v: unknown): { text: string; kind: 'null' | 'number' 
   if (typeof v === 'boolean') return { text: String(v), kind: 'bool' };
   return { text: String(v), kind: 'text' };
 }
+
+/** `Infinity`, `-Infinity`, `NaN` or a number from a metric value (numbers or their encoded strings). */
+function metricNumber(v: number | string): number | undefined {
+  return typeof v === 'number' ? v : decodeMetricValue(v);
+}
+
+function special(n: number): string | null {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
+  return null;
+}
+
+/** A metric value in a table cell: NaN and infinities spelled out, others with 5 significant digits. */
+export function formatMetric(v: number | string | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  const n = metricNumber(v);
+  if (n === undefined) return String(v);
+  const sp = special(n);
+  if (sp) return sp;
+  if (Number.isInteger(n) && Math.abs(n) < 1e12) return String(n);
+  const a = Math.abs(n);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return n.toExponential(3);
+  return String(Number(n.toPrecision(5)));
+}
+
+/**
+ * A metric as a headline (a card, a big number): 3 significant digits, a rate (accuracy, precision,
+ * recall, F1: see isRateMetric) as a percentage with one decimal, large values grouped.
+ */
+export function formatHeadline(v: number | string | null | undefined, key?: string): string {
+  if (v === null || v === undefined) return '—';
+  const n = metricNumber(v);
+  if (n === undefined) return String(v);
+  const sp = special(n);
+  if (sp) return sp;
+  if (key && isRateMetric(key) && n >= 0 && n <= 1) return `${(100 * n).toFixed(1)}%`;
+  return sig3(n);
+}
+
+/** Three significant digits; integers and values of 1,000 or more grouped without decimals. */
+function sig3(n: number): string {
+  const a = Math.abs(n);
+  if (a === 0) return '0';
+  if (a >= 1e12 || a < 1e-4) return n.toExponential(2);
+  if (a >= 1000 || Number.isInteger(n)) return intFmt.format(Math.round(n));
+  return String(Number(n.toPrecision(3)));
+}
+
+/**
+ * A signed difference for a compare table (`+0.0123`, `−4.1`, `+2.3 pp` for a rate): 3 significant
+ * digits of the difference itself, since the size of a change is what is read.
+ */
+export function formatDelta(d: number | null | undefined, key?: string): string {
+  if (d === null || d === undefined || !Number.isFinite(d)) return '—';
+  if (d === 0) return '0';
+  const sign = d > 0 ? '+' : '−';
+  if (key && isRateMetric(key) && Math.abs(d) <= 1) return `${sign}${sig3(Math.abs(100 * d))} pp`;
+  return `${sign}${sig3(Math.abs(d))}`;
+}
+
+/** Money (a cost, a value per 1000 cases): grouped, 2 decimals under 100, none above; never exponent. */
+export function formatMoney(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const digits = Math.abs(v) >= 100 ? 0 : 2;
+  const text = Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: digits === 2 && !Number.isInteger(v) ? 2 : 0, maximumFractionDigits: digits });
+  return v < 0 ? `−${text}` : text;
+}
+
+/** A share in [0, 1] as a percentage: `12.5%`, `0.42%` under 1%, `<0.01%` for tiny non-zero shares. */
+export function formatShare(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const p = 100 * x;
+  if (p > 0 && p < 0.01) return '<0.01%';
+  return `${p.toFixed(p !== 0 && Math.abs(p) < 1 ? 2 : 1)}%`;
+}
+
+/** `812ms`, `4.2s`, `3m 05s`, `2h 05m`, `3d 4h`: one way for every duration. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.floor(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** Time left: a duration to the second (an estimate has no tenths). */
+export function formatEta(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  return formatDuration(Math.max(1000, Math.round(ms / 1000) * 1000)).replace(/\.0s$/, 's');
+}
+
+/** `2024-05-01 14:03:07` in local time. */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const p = (x: number) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** A count with its word: `1 run`, `12,000 rows`. */
+export function formatCount(n: number, one: string, many = `${one}s`): string {
+  return `${intFmt.format(n)} ${n === 1 ? one : many}`;
+}
+

@@ -5,6 +5,7 @@
 import { decodeMetricValue, type MetricValue, type Run } from '../../shared/tracking';
 import { parseRunQuery, RUN_ATTRIBUTES } from '../../shared/runQuery';
 import { LatheError, toLatheError } from '../../shared/errors';
+import { formatDuration, formatMetric, formatTime } from '../format';
 
 export type MetricAgg = 'last' | 'min' | 'max';
 export type RunColumn =
@@ -97,39 +98,8 @@ export function cellValue(run: Run, c: RunColumn): string | number | null {
   }
 }
 
-/** `1h 02m`, `3m 05s`, `4.2s`. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
-
-/** `2024-05-01 14:03:07` in local time. */
-export function formatTime(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  const d = new Date(ms);
-  const p = (x: number) => String(x).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-/** A metric value for people: NaN and infinities spelled out, others with 4-5 significant digits. */
-export function formatMetric(v: number | string | null | undefined): string {
-  if (v === null || v === undefined) return '—';
-  const n = typeof v === 'number' ? v : decodeMetricValue(v);
-  if (n === undefined) return String(v);
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
-  if (Number.isInteger(n) && Math.abs(n) < 1e12) return String(n);
-  const a = Math.abs(n);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return n.toExponential(3);
-  return String(Number(n.toPrecision(5)));
-}
+// One number format everywhere (src/renderer/format.ts); re-exported for the table's callers.
+export { formatDuration, formatMetric, formatTime };
 
 /** The text shown in a table cell. */
 export function cellText(run: Run, c: RunColumn): string {

@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { formatShare } from '../../format';
 import { rowShares } from '../../stores/evaluationLogic';
 
 /**
@@ -34,7 +35,7 @@ export const ConfusionHeatmap = memo(function ConfusionHeatmap({ classes, confus
                     key={j}
                     className={i === j ? 'heatmap-cell diag' : 'heatmap-cell'}
                     style={{ background: `color-mix(in srgb, var(--heat) ${Math.round(share * 85)}%, transparent)` }}
-                    title={`actual ${classes[i]}, predicted ${classes[j]}: ${count} (${(share * 100).toFixed(1)}% of the row)`}
+                    title={`actual ${classes[i]}, predicted ${classes[j]}: ${count} (${formatShare(share)} of the row)`}
                     data-testid="heatmap-cell"
                   >
                     <span className={share > 0.55 ? 'heat-strong' : ''}>{count}</span>

@@ -1,7 +1,8 @@
 import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { downsample } from '../../stores/evaluationLogic';
-import { formatMetric } from '../../stores/runsTable';
+import { formatMetric } from '../../format';
+import { niceDomain } from './axes';
 
 export interface CurveSeries {
   id: string;
@@ -35,8 +36,15 @@ export const CurveChart = memo(function CurveChart(props: {
   testId?: string;
 }) {
   const { series, width, height = 240, xLabel, yLabel, unit, diagonal, zeroLine, scatter, testId } = props;
-  const domain: [number, number] | ['auto', 'auto'] = unit ? [0, 1] : ['auto', 'auto'];
   const data = series.map((s) => ({ ...s, points: downsample(s.points, MAX_POINTS) }));
+  // Unit-square curves keep [0, 1]; others fit their points (counts never below 0).
+  const fit = (axis: 'x' | 'y', label: string) => {
+    if (unit) return { domain: [0, 1] as [number, number], ticks: [0, 0.25, 0.5, 0.75, 1] };
+    const v = data.flatMap((s) => s.points.map((p) => p[axis])).filter(Number.isFinite);
+    return v.length ? niceDomain(Math.min(...v), Math.max(...v), label) : null;
+  };
+  const xAxis = fit('x', xLabel);
+  const yAxis = fit('y', yLabel);
   const legend = series.length > 1;
   const common = (
     <>
@@ -44,8 +52,9 @@ export const CurveChart = memo(function CurveChart(props: {
       <XAxis
         type="number"
         dataKey="x"
-        domain={domain}
-        allowDataOverflow={!!unit}
+        domain={xAxis?.domain ?? ['auto', 'auto']}
+        ticks={xAxis?.ticks}
+        allowDataOverflow={!!xAxis}
         tickFormatter={(v: number) => formatMetric(v)}
         tick={tick}
         stroke="var(--border-strong)"
@@ -54,8 +63,9 @@ export const CurveChart = memo(function CurveChart(props: {
       <YAxis
         type="number"
         dataKey="y"
-        domain={domain}
-        allowDataOverflow={!!unit}
+        domain={yAxis?.domain ?? ['auto', 'auto']}
+        ticks={yAxis?.ticks}
+        allowDataOverflow={!!yAxis}
         width={52}
         tickFormatter={(v: number) => formatMetric(v)}
         tick={tick}

@@ -1,8 +1,9 @@
 import { memo, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricHistory } from '../../../shared/tracking';
-import { formatMetric } from '../../stores/runsTable';
-import { formatX, stepRange, toPoints, type Point, type XMode } from './series';
+import { formatMetric } from '../../format';
+import { niceDomain } from './axes';
+import { formatX, stepRange, toPoints, xAxisLabel, type Point, type XMode } from './series';
 
 export interface ChartSeries {
   id: string;
@@ -22,18 +23,22 @@ export interface MetricChartProps {
   /** Drag across the plot to zoom: the steps covered. */
   onZoom?: (range: [number, number]) => void;
   testId?: string;
+  /** The metric drawn: its natural range bounds the y axis (an accuracy axis stops at 1, a loss at 0). */
+  metric?: string;
+  /** What a step is (`epoch`, `batch`); the axis says `step` when not given. */
+  xLabel?: string;
 }
 
 const MARGIN = { top: 8, right: 14, bottom: 4, left: 4 };
 const Y_WIDTH = 58;
-const X_HEIGHT = 24;
+const X_HEIGHT = 34;
 
 /**
  * One metric, one or many runs: recharts lines over points already downsampled by the engine,
  * smoothed here (debiased EMA) with the raw line faint behind. Drag horizontally to zoom.
  * No animation: a chart of a long run must paint at once.
  */
-export const MetricChart = memo(function MetricChart({ series, width, height = 220, xMode, log, smoothing, onZoom, testId }: MetricChartProps) {
+export const MetricChart = memo(function MetricChart({ series, width, height = 220, xMode, log, smoothing, onZoom, testId, metric, xLabel }: MetricChartProps) {
   const data = useMemo(
     () =>
       series.map((s) => {
@@ -54,6 +59,21 @@ export const MetricChart = memo(function MetricChart({ series, width, height = 2
     if (!(lo <= hi)) return [0, 1] as [number, number];
     return (lo === hi ? [lo - 1, hi + 1] : [lo, hi]) as [number, number];
   }, [data]);
+
+  // The y axis fits the points (a smoothed line stays within them), padded, within the metric's range;
+  // a log axis is left to recharts.
+  const yAxis = useMemo(() => {
+    if (log) return null;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const d of data) {
+      for (const p of d.raw) {
+        if (p.y < lo) lo = p.y;
+        if (p.y > hi) hi = p.y;
+      }
+    }
+    return lo <= hi ? niceDomain(lo, hi, metric ?? series[0]?.name ?? '') : null;
+  }, [data, log, metric, series]);
 
   // Drag-select zoom, mapped from pixels with the plot's known geometry.
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
@@ -101,12 +121,14 @@ export const MetricChart = memo(function MetricChart({ series, width, height = 2
             tick={{ fontSize: 11, fill: 'var(--muted)' }}
             stroke="var(--border-strong)"
             tickCount={6}
+            label={{ value: xAxisLabel(xMode, xLabel), position: 'insideBottom', offset: 0, fontSize: 11, fill: 'var(--muted)' }}
           />
           <YAxis
             type="number"
             scale={log ? 'log' : 'auto'}
-            domain={['auto', 'auto']}
-            allowDataOverflow={false}
+            domain={yAxis ? yAxis.domain : ['auto', 'auto']}
+            ticks={yAxis ? yAxis.ticks : undefined}
+            allowDataOverflow={!!yAxis}
             width={Y_WIDTH}
             tickFormatter={(v: number) => formatMetric(v)}
             tick={{ fontSize: 11, fill: 'var(--muted)' }}
@@ -115,7 +137,7 @@ export const MetricChart = memo(function MetricChart({ series, width, height = 2
           <Tooltip
             isAnimationActive={false}
             contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-            labelFormatter={(v) => formatX(xMode, Number(v))}
+            labelFormatter={(v) => `${xAxisLabel(xMode, xLabel)} ${formatX(xMode, Number(v))}`}
             formatter={(v, name) => [formatMetric(v as number), String(name)]}
           />
           {smoothed &&

@@ -1,4 +1,5 @@
 import { memo, useMemo, useState } from 'react';
+import { formatNumber } from '../../format';
 
 export interface PcAxis {
   id: string;
@@ -29,7 +30,7 @@ export function axisScale(values: (string | number | null)[]): Scale {
     const hi = Math.max(...nums);
     const span = hi - lo || 1;
     const pos = (v: string | number | null) => (v === null || !Number.isFinite(Number(v)) ? null : lo === hi ? 0.5 : (Number(v) - lo) / span);
-    const fmt = (x: number) => String(Number(x.toPrecision(4)));
+    const fmt = (x: number) => formatNumber(x);
     return { kind: 'number', pos, ticks: lo === hi ? [{ pos: 0.5, label: fmt(lo) }] : [0, 0.5, 1].map((t) => ({ pos: t, label: fmt(lo + t * span) })) };
   }
   const cats = [...new Set(present.map(String))].sort((a, b) => a.localeCompare(b));

@@ -1,7 +1,8 @@
 import { memo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ThresholdPoint } from '../../../shared/evaluation';
-import { formatMetric } from '../../stores/runsTable';
+import { formatMetric, formatMoney } from '../../format';
+import { niceDomain } from './axes';
 
 /**
  * Business value per case against the decision threshold on P(positive), with the value-optimal
@@ -16,6 +17,9 @@ export const ValueThresholdChart = memo(function ValueThresholdChart(props: {
 }) {
   const { curve, best, accuracyOptimal, width, height = 240 } = props;
   const data = curve.map((p) => ({ x: p.threshold, y: p.value }));
+  const ys = data.map((p) => p.y).filter(Number.isFinite);
+  // Value can be negative: the axis fits the curve and keeps 0 (the break-even line) in view.
+  const yAxis = ys.length ? niceDomain(Math.min(0, ...ys), Math.max(0, ...ys), 'value') : null;
   return (
     <div className="curve-chart" style={{ width, height }} data-testid="value-threshold-chart">
       {width > 0 && (
@@ -32,9 +36,11 @@ export const ValueThresholdChart = memo(function ValueThresholdChart(props: {
           />
           <YAxis
             type="number"
-            domain={['auto', 'auto']}
+            domain={yAxis?.domain ?? ['auto', 'auto']}
+            ticks={yAxis?.ticks}
+            allowDataOverflow={!!yAxis}
             width={58}
-            tickFormatter={(v: number) => formatMetric(v)}
+            tickFormatter={(v: number) => formatMoney(v)}
             tick={{ fontSize: 11, fill: 'var(--muted)' }}
             stroke="var(--border-strong)"
             label={{ value: 'value per case', angle: -90, position: 'insideLeft', offset: 12, fontSize: 11, fill: 'var(--muted)', style: { textAnchor: 'middle' } }}
@@ -42,7 +48,7 @@ export const ValueThresholdChart = memo(function ValueThresholdChart(props: {
           <Tooltip
             isAnimationActive={false}
             contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-            formatter={(v) => [formatMetric(v as number), 'value per case']}
+            formatter={(v) => [formatMoney(v as number), 'value per case']}
             labelFormatter={(v) => `threshold ${formatMetric(Number(v))}`}
           />
           <ReferenceLine y={0} stroke="var(--border-strong)" />

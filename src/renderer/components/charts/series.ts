@@ -1,5 +1,6 @@
 /** Chart data helpers: smoothing, x axes, colours. Pure functions (unit-tested). */
 import { decodeMetricValue, type MetricHistory } from '../../../shared/tracking';
+import { formatDuration, formatInt, formatNumber } from '../../format';
 
 export type XMode = 'step' | 'wall' | 'relative';
 
@@ -85,9 +86,14 @@ export function stepRange(points: Point[], x1: number, x2: number): [number, num
 }
 
 export function formatX(mode: XMode, x: number): string {
-  if (mode === 'step') return Number.isInteger(x) ? String(x) : x.toFixed(1);
-  if (mode === 'relative') return x < 120 ? `${Number(x.toFixed(1))}s` : x < 7200 ? `${Number((x / 60).toFixed(1))}m` : `${Number((x / 3600).toFixed(1))}h`;
+  if (mode === 'step') return Number.isInteger(x) ? formatInt(x) : formatNumber(x);
+  if (mode === 'relative') return x === 0 ? '0s' : formatDuration(x * 1000);
   const d = new Date(x);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The x axis's title: what a step counts (`epoch`, `batch`) or which time it is. */
+export function xAxisLabel(mode: XMode, unit = 'step'): string {
+  return mode === 'step' ? unit : mode === 'relative' ? 'time since start' : 'time of day';
 }
