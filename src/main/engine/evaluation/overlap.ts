@@ -5,7 +5,9 @@ import type { CellValue } from '../../../shared/datasets';
  * Rows of one dataset version found in another, by content: a row's key is a hash of the model's input
  * cells and its target, each written canonically (missing as one marker whatever its spelling: null or
  * ''; numbers by their shortest decimal form, so 5 and 5.0 agree; booleans as true/false), so the key
- * does not depend on column order, extra columns or the file format a version came from.
+ * does not depend on column order, extra columns or the file format a version came from. An image's
+ * key is its file's content hash and its class, so a renamed or moved file is still found, and the
+ * same picture filed under another class is not the row the model learnt.
  */
 
 const MISSING = '\u0000';
@@ -21,6 +23,12 @@ export function rowKey(features: CellValue[], target: CellValue): string {
   for (const c of features) h.update(canonical(c)).update('\u0001');
   h.update('\u0002').update(canonical(target));
   return h.digest('base64');
+}
+
+/** An image file of an image-folder version: the object store's content hash and its class (meta, else its folder). */
+export function fileKey(file: { path: string; blob_hash: string; meta_json: string | null }): string {
+  const meta = JSON.parse(file.meta_json ?? '{}') as { class?: string };
+  return `${file.blob_hash}\u0002${meta.class ?? file.path.split('/')[0]}`;
 }
 
 export interface Overlap {

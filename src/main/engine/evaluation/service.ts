@@ -17,7 +17,7 @@ import { LatheError } from '../../../shared/errors';
 import { newId } from '../ids';
 import type { ModelSignature, Preprocessing } from '../../../shared/training';
 import type { Db } from '../db/connection';
-import { DatasetsRepo } from '../db/datasetsRepo';
+import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import { EvaluationsRepo, type EvaluationListRow, type EvaluationRow } from '../db/evaluationsRepo';
 import { resolveRef } from '../datasets/refs';
 import { VersionReader } from '../datasets/versionReader';
@@ -33,7 +33,7 @@ import { loadMembership, partOf, rowsOf, type SplitMembership } from '../trainin
 import { pairedBootstrap } from './bootstrap';
 import { decodeCases, PAIRED_METRICS, type ScoredCases } from './cases';
 import { scoreEvaluation, type EvaluationJob, type JobRows, type ScoredEvaluation } from './job';
-import { findOverlap, rowKey } from './overlap';
+import { fileKey, findOverlap, rowKey } from './overlap';
 
 /**
  * Evaluations: a run's model scored on a dataset version. The main thread checks the request
@@ -199,7 +199,7 @@ export class EvaluationService {
    */
   private async selectRows(
     asked: EvaluationSplit | undefined,
-    c: { runName: string; dataRef: string; sameVersion: boolean; membership: (SplitMembership & { versionId: string }) | null; signature: ModelSignature; read: JobRows },
+    c: { runName: string; dataRef: string; sameVersion: boolean; membership: (SplitMembership & { versionId: string }) | null; signature: ModelSignature; read: JobRows; version: VersionRow },
   ): Promise<{ positions: number[]; tuning: number[]; selection: RowSelection; notes: string[] }> {
     const { membership, sameVersion } = c;
     const total = c.read.targets.length;
@@ -237,13 +237,13 @@ export class EvaluationService {
       notes.push(`${c.runName} recorded no split: these rows may include the rows it was trained on`);
       return { positions: all, tuning: [], selection: { ...base, selectedRows: total, trainingRows: null, summary: `all ${total} rows; may include training rows (no split recorded)` }, notes };
     }
-    const overlap = membership ? await this.overlapWithTraining(c.signature, membership, c.read) : null;
+    const overlap = membership ? await this.overlapWithTraining(c.signature, membership, c.read, c.version) : null;
     if (!overlap) {
       notes.push(`Whether ${c.dataRef} holds rows ${c.runName} was trained on is not known (${membership ? 'its training version cannot be read' : 'it recorded no split'})`);
       return { positions: all, tuning: [], selection: { ...base, selectedRows: total, trainingRows: null, summary: `all ${total} rows; overlap with training rows unknown` }, notes };
     }
     const trainingRows = overlap.matchingRows.filter(Boolean).length;
-    const contains = `${c.dataRef} contains ${overlap.trainingRowsFound} of the ${overlap.trainingRowsTotal} training rows`;
+    const contains = `${c.dataRef} contains ${overlap.trainingRowsFound} of the ${overlap.trainingRowsTotal} training ${c.signature.inputs.kind === 'image' ? 'images' : 'rows'}`;
     if (trainingRows > 0) notes.push(`${contains}: ${trainingRows} scored row(s) are rows the model was trained on, so these numbers are optimistic`);
     return {
       positions: all,
@@ -259,9 +259,11 @@ export class EvaluationService {
     };
   }
 
-  /** The run's training rows (read from its training version) against the rows read, by content. Null when that version is gone or is images. */
-  private async overlapWithTraining(signature: ModelSignature, membership: SplitMembership & { versionId: string }, read: JobRows) {
-    if (signature.inputs.kind !== 'table') return null;
+  /**
+   * The run's training rows (read from its training version) against the rows read, by content: a table
+   * row by its cells, an image by its file's content hash, each with its target. Null when that version is gone.
+   */
+  private async overlapWithTraining(signature: ModelSignature, membership: SplitMembership & { versionId: string }, read: JobRows, version: VersionRow) {
     let trainVersion;
     try {
       trainVersion = resolveRef(this.datasets, `${signature.dataset}@${membership.versionId}`).version;
@@ -269,6 +271,13 @@ export class EvaluationService {
       return null;
     }
     if (trainVersion.id !== membership.versionId) return null;
+    if (signature.inputs.kind === 'image') {
+      // Files in the order training and readImages take them (by path): membership row i is file i.
+      const trainFiles = this.datasets.files(trainVersion.dataset_id, trainVersion.id);
+      if (trainFiles.length !== membership.rows) return null;
+      const keys = rowsOf(membership, ['train']).map((r) => fileKey(trainFiles[r]));
+      return findOverlap(keys, this.datasets.files(version.dataset_id, version.id).map(fileKey));
+    }
     const train = await this.readRows(signature, trainVersion, undefined);
     const keys = rowsOf(membership, ['train']).map((r) => rowKey(train.rows[r], train.targets[r]));
     return findOverlap(keys, read.rows.map((row, i) => rowKey(row, read.targets[i])));
@@ -294,7 +303,7 @@ export class EvaluationService {
     }
     const read = profile.kind === 'images' ? await this.readImages(preprocessing, version, spec.slice) : { ...(await this.readRows(signature, version, spec.slice)), images: null };
     const membership = loadMembership(this.splits, run.id);
-    const plan = await this.selectRows(spec.split, { runName: run.name, dataRef, sameVersion: signature.dataVersion === version.id, membership, signature, read });
+    const plan = await this.selectRows(spec.split, { runName: run.name, dataRef, sameVersion: signature.dataVersion === version.id, membership, signature, read, version });
     const chosen = pick(read, plan.positions);
     const task = randomUUID();
     const scored = await this.score(
