@@ -153,7 +153,7 @@ export const specs = [
     },
   },
   {
-    name: 'importing an empty file shows a clear error toast (message, where, hint)',
+    name: 'importing an empty file shows a clear error once, in the dialog (message, where, hint), not also as a toast',
     async run({ page, tmp, shot }) {
       const empty = path.join(tmp, 'empty.csv');
       fs.writeFileSync(empty, '');
@@ -162,12 +162,13 @@ export const specs = [
       await page.getByTestId('add-file-input').setInputFiles(empty);
       assert.equal(await page.getByTestId('add-name').inputValue(), 'empty');
       await page.getByTestId('add-submit').click();
-      const toast = page.getByTestId('toast-error').first();
-      await toast.waitFor();
-      const text = await toast.innerText();
-      assert.ok(text.length > 10, `toast: ${text}`);
-      await page.getByTestId('add-error').waitFor();
-      await shot('error-toast-dark');
+      const inline = page.getByTestId('add-error');
+      await inline.waitFor();
+      const text = await inline.innerText();
+      assert.ok(text.length > 10, `error: ${text}`);
+      assert.ok(text.includes('empty.csv'), `the error names the file the user chose: ${text}`);
+      assert.equal(await page.getByTestId('toast-error').count(), 0, 'the same error is not also a toast');
+      await shot('error-inline-dark');
       await page.keyboard.press('Escape');
       await page.getByTestId('add-dialog').waitFor({ state: 'detached' });
       await page.getByTestId('dataset-row-penguins').waitFor();

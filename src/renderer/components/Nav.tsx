@@ -16,7 +16,7 @@ const ICONS: Record<string, string> = {
 export function Nav() {
   const screen = useAppStore((s) => s.screen);
   // Firing alerts show on Monitor from the start, whatever screen is open (kept current by monitor events).
-  const firing = useMonitorStore((s) => firingTotal(s.list));
+  const firing = useMonitorStore((s) => firingTotal(s.list.data));
   useEffect(() => {
     void useMonitorStore.getState().loadList();
   }, []);

@@ -22,7 +22,10 @@ export function Toasts() {
       {toasts.map((t) => (
         <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'} data-testid={`toast-${t.kind}`}>
           <div className="toast-title">
-            <span className="toast-message">{t.message}</span>
+            <span className="toast-message">
+              {t.message}
+              {t.count > 1 && <span className="muted small toast-count"> ×{t.count}</span>}
+            </span>
             <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
               ×
             </button>

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { AppInfo } from '../../shared/contract';
 import { transport } from '../transport';
-import { useToastStore } from './toastStore';
+import { toasted } from './toastStore';
 
 export const SCREENS = ['datasets', 'experiments', 'training', 'models', 'deploy', 'monitor', 'pipelines'] as const;
 export type Screen = (typeof SCREENS)[number];
@@ -64,11 +64,8 @@ export const useAppStore = create<AppState & AppActions>()((set, get) => ({
     get().setTheme(get().theme === 'dark' ? 'light' : 'dark');
   },
   async loadInfo() {
-    try {
-      set({ info: await transport().call('app.info', {}) });
-    } catch (e) {
-      useToastStore.getState().error(e);
-    }
+    const info = await toasted('app.info', () => transport().call('app.info', {}));
+    if (info) set({ info });
   },
   setPaletteOpen(paletteOpen) {
     set({ paletteOpen });

@@ -1,8 +1,9 @@
 import { create } from 'zustand';
 import type { BundleImportResult, BundleSummary } from '../../shared/registry';
-import { LatheError, toLatheError } from '../../shared/errors';
+import { LatheError } from '../../shared/errors';
 import { transport, type UploadItem, type UploadProgress } from '../transport';
 import { useToastStore } from './toastStore';
+import { attempt } from './loadable';
 
 /** The call has returned, so its task is over: drop a progress toast the engine left unfinished. */
 function endTasks(file: string, again = true) {
@@ -69,6 +70,10 @@ interface BundlesActions {
   trustSigner(name?: string): Promise<void>;
 }
 
+/** The import's busy phase and error, as `attempt` reports them. */
+const importPhase = (set: (p: Partial<BundlesState>) => void, phase: NonNullable<BundlesState['importing']>) => (p: { busy: boolean; error: LatheError | null }) =>
+  set({ importing: p.busy ? phase : null, importError: p.error });
+
 export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get) => ({
   ...initialBundlesState,
 
@@ -82,20 +87,11 @@ export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get
 
   async exportBundle() {
     const { models, runs, withData, out } = get();
-    set({ exporting: true, exportError: null, exported: null });
-    try {
-      const exported = await transport().call('bundle.export', {
-        out: out.trim(),
-        ...(models.length ? { models } : {}),
-        ...(runs.trim() ? { runs: runs.trim() } : {}),
-        withData,
-      });
-      set({ exporting: false, exported });
-      return exported;
-    } catch (e) {
-      set({ exporting: false, exportError: toLatheError(e) });
-      return null;
-    }
+    const input = { out: out.trim(), ...(models.length ? { models } : {}), ...(runs.trim() ? { runs: runs.trim() } : {}), withData };
+    set({ exported: null });
+    const exported = await attempt((p) => set({ exporting: p.busy, exportError: p.error }), () => transport().call('bundle.export', input));
+    if (exported) set({ exported });
+    return exported ?? null;
   },
 
   setFile(file) {
@@ -116,14 +112,11 @@ export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get
       set({ importError: new LatheError('INVALID_INPUT', 'This window cannot upload files', { hint: 'Type the path of the bundle instead.' }), upload: null });
       return;
     }
-    set({ importing: 'uploading', uploadProgress: null });
-    try {
-      const items: UploadItem[] = [{ file, relativePath: file.name }];
-      const path = await t.upload(items, (p) => set({ uploadProgress: p }));
-      set({ file: path, importing: null, uploadProgress: null });
-    } catch (e) {
-      set({ importing: null, uploadProgress: null, upload: null, importError: toLatheError(e) });
-    }
+    const send = t.upload.bind(t);
+    const items: UploadItem[] = [{ file, relativePath: file.name }];
+    set({ uploadProgress: null });
+    const path = await attempt(importPhase(set, 'uploading'), () => send(items, (p) => set({ uploadProgress: p })));
+    set(path ? { file: path, uploadProgress: null } : { uploadProgress: null, upload: null });
   },
 
   setOverwrite(overwrite) {
@@ -132,45 +125,27 @@ export const useBundlesStore = create<BundlesState & BundlesActions>()((set, get
 
   async checkImport() {
     const file = get().file.trim();
-    set({ importing: 'checking', importError: null, dryRun: null, checkedFile: null, imported: null });
-    try {
-      const dryRun = await transport().call('bundle.import', { file, dryRun: true });
-      set({ importing: null, dryRun, checkedFile: file });
-      return dryRun;
-    } catch (e) {
-      set({ importing: null, importError: toLatheError(e) });
-      return null;
-    } finally {
-      endTasks(file);
-    }
+    set({ dryRun: null, checkedFile: null, imported: null });
+    const dryRun = await attempt(importPhase(set, 'checking'), () => transport().call('bundle.import', { file, dryRun: true }));
+    endTasks(file);
+    if (dryRun) set({ dryRun, checkedFile: file });
+    return dryRun ?? null;
   },
 
   async runImport() {
     const { checkedFile, overwrite } = get();
     if (!checkedFile) return null;
-    set({ importing: 'importing', importError: null });
-    try {
-      const imported = await transport().call('bundle.import', { file: checkedFile, dryRun: false, force: overwrite });
-      set({ importing: null, imported });
-      return imported;
-    } catch (e) {
-      set({ importing: null, importError: toLatheError(e) });
-      return null;
-    } finally {
-      endTasks(checkedFile);
-    }
+    const imported = await attempt(importPhase(set, 'importing'), () => transport().call('bundle.import', { file: checkedFile, dryRun: false, force: overwrite }));
+    endTasks(checkedFile);
+    if (imported) set({ imported });
+    return imported ?? null;
   },
 
   async trustSigner(name) {
     const { checkedFile } = get();
     if (!checkedFile) return;
-    try {
-      await transport().call('keys.trust', { bundle: checkedFile, ...(name ? { name } : {}) });
-    } catch (e) {
-      set({ importError: toLatheError(e) });
-      return;
-    }
-    await get().checkImport();
+    const trusted = await attempt((p) => set({ importError: p.error }), () => transport().call('keys.trust', { bundle: checkedFile, ...(name ? { name } : {}) }));
+    if (trusted) await get().checkImport();
   },
 }));
 

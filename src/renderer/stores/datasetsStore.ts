@@ -1,13 +1,12 @@
 import { create } from 'zustand';
 import type { AddResult, DatasetDiff, DatasetProfile, DatasetSummary, DatasetVersion } from '../../shared/datasets';
 import type { ExportResult } from '../../shared/contract';
-import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
-import { useToastStore } from './toastStore';
+import { toasted } from './toastStore';
 
 export type VersionTab = 'rows' | 'profile' | 'diff';
 
-import { idle, type Loadable } from './loadable';
+import { entry, field, idle, load, pending, type Loadable } from './loadable';
 
 export interface DatasetsState {
   list: Loadable<DatasetSummary[]>;
@@ -74,18 +73,12 @@ export const useDatasetsStore = create<DatasetsStore>()((set, get) => ({
   ...initialDatasetsState,
 
   async loadList() {
-    set((s) => ({ list: { ...s.list, loading: true } }));
-    try {
-      const data = await transport().call('datasets.list', {});
-      set({ list: { data, loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ list: { data: s.list.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('list'), () => transport().call('datasets.list', {}));
   },
 
   async open(name) {
     if (get().current !== name) {
-      set({ current: name, versions: { data: null, loading: true, error: null }, selected: null, tab: 'rows', diffPick: [], diff: idle(), diffKey: null });
+      set({ current: name, versions: pending(), selected: null, tab: 'rows', diffPick: [], diff: idle(), diffKey: null });
     }
     await get().reloadVersions();
   },
@@ -97,21 +90,13 @@ export const useDatasetsStore = create<DatasetsStore>()((set, get) => ({
   async reloadVersions() {
     const name = get().current;
     if (!name) return;
-    set((s) => ({ versions: { ...s.versions, loading: true } }));
-    try {
-      const data = await transport().call('datasets.versions', { name });
-      if (get().current !== name) return;
-      const selected = get().selected;
-      const stillThere = selected !== null && data.some((v) => v.number === selected);
-      set({
-        versions: { data, loading: false, error: null },
-        selected: stillThere ? selected : (data[0]?.number ?? null),
-        diffPick: get().diffPick.filter((n) => data.some((v) => v.number === n)),
-      });
-    } catch (e) {
-      if (get().current !== name) return;
-      set((s) => ({ versions: { data: s.versions.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('versions'), () => transport().call('datasets.versions', { name }), {
+      still: (s) => s.current === name,
+      also: (data, { selected, diffPick }) => ({
+        selected: selected !== null && data.some((v) => v.number === selected) ? selected : (data[0]?.number ?? null),
+        diffPick: diffPick.filter((n) => data.some((v) => v.number === n)),
+      }),
+    });
   },
 
   select(version) {
@@ -123,15 +108,8 @@ export const useDatasetsStore = create<DatasetsStore>()((set, get) => ({
   },
 
   async loadProfile(v) {
-    const have = get().profiles[v.id];
-    if (have && (have.data || have.loading)) return;
-    set((s) => ({ profiles: { ...s.profiles, [v.id]: { data: null, loading: true, error: null } } }));
-    try {
-      const r = await transport().call('datasets.show', { ref: `${v.dataset}@${v.id}` });
-      set((s) => ({ profiles: { ...s.profiles, [v.id]: { data: r.profile, loading: false, error: null } } }));
-    } catch (e) {
-      set((s) => ({ profiles: { ...s.profiles, [v.id]: { data: null, loading: false, error: toLatheError(e) } } }));
-    }
+    const show = async () => (await transport().call('datasets.show', { ref: `${v.dataset}@${v.id}` })).profile;
+    await load(set, get, entry('profiles', v.id), show, { reuse: true, dropOnError: true });
   },
 
   toggleDiffPick(version) {
@@ -145,17 +123,9 @@ export const useDatasetsStore = create<DatasetsStore>()((set, get) => ({
     const pair = datasetsSelectors.diffPair(get());
     if (!pair) return;
     const k = key === undefined ? get().diffKey : key;
-    set({ tab: 'diff', diffKey: k, diff: { data: get().diff.data, loading: true, error: null } });
-    try {
-      const data = await transport().call('datasets.diff', {
-        from: `${pair[0].dataset}@v${pair[0].number}`,
-        to: `${pair[1].dataset}@v${pair[1].number}`,
-        ...(k ? { key: k } : {}),
-      });
-      set({ diff: { data, loading: false, error: null } });
-    } catch (e) {
-      set({ diff: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ tab: 'diff', diffKey: k });
+    const input = { from: refOf(pair[0]), to: refOf(pair[1]), ...(k ? { key: k } : {}) };
+    await load(set, get, field('diff'), () => transport().call('datasets.diff', input), { dropOnError: true });
   },
 
   setAddOpen(addOpen) {
@@ -184,12 +154,7 @@ export const useDatasetsStore = create<DatasetsStore>()((set, get) => ({
   },
 
   async untag(v, tag) {
-    try {
-      await transport().call('datasets.untag', { name: v.dataset, tag });
-      await get().reloadVersions();
-    } catch (e) {
-      useToastStore.getState().error(e);
-    }
+    if (await toasted(`datasets.untag:${v.dataset}:${tag}`, () => transport().call('datasets.untag', { name: v.dataset, tag }))) await get().reloadVersions();
   },
 
   exportVersion(v, out) {

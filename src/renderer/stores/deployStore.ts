@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { ExportFormat, ExportRecord, ModelVersion } from '../../shared/registry';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import type { LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 
 export const FORMAT_INFO: Record<ExportFormat, { title: string; line: string }> = {
@@ -10,7 +10,7 @@ export const FORMAT_INFO: Record<ExportFormat, { title: string; line: string }> 
   card: { title: 'Model card', line: 'The model card as Markdown and HTML, to read or publish.' },
 };
 
-import { idle, type Loadable } from './loadable';
+import { attempt, field, idle, load, type Loadable } from './loadable';
 
 export interface DeployState {
   ref: string;
@@ -66,37 +66,22 @@ export const useDeployStore = create<DeployState & DeployActions>()((set, get) =
       return;
     }
     if (get().resolvedRef === ref && (get().resolved.data || get().resolved.loading)) return;
-    set({ resolvedRef: ref, resolved: { data: null, loading: true, error: null } });
-    try {
-      const data = await transport().call('models.show', { ref });
-      if (get().resolvedRef === ref) set({ resolved: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().resolvedRef === ref) set({ resolved: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ resolvedRef: ref });
+    await load(set, get, field('resolved'), () => transport().call('models.show', { ref }), { still: (s) => s.resolvedRef === ref, clear: true, dropOnError: true });
   },
 
   async runExport() {
     const { ref, format, out } = get();
-    set({ busy: true, error: null, result: null });
-    try {
-      const result = await transport().call('export.run', { ref: ref.trim(), format, out: out.trim() });
-      set({ busy: false, result });
-      void get().loadHistory();
-      return result;
-    } catch (e) {
-      set({ busy: false, error: toLatheError(e) });
-      return null;
-    }
+    set({ result: null });
+    const result = await attempt(set, () => transport().call('export.run', { ref: ref.trim(), format, out: out.trim() }));
+    if (!result) return null;
+    set({ result });
+    void get().loadHistory();
+    return result;
   },
 
   async loadHistory() {
-    set((s) => ({ history: { ...s.history, loading: true } }));
-    try {
-      const data = await transport().call('export.history', { limit: 200 });
-      set({ history: { data, loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ history: { data: s.history.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('history'), () => transport().call('export.history', { limit: 200 }));
   },
 }));
 

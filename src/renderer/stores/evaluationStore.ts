@@ -8,7 +8,10 @@ import { transport } from '../transport';
 import { binaryCostOf, defaultMatrix, EMPTY_BINARY_COST, matrixCostOf, type BinaryCostForm } from './evaluationLogic';
 import type { FieldErrors } from './trainingForm';
 
-import { idle, type Loadable } from './loadable';
+import { attempt, field, guarded, idle, load, ready, type Loadable } from './loadable';
+
+/** A failure while filling the form shows in the form. */
+const formError = (set: (fn: (s: EvaluationState) => Partial<EvaluationState>) => void) => (error: LatheError) => set((s) => ({ form: { ...s.form, error } }));
 
 /** The "Evaluate…" dialog: which data, which slice, what each outcome is worth. */
 export interface EvaluateForm {
@@ -93,29 +96,20 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
   ...initialEvaluationState,
 
   async open(id) {
-    set((s) => ({ currentId: id, current: { data: s.current.data?.id === id ? s.current.data : null, loading: true, error: null } }));
-    try {
-      const data = await transport().call('evaluation.get', { id });
-      if (get().currentId === id) set({ current: { data, loading: false, error: null } });
-      if (get().run?.id !== data.runId) {
-        const run = await transport()
-          .call('runs.get', { id: data.runId })
-          .catch(() => null);
-        if (get().currentId === id) set({ run });
-      }
-    } catch (e) {
-      if (get().currentId === id) set({ current: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ currentId: id });
+    const still = (s: EvaluationState) => s.currentId === id;
+    const data = await load(set, get, field('current'), () => transport().call('evaluation.get', { id }), { still, clear: get().current.data?.id !== id, dropOnError: true });
+    if (!data || get().run?.id === data.runId) return;
+    // The baselines beside the report; a report without them is still a report.
+    const run = await transport()
+      .call('runs.get', { id: data.runId })
+      .catch(() => null);
+    if (still(get())) set({ run });
   },
 
   async openCompare(ids) {
-    set((s) => ({ compareIds: ids, comparison: { data: s.comparison.data, loading: true, error: null } }));
-    try {
-      const data = await transport().call('evaluation.compare', { ids });
-      if (get().compareIds === ids) set({ comparison: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().compareIds === ids) set({ comparison: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ compareIds: ids });
+    await load(set, get, field('comparison'), () => transport().call('evaluation.compare', { ids }), { still: (s) => s.compareIds === ids, dropOnError: true });
   },
 
   async remove(id) {
@@ -130,7 +124,7 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
 
   async startForm(runId) {
     set({ form: { ...EMPTY_FORM, runId } });
-    try {
+    await guarded(async () => {
       const [sig, datasets, run] = await Promise.all([
         transport().call('runs.artifacts.read', { runId, path: 'model/signature.json' }),
         transport().call('datasets.list', {}),
@@ -145,35 +139,29 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
       const trained = signature.dataset || String(run.params.data ?? '').split('@')[0];
       const name = datasets.find((d) => d.name === trained)?.name ?? datasets[0]?.name;
       if (name) await get().chooseDataset(name);
-    } catch (e) {
-      set((s) => ({ form: { ...s.form, error: toLatheError(e) } }));
-    }
+    }, formError(set));
   },
 
   async chooseDataset(name) {
     set((s) => ({ form: { ...s.form, dataset: name, versions: null, version: null, profile: null, slice: '' } }));
-    try {
+    await guarded(async () => {
       const versions = await transport().call('datasets.versions', { name });
       if (get().form.dataset !== name) return;
       set((s) => ({ form: { ...s.form, versions } }));
       // The version the run trained on first (its held-out test split is the honest default), else the newest.
       const trained = versions.find((v) => v.id === get().form.signature?.dataVersion);
       if (versions.length) await get().chooseVersion((trained ?? versions[0]).number);
-    } catch (e) {
-      set((s) => ({ form: { ...s.form, error: toLatheError(e) } }));
-    }
+    }, formError(set));
   },
 
   async chooseVersion(n) {
     const name = get().form.dataset;
     if (!name) return;
     set((s) => ({ form: { ...s.form, version: n, profile: null } }));
-    try {
+    await guarded(async () => {
       const { profile } = await transport().call('datasets.show', { ref: `${name}@v${n}` });
       if (get().form.version === n && get().form.dataset === name) set((s) => ({ form: { ...s.form, profile } }));
-    } catch (e) {
-      set((s) => ({ form: { ...s.form, error: toLatheError(e) } }));
-    }
+    }, formError(set));
   },
 
   patchForm(p) {
@@ -189,22 +177,18 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
     if (!f.runId || !f.dataset || f.version === null) return null;
     const { cost, errors } = costOfForm(f);
     if (Object.keys(errors).length) return null;
-    set((s) => ({ form: { ...s.form, busy: true, error: null } }));
-    try {
-      const ev = await transport().call('evaluation.run', {
-        runId: f.runId,
-        data: `${f.dataset}@v${f.version}`,
-        ...(f.slice ? { slice: f.slice } : {}),
-        ...(isTrainingVersion(f) ? { split: f.split } : {}),
-        ...(cost ? { cost } : {}),
-        ...(cost && cost.kind === 'binary' && f.positive ? { positive: f.positive } : {}),
-      });
-      set((s) => ({ form: { ...s.form, busy: false }, current: { data: ev, loading: false, error: null }, currentId: ev.id }));
-      return ev.id;
-    } catch (e) {
-      set((s) => ({ form: { ...s.form, busy: false, error: toLatheError(e) } }));
-      return null;
-    }
+    const input = {
+      runId: f.runId,
+      data: `${f.dataset}@v${f.version}`,
+      ...(f.slice ? { slice: f.slice } : {}),
+      ...(isTrainingVersion(f) ? { split: f.split } : {}),
+      ...(cost ? { cost } : {}),
+      ...(cost && cost.kind === 'binary' && f.positive ? { positive: f.positive } : {}),
+    };
+    const ev = await attempt((p) => set((s) => ({ form: { ...s.form, ...p } })), () => transport().call('evaluation.run', input));
+    if (!ev) return null;
+    set({ current: ready(ev), currentId: ev.id });
+    return ev.id;
   },
 }));
 

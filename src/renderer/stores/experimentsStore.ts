@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Experiment } from '../../shared/tracking';
 import { isLatheId } from '../../shared/ids';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import { field, idle, load, type Loadable } from './loadable';
 import { transport } from '../transport';
 
 /** Where the Experiments screen is: the list, a runs table (one experiment or all), trash, a run, a comparison. */
@@ -14,7 +14,7 @@ export type ExperimentsView =
 
 export interface ExperimentsState {
   view: ExperimentsView;
-  list: { data: Experiment[] | null; loading: boolean; error: LatheError | null };
+  list: Loadable<Experiment[]>;
   /** Start time of the newest run per experiment id (null: no runs). */
   lastRun: Record<string, number | null>;
 }
@@ -29,7 +29,7 @@ interface ExperimentsActions {
 
 export const initialExperimentsState: ExperimentsState = {
   view: { kind: 'list' },
-  list: { data: null, loading: false, error: null },
+  list: idle(),
   lastRun: {},
 };
 
@@ -64,24 +64,19 @@ export const useExperimentsStore = create<ExperimentsState & ExperimentsActions>
   ...initialExperimentsState,
 
   async loadList() {
-    set((s) => ({ list: { ...s.list, loading: true } }));
-    try {
-      const data = await transport().call('experiments.list', {});
-      set({ list: { data, loading: false, error: null } });
-      // The newest run of each experiment (the list call does not carry it): one small search each.
-      const withRuns = data.filter((e) => e.runCount > 0).slice(0, 200);
-      const found = await Promise.all(
-        withRuns.map((e) =>
-          transport()
-            .call('runs.search', { experimentIds: [e.id], orderBy: 'start_time desc', limit: 1 })
-            .then((p) => [e.id, p.runs[0]?.startTime ?? null] as const)
-            .catch(() => [e.id, null] as const),
-        ),
-      );
-      set({ lastRun: Object.fromEntries(found) });
-    } catch (e) {
-      set((s) => ({ list: { data: s.list.data, loading: false, error: toLatheError(e) } }));
-    }
+    const data = await load(set, get, field('list'), () => transport().call('experiments.list', {}));
+    if (!data) return;
+    // The newest run of each experiment (the list call does not carry it): one small search each.
+    const withRuns = data.filter((e) => e.runCount > 0).slice(0, 200);
+    const found = await Promise.all(
+      withRuns.map((e) =>
+        transport()
+          .call('runs.search', { experimentIds: [e.id], orderBy: 'start_time desc', limit: 1 })
+          .then((p) => [e.id, p.runs[0]?.startTime ?? null] as const)
+          .catch(() => [e.id, null] as const),
+      ),
+    );
+    set({ lastRun: Object.fromEntries(found) });
   },
 
   show(view) {

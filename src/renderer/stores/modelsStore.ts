@@ -4,15 +4,13 @@ import type { Run } from '../../shared/tracking';
 import type { CallOutput } from '../../shared/contract';
 
 export type Downstream = CallOutput<'lineage.downstream'>;
-import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { versionRef } from './modelsView';
 
 export type ModelTab = 'overview' | 'lineage' | 'card' | 'compare';
 export const MODEL_TABS: ModelTab[] = ['overview', 'lineage', 'card', 'compare'];
 
-import { idle, type Loadable } from './loadable';
-const loading = <T>(data: T | null = null): Loadable<T> => ({ data, loading: true, error: null });
+import { entry, field, idle, load, pending, ready, type Loadable } from './loadable';
 
 export interface ModelsState {
   list: Loadable<ModelSummary[]>;
@@ -112,18 +110,12 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
   ...initialModelsState,
 
   async loadList() {
-    set((s) => ({ list: loading(s.list.data) }));
-    try {
-      const data = await transport().call('models.list', {});
-      set({ list: { data, loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ list: { data: s.list.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('list'), () => transport().call('models.list', {}));
   },
 
   async open(name, version = null, tab = 'overview') {
     if (get().current !== name) {
-      set({ current: name, versions: loading(), selected: version, tab, history: idle(), lineage: {}, cards: {}, compareWith: null, compare: idle(), compareKey: null });
+      set({ current: name, versions: pending(), selected: version, tab, history: idle(), lineage: {}, cards: {}, compareWith: null, compare: idle(), compareKey: null });
     } else if (version !== null) {
       set({ selected: version, tab });
     }
@@ -137,34 +129,19 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
   async reloadVersions() {
     const name = get().current;
     if (!name) return;
-    set((s) => ({ versions: loading(s.versions.data) }));
-    try {
-      const data = await transport().call('models.versions', { name });
-      if (get().current !== name) return;
-      const selected = get().selected;
-      const stillThere = selected !== null && data.some((v) => v.number === selected);
-      const compareWith = get().compareWith;
-      set({
-        versions: { data, loading: false, error: null },
-        selected: stillThere ? selected : (data[0]?.number ?? null),
+    await load(set, get, field('versions'), () => transport().call('models.versions', { name }), {
+      still: (s) => s.current === name,
+      also: (data, { selected, compareWith }) => ({
+        selected: selected !== null && data.some((v) => v.number === selected) ? selected : (data[0]?.number ?? null),
         compareWith: compareWith !== null && data.some((v) => v.number === compareWith) ? compareWith : null,
-      });
-    } catch (e) {
-      if (get().current !== name) return;
-      set((s) => ({ versions: { data: s.versions.data, loading: false, error: toLatheError(e) } }));
-    }
+      }),
+    });
   },
 
   async loadHistory() {
     const name = get().current;
     if (!name) return;
-    set((s) => ({ history: loading(s.history.data) }));
-    try {
-      const data = await transport().call('models.aliasHistory', { name });
-      if (get().current === name) set({ history: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().current === name) set((s) => ({ history: { data: s.history.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('history'), () => transport().call('models.aliasHistory', { name }), { still: (s) => s.current === name });
   },
 
   select(version) {
@@ -176,44 +153,20 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
   },
 
   async loadLineage(v, force = false) {
-    const have = get().lineage[v.id];
-    if (have && !force && (have.data || have.loading)) return;
-    set((s) => ({ lineage: { ...s.lineage, [v.id]: loading(have?.data ?? null) } }));
-    try {
-      const data = await transport().call('models.lineage', { ref: v.id });
-      set((s) => ({ lineage: { ...s.lineage, [v.id]: { data, loading: false, error: null } } }));
-    } catch (e) {
-      set((s) => ({ lineage: { ...s.lineage, [v.id]: { data: null, loading: false, error: toLatheError(e) } } }));
-    }
+    await load(set, get, entry('lineage', v.id), () => transport().call('models.lineage', { ref: v.id }), { reuse: !force, dropOnError: true });
   },
 
   async loadCard(v, force = false) {
-    const have = get().cards[v.id];
-    if (have && !force && (have.data || have.loading)) return;
-    set((s) => ({ cards: { ...s.cards, [v.id]: loading(have?.data ?? null) } }));
-    try {
-      const data = await transport().call('models.card', { ref: v.id });
-      set((s) => ({ cards: { ...s.cards, [v.id]: { data, loading: false, error: null } } }));
-    } catch (e) {
-      set((s) => ({ cards: { ...s.cards, [v.id]: { data: null, loading: false, error: toLatheError(e) } } }));
-    }
+    await load(set, get, entry('cards', v.id), () => transport().call('models.card', { ref: v.id }), { reuse: !force, dropOnError: true });
   },
 
   async loadDownstream(id, force = false) {
-    const have = get().downstream[id];
-    if (have && !force && (have.data || have.loading)) return;
-    set((s) => ({ downstream: { ...s.downstream, [id]: loading(have?.data ?? null) } }));
-    try {
-      const data = await transport().call('lineage.downstream', { kind: 'dataset_version', id });
-      set((s) => ({ downstream: { ...s.downstream, [id]: { data, loading: false, error: null } } }));
-    } catch (e) {
-      set((s) => ({ downstream: { ...s.downstream, [id]: { data: null, loading: false, error: toLatheError(e) } } }));
-    }
+    await load(set, get, entry('downstream', id), () => transport().call('lineage.downstream', { kind: 'dataset_version', id }), { reuse: !force, dropOnError: true });
   },
 
   async saveCard(v, text, description) {
     const data = await transport().call('models.updateCard', { ref: v.id, text, ...(description !== undefined ? { description } : {}) });
-    set((s) => ({ cards: { ...s.cards, [v.id]: { data, loading: false, error: null } } }));
+    set((s) => entry<ModelsState, 'cards'>('cards', v.id).write(s, ready(data)));
     if (description !== undefined) void get().reloadVersions();
     return data;
   },
@@ -228,13 +181,8 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
     const pair = modelsSelectors.comparePair(s);
     if (!pair) return;
     const key = `${pair[0].id}|${pair[1].id}`;
-    set({ compareKey: key, compare: loading(s.compare.data) });
-    try {
-      const data = await transport().call('models.compare', { a: pair[0].id, b: pair[1].id });
-      if (get().compareKey === key) set({ compare: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().compareKey === key) set({ compare: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ compareKey: key });
+    await load(set, get, field('compare'), () => transport().call('models.compare', { a: pair[0].id, b: pair[1].id }), { still: (st) => st.compareKey === key, dropOnError: true });
   },
 
   async moveAlias(model, alias, version, reason) {
@@ -251,8 +199,7 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
   },
 
   async loadRegistrable() {
-    set((s) => ({ registrable: loading(s.registrable.data) }));
-    try {
+    await load(set, get, field('registrable'), async () => {
       const page = await transport().call('runs.search', { query: 'status = "finished"', orderBy: 'start_time desc', limit: 200 });
       // Only runs whose artifacts hold a model/ folder can be registered; look at the newest ones.
       const checked = await Promise.all(
@@ -263,10 +210,8 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
             .catch(() => null),
         ),
       );
-      set({ registrable: { data: checked.filter((r): r is Run => r !== null), loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ registrable: { data: s.registrable.data, loading: false, error: toLatheError(e) } }));
-    }
+      return checked.filter((r): r is Run => r !== null);
+    });
   },
 
   async register(runId, name, description) {

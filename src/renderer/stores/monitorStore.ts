@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import type { AlertsView, DriftReport, FeatureDetail, MonitoredModel, MonitorTimeline } from '../../shared/monitoring';
 import { transport } from '../transport';
+import { field, idle, load, type Loadable } from './loadable';
 
 /**
  * The Monitor screen: the monitored models, one model's timeline (per-window series with alias moves),
@@ -17,8 +18,7 @@ const HOUR = 3_600_000;
 const SPAN: Record<Exclude<MonitorRange, 'all'>, number> = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
 
 export interface MonitorState {
-  list: MonitoredModel[] | null;
-  listError: LatheError | null;
+  list: Loadable<MonitoredModel[]>;
   model: string | null;
   range: MonitorRange;
   tab: MonitorTab;
@@ -43,8 +43,7 @@ interface MonitorActions {
 }
 
 export const initialMonitorState: MonitorState = {
-  list: null,
-  listError: null,
+  list: idle(),
   model: null,
   range: '7d',
   tab: 'overview',
@@ -76,7 +75,7 @@ export const useMonitorStore = create<MonitorState & MonitorActions>()((set, get
     const { model, range, list, feature } = get();
     if (!model) return;
     const mine = ++seq;
-    const bounds = rangeBounds(list?.find((m) => m.model === model), range);
+    const bounds = rangeBounds(list.data?.find((m) => m.model === model), range);
     set({ loading: true });
     try {
       const t = transport();
@@ -100,16 +99,12 @@ export const useMonitorStore = create<MonitorState & MonitorActions>()((set, get
     ...initialMonitorState,
 
     async loadList() {
-      try {
-        set({ list: await transport().call('monitor.list', {}), listError: null });
-      } catch (e) {
-        set({ listError: toLatheError(e) });
-      }
+      await load(set, get, field('list'), () => transport().call('monitor.list', {}));
     },
 
     async open(model) {
       if (get().model !== model) set({ model, timeline: null, drift: null, alerts: null, feature: null, featureDetail: null, error: null });
-      if (!get().list) await get().loadList();
+      if (!get().list.data) await get().loadList();
       await loadModel();
     },
 
@@ -132,7 +127,7 @@ export const useMonitorStore = create<MonitorState & MonitorActions>()((set, get
       set({ feature, featureDetail: null, tab: feature ? 'features' : get().tab });
       if (!feature || !model) return;
       try {
-        const detail = await transport().call('monitor.feature', { ref: model, feature, ...rangeBounds(list?.find((m) => m.model === model), range) });
+        const detail = await transport().call('monitor.feature', { ref: model, feature, ...rangeBounds(list.data?.find((m) => m.model === model), range) });
         if (get().feature === feature) set({ featureDetail: detail });
       } catch (e) {
         set({ error: toLatheError(e) });

@@ -3,6 +3,7 @@ import { toLatheError, type LatheError } from '../../shared/errors';
 import type { DefinitionIssue, GateDecision, PipelineDetail, PipelineRun, PipelineSummary, StageExplanation } from '../../shared/pipelines';
 import { transport } from '../transport';
 import { useToastStore } from './toastStore';
+import { attempt, field, guarded, idle, load, type Loadable } from './loadable';
 
 /**
  * The Pipelines screen: the list, one pipeline (its file, DAG and triggers), its run history, the run
@@ -10,8 +11,7 @@ import { useToastStore } from './toastStore';
  * and the editor (checked as you type; stored on save).
  */
 export interface PipelinesState {
-  list: PipelineSummary[] | null;
-  listError: LatheError | null;
+  list: Loadable<PipelineSummary[]>;
   current: PipelineDetail | null;
   history: PipelineRun[];
   run: PipelineRun | null;
@@ -40,8 +40,7 @@ interface PipelinesActions {
 }
 
 export const initialPipelinesState: PipelinesState = {
-  list: null,
-  listError: null,
+  list: idle(),
   current: null,
   history: [],
   run: null,
@@ -58,109 +57,96 @@ export const initialPipelinesState: PipelinesState = {
 let checkSeq = 0;
 let refresh: ReturnType<typeof setTimeout> | null = null;
 
-export const usePipelinesStore = create<PipelinesState & PipelinesActions>()((set, get) => ({
-  ...initialPipelinesState,
+export const usePipelinesStore = create<PipelinesState & PipelinesActions>()((set, get) => {
+  const showError = (error: LatheError) => set({ error });
+  return {
+    ...initialPipelinesState,
 
-  async loadList() {
-    try {
-      set({ list: await transport().call('pipelines.list', {}), listError: null });
-    } catch (e) {
-      set({ listError: toLatheError(e) });
-    }
-  },
+    async loadList() {
+      await load(set, get, field('list'), () => transport().call('pipelines.list', {}));
+    },
 
-  async open(name) {
-    try {
-      const [current, history] = await Promise.all([transport().call('pipelines.get', { name }), transport().call('pipelines.history', { name, limit: 50 })]);
-      const keep = get().current?.name === name;
-      set({ current, history, draft: keep && get().draft ? get().draft : current.text, issues: current.issues, error: null, explain: null });
-      const runId = keep && get().run ? get().run!.id : history[0]?.id;
-      if (runId) await get().showRun(runId);
-      else set({ run: null, stage: null, decision: null });
-    } catch (e) {
-      set({ error: toLatheError(e) });
-    }
-  },
+    async open(name) {
+      await guarded(async () => {
+        const [current, history] = await Promise.all([transport().call('pipelines.get', { name }), transport().call('pipelines.history', { name, limit: 50 })]);
+        const keep = get().current?.name === name;
+        set({ current, history, draft: keep && get().draft ? get().draft : current.text, issues: current.issues, error: null, explain: null });
+        const runId = keep && get().run ? get().run!.id : history[0]?.id;
+        if (runId) await get().showRun(runId);
+        else set({ run: null, stage: null, decision: null });
+      }, showError);
+    },
 
-  close() {
-    set({ current: null, run: null, stage: null, decision: null, history: [], explain: null, tab: 'run' });
-  },
+    close() {
+      set({ current: null, run: null, stage: null, decision: null, history: [], explain: null, tab: 'run' });
+    },
 
-  async showRun(id) {
-    const run = await transport().call('pipelines.status', { runId: id });
-    set({ run });
-    const gate = run.stages.find((s) => s.type === 'gate' && typeof s.outputs.decision === 'string');
-    set({ decision: gate ? await transport().call('pipelines.decision', { id: String(gate.outputs.decision) }) : null });
-  },
+    async showRun(id) {
+      const run = await transport().call('pipelines.status', { runId: id });
+      set({ run });
+      const gate = run.stages.find((s) => s.type === 'gate' && typeof s.outputs.decision === 'string');
+      set({ decision: gate ? await transport().call('pipelines.decision', { id: String(gate.outputs.decision) }) : null });
+    },
 
-  async selectStage(stage) {
-    set({ stage });
-  },
+    async selectStage(stage) {
+      set({ stage });
+    },
 
-  setTab(tab) {
-    set({ tab });
-    if (tab === 'history' && get().current) void get().loadExplain();
-  },
+    setTab(tab) {
+      set({ tab });
+      if (tab === 'history' && get().current) void get().loadExplain();
+    },
 
-  async setDraft(text) {
-    set({ draft: text });
-    const seq = ++checkSeq;
-    try {
-      const { issues } = await transport().call('pipelines.check', { text });
-      if (seq === checkSeq) set({ issues });
-    } catch (e) {
-      if (seq === checkSeq) set({ issues: [{ message: toLatheError(e).message, path: '', line: 1, column: 1 }] });
-    }
-  },
+    async setDraft(text) {
+      set({ draft: text });
+      const seq = ++checkSeq;
+      try {
+        const { issues } = await transport().call('pipelines.check', { text });
+        if (seq === checkSeq) set({ issues });
+      } catch (e) {
+        if (seq === checkSeq) set({ issues: [{ message: toLatheError(e).message, path: '', line: 1, column: 1 }] });
+      }
+    },
 
-  async save() {
-    set({ busy: true, error: null });
-    try {
-      const saved = await transport().call('pipelines.save', { text: get().draft, ...(get().current?.sourcePath ? { sourcePath: get().current!.sourcePath! } : {}) });
-      set({ busy: false, current: saved, issues: saved.issues });
+    async save() {
+      const sourcePath = get().current?.sourcePath;
+      const saved = await attempt(set, () => transport().call('pipelines.save', { text: get().draft, ...(sourcePath ? { sourcePath } : {}) }));
+      if (!saved) return;
+      set({ current: saved, issues: saved.issues });
       useToastStore.getState().push({ kind: 'success', message: `Saved pipeline ${saved.name}` });
       await get().loadList();
-    } catch (e) {
-      set({ busy: false, error: toLatheError(e) });
-    }
-  },
+    },
 
-  async runNow(opts = {}) {
-    const name = get().current?.name;
-    if (!name) return;
-    set({ busy: true, error: null, tab: 'run' });
-    try {
-      const run = await transport().call('pipelines.run', { name, force: !!opts.force, from: opts.from, wait: false });
-      set({ busy: false, run, stage: null, decision: null });
+    async runNow(opts = {}) {
+      const name = get().current?.name;
+      if (!name) return;
+      set({ tab: 'run' });
+      const run = await attempt(set, () => transport().call('pipelines.run', { name, force: !!opts.force, from: opts.from, wait: false }));
+      if (!run) return;
+      set({ run, stage: null, decision: null });
       await get().open(name);
       await get().showRun(run.id);
-    } catch (e) {
-      set({ busy: false, error: toLatheError(e) });
-    }
-  },
+    },
 
-  async loadExplain() {
-    const name = get().current?.name;
-    if (!name) return;
-    try {
-      set({ explain: await transport().call('pipelines.explain', { name }) });
-    } catch (e) {
-      set({ error: toLatheError(e) });
-    }
-  },
+    async loadExplain() {
+      const name = get().current?.name;
+      if (!name) return;
+      await guarded(async () => set({ explain: await transport().call('pipelines.explain', { name }) }), showError);
+    },
 
-  changed(name, runId) {
-    // Stage states arrive in bursts: refresh at most every 250 ms.
-    if (refresh) return;
-    refresh = setTimeout(() => {
-      refresh = null;
-      void get().loadList();
-      const s = get();
-      if (s.current?.name !== name) return;
-      if (runId && s.run?.id === runId) void s.showRun(runId);
-      // A run that just started (a trigger, another door): follow it.
-      else if (runId && !s.history.some((r) => r.id === runId)) void s.open(name).then(() => get().showRun(runId));
-      else void transport().call('pipelines.history', { name, limit: 50 }).then((history) => set({ history }));
-    }, 250);
-  },
-}));
+    changed(name, runId) {
+      // Stage states arrive in bursts: refresh at most every 250 ms.
+      if (refresh) return;
+      refresh = setTimeout(() => {
+        refresh = null;
+        void get().loadList();
+        const s = get();
+        if (s.current?.name !== name) return;
+        if (runId && s.run?.id === runId) void s.showRun(runId);
+        // A run that just started (a trigger, another door): follow it.
+        else if (runId && !s.history.some((r) => r.id === runId)) void s.open(name).then(() => get().showRun(runId));
+        else void transport().call('pipelines.history', { name, limit: 50 }).then((history) => set({ history }));
+      }, 250);
+    },
+  };
+});

@@ -1,11 +1,10 @@
 import { create } from 'zustand';
 import type { ArtifactEntry, ArtifactPreview, MetricHistory, Run, RunComparison } from '../../shared/tracking';
-import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
 
 export type RunTab = 'overview' | 'metrics' | 'logs' | 'artifacts';
 
-import { idle, type Loadable } from './loadable';
+import { entry, field, idle, load, pending, type Loadable } from './loadable';
 
 /** A zoom window in steps, or null for the whole series. */
 export type StepRange = [number, number] | null;
@@ -61,12 +60,35 @@ export const LOG_FILES = ['stdout.txt', 'stderr.txt'];
 const LOG_BYTES = 2 * 1024 * 1024;
 const MAX_HISTORIES = 400;
 
+/** The whole artifact tree of a run, folder by folder (runs rarely have more than a few dozen files). */
+async function artifactTree(runId: string): Promise<ArtifactEntry[]> {
+  const all: ArtifactEntry[] = [];
+  const queue = [''];
+  while (queue.length && all.length < 2000) {
+    const path = queue.shift()!;
+    for (const e of await transport().call('runs.artifacts.list', { runId, path })) {
+      if (e.isDir) queue.push(e.path);
+      else all.push(e);
+    }
+  }
+  return all;
+}
+
+/** Bounded: drops the oldest entries (insertion order) when many charts were visited. */
+function bounded<T>(record: Record<string, T>, max: number): Record<string, T> {
+  const keys = Object.keys(record);
+  if (keys.length <= max) return record;
+  const next = { ...record };
+  for (let i = 0; keys.length - i > max; i++) delete next[keys[i]];
+  return next;
+}
+
 export const useRunDetailStore = create<RunDetailState & RunDetailActions>()((set, get) => ({
   ...initialRunDetailState,
 
   async open(runId) {
     if (get().runId !== runId) {
-      set({ runId, run: { data: null, loading: true, error: null }, artifacts: idle(), preview: idle(), previewPath: null, logs: {} });
+      set({ runId, run: pending(), artifacts: idle(), preview: idle(), previewPath: null, logs: {} });
     }
     await get().reload();
   },
@@ -74,12 +96,7 @@ export const useRunDetailStore = create<RunDetailState & RunDetailActions>()((se
   async reload() {
     const runId = get().runId;
     if (!runId) return;
-    try {
-      const data = await transport().call('runs.get', { id: runId });
-      if (get().runId === runId) set({ run: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().runId === runId) set((s) => ({ run: { data: s.run.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('run'), () => transport().call('runs.get', { id: runId }), { still: (s) => s.runId === runId });
   },
 
   setTab(tab) {
@@ -91,91 +108,42 @@ export const useRunDetailStore = create<RunDetailState & RunDetailActions>()((se
   async loadArtifacts() {
     const runId = get().runId;
     if (!runId) return;
-    set((s) => ({ artifacts: { ...s.artifacts, loading: true } }));
-    try {
-      // The whole tree, folder by folder (runs rarely have more than a few dozen files).
-      const all: ArtifactEntry[] = [];
-      const queue = [''];
-      while (queue.length && all.length < 2000) {
-        const path = queue.shift()!;
-        const entries = await transport().call('runs.artifacts.list', { runId, path });
-        for (const e of entries) {
-          if (e.isDir) queue.push(e.path);
-          else all.push(e);
-        }
-      }
-      if (get().runId === runId) set({ artifacts: { data: all, loading: false, error: null } });
-    } catch (e) {
-      if (get().runId === runId) set({ artifacts: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    await load(set, get, field('artifacts'), () => artifactTree(runId), { still: (s) => s.runId === runId, dropOnError: true });
   },
 
   async loadPreview(path) {
     const runId = get().runId;
     if (!runId) return;
-    set({ previewPath: path, preview: { data: null, loading: true, error: null } });
-    try {
-      const data = await transport().call('runs.artifacts.read', { runId, path, maxBytes: 1024 * 1024 });
-      if (get().previewPath === path) set({ preview: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().previewPath === path) set({ preview: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ previewPath: path });
+    const read = () => transport().call('runs.artifacts.read', { runId, path, maxBytes: 1024 * 1024 });
+    await load(set, get, field('preview'), read, { still: (s) => s.previewPath === path, clear: true, dropOnError: true });
   },
 
   async loadLogs() {
     const runId = get().runId;
     if (!runId) return;
-    let names: string[] = [];
-    try {
-      const entries = await transport().call('runs.artifacts.list', { runId, path: '' });
-      names = entries.filter((e) => !e.isDir && /(^|\/)(stdout|stderr)(\.txt|\.log)?$/.test(e.path)).map((e) => e.path);
-    } catch {
-      names = [];
-    }
+    // No listing (a run without artifacts yet) is no logs, not an error.
+    const entries = await transport()
+      .call('runs.artifacts.list', { runId, path: '' })
+      .catch(() => []);
+    const names = entries.filter((e) => !e.isDir && /(^|\/)(stdout|stderr)(\.txt|\.log)?$/.test(e.path)).map((e) => e.path);
     for (const path of names) {
-      set((s) => ({ logs: { ...s.logs, [path]: { data: s.logs[path]?.data ?? null, loading: true, error: null } } }));
-      try {
-        const data = await transport().call('runs.artifacts.read', { runId, path, maxBytes: LOG_BYTES });
-        if (get().runId === runId) set((s) => ({ logs: { ...s.logs, [path]: { data, loading: false, error: null } } }));
-      } catch (e) {
-        if (get().runId === runId) set((s) => ({ logs: { ...s.logs, [path]: { data: null, loading: false, error: toLatheError(e) } } }));
-      }
+      const read = () => transport().call('runs.artifacts.read', { runId, path, maxBytes: LOG_BYTES });
+      await load(set, get, entry('logs', path), read, { still: (s) => s.runId === runId, dropOnError: true });
     }
     if (names.length === 0 && get().runId === runId) set({ logs: {} });
   },
 
   async loadHistory(runId, key, maxPoints, range, force = false) {
     const k = historyKey(runId, key, maxPoints, range);
-    const have = get().histories[k];
-    if (have && !force && (have.data || have.loading)) return;
-    set((s) => ({ histories: { ...s.histories, [k]: { data: have?.data ?? null, loading: true, error: null } } }));
-    try {
-      const data = await transport().call('runs.metricHistory', {
-        runId,
-        key,
-        maxPoints,
-        ...(range ? { stepFrom: range[0], stepTo: range[1] } : {}),
-      });
-      set((s) => {
-        const next = { ...s.histories, [k]: { data, loading: false, error: null } };
-        const keys = Object.keys(next);
-        // Bounded: drop the oldest entries (insertion order) when many charts were visited.
-        for (let i = 0; keys.length - i > MAX_HISTORIES; i++) delete next[keys[i]];
-        return { histories: next };
-      });
-    } catch (e) {
-      set((s) => ({ histories: { ...s.histories, [k]: { data: null, loading: false, error: toLatheError(e) } } }));
-    }
+    const input = { runId, key, maxPoints, ...(range ? { stepFrom: range[0], stepTo: range[1] } : {}) };
+    const data = await load(set, get, entry('histories', k), () => transport().call('runs.metricHistory', input), { reuse: !force, dropOnError: true });
+    if (data) set((s) => ({ histories: bounded(s.histories, MAX_HISTORIES) }));
   },
 
   async openCompare(ids) {
-    set({ compareIds: ids, compare: { data: get().compare.data, loading: true, error: null } });
-    try {
-      const data = await transport().call('runs.compare', { ids });
-      if (get().compareIds === ids) set({ compare: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().compareIds === ids) set({ compare: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    set({ compareIds: ids });
+    await load(set, get, field('compare'), () => transport().call('runs.compare', { ids }), { still: (s) => s.compareIds === ids, dropOnError: true });
   },
 
   metricsArrived(runId) {

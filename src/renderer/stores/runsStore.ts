@@ -15,7 +15,8 @@ import {
   type RunGroup,
   type SortSpec,
 } from './runsTable';
-import { useToastStore } from './toastStore';
+import { toasted } from './toastStore';
+import { orderMetrics } from '../metrics';
 
 export const RUNS_PAGE = 200;
 const VIEWS_KEY = 'lathe.runs.views';
@@ -135,7 +136,7 @@ let undoTimer: ReturnType<typeof setTimeout> | null = null;
 
 export function defaultColumns(keys: RunKeys): RunColumn[] {
   return [
-    ...keys.metrics.slice(0, 5).map((key): RunColumn => ({ kind: 'metric', key, agg: 'last' })),
+    ...orderMetrics(keys.metrics).slice(0, 5).map((key): RunColumn => ({ kind: 'metric', key, agg: 'last' })),
     ...keys.params.slice(0, 5).map((key): RunColumn => ({ kind: 'param', key })),
   ];
 }
@@ -230,12 +231,8 @@ export const useRunsStore = create<RunsStore>()((set, get) => {
     },
 
     async loadKeys() {
-      try {
-        const keys = await transport().call('runs.keys', {});
-        set((s) => ({ keys, columns: s.columnsTouched ? s.columns : defaultColumns(keys) }));
-      } catch (e) {
-        useToastStore.getState().error(e);
-      }
+      const keys = await toasted('runs.keys', () => transport().call('runs.keys', {}));
+      if (keys) set((s) => ({ keys, columns: s.columnsTouched ? s.columns : defaultColumns(keys) }));
     },
 
     refresh() {
@@ -278,26 +275,18 @@ export const useRunsStore = create<RunsStore>()((set, get) => {
     async deleteSelected() {
       const ids = get().selected;
       if (ids.length === 0) return;
-      try {
-        await transport().call('runs.delete', { ids });
-        if (undoTimer) clearTimeout(undoTimer);
-        set({ selected: [], anchor: null, undo: { ids, at: Date.now() } });
-        undoTimer = setTimeout(() => set({ undo: null }), 10_000);
-        get().refresh();
-      } catch (e) {
-        useToastStore.getState().error(e);
-      }
+      if (!(await toasted('runs.delete', () => transport().call('runs.delete', { ids })))) return;
+      if (undoTimer) clearTimeout(undoTimer);
+      set({ selected: [], anchor: null, undo: { ids, at: Date.now() } });
+      undoTimer = setTimeout(() => set({ undo: null }), 10_000);
+      get().refresh();
     },
 
     async restore(ids) {
-      try {
-        const r = await transport().call('runs.restore', { ids });
-        set({ undo: null, selected: [] });
-        useToastStore.getState().push({ kind: 'success', message: `Restored ${r.count} run${r.count === 1 ? '' : 's'}` });
-        get().refresh();
-      } catch (e) {
-        useToastStore.getState().error(e);
-      }
+      const restored = await toasted('runs.restore', () => transport().call('runs.restore', { ids }), (r) => `Restored ${r.count} run${r.count === 1 ? '' : 's'}`);
+      if (!restored) return;
+      set({ undo: null, selected: [] });
+      get().refresh();
     },
 
     dismissUndo() {

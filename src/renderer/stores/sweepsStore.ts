@@ -1,11 +1,11 @@
 import { create } from 'zustand';
 import type { Sweep, SweepSpecInput, SweepSummary } from '../../shared/sweeps';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import type { LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { DEFAULT_SWEEP_FORM, newParamRow, parseSweepYaml, type ParamRow, type SweepForm } from './sweepsForm';
-import { useToastStore } from './toastStore';
+import { toasted } from './toastStore';
 
-import { idle, type Loadable } from './loadable';
+import { attempt, field, idle, load, pending, ready, type Loadable } from './loadable';
 
 export interface SweepsState {
   list: Loadable<SweepSummary[]>;
@@ -53,28 +53,18 @@ export const useSweepsStore = create<SweepsState & SweepsActions>()((set, get) =
   ...initialSweepsState,
 
   async loadList() {
-    set((s) => ({ list: { ...s.list, loading: true } }));
-    try {
-      set({ list: { data: await transport().call('sweeps.list', {}), loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ list: { data: s.list.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('list'), () => transport().call('sweeps.list', {}));
   },
 
   async open(id) {
-    if (get().currentId !== id) set({ currentId: id, current: { data: null, loading: true, error: null } });
+    if (get().currentId !== id) set({ currentId: id, current: pending() });
     await get().reload();
   },
 
   async reload() {
     const id = get().currentId;
     if (!id) return;
-    try {
-      const data = await transport().call('sweeps.get', { id });
-      if (get().currentId === id) set({ current: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().currentId === id) set((s) => ({ current: { data: s.current.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('current'), () => transport().call('sweeps.get', { id }), { still: (s) => s.currentId === id });
   },
 
   patchForm(p) {
@@ -102,15 +92,11 @@ export const useSweepsStore = create<SweepsState & SweepsActions>()((set, get) =
   },
 
   async start(spec) {
-    set({ busy: true, error: null, touched: true });
-    try {
-      const sweep = await transport().call('sweeps.start', { spec });
-      set({ busy: false, currentId: sweep.id, current: { data: sweep, loading: false, error: null } });
-      return sweep.id;
-    } catch (e) {
-      set({ busy: false, error: toLatheError(e) });
-      return null;
-    }
+    set({ touched: true });
+    const sweep = await attempt(set, () => transport().call('sweeps.start', { spec }));
+    if (!sweep) return null;
+    set({ currentId: sweep.id, current: ready(sweep) });
+    return sweep.id;
   },
 
   async startYaml() {
@@ -120,12 +106,8 @@ export const useSweepsStore = create<SweepsState & SweepsActions>()((set, get) =
   },
 
   async cancel(id) {
-    try {
-      const sweep = await transport().call('sweeps.cancel', { id });
-      if (get().currentId === id) set({ current: { data: sweep, loading: false, error: null } });
-    } catch (e) {
-      useToastStore.getState().error(e);
-    }
+    const sweep = await toasted(`sweeps.cancel:${id}`, () => transport().call('sweeps.cancel', { id }));
+    if (sweep && get().currentId === id) set({ current: ready(sweep) });
   },
 
   changed(id) {

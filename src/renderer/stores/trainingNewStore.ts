@@ -3,6 +3,7 @@ import type { DatasetProfile, DatasetSummary, DatasetVersion } from '../../share
 import type { HyperparameterDescription, Task, TaskSuggestion, TemplateDescription, TemplateName, TrainingSpec } from '../../shared/training';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import { transport } from '../transport';
+import { attempt, guarded } from './loadable';
 import { DEFAULT_SPLIT_FORM, initialHpForm, rawOf, validateSpecForm, type FieldErrors, type HpRaw, type SpecForm, type SplitForm } from './trainingForm';
 import { useTrainingStore } from './trainingStore';
 
@@ -85,47 +86,46 @@ export function formOfSpec(spec: TrainingSpec, data: string, desc: Hyperparamete
       ? { ...DEFAULT_SPLIT_FORM, kind: 'column' as const, column: sp.column }
       : { kind: 'fraction' as const, train: String(sp.train), validation: String(sp.validation), test: String(sp.test), seed: String(sp.seed), stratify: sp.stratify, column: '' };
   return {
-    data,
-    target: spec.target ?? null,
-    task: spec.task ?? null,
-    features: spec.features ?? [],
-    template: spec.template,
-    hp: Object.fromEntries(desc.map((d) => [d.name, rawOf(d, values[d.name] ?? d.default)])),
-    split,
-    name: spec.name ?? '',
-    experiment: spec.experiment ?? '',
+      data,
+      target: spec.target ?? null,
+      task: spec.task ?? null,
+      features: spec.features ?? [],
+      template: spec.template,
+      hp: Object.fromEntries(desc.map((d) => [d.name, rawOf(d, values[d.name] ?? d.default)])),
+      split,
+      name: spec.name ?? '',
+      experiment: spec.experiment ?? '',
   };
 }
 
-export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>()((set, get) => ({
+export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>()((set, get) => {
+  /** A failure while filling the form from the engine shows as the form's load error. */
+  const loadError = (e: LatheError) => set({ loadError: e });
+  return {
   ...initialTrainingNewState,
 
   async init() {
     await useTrainingStore.getState().loadTemplates();
     const s = get();
     if (Object.keys(s.form.hp).length === 0) set({ form: { ...s.form, hp: initialHpForm(hpDescOf(templatesNow(), s.form.template)) } });
-    try {
+    await guarded(async () => {
       const datasets = await transport().call('datasets.list', {});
       set({ datasets, loadError: null });
       if (!get().dataset && datasets.length) {
         const first = datasets.find((d) => d.latest) ?? datasets[0];
         await get().chooseDataset(first.name);
       }
-    } catch (e) {
-      set({ loadError: toLatheError(e) });
-    }
+    }, loadError);
   },
 
   async chooseDataset(name) {
     set({ dataset: name, versions: null, version: null, profile: null, suggestion: null });
-    try {
+    await guarded(async () => {
       const versions = await transport().call('datasets.versions', { name });
       if (get().dataset !== name) return;
       set({ versions });
       if (versions.length) await get().chooseVersion(versions[0].number);
-    } catch (e) {
-      set({ loadError: toLatheError(e) });
-    }
+    }, loadError);
   },
 
   async chooseVersion(n) {
@@ -133,7 +133,7 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
     if (!name) return;
     const ref = `${name}@v${n}`;
     set((s) => ({ version: n, profile: null, form: { ...s.form, data: ref }, error: null }));
-    try {
+    await guarded(async () => {
       const { profile } = await transport().call('datasets.show', { ref });
       if (get().form.data !== ref) return;
       set({ profile });
@@ -145,9 +145,7 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
         // No target yet: wait for the user's choice (asking the engine without one is a refusal, not help).
         set((s) => ({ suggestion: null, suggestError: null, form: { ...s.form, target: null, task: null, features: [] } }));
       }
-    } catch (e) {
-      set({ loadError: toLatheError(e) });
-    }
+    }, loadError);
   },
 
   async chooseTarget(target) {
@@ -228,16 +226,11 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
     const { spec, errors } = validateSpecForm(s.form, hpDescOf(templatesNow(), s.form.template));
     set({ touched: true });
     if (Object.keys(errors).length) return null;
-    set({ busy: true, error: null });
-    try {
-      const started = await transport().call('training.start', { spec, priority: s.priority });
-      set({ busy: false, prefilledFrom: null });
-      void useTrainingStore.getState().loadJobs();
-      return started.runId;
-    } catch (e) {
-      set({ busy: false, error: toLatheError(e) });
-      return null;
-    }
+    const started = await attempt(set, () => transport().call('training.start', { spec, priority: s.priority }));
+    if (!started) return null;
+    set({ prefilledFrom: null });
+    void useTrainingStore.getState().loadJobs();
+    return started.runId;
   },
 
   async prefill(runId) {
@@ -258,7 +251,8 @@ export const useTrainingNewStore = create<TrainingNewState & TrainingNewActions>
       return toLatheError(e);
     }
   },
-}));
+  };
+});
 
 export const trainingNewSelectors = {
   desc: (s: TrainingNewState, templates: TemplateDescription[]): HyperparameterDescription[] => hpDescOf(templates, s.form.template),

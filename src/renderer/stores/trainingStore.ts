@@ -3,9 +3,8 @@ import type { EvaluationSummary } from '../../shared/evaluation';
 import type { MetricHistory, Run } from '../../shared/tracking';
 import { ID_PATTERN } from '../../shared/ids';
 import type { BackendName, ComputeStatus, JobInfo, JobProgress, TemplateDescription } from '../../shared/training';
-import { toLatheError } from '../../shared/errors';
 import { transport } from '../transport';
-import { useToastStore } from './toastStore';
+import { toasted } from './toastStore';
 
 /** Where the Training screen is. */
 export type TrainingView =
@@ -17,7 +16,7 @@ export type TrainingView =
   | { kind: 'new-sweep' }
   | { kind: 'sweep'; id: string };
 
-import { idle, type Loadable } from './loadable';
+import { field, idle, load, pending, type Loadable } from './loadable';
 
 export interface LiveProgress {
   jobId: string;
@@ -196,53 +195,29 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
 
   async loadTemplates() {
     if (get().templates.data) return;
-    set((s) => ({ templates: { ...s.templates, loading: true } }));
-    try {
-      set({ templates: { data: await transport().call('training.templates', {}), loading: false, error: null } });
-    } catch (e) {
-      set({ templates: { data: null, loading: false, error: toLatheError(e) } });
-    }
+    await load(set, get, field('templates'), () => transport().call('training.templates', {}));
   },
 
   async loadCompute() {
-    set((s) => ({ compute: { ...s.compute, loading: true } }));
-    try {
-      set({ compute: { data: await transport().call('compute.status', {}), loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ compute: { data: s.compute.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('compute'), () => transport().call('compute.status', {}));
   },
 
   async setBackend(backend) {
-    try {
-      set({ compute: { data: await transport().call('compute.setBackend', { backend }), loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ compute: { data: s.compute.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('compute'), () => transport().call('compute.setBackend', { backend }));
   },
 
   async loadJobs() {
-    set((s) => ({ jobs: { ...s.jobs, loading: true } }));
-    try {
-      set({ jobs: { data: await transport().call('training.jobs', {}), loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ jobs: { data: s.jobs.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('jobs'), () => transport().call('training.jobs', {}));
   },
 
   async loadRecent() {
-    set((s) => ({ recent: { ...s.recent, loading: true } }));
-    try {
-      const page = await transport().call('runs.search', { query: 'tags."lathe.template" != ""', orderBy: 'start_time desc', limit: 50 });
-      set({ recent: { data: page.runs, loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ recent: { data: s.recent.data, loading: false, error: toLatheError(e) } }));
-    }
+    const query = { query: 'tags."lathe.template" != ""', orderBy: 'start_time desc' as const, limit: 50 };
+    await load(set, get, field('recent'), async () => (await transport().call('runs.search', query)).runs);
   },
 
   async openRun(runId) {
     if (get().runId !== runId) {
-      set({ runId, run: { data: null, loading: true, error: null }, histories: {}, hasCheckpoint: null, evaluations: idle() });
+      set({ runId, run: pending(), histories: {}, hasCheckpoint: null, evaluations: idle() });
     }
     await get().reloadRun();
     void get().loadEvaluations();
@@ -252,16 +227,10 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
   async reloadRun() {
     const runId = get().runId;
     if (!runId) return;
-    try {
-      const data = await transport().call('runs.get', { id: runId });
-      if (get().runId !== runId) return;
-      set({ run: { data, loading: false, error: null } });
-      if (data.status === 'failed' || data.status === 'killed') {
-        const entries = await transport().call('runs.artifacts.list', { runId, path: '' }).catch(() => []);
-        if (get().runId === runId) set({ hasCheckpoint: entries.some((e) => e.isDir && e.path === 'checkpoints') });
-      }
-    } catch (e) {
-      if (get().runId === runId) set((s) => ({ run: { data: s.run.data, loading: false, error: toLatheError(e) } }));
+    const data = await load(set, get, field('run'), () => transport().call('runs.get', { id: runId }), { still: (s) => s.runId === runId });
+    if (data?.status === 'failed' || data?.status === 'killed') {
+      const entries = await transport().call('runs.artifacts.list', { runId, path: '' }).catch(() => []);
+      if (get().runId === runId) set({ hasCheckpoint: entries.some((e) => e.isDir && e.path === 'checkpoints') });
     }
   },
 
@@ -287,55 +256,35 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
   async loadEvaluations() {
     const runId = get().runId;
     if (!runId) return;
-    set((s) => ({ evaluations: { ...s.evaluations, loading: true } }));
-    try {
-      const data = await transport().call('evaluation.list', { runId });
-      if (get().runId === runId) set({ evaluations: { data, loading: false, error: null } });
-    } catch (e) {
-      if (get().runId === runId) set((s) => ({ evaluations: { data: s.evaluations.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('evaluations'), () => transport().call('evaluation.list', { runId }), { still: (s) => s.runId === runId });
   },
 
   async loadAllEvaluations() {
-    set((s) => ({ allEvaluations: { ...s.allEvaluations, loading: true } }));
-    try {
-      set({ allEvaluations: { data: await transport().call('evaluation.list', { limit: 50 }), loading: false, error: null } });
-    } catch (e) {
-      set((s) => ({ allEvaluations: { data: s.allEvaluations.data, loading: false, error: toLatheError(e) } }));
-    }
+    await load(set, get, field('allEvaluations'), () => transport().call('evaluation.list', { limit: 50 }));
   },
 
   async cancel(target) {
-    try {
-      const job = await transport().call('training.cancel', target.jobId ? { jobId: target.jobId } : { runId: target.runId });
-      get().jobChanged(job);
-      if (target.runId && target.runId === get().runId) void get().reloadRun();
-      return true;
-    } catch (e) {
-      useToastStore.getState().error(e);
-      return false;
-    }
+    const job = await toasted(`training.cancel:${target.jobId ?? target.runId}`, () =>
+      transport().call('training.cancel', target.jobId ? { jobId: target.jobId } : { runId: target.runId }),
+    );
+    if (!job) return false;
+    get().jobChanged(job);
+    if (target.runId && target.runId === get().runId) void get().reloadRun();
+    return true;
   },
 
   async resume(runId) {
-    try {
-      await transport().call('training.resume', { runId });
-      useToastStore.getState().push({ kind: 'success', message: 'Resumed from the last checkpoint' });
-      void get().loadJobs();
-      void get().reloadRun();
-    } catch (e) {
-      useToastStore.getState().error(e);
-    }
+    const ok = await toasted(`training.resume:${runId}`, () => transport().call('training.resume', { runId }), () => 'Resumed from the last checkpoint');
+    if (!ok) return;
+    void get().loadJobs();
+    void get().reloadRun();
   },
 
   async rerun(runId) {
-    try {
-      const started = await transport().call('training.rerun', { runId });
-      void get().loadJobs();
-      get().show({ kind: 'run', runId: started.runId });
-    } catch (e) {
-      useToastStore.getState().error(e);
-    }
+    const started = await toasted(`training.rerun:${runId}`, () => transport().call('training.rerun', { runId }));
+    if (!started) return;
+    void get().loadJobs();
+    get().show({ kind: 'run', runId: started.runId });
   },
 
   togglePick(id) {

@@ -1,124 +1,45 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
-import { datasetNameSchema, tagSchema, type AddResult } from '../../../shared/datasets';
-import { LatheError, toLatheError } from '../../../shared/errors';
 import { formatBytes, formatPercent } from '../../format';
+import { addDatasetSelectors, useAddDatasetStore } from '../../stores/addDatasetStore';
 import { useDatasetsStore } from '../../stores/datasetsStore';
 import { useToastStore } from '../../stores/toastStore';
-import { transport, type UploadItem, type UploadProgress } from '../../transport';
+import { transport } from '../../transport';
 import { DialogForm, FormFooter } from '../../components/FormFooter';
 
-/** What the user chose to import: files to upload (browser) or a path the engine can read. */
-type Source = { kind: 'upload'; items: UploadItem[]; label: string; bytes: number } | { kind: 'path'; path: string };
+export { nameFromFile, withOriginalName } from '../../stores/addDatasetStore';
 
-/** A dataset name from a file or folder name: `Penguins 2024.csv` -> `Penguins_2024`. */
-export function nameFromFile(fileName: string): string {
-  const stem = fileName.replace(/\.[^.]+$/, '');
-  const cleaned = stem.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '');
-  return cleaned.slice(0, 100);
-}
-
-/** Errors about an upload name its temporary copy; people chose `penguins.csv`, so say that. */
-export function withOriginalName(err: LatheError, uploadedPath: string, original: string): LatheError {
-  const swap = (s: string | undefined) => s?.split(uploadedPath).join(original);
-  return new LatheError(err.code, swap(err.message) ?? err.message, { where: swap(err.where), hint: swap(err.hint) });
-}
-
-function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, v: string): string | null {
-  const r = schema.safeParse(v);
-  return r.success ? null : (r.error?.issues[0]?.message ?? 'invalid');
-}
-
+/** The add-dataset form; its flow (upload, import, result, error) lives in useAddDatasetStore. */
 export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
   const t = transport();
   const setAddOpen = useDatasetsStore((s) => s.setAddOpen);
-  const add = useDatasetsStore((s) => s.add);
   const open = useDatasetsStore((s) => s.open);
   const tasks = useToastStore((s) => s.tasks);
-  const [name, setName] = useState(defaultName);
-  const [message, setMessage] = useState('');
-  const [tag, setTag] = useState('');
-  const [source, setSource] = useState<Source | null>(null);
-  const [typedPath, setTypedPath] = useState('');
-  const [busy, setBusy] = useState<null | 'uploading' | 'importing'>(null);
-  const [upload, setUpload] = useState<UploadProgress | null>(null);
-  const [error, setError] = useState<LatheError | null>(null);
-  const [result, setResult] = useState<AddResult | null>(null);
+  const { name, message, tag, source, typedPath, busy, upload, error, result } = useAddDatasetStore(
+    useShallow((s) => ({ name: s.name, message: s.message, tag: s.tag, source: s.source, typedPath: s.typedPath, busy: s.busy, upload: s.upload, error: s.error, result: s.result })),
+  );
+  const { reset, setField, chooseFiles, pick, submit } = useAddDatasetStore.getState();
+  const nameIssue = useAddDatasetStore(addDatasetSelectors.nameIssue);
+  const tagIssue = useAddDatasetStore(addDatasetSelectors.tagIssue);
+  const canSubmit = useAddDatasetStore(addDatasetSelectors.canSubmit);
   const [dragOver, setDragOver] = useState(false);
   const fileRef = useRef<HTMLInputElement>(null);
   const folderRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    reset(defaultName);
+    return () => reset('');
+  }, [reset, defaultName]);
 
   const close = () => setAddOpen(false);
-  const nameIssue = name ? firstIssue(datasetNameSchema, name) : null;
-  const tagIssue = tag ? firstIssue(tagSchema, tag) : null;
-  const effective: Source | null = typedPath.trim() ? { kind: 'path', path: typedPath.trim() } : source;
-  const canSubmit = !busy && !!name && !nameIssue && !tagIssue && !!effective;
   const importing = busy === 'importing' ? Object.values(tasks).find((x) => !x.finished) : undefined;
-
-  const choose = (s: Source, suggested: string) => {
-    setSource(s);
-    setTypedPath('');
-    setResult(null);
-    setError(null);
-    if (!name && suggested) setName(nameFromFile(suggested));
-  };
-
-  const fromFiles = (files: FileList | null, folder: boolean) => {
-    if (!files || files.length === 0) return;
-    const list = Array.from(files);
-    if (t.pathForFile) {
-      // Electron: the engine reads the file where it is; no copy.
-      const p = t.pathForFile(list[0]);
-      if (p) {
-        const top = folder ? p.slice(0, p.length - (list[0].webkitRelativePath.split('/').slice(1).join('/').length + 1)) : p;
-        choose({ kind: 'path', path: top }, folder ? list[0].webkitRelativePath.split('/')[0] : list[0].name);
-        return;
-      }
-    }
-    const items: UploadItem[] = list.map((f) => ({ file: f, relativePath: folder && f.webkitRelativePath ? f.webkitRelativePath : f.name }));
-    const label = folder ? `${items[0].relativePath.split('/')[0]}/ (${items.length} files)` : list[0].name;
-    choose({ kind: 'upload', items, label, bytes: list.reduce((s, f) => s + f.size, 0) }, folder ? items[0].relativePath.split('/')[0] : list[0].name);
-  };
+  const fromFiles = (files: FileList | null, folder: boolean) => chooseFiles(Array.from(files ?? []), folder);
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragOver(false);
     fromFiles(e.dataTransfer.files, false);
-  };
-
-  const pick = async (kind: 'file' | 'folder') => {
-    const p = await t.pick?.(kind);
-    if (p) choose({ kind: 'path', path: p }, p.split(/[\\/]/).pop() ?? '');
-  };
-
-  const submit = async () => {
-    if (!canSubmit || !effective) return;
-    setError(null);
-    setResult(null);
-    let uploadedPath: string | null = null;
-    try {
-      let path: string;
-      if (effective.kind === 'upload') {
-        if (!t.upload) throw new LatheError('INTERNAL', 'This door cannot upload files', { hint: 'Type the path of the file instead.' });
-        setBusy('uploading');
-        path = await t.upload(effective.items, setUpload);
-        uploadedPath = path;
-      } else {
-        path = effective.path;
-      }
-      setBusy('importing');
-      const r = await add({ name, path, message, tag: tag || undefined });
-      setResult(r);
-    } catch (e) {
-      let err = toLatheError(e);
-      if (uploadedPath && effective.kind === 'upload') err = withOriginalName(err, uploadedPath, effective.items[0].relativePath.split('/')[0]);
-      setError(err);
-      useToastStore.getState().error(err);
-    } finally {
-      setBusy(null);
-      setUpload(null);
-    }
   };
 
   const footer = result ? (
@@ -152,7 +73,7 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
           <input
             className="input"
             value={name}
-            onChange={(e) => setName(e.target.value)}
+            onChange={(e) => setField({ name: e.target.value })}
             placeholder="penguins"
             autoFocus={!defaultName}
             data-testid="add-name"
@@ -228,17 +149,17 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
           <span>
             …or a path on this computer <span className="muted">(read in place, nothing is uploaded)</span>
           </span>
-          <input className="input mono" value={typedPath} onChange={(e) => setTypedPath(e.target.value)} placeholder="/data/penguins.csv" data-testid="add-path" />
+          <input className="input mono" value={typedPath} onChange={(e) => setField({ typedPath: e.target.value })} placeholder="/data/penguins.csv" data-testid="add-path" />
         </label>
         <label className="field">
           <span>Message</span>
-          <input className="input" value={message} onChange={(e) => setMessage(e.target.value)} placeholder="What changed in this version" data-testid="add-message" />
+          <input className="input" value={message} onChange={(e) => setField({ message: e.target.value })} placeholder="What changed in this version" data-testid="add-message" />
         </label>
         <label className="field">
           <span>
             Tag <span className="muted">(optional)</span>
           </span>
-          <input className="input" value={tag} onChange={(e) => setTag(e.target.value)} placeholder="clean" data-testid="add-tag" aria-invalid={!!tagIssue} />
+          <input className="input" value={tag} onChange={(e) => setField({ tag: e.target.value })} placeholder="clean" data-testid="add-tag" aria-invalid={!!tagIssue} />
           {tagIssue && <small className="field-error">{tagIssue}</small>}
         </label>
       </DialogForm>

@@ -123,7 +123,7 @@ function MakeDataset(props: { model: string }) {
   const make = async () => {
     setBusy(true);
     try {
-      const bounds = rangeBounds(list?.find((m) => m.model === props.model), range);
+      const bounds = rangeBounds(list.data?.find((m) => m.model === props.model), range);
       const r = await transport().call('monitor.toDataset', { ref: props.model, name, ...bounds });
       useToastStore.getState().push({
         kind: 'success',
@@ -218,8 +218,7 @@ function ModelMonitor() {
 }
 
 export function MonitorScreen() {
-  const list = useMonitorStore((s) => s.list);
-  const listError = useMonitorStore((s) => s.listError);
+  const { data: list, error: listError } = useMonitorStore((s) => s.list);
   const model = useMonitorStore((s) => s.model);
   const loadList = useMonitorStore((s) => s.loadList);
   useEffect(() => {

@@ -335,7 +335,8 @@ function FileTab() {
 }
 
 export function PipelinesScreen() {
-  const { list, listError, current, tab, setTab, loadList, runNow, busy, error } = usePipelinesStore();
+  const { list: listState, current, tab, setTab, loadList, runNow, busy, error } = usePipelinesStore();
+  const { data: list, error: listError } = listState;
   useEffect(() => {
     void loadList();
   }, [loadList]);
