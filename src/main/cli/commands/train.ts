@@ -5,6 +5,7 @@ import { LatheError } from '../../../shared/errors';
 import type { Run } from '../../../shared/tracking';
 import { dispatch, invoke } from '../../engine/dispatch';
 import { getEngine } from '../context';
+import { waitCrossValidation } from './trainCv';
 
 /**
  * `lathe train`: checks the data, starts a training run, prints its progress on stderr while it trains
@@ -22,6 +23,8 @@ interface TrainOptions {
   resume?: string;
   experiment?: string;
   name?: string;
+  cv?: string;
+  refit?: boolean;
   json?: boolean;
 }
 
@@ -96,9 +99,22 @@ export function formatCompute(s: ComputeStatus): string {
   return lines.join('\n');
 }
 
+/** `--cv K [--refit]` as the spec's crossValidation, checked before anything starts. */
+export function cvOption(o: Pick<TrainOptions, 'cv' | 'refit' | 'resume'>): { folds: number; refit: boolean } | undefined {
+  if (o.cv === undefined) {
+    if (o.refit) throw new LatheError('INVALID_INPUT', '--refit goes with --cv <folds>', { where: '--refit', hint: 'lathe train --cv 5 --refit ...' });
+    return undefined;
+  }
+  const folds = Number(o.cv);
+  if (!Number.isInteger(folds) || folds < 2 || folds > 20) throw new LatheError('INVALID_INPUT', `--cv takes a number of folds from 2 to 20, not "${o.cv}"`, { where: '--cv' });
+  if (o.resume) throw new LatheError('INVALID_INPUT', '--cv starts new runs; it cannot resume one', { where: '--cv', hint: 'Resume a fold run on its own: lathe train --resume <fold run>.' });
+  return { folds, refit: Boolean(o.refit) };
+}
+
 async function train(o: TrainOptions): Promise<void> {
+  const crossValidation = cvOption(o);
   const engine = await getEngine();
-  let started: { runId: string; jobId: string };
+  let started: { runId: string; jobId: string; folds?: { runId: string; jobId: string }[] };
   if (o.resume) started = (await dispatch(engine, 'training.resume', { runId: o.resume })) as typeof started;
   else {
     let spec: TrainingSpecInput;
@@ -125,7 +141,12 @@ async function train(o: TrainOptions): Promise<void> {
     if (o.features) spec.features = o.features.split(',').map((f) => f.trim()).filter(Boolean);
     if (o.experiment) spec.experiment = o.experiment;
     if (o.name) spec.name = o.name;
+    if (crossValidation) spec.crossValidation = crossValidation;
     started = (await dispatch(engine, 'training.start', { spec })) as typeof started;
+  }
+  if (started.folds) {
+    await waitCrossValidation(engine, { runId: started.runId, folds: started.folds }, Boolean(o.json));
+    return;
   }
   process.stderr.write(`lathe: training run ${started.runId} (job ${started.jobId})\n`);
   const tty = process.stderr.isTTY;
@@ -177,6 +198,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--resume <run>', 'continue a failed or killed run from its last checkpoint')
     .option('--experiment <name>', 'experiment to put the run in')
     .option('--name <name>', 'run name')
-    .option('--json', 'print the finished run as JSON')
+    .option('--cv <folds>', 'cross-validation: this many fold runs (stratified, seeded) under one parent run with mean ± sd of every metric')
+    .option('--refit', 'with --cv: then train on every non-test row (the model to register)')
+    .option('--json', 'print the finished run as JSON (with --cv: the parent, its folds and the refit)')
     .action((o: TrainOptions) => train(o));
 }
