@@ -74,7 +74,20 @@ export interface ColumnProfile {
   mean?: number;
   std?: number;
   histogram?: HistogramBin[];
+  /** Numeric columns: quantiles from a KLL sketch (approximate: within ~1.5% of rank, see docs/DATASETS.md). */
+  quantiles?: ColumnQuantiles;
   top?: { value: string; count: number }[];
+}
+
+/** Approximate quantiles of a numeric column (pNN: the value at rank NN% of its numbers). */
+export interface ColumnQuantiles {
+  p01: number;
+  p05: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p95: number;
+  p99: number;
 }
 
 export interface TableProfile {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingHistogram } from '../../src/main/engine/datasets/histogram';
 import { ColumnProfiler } from '../../src/main/engine/datasets/profile';
+import { QUANTILE_PROBS, QUANTILE_RANK_ERROR } from '../../src/main/engine/datasets/quantiles';
+import type { ColumnQuantiles } from '../../src/shared/datasets';
+import { expectQuantilesWithin } from './quantileCheck';
 
 /**
  * The merges the parallel import relies on, checked directly: a column's profile built from parts
@@ -81,5 +84,77 @@ describe('column profiles merge exactly', () => {
   it('refuses to merge parts taken around different shifts', () => {
     const a = new ColumnProfiler('c', 1);
     expect(() => a.merge(new ColumnProfiler('c', 2).state())).toThrow(/different shifts/);
+  });
+});
+
+describe('quantiles: approximate, within the sketch bound whatever the split', () => {
+  const feedNumbers = (p: ColumnProfiler, xs: number[]) =>
+    xs.forEach((v) => {
+      const b = Buffer.from(String(v));
+      p.addBytes(b, 0, b.length, false);
+    });
+
+  it('parts merged in any order and one pass both stay within the rank bound of the exact quantiles', () => {
+    for (const [name, gen] of SHAPES) {
+      const r = rng(name.length * 31);
+      for (const n of [5000, 100_000]) {
+        const values = Array.from({ length: n }, (_, i) => gen(r, i));
+        const one = new ColumnProfiler(name);
+        feedNumbers(one, values);
+        const parts = splitAt(values, r).map((xs) => {
+          const p = new ColumnProfiler(name);
+          feedNumbers(p, xs);
+          return p.state();
+        });
+        const merged = new ColumnProfiler(name);
+        parts.reverse().forEach((s) => merged.merge(s));
+        // String(v) round-trips every double, so the profiler saw exactly `values`.
+        expectQuantilesWithin(one.result(), values);
+        expectQuantilesWithin(merged.result(), values);
+      }
+    }
+  });
+
+  it('a known column: 1..200000 shuffled gives its percentiles to within the bound', () => {
+    const n = 200_000;
+    const values = Array.from({ length: n }, (_, i) => i + 1);
+    const r = rng(17);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [values[i], values[j]] = [values[j], values[i]];
+    }
+    const p = new ColumnProfiler('k');
+    feedNumbers(p, values);
+    const q = p.result().quantiles;
+    expect(q).toBeDefined();
+    // The value at rank q of 1..n is q * n: the estimate is that within QUANTILE_RANK_ERROR * n.
+    for (const [name, prob] of QUANTILE_PROBS) expect(Math.abs((q as ColumnQuantiles)[name] - prob * n)).toBeLessThanOrEqual(QUANTILE_RANK_ERROR * n);
+    expect(QUANTILE_RANK_ERROR).toBeLessThan(0.016);
+  });
+
+  it('a short column (fewer values than KLL keeps) has exact quantiles, split or not', () => {
+    const values = Array.from({ length: 150 }, (_, i) => (i * 37) % 150);
+    const one = new ColumnProfiler('s');
+    feedNumbers(one, values);
+    const parts = [values.slice(0, 40), values.slice(40, 41), values.slice(41)].map((xs) => {
+      const p = new ColumnProfiler('s');
+      feedNumbers(p, xs);
+      return p.state();
+    });
+    const merged = new ColumnProfiler('s');
+    parts.forEach((s) => merged.merge(s));
+    const sorted = [...values].sort((a, b) => a - b);
+    const exact = Object.fromEntries(QUANTILE_PROBS.map(([name, prob]) => [name, sorted[Math.max(0, Math.ceil(prob * 150) - 1)]]));
+    expect(one.result().quantiles).toEqual(exact);
+    expect(merged.result().quantiles).toEqual(exact);
+    expect(merged.result()).toEqual(one.result());
+  });
+
+  it('text, boolean and date columns have no quantiles', () => {
+    for (const cells of [['a', 'b'], ['true', 'false'], ['2024-01-01', '2024-02-01']]) {
+      const p = new ColumnProfiler('t');
+      cells.forEach((v) => p.addBytes(Buffer.from(v), 0, v.length, false));
+      expect(p.result().quantiles).toBeUndefined();
+    }
   });
 });

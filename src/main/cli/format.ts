@@ -104,6 +104,12 @@ export function formatShow(s: { version: DatasetVersion; profile: DatasetProfile
         ]),
       ]),
     );
+    const withQuantiles = p.columns.filter((c) => c.quantiles);
+    if (withQuantiles.length > 0) {
+      lines.push('', 'quantiles (approximate: KLL sketch, within ~1.5% of rank)');
+      const names = ['p01', 'p05', 'p25', 'p50', 'p75', 'p95', 'p99'] as const;
+      lines.push(table([['COLUMN', ...names.map((n) => n.toUpperCase())], ...withQuantiles.map((c) => [c.name, ...names.map((n) => fmt(c.quantiles?.[n] ?? ''))])]));
+    }
   } else {
     lines.push(`${p.count} images; ${p.width.min}-${p.width.max} x ${p.height.min}-${p.height.max} px`);
     lines.push(table([['CLASS', 'IMAGES'], ...p.classes.map((c) => [c.name, String(c.count)])]));

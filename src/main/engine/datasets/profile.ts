@@ -1,8 +1,9 @@
 import type { ColumnProfile, ColumnType, TableProfile } from '../../../shared/datasets';
-import { HyperLogLog, type HllJSON } from '../sketches';
+import { HyperLogLog, type HllJSON, type KllJSON } from '../sketches';
 import { hashBytes, hashString, lastHash } from './hashing';
 import { DistinctCounter, type DistinctState } from './distinctCounter';
 import { StreamingHistogram, type HistogramState } from './histogram';
+import { QuantileSketch } from './quantiles';
 
 /** Distinct values are counted exactly up to this many per column, then estimated. */
 const EXACT_DISTINCT_CAP = 50_000;
@@ -136,6 +137,8 @@ export interface ColumnState {
   histogram: HistogramState;
   exact: DistinctState | null;
   hll: HllJSON | null;
+  /** The numbers' quantile sketch (KLL), null when the part had none. */
+  quantiles: KllJSON | null;
 }
 
 const COUNT = 0;
@@ -155,6 +158,7 @@ const N = 5;
  * come from double-double sums of x - shift (shift fixed before any split), so any order rounds to
  * the same double except with probability ~2^-30. Past the cap, the distinct count is a HyperLogLog
  * estimate (the shared sketch, ~2.3% error), whose registers are a function of the value set alone.
+ * Quantiles come from a KLL sketch (quantiles.ts): approximate, within its rank bound whatever the split.
  */
 export class ColumnProfiler {
   private readonly tallies = new Float64Array(6);
@@ -166,6 +170,7 @@ export class ColumnProfiler {
   private histogram = new StreamingHistogram();
   private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP);
   private hll: HyperLogLog | null = null;
+  private readonly quantiles = new QuantileSketch();
 
   /** `shift`: a typical value of the column (the first number in a sample), so sums stay small. */
   constructor(
@@ -241,6 +246,7 @@ export class ColumnProfiler {
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     this.histogram.add(x);
+    this.quantiles.add(x);
   }
 
   /** A date cell as bytes: compared in place, decoded only when it is a new minimum or maximum. */
@@ -311,6 +317,7 @@ export class ColumnProfiler {
       histogram: this.histogram.state(),
       exact: this.exact ? this.exact.state() : null,
       hll: this.hll ? this.hll.toJSON() : null,
+      quantiles: this.quantiles.state(),
     };
   }
 
@@ -327,6 +334,7 @@ export class ColumnProfiler {
     if (o.minDate !== null && (this.minDate === null || o.minDate < this.minDate)) this.minDate = o.minDate;
     if (o.maxDate !== null && (this.maxDate === null || o.maxDate > this.maxDate)) this.maxDate = o.maxDate;
     this.histogram.merge(o.histogram);
+    this.quantiles.merge(o.quantiles);
     this.mergeDistinct(o);
   }
 
@@ -354,6 +362,8 @@ export class ColumnProfiler {
       p.mean = this.shift + s1 / n;
       p.std = n > 1 ? Math.sqrt(Math.max(0, s2 - (s1 * s1) / n) / (n - 1)) : 0;
       p.histogram = this.histogram.result();
+      const quantiles = this.quantiles.result();
+      if (quantiles) p.quantiles = quantiles;
     } else if (type === 'datetime' && this.minDate !== null && this.maxDate !== null) {
       p.min = this.minDate;
       p.max = this.maxDate;

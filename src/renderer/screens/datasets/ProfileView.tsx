@@ -63,6 +63,19 @@ function Stat({ label, value, title }: { label: string; value: string; title?: s
   );
 }
 
+const QUANTILE_NAMES = ['p01', 'p05', 'p25', 'p50', 'p75', 'p95', 'p99'] as const;
+
+/** A numeric column's percentiles: estimates from a KLL sketch, hence the ≈ (see docs/DATASETS.md). */
+function Quantiles({ quantiles }: { quantiles: NonNullable<ColumnProfile['quantiles']> }) {
+  return (
+    <dl className="stats" data-testid="quantiles" title="Approximate percentiles (KLL sketch, within about 1.5% of rank)">
+      {QUANTILE_NAMES.map((n) => (
+        <Stat key={n} label={n} value={`≈ ${formatNumber(quantiles[n])}`} />
+      ))}
+    </dl>
+  );
+}
+
 function ColumnCard({ column }: { column: ColumnProfile }) {
   return (
     <article className="card" data-testid={`profile-card`}>
@@ -80,6 +93,7 @@ function ColumnCard({ column }: { column: ColumnProfile }) {
         {column.mean !== undefined && <Stat label="mean" value={formatNumber(column.mean)} />}
         {column.std !== undefined && <Stat label="std" value={formatNumber(column.std)} />}
       </dl>
+      {column.quantiles && <Quantiles quantiles={column.quantiles} />}
       {column.histogram && column.histogram.length > 0 ? <Histogram column={column} /> : <TopValues column={column} />}
     </article>
   );

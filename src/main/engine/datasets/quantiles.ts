@@ -1,0 +1,109 @@
+import type { ColumnQuantiles } from '../../../shared/datasets';
+import { KllSketch, type KllJSON } from '../sketches';
+import { encodeF64 } from '../sketches/codec';
+
+/** The quantiles a numeric column's profile reports. */
+export const QUANTILE_PROBS: readonly [keyof ColumnQuantiles, number][] = [
+  ['p01', 0.01],
+  ['p05', 0.05],
+  ['p25', 0.25],
+  ['p50', 0.5],
+  ['p75', 0.75],
+  ['p95', 0.95],
+  ['p99', 0.99],
+];
+
+/** Values gathered before one batch goes into the sketch (a power of two). */
+const BATCH = 4096;
+/** A full batch is halved this many times before it is merged: 4096 values become 512 of weight 8. */
+const BATCH_LEVEL = 3;
+
+/**
+ * Rank error of the reported quantiles, as a fraction of the column's count: KLL with k = 200
+ * (~1.33% for one quantile with 99% confidence, see sketches/kll.ts) plus at most
+ * (1 + 2 + 4) / 4096 ≈ 0.17% from halving each batch before it is merged (each halving of a sorted
+ * run of weight-w values moves any rank by at most w). Documented in docs/DATASETS.md.
+ */
+export const QUANTILE_RANK_ERROR = 0.0133 + (2 ** BATCH_LEVEL - 1) / BATCH;
+
+/**
+ * The quantile sketch of one numeric column: the shared KLL sketch (sketches/kll.ts), fed in sorted
+ * batches. Adding to KLL one value at a time costs about half a microsecond once it is deep (its
+ * lowest level then compacts every 8 values); here a value costs a store into a typed array, and
+ * every 4096 values are sorted natively, halved three times with random offsets (as KLL's own
+ * compactions do) and merged as one level of weight 8. Columns with fewer values than a batch go
+ * into the sketch value by value, so they stay exact while KLL is (n <= k).
+ * Sketches of parts of a column merge (KLL's merge): the parallel import's quantiles are within
+ * the same bound of the exact ones as the sequential pass's, not equal to them.
+ */
+export class QuantileSketch {
+  private readonly buf = new Float64Array(BATCH);
+  private used = 0;
+  private sketch: KllSketch | null = null;
+  private rng: number;
+
+  constructor(seed = 0x51ed2701) {
+    this.rng = seed | 0 || 1;
+  }
+
+  add(x: number): void {
+    this.buf[this.used++] = x;
+    if (this.used === BATCH) this.flushBatch();
+  }
+
+  private nextBit(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x | 0 || 1;
+    return (x >>> 7) & 1;
+  }
+
+  private flushBatch(): void {
+    const run = this.buf.sort();
+    let len = BATCH;
+    for (let level = 0; level < BATCH_LEVEL; level++) {
+      // Every other value from a random offset; a sorted run stays sorted in place.
+      const offset = this.nextBit();
+      len >>= 1;
+      for (let i = 0; i < len; i++) run[i] = run[2 * i + offset];
+    }
+    const levels = Array.from({ length: BATCH_LEVEL + 1 }, () => '');
+    levels[BATCH_LEVEL] = encodeF64(run.subarray(0, len));
+    const batch = KllSketch.fromJSON({ k: this.kll().k, n: BATCH, rng: this.rng, levels });
+    this.kll().merge(batch);
+    this.used = 0;
+  }
+
+  private kll(): KllSketch {
+    return (this.sketch ??= new KllSketch());
+  }
+
+  /** Moves values still in the batch into the sketch one by one (a short column stays exact). */
+  private settle(): KllSketch {
+    const s = this.kll();
+    for (let i = 0; i < this.used; i++) s.add(this.buf[i]);
+    this.used = 0;
+    return s;
+  }
+
+  /** State to send to another thread; null when no value was added. */
+  state(): KllJSON | null {
+    if (this.sketch === null && this.used === 0) return null;
+    return this.settle().toJSON();
+  }
+
+  merge(o: KllJSON | null): void {
+    if (o === null) return;
+    this.settle().merge(KllSketch.fromJSON(o));
+  }
+
+  result(): ColumnQuantiles | null {
+    const s = this.settle();
+    if (s.n === 0) return null;
+    const out = {} as ColumnQuantiles;
+    for (const [name, q] of QUANTILE_PROBS) out[name] = s.quantile(q) as number;
+    return out;
+  }
+}
