@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LatheEvent } from '../../src/shared/contract';
-import { hashFile } from '../../src/main/engine/store/objectStore';
+import { hashFile } from '../../src/main/engine/store/fileHash';
 import { failure, workspace } from './fixtures';
 
 const csv = (rows: number) => ['id,v', ...Array.from({ length: rows }, (_, i) => `${i},${i * 3}`)].join('\n') + '\n';

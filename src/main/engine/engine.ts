@@ -88,10 +88,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     wait: (jobId) => training.wait(jobId),
     cancel: (runId) => void training.cancel({ runId }),
   }));
-  const registry = createRegistry(db, store, tracking, datasets, events);
   // Model cards and comparisons show the run's evaluations, newest first.
-  registry.models.evaluations = async (runId) =>
-    evaluation.list({ runId, offset: 0, limit: 20 }).map((summary) => evaluationFacts(evaluation.get(summary.id)));
+  const registry = createRegistry(db, store, tracking, datasets, events, async (runId) =>
+    evaluation.list({ runId, offset: 0, limit: 20 }).map((summary) => evaluationFacts(evaluation.get(summary.id))),
+  );
   const monitoring = createMonitoring({ db, home, store, events, registry: registry.models, training });
   // Business value per window uses the value matrix of the newest evaluation that set one.
   monitoring.evaluationMatrix = (model) => {

@@ -2,7 +2,8 @@ import type { BundleMetadata } from '../../../shared/bundles';
 import type { BundleConflict, BundleImportResult } from '../../../shared/registry';
 import type { BundleRepo } from '../db/bundleRepo';
 import { newId } from '../ids';
-import { osUser, type RegistryService } from '../registry/service';
+import { osUser } from '../registry/osUser';
+import type { RegistryService } from '../registry/service';
 
 export interface MergeContext {
   repo: BundleRepo;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { SigningKey } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
-import { osUser } from '../registry/service';
+import { osUser } from '../registry/osUser';
 
 /**
  * Bundle signatures. A workspace has one Ed25519 key pair, made on first use and kept under

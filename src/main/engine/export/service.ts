@@ -10,7 +10,9 @@ import type { EventBus } from '../events';
 import { encodeRawColumns, MODEL_DIR, syntheticRows, type ArtifactFiles } from '../registry/artifact';
 import { loadArtifactModel } from '../registry/predict';
 import { newId } from '../ids';
-import { osUser, type RegistryService } from '../registry/service';
+import type { ModelCards } from '../registry/cards';
+import { osUser } from '../registry/osUser';
+import type { RegistryService } from '../registry/service';
 import { orderRows } from '../training/preprocessing';
 import { predictEncoded, predictRows } from '../training/modelArtifact';
 import { convertToOnnx, ONNX_OPSET } from './onnx';
@@ -29,6 +31,7 @@ export class ExportService {
 
   constructor(
     private readonly registry: RegistryService,
+    private readonly cards: ModelCards,
     private readonly datasets: DatasetService,
     private readonly events: EventBus,
   ) {}
@@ -135,7 +138,7 @@ export class ExportService {
   }
 
   private async writeCard(v: VersionRow, dir: string): Promise<Record<string, unknown>> {
-    const card = await this.registry.cardAsync(v.id);
+    const card = await this.cards.cardAsync(v.id);
     fs.writeFileSync(path.join(dir, 'model-card.md'), card.markdown);
     fs.writeFileSync(path.join(dir, 'model-card.html'), card.html);
     return { files: ['model-card.md', 'model-card.html'] };

@@ -1,5 +1,22 @@
 import type { BusinessReport, Evaluation } from '../../../shared/evaluation';
-import type { EvaluationFacts } from './service';
+
+/** An evaluation report of a run, as model cards and comparisons show it. */
+export interface EvaluationFacts {
+  id: string;
+  runId: string;
+  datasetVersion: string | null;
+  label: string;
+  createdAt: number;
+  metrics: Record<string, unknown>;
+  business?: Record<string, unknown>;
+  /** 95% bootstrap intervals of the metrics (same keys), when the evaluation made them. */
+  intervals?: Record<string, { lo: number | null; hi: number | null }>;
+  /** Scored rows the model was trained on (0: held out; null: unknown). */
+  trainingRows?: number | null;
+}
+
+/** The evaluations of a run, newest first: what the registry is given by the evaluation feature. */
+export type EvaluationsOf = (runId: string) => Promise<EvaluationFacts[]>;
 
 /**
  * What a model card and a model comparison say about an evaluation: its data, headline metrics and,

@@ -6,20 +6,34 @@ import type { EventBus } from '../events';
 import { ExportService } from '../export/service';
 import type { ObjectStore } from '../store/objectStore';
 import type { Tracking } from '../tracking';
+import { ModelCards } from './cards';
+import type { EvaluationsOf } from './evaluationFacts';
+import { Lineage } from './lineage';
 import { RegistryService } from './service';
 
 export interface Registry {
+  /** Versions and aliases. */
   models: RegistryService;
+  lineage: Lineage;
+  /** Model cards and comparisons (with the runs' evaluations). */
+  cards: ModelCards;
   exports: ExportService;
   bundles: BundleService;
 }
 
-/** The model registry, deployment exports and registry bundles (issue 5; docs/REGISTRY.md). */
-export function createRegistry(db: Db, store: ObjectStore, tracking: Tracking, datasets: DatasetService, events: EventBus): Registry {
-  const models = new RegistryService(db, store, tracking, datasets, events);
+/**
+ * The model registry, deployment exports and registry bundles (issue 5; docs/REGISTRY.md).
+ * `evaluations` gives a run's evaluations, newest first, for cards and comparisons.
+ */
+export function createRegistry(db: Db, store: ObjectStore, tracking: Tracking, datasets: DatasetService, events: EventBus, evaluations: EvaluationsOf): Registry {
+  const models = new RegistryService(db, store, tracking, events);
+  const lineage = new Lineage(models.repo);
+  const cards = new ModelCards(models, lineage, tracking, evaluations);
   return {
     models,
-    exports: new ExportService(models, datasets, events),
+    lineage,
+    cards,
+    exports: new ExportService(models, cards, datasets, events),
     bundles: new BundleService(db, store, models, tracking, events),
   };
 }
@@ -45,7 +59,7 @@ type RegistryCalls =
 
 /** The contract methods of the registry, spread into the engine. */
 export function registryMethods(r: Registry): Pick<EngineApi, RegistryCalls> {
-  const m = r.models;
+  const { models: m, lineage, cards } = r;
   return {
     'models.register': async (i) => m.register(i),
     'models.list': async () => m.list(),
@@ -54,11 +68,11 @@ export function registryMethods(r: Registry): Pick<EngineApi, RegistryCalls> {
     'models.alias': async (i) => m.setAlias(i.ref, i.alias, i.reason),
     'models.unalias': async (i) => m.removeAlias(i.name, i.alias, i.reason),
     'models.aliasHistory': async (i) => m.aliasHistory(i.name, i.alias),
-    'models.lineage': async (i) => m.lineage(i.ref),
-    'lineage.downstream': async (i) => m.downstream(i.kind, i.id),
-    'models.card': (i) => m.cardAsync(i.ref),
-    'models.updateCard': async (i) => (m.updateCard(i.ref, i.text, i.description), m.cardAsync(i.ref)),
-    'models.compare': (i) => m.compare(i.a, i.b),
+    'models.lineage': async (i) => lineage.lineage(i.ref),
+    'lineage.downstream': async (i) => lineage.downstream(i.kind, i.id),
+    'models.card': (i) => cards.cardAsync(i.ref),
+    'models.updateCard': async (i) => (cards.updateCard(i.ref, i.text, i.description), cards.cardAsync(i.ref)),
+    'models.compare': (i) => cards.compare(i.a, i.b),
     'models.predict': (i) => m.predict(i.ref, i.rows, { impute: i.impute }),
     'export.run': (i) => r.exports.run(i),
     'export.history': async (i) => r.exports.history(i.ref, i.limit),
