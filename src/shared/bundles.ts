@@ -8,14 +8,15 @@
 import { z } from 'zod';
 import { DATASET_FORMATS, datasetNameSchema } from './datasets';
 import { aliasSchema, CARD_FIELDS, EXPORT_FORMATS, modelNameSchema } from './registry';
+import { hashSchema, idOrHashSchema, idSchema } from './ids';
 import { referenceProfileSchema } from './monitoring';
 import { experimentIdSchema, experimentNameSchema, keySchema, LIMITS, metricValueSchema, paramValueSchema, RUN_SOURCES, RUN_STATUSES, runIdSchema, runNameSchema, tagValueSchema } from './tracking';
 
 // Building blocks ---------------------------------------------------------------------------------
 
-export const objectHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'an object hash is 64 lower-case hex digits');
+export const objectHashSchema = hashSchema('an object hash');
 /** Registry ids (model versions, alias moves, exports) are uuids without dashes. */
-export const registryIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'an id is 32 lower-case hex digits');
+export const registryIdSchema = idSchema('an id');
 export const datasetIdSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a dataset id is a uuid');
 /** Times in milliseconds since 1970, within what a Date can hold. */
 export const epochMsSchema = z.number().int('a time is a whole number of milliseconds').min(0).max(8.64e15);
@@ -244,9 +245,9 @@ export const LINEAGE_KINDS = ['dataset_version', 'run', 'model_version', 'export
 export const bundleLineageSchema = z
   .object({
     from_kind: z.enum(LINEAGE_KINDS),
-    from_id: z.string().regex(/^[0-9a-f]{32}([0-9a-f]{32})?$/, 'a lineage id is 32 or 64 hex digits'),
+    from_id: idOrHashSchema('a lineage id'),
     to_kind: z.enum(LINEAGE_KINDS),
-    to_id: z.string().regex(/^[0-9a-f]{32}([0-9a-f]{32})?$/, 'a lineage id is 32 or 64 hex digits'),
+    to_id: idOrHashSchema('a lineage id'),
     relation: z.string().regex(/^[a-z][a-z0-9_:.-]{0,63}$/, 'a relation is a short lower-case word (input, produced, export:onnx)'),
     created_at: isoTimeSchema,
   })

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { costMatrixSchema } from './evaluation';
+import { idSchema } from './ids';
 
 /** Version of the log record format (`v` in a record; absent means 1). */
 export const LOG_FORMAT_VERSION = 1;
@@ -465,12 +466,12 @@ export const monitoringCalls = {
     'Alert rules with their state, and the history of state changes',
   ),
   'monitor.setRule': call<AlertRule>()(
-    z.object({ model: modelRef, id: z.string().regex(/^[0-9a-f]{32}$/).optional(), rule: alertRuleInputSchema }).strict(),
+    z.object({ model: modelRef, id: idSchema('an alert rule id').optional(), rule: alertRuleInputSchema }).strict(),
     'Create or change an alert rule (series, operator, threshold, for N windows)',
     true,
   ),
   'monitor.removeRule': call<{ removed: boolean }>()(
-    z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict(),
+    z.object({ id: idSchema('an alert rule id') }).strict(),
     'Remove an alert rule (its history stays)',
     true,
   ),
@@ -551,7 +552,7 @@ export const referenceProfileSchema = z
     format: z.literal(1),
     model: z.string().min(1).max(200),
     version: z.number().int().min(1),
-    versionId: z.string().regex(/^[0-9a-f]{32}$/, 'a version id is 32 hex digits'),
+    versionId: idSchema('a version id'),
     createdAt: z.number().int().min(0),
     source: z.enum(['membership', 'seeded-split']),
     task: z.enum(['classification', 'regression']),

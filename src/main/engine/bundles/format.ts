@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BundleMetadata } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
+import { hashSchema as contentHashSchema } from '../../../shared/ids';
 import type { ChunkerOptions } from '../store/fastcdc';
 
 /**
@@ -30,7 +31,7 @@ export const DEFAULT_LIMITS: BundleLimits = {
   maxEntries: 5_000_000,
 };
 
-const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'an object hash is 64 lower-case hex digits');
+const hashSchema = contentHashSchema('an object hash');
 
 export const manifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),

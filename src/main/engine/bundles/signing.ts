@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { SigningKey } from '../../../shared/bundles';
 import { LatheError } from '../../../shared/errors';
+import { hashSchema } from '../../../shared/ids';
 import { osUser } from '../registry/osUser';
 
 /**
@@ -26,7 +27,7 @@ const claimSchema = z
     key: z.string().min(40).max(1000),
     name: z.string().max(200),
     /** sha256 hex of the manifest bytes that were signed. */
-    manifest: z.string().regex(/^[0-9a-f]{64}$/),
+    manifest: hashSchema('a manifest hash'),
     sig: z.string().min(40).max(200),
   })
   .strict();
