@@ -98,12 +98,15 @@ const evaluateStage = z
     type: z.literal('evaluate'),
     run: z.string().min(1).max(200),
     /** A dataset ref to evaluate on (the same for challenger and champion). */
-    data: z.string().min(1).max(200),
+    data: z.string().min(1).max(200).optional(),
+    /** Or the run's own held-out rows: its recorded test (or validation) split of the version it trained on. */
+    split: z.enum(['test', 'validation']).optional(),
     cost: costMatrixSchema.optional(),
     positive: z.string().min(1).max(500).optional(),
     ...common,
   })
-  .strict();
+  .strict()
+  .refine((s) => (s.data === undefined) !== (s.split === undefined), { message: "give either data (a dataset ref) or split (the run's test or validation rows)", path: ['data'] });
 
 export const GATE_METRICS = ['value', 'accuracy', 'log_loss', 'mae', 'mse'] as const;
 export type GateMetric = (typeof GATE_METRICS)[number];

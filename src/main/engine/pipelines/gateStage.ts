@@ -7,8 +7,10 @@ import type { ModelSignature } from '../../../shared/training';
 import { checkSignature, parseJsonFile, type ArtifactFiles } from '../registry/artifact';
 import { predictWith } from '../registry/predict';
 import type { Outputs, StageContext, StageResult } from './context';
+import { membershipOf } from './dataRefs';
 import { decide, scorableRows, type GateOutcome, type Truth } from './gate';
 import { newId } from '../ids';
+import { rowsOf } from '../training/membership';
 
 /**
  * The champion gate as a stage: the challenger (the run of an evaluation) and the current champion
@@ -45,6 +47,20 @@ async function allRows(ctx: StageContext, ref: string): Promise<{ columns: strin
     if (offset + page.rows.length >= page.total || page.rows.length === 0) break;
   }
   return { columns, rows };
+}
+
+/**
+ * The rows of the evaluation's version that it scored: every row (null), or, for an evaluation of the
+ * challenger's test or validation split, those rows by its recorded membership, so the gate compares
+ * the models on the held-out rows and never on rows the challenger trained on. A string: why not.
+ */
+function selectedRows(ctx: StageContext, evaluation: Evaluation): Set<number> | null | string {
+  if (evaluation.split === 'all') return null;
+  const m = membershipOf(ctx, evaluation.runId);
+  if (!m || m.versionId !== evaluation.versionId) return `evaluation ${evaluation.id.slice(0, 12)} scored a ${evaluation.split} split its run's recorded split no longer describes`;
+  const recorded = evaluation.report.selection?.membershipSha256;
+  if (recorded && recorded !== m.sha256) return `the split of run ${evaluation.runName} changed since evaluation ${evaluation.id.slice(0, 12)}`;
+  return new Set(rowsOf(m, [evaluation.split]));
 }
 
 function incomparable(a: ModelSignature, b: ModelSignature): string | null {
@@ -102,7 +118,9 @@ async function compare(def: StageOf<'gate'>, ctx: StageContext, evaluation: Eval
   // Rows either model cannot score (a missing input) are left out of both: the comparison stays paired.
   const inputs = [challenger.signature, ...(champion ? [champion.files.signature] : [])].flatMap((sg) => (sg.inputs.kind === 'table' ? sg.inputs.columns.map((c) => data.columns.indexOf(c.name)) : []));
   const missing = (v: CellValue) => v === null || v === '' || (typeof v === 'number' && Number.isNaN(v));
-  const keep = scorableRows(data.rows, t).filter((i) => !inputs.some((j) => j >= 0 && missing(data.rows[i][j])));
+  const selected = selectedRows(ctx, evaluation);
+  if (typeof selected === 'string') return { verdict: 'blocked', reason: selected, numbers: null, rows: 0, championEvaluation };
+  const keep = scorableRows(data.rows, t).filter((i) => (!selected || selected.has(i)) && !inputs.some((j) => j >= 0 && missing(data.rows[i][j])));
   const objects = keep.map((i) => Object.fromEntries(data.columns.map((c, j) => [c, data.rows[i][j]])));
   const task = challenger.signature.task;
   const report = evaluation.report;

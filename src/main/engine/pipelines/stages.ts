@@ -6,7 +6,7 @@ import { LatheError } from '../../../shared/errors';
 import type { StageDef, StageOf, StageType, ValidationCheck } from '../../../shared/pipelines';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import { columnPsi } from '../datasets/psi';
-import { dataHash, resolveData } from './dataRefs';
+import { dataHash, membershipOf, resolveData } from './dataRefs';
 import { runCommandStage, commandInputs, verifyFiles } from './commandStage';
 import type { StageContext, StageImpl } from './context';
 import { canonicalJson, sha256 } from './definition';
@@ -243,17 +243,42 @@ const sweepStage: StageImpl<StageOf<'sweep'>> = {
   },
 };
 
+/**
+ * `split: test|validation`: the version the run trained on (`name@<version id>`) and its recorded split
+ * membership, whose hash joins the cache key, so a re-split of the same run id can never hit.
+ */
+function heldOut(ctx: StageContext, runId: string, split: string): { ref: string; membership: string } {
+  const run = ctx.deps.tracking.runs.get(runId);
+  const m = membershipOf(ctx, runId);
+  if (!m) {
+    throw new LatheError('INVALID_INPUT', `evaluate stage "${ctx.stage}": run ${run.name} recorded no split, so its ${split} rows are not known`, {
+      where: `stages.${ctx.stage}.split`,
+      hint: 'Evaluate it on a named dataset version (data: <ref>), or train it again so that it records its split.',
+    });
+  }
+  const name = (run.params.data ?? '').split('@')[0];
+  return { ref: resolveData(ctx, `${name}@${m.versionId}`).ref, membership: m.sha256 };
+}
+
+/** The dataset ref the stage evaluates on: the one named, or the run's training version for a split. */
+function evaluationData(def: StageOf<'evaluate'>, ctx: StageContext): string {
+  return def.split ? heldOut(ctx, def.run, def.split).ref : (def.data as string);
+}
+
 const evaluateStage: StageImpl<StageOf<'evaluate'>> = {
   async inputs(def, ctx) {
-    return { run: def.run, data: dataHash(ctx, def.data), ...builtin(ctx) };
+    if (!def.split) return { run: def.run, data: dataHash(ctx, def.data as string), ...builtin(ctx) };
+    const h = heldOut(ctx, def.run, def.split);
+    return { run: def.run, data: dataHash(ctx, h.ref), split: def.split, membership: h.membership, ...builtin(ctx) };
   },
   async run(def, ctx) {
-    const e = await invoke(ctx.deps.api, 'evaluation.run', { runId: def.run, data: def.data, cost: def.cost, positive: def.positive, sliceTop: 10 });
+    const data = evaluationData(def, ctx);
+    const e = await invoke(ctx.deps.api, 'evaluation.run', { runId: def.run, data, split: def.split, cost: def.cost, positive: def.positive, sliceTop: 10 });
     const h = Object.entries(e.report.headline)
       .slice(0, 4)
       .map(([k, v]) => `${k}=${v === null ? '-' : v.toFixed(4)}`)
       .join(' ');
-    ctx.log(`evaluation ${e.id} on ${e.dataRef}: ${h}`);
+    ctx.log(`evaluation ${e.id} on ${e.dataRef}${e.report.selection ? ` (${e.report.selection.summary})` : ''}: ${h}`);
     return { outputs: { evaluation: e.id, run: def.run } };
   },
   async verify(_def, prev, ctx) {
