@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes, formatPercent } from '../../format';
+import { formatBytes, formatCount, formatPercent } from '../../format';
 import { addDatasetSelectors, useAddDatasetStore } from '../../stores/addDatasetStore';
 import { useDatasetsStore } from '../../stores/datasetsStore';
 import { useToastStore } from '../../stores/toastStore';
@@ -199,7 +199,7 @@ export function AddDatasetDialog({ defaultName }: { defaultName: string }) {
             </ul>
           )}
           <div className="muted small">
-            {result.version.rowCount.toLocaleString('en-US')} rows · {formatBytes(result.version.size)} · {formatBytes(result.version.storedBytes)} newly stored
+            {formatCount(result.version.rowCount, 'row')} · {formatBytes(result.version.size)} · {formatBytes(result.version.storedBytes)} newly stored
           </div>
         </div>
       )}

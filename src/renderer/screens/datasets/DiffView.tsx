@@ -1,6 +1,6 @@
 import { ErrorBox } from '../../components/ErrorBox';
 import type { CellValue, ColumnShift, DatasetDiff } from '../../../shared/datasets';
-import { formatCell, formatInt, formatNumber, shortId } from '../../format';
+import { formatCell, formatHeadline, formatInt, formatNumber, shortId } from '../../format';
 import { useRef } from 'react';
 import { datasetsSelectors, useDatasetsStore } from '../../stores/datasetsStore';
 
@@ -182,7 +182,7 @@ function ShiftsTable({ shifts }: { shifts: ColumnShift[] }) {
                   <td className="num">{fromTo(s.stdFrom, s.stdTo)}</td>
                   <td className="num">{fromTo(s.distinctFrom, s.distinctTo)}</td>
                   <td className="num">
-                    {s.psi === undefined ? <span className="muted">—</span> : <span className={`psi psi-${level}`}>{formatNumber(Number(s.psi.toPrecision(3)))}</span>}
+                    {s.psi === undefined ? <span className="muted">—</span> : <span className={`psi psi-${level}`}>{formatHeadline(s.psi)}</span>}
                   </td>
                 </tr>
               );

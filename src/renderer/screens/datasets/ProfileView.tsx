@@ -2,13 +2,14 @@ import { useEffect } from 'react';
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ErrorBox } from '../../components/ErrorBox';
 import type { ColumnProfile, DatasetVersion, ImageProfile, TableProfile } from '../../../shared/datasets';
-import { formatInt, formatNumber, formatPercent } from '../../format';
+import { formatInt, formatNumber, formatPercent, isIdLike } from '../../format';
 import { useDatasetsStore } from '../../stores/datasetsStore';
 
 const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--border)', borderRadius: 4, fontSize: 12, color: 'var(--text)' };
 
 function Histogram({ column }: { column: ColumnProfile }) {
-  const data = (column.histogram ?? []).map((b) => ({ label: formatNumber(b.lo), range: `${formatNumber(b.lo)} – ${formatNumber(b.hi)}`, count: b.count }));
+  const opts = { plain: isIdLike(column.name) };
+  const data = (column.histogram ?? []).map((b) => ({ label: formatNumber(b.lo, opts), range: `${formatNumber(b.lo, opts)} – ${formatNumber(b.hi, opts)}`, count: b.count }));
   if (data.length === 0) return null;
   return (
     <div className="chart" data-testid="histogram">
@@ -88,8 +89,8 @@ function ColumnCard({ column }: { column: ColumnProfile }) {
       <dl className="stats">
         <Stat label="missing" value={`${formatInt(column.missing)} (${formatPercent(column.missing, column.count)})`} />
         <Stat label="distinct" value={`${column.distinctApprox ? '≈' : ''}${formatInt(column.distinct)}`} />
-        {column.min !== undefined && <Stat label="min" value={formatNumber(column.min)} />}
-        {column.max !== undefined && <Stat label="max" value={formatNumber(column.max)} />}
+        {column.min !== undefined && <Stat label="min" value={formatNumber(column.min, { plain: isIdLike(column.name) })} />}
+        {column.max !== undefined && <Stat label="max" value={formatNumber(column.max, { plain: isIdLike(column.name) })} />}
         {column.mean !== undefined && <Stat label="mean" value={formatNumber(column.mean)} />}
         {column.std !== undefined && <Stat label="std" value={formatNumber(column.std)} />}
       </dl>

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { MetricChart, type ChartSeries } from '../../components/charts/MetricChart';
 import type { XMode } from '../../components/charts/series';
 import { useWidth } from '../../components/charts/useWidth';
-import { formatNumber } from '../../format';
+import { formatHeadline, formatInt, formatNumber } from '../../format';
 import { historyKey, useRunDetailStore, type StepRange } from '../../stores/runsDetailStore';
 
 export interface ChartRun {
@@ -46,7 +46,7 @@ export function ChartControls({ value, onChange }: { value: ChartSettings; onCha
           onChange={(e) => onChange({ ...value, smoothing: Number(e.target.value) })}
           data-testid="smoothing"
         />
-        <span className="mono">{value.smoothing.toFixed(2)}</span>
+        <span className="mono">{formatNumber(value.smoothing)}</span>
       </label>
       <span className="muted small">Drag across a chart to zoom (re-fetched at full resolution).</span>
     </div>
@@ -90,7 +90,7 @@ function ChartCell({ metric, runs, settings, width }: { metric: string; runs: Ch
           {metric}
         </span>
         <span className="muted small">
-          {total > drawn ? `${drawn.toLocaleString()} of ${total.toLocaleString()} points` : total ? `${total.toLocaleString()} points` : ''}
+          {total > drawn ? `${formatInt(drawn)} of ${formatInt(total)} points` : total ? `${formatInt(total)} points` : ''}
           {zoom ? ` · steps ${zoom[0]}–${zoom[1]}` : ''}
         </span>
         {zoom && (
@@ -102,9 +102,9 @@ function ChartCell({ metric, runs, settings, width }: { metric: string; runs: Ch
       {error ? (
         <div className="error-message small">{error.message}</div>
       ) : isScalar(series, anyRunning) ? (
-        <ScalarValues series={series} />
+        <ScalarValues series={series} metric={metric} />
       ) : (
-        <MetricChart series={series} width={width} xMode={settings.xMode} log={settings.log} smoothing={settings.smoothing} onZoom={setZoom} />
+        <MetricChart series={series} width={width} xMode={settings.xMode} log={settings.log} smoothing={settings.smoothing} onZoom={setZoom} metric={metric} />
       )}
     </div>
   );
@@ -115,18 +115,18 @@ function isScalar(series: ChartSeries[], running: boolean): boolean {
   return !running && series.some((x) => x.history) && series.every((x) => !x.history || x.history.total <= 1);
 }
 
-function ScalarValues({ series }: { series: ChartSeries[] }) {
+function ScalarValues({ series, metric }: { series: ChartSeries[]; metric: string }) {
   return (
     <div className="scalar-values" data-testid="scalar-metric">
       {series.map((x) => (
         <div key={x.id} className="scalar-value">
-          <span className="scalar-number mono">{x.history?.values.length ? formatNumber(x.history.values[0]) : '—'}</span>
+          <span className="scalar-number mono">{x.history?.values.length ? formatHeadline(x.history.values[0], metric) : '—'}</span>
           {series.length > 1 && (
             <span className="muted small truncate" title={x.name}>
               <span className="swatch" style={{ background: x.color }} /> {x.name}
             </span>
           )}
-          {x.history?.steps.length ? <span className="muted small">step {formatNumber(x.history.steps[0])}</span> : null}
+          {x.history?.steps.length ? <span className="muted small">step {formatInt(x.history.steps[0])}</span> : null}
         </div>
       ))}
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RunComparison } from '../../../shared/tracking';
+import type { MetricValue, RunComparison } from '../../../shared/tracking';
 import { decodeMetricValue } from '../../../shared/tracking';
 import { ErrorBox } from '../../components/ErrorBox';
 import { ParallelCoordinates, type PcAxis, type PcLine } from '../../components/charts/ParallelCoordinates';
@@ -8,7 +8,9 @@ import { colorFor } from '../../components/charts/series';
 import { useWidth } from '../../components/charts/useWidth';
 import { useExperimentsStore } from '../../stores/experimentsStore';
 import { useRunDetailStore } from '../../stores/runsDetailStore';
-import { formatMetric } from '../../stores/runsTable';
+import { formatMetric } from '../../format';
+import { compareMetricNames, orderMetrics } from '../../metrics';
+import { MetricDelta } from './MetricDelta';
 import { ChartControls, ChartGrid, type ChartRun, type ChartSettings } from './ChartGrid';
 
 function ParamsDiff({ cmp, colors }: { cmp: RunComparison; colors: string[] }) {
@@ -50,24 +52,35 @@ function ParamsDiff({ cmp, colors }: { cmp: RunComparison; colors: string[] }) {
                 ))}
               </tr>
             ))}
-            {cmp.metrics.map((m) => (
-              <tr key={`m:${m.key}`} className="metric-row">
-                <td className="mono">
-                  <span className="col-kind">m</span>
-                  {m.key}
-                </td>
-                {m.values.map((v, i) => (
-                  <td key={i} className="num">
-                    {v ? formatMetric(v.last) : '—'}
+            {[...cmp.metrics]
+              .sort((a, b) => compareMetricNames(a.key, b.key))
+              .map((m) => (
+                <tr key={`m:${m.key}`} className="metric-row" data-metric={m.key}>
+                  <td className="mono">
+                    <span className="col-kind">m</span>
+                    {m.key}
                   </td>
-                ))}
-              </tr>
-            ))}
+                  {m.values.map((v, i) => (
+                    <td key={i} className="num">
+                      {v ? formatMetric(v.last) : '—'}
+                      {i > 0 && <MetricDelta metric={m.key} delta={lastDelta(m.values[0]?.last, v?.last)} inline />}
+                    </td>
+                  ))}
+                </tr>
+              ))}
           </tbody>
         </table>
       </div>
     </div>
   );
+}
+
+/** This run's last value minus the first run's, when both are finite. */
+function lastDelta(first: MetricValue | null | undefined, v: MetricValue | null | undefined): number | null {
+  const a = decodeMetricValue(first);
+  const b = decodeMetricValue(v);
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+  return Math.abs(b - a) < 1e-12 ? 0 : b - a;
 }
 
 type AxisChoice = { id: string; label: string; kind: 'param' | 'metric'; key: string };
@@ -90,7 +103,7 @@ function Parallel({ cmp, colors }: { cmp: RunComparison; colors: string[] }) {
   );
   const initial = useMemo(() => {
     const ps = cmp.params.filter((p) => p.differs).slice(0, 4).map((p) => `p:${p.key}`);
-    const ms = cmp.metrics.slice(0, 3).map((m) => `m:${m.key}`);
+    const ms = orderMetrics(cmp.metrics.map((m) => m.key)).slice(0, 3).map((k) => `m:${k}`);
     return [...ps, ...ms];
   }, [cmp]);
   const [chosen, setChosen] = useState<string[]>(initial);
@@ -143,7 +156,7 @@ function Parallel({ cmp, colors }: { cmp: RunComparison; colors: string[] }) {
 
 function ScatterCard({ cmp, colors }: { cmp: RunComparison; colors: string[] }) {
   const [param, setParam] = useState(cmp.params.find((p) => p.differs)?.key ?? cmp.params[0]?.key ?? '');
-  const [metric, setMetric] = useState(cmp.metrics[0]?.key ?? '');
+  const [metric, setMetric] = useState(orderMetrics(cmp.metrics.map((m) => m.key))[0] ?? '');
   const [ref, width] = useWidth<HTMLDivElement>();
   const pvals = cmp.params.find((p) => p.key === param)?.values ?? [];
   const numeric = pvals.every((v) => v === null || (v.trim() !== '' && Number.isFinite(Number(v))));
@@ -222,7 +235,7 @@ export function CompareView({ ids }: { ids: string[] }) {
     () => (cmp ? cmp.runs.map((r, i) => ({ id: r.id, name: r.name, color: colors[i], startTime: r.startTime, running: r.status === 'running' })) : []),
     [cmp, colors],
   );
-  const metrics = useMemo(() => (cmp ? cmp.metrics.map((m) => m.key).sort() : []), [cmp]);
+  const metrics = useMemo(() => (cmp ? orderMetrics(cmp.metrics.map((m) => m.key)) : []), [cmp]);
   return (
     <section className="screen detail compare" data-testid="compare-view">
       <div className="screen-head">

@@ -2,12 +2,12 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ArtifactPreview, Run } from '../../../shared/tracking';
 import { ErrorBox } from '../../components/ErrorBox';
 import { colorFor } from '../../components/charts/series';
-import { formatBytes } from '../../format';
 import { useAppStore } from '../../stores/appStore';
 import { useDatasetsStore } from '../../stores/datasetsStore';
 import { useExperimentsStore } from '../../stores/experimentsStore';
 import { useRunDetailStore, type RunTab } from '../../stores/runsDetailStore';
-import { formatDuration, formatMetric, formatTime } from '../../stores/runsTable';
+import { formatBytes, formatDuration, formatMetric, formatTime } from '../../format';
+import { compareMetricNames, orderMetrics } from '../../metrics';
 import { ChartControls, ChartGrid, type ChartSettings } from './ChartGrid';
 import { Markdown } from './Markdown';
 import { StatusChip } from './StatusChip';
@@ -141,7 +141,7 @@ function Overview({ run }: { run: Run }) {
             <table className="table compact kv" data-testid="run-metrics">
               <tbody>
                 {Object.entries(run.metrics)
-                  .sort(([a], [b]) => a.localeCompare(b))
+                  .sort(([a], [b]) => compareMetricNames(a, b))
                   .map(([k, m]) => (
                     <tr key={k}>
                       <td className="mono kv-key">{k}</td>
@@ -322,7 +322,7 @@ export function RunDetail({ runId }: { runId: string }) {
   const chartName = run?.name ?? '';
   const chartStart = run?.startTime ?? 0;
   const chartRuns = useMemo(() => (chartId ? [{ id: chartId, name: chartName, color: colorFor(0), startTime: chartStart, running }] : []), [chartId, chartName, chartStart, running]);
-  const metricKeys = useMemo(() => Object.keys(run?.metrics ?? {}).sort(), [run]);
+  const metricKeys = useMemo(() => orderMetrics(Object.keys(run?.metrics ?? {})), [run]);
   return (
     <section className="screen detail run-detail" data-testid="run-detail">
       <div className="screen-head">

@@ -5,13 +5,9 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { modelsSelectors, useModelsStore } from '../../stores/modelsStore';
 import type { MetricValue } from '../../../shared/tracking';
 import { metricDelta } from '../../stores/modelsView';
-import { formatMetric } from '../../stores/runsTable';
-
-function Delta({ values }: { values: readonly (MetricValue | null)[] }) {
-  const d = metricDelta(values);
-  if (d === null) return <td className="num muted">—</td>;
-  return <td className={d === 0 ? 'num muted' : 'num delta'}>{d > 0 ? `+${formatMetric(d)}` : formatMetric(d)}</td>;
-}
+import { formatMetric } from '../../format';
+import { compareMetricNames } from '../../metrics';
+import { MetricDelta } from '../experiments/MetricDelta';
 
 /** Two versions side by side: params (differences marked), metrics, and evaluations on the same data. */
 export function CompareTab({ version }: { version: ModelVersion }) {
@@ -134,17 +130,19 @@ function MetricsTable(props: { versions: { id: string; number: number }[]; metri
         </tr>
       </thead>
       <tbody>
-        {props.metrics.map((m) => (
-          <tr key={m.key}>
-            <td className="mono">{m.key}</td>
-            {m.values.map((x, i) => (
-              <td key={i} className="num">
-                {formatMetric(x)}
-              </td>
-            ))}
-            <Delta values={m.values} />
-          </tr>
-        ))}
+        {[...props.metrics]
+          .sort((a, b) => compareMetricNames(a.key, b.key))
+          .map((m) => (
+            <tr key={m.key}>
+              <td className="mono">{m.key}</td>
+              {m.values.map((x, i) => (
+                <td key={i} className="num">
+                  {formatMetric(x)}
+                </td>
+              ))}
+              <MetricDelta metric={m.key} delta={metricDelta(m.values)} />
+            </tr>
+          ))}
       </tbody>
     </table>
   );

@@ -2,6 +2,7 @@ import { useEffect, useMemo } from 'react';
 import type { GateDecision, PipelineRun, PipelineSummary, StageJob } from '../../../shared/pipelines';
 import { ErrorBox } from '../../components/ErrorBox';
 import { layoutLineage } from '../../components/lineage/layout';
+import { formatMetric, formatTime } from '../../format';
 import { usePipelinesStore } from '../../stores/pipelinesStore';
 import './pipelines.css';
 
@@ -11,8 +12,8 @@ import './pipelines.css';
  * history with why each stage re-ran (and what would run now); the file, checked as you type.
  */
 
-const when = (ms: number | null | undefined) => (ms ? new Date(ms).toLocaleString() : '—');
-const num = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4));
+const when = formatTime;
+const num = formatMetric;
 
 function StateBadge(props: { state: string }) {
   return <span className={`pl-state pl-state-${props.state}`} data-testid="pl-state">{props.state}</span>;

@@ -2,8 +2,15 @@ import { useEffect } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
 import { betterIs, headlineLabel } from '../../stores/evaluationLogic';
 import { useEvaluationStore } from '../../stores/evaluationStore';
-import { formatMetric, formatTime } from '../../stores/runsTable';
+import { formatMetric, formatMoney, formatTime } from '../../format';
+import { MetricDelta } from '../experiments/MetricDelta';
 import { useTrainingStore } from '../../stores/trainingStore';
+
+/** The later value minus the first, when both are finite numbers. */
+function change(first: number | null | undefined, v: number | null | undefined): number | null {
+  if (typeof first !== 'number' || typeof v !== 'number' || !Number.isFinite(first) || !Number.isFinite(v)) return null;
+  return Math.abs(v - first) < 1e-12 ? 0 : v - first;
+}
 
 /** Two or more evaluations side by side: headline metrics (best marked) and business value. */
 export function EvaluationCompare({ ids }: { ids: string[] }) {
@@ -51,8 +58,9 @@ export function EvaluationCompare({ ids }: { ids: string[] }) {
                   </td>
                   {c.evaluations.map((e, i) => (
                     <td key={e.id} className={c.best[m] === i ? 'num best' : 'num'}>
-                      {formatMetric(e.headline[m] ?? null)}
+                      {m === 'value_per_1000' ? formatMoney(e.headline[m] ?? null) : formatMetric(e.headline[m] ?? null)}
                       {c.best[m] === i && <span className="best-mark" aria-label="best"> ★</span>}
+                      {i > 0 && <MetricDelta metric={m} delta={change(c.evaluations[0].headline[m], e.headline[m])} inline />}
                     </td>
                   ))}
                 </tr>
@@ -62,7 +70,7 @@ export function EvaluationCompare({ ids }: { ids: string[] }) {
                   <td>Business value per 1000 cases</td>
                   {c.evaluations.map((e) => (
                     <td key={e.id} className="num">
-                      {e.businessValuePer1000 === null ? <span className="muted">no cost matrix</span> : formatMetric(e.businessValuePer1000)}
+                      {e.businessValuePer1000 === null ? <span className="muted">no cost matrix</span> : formatMoney(e.businessValuePer1000)}
                     </td>
                   ))}
                 </tr>
