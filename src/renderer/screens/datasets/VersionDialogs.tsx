@@ -5,7 +5,7 @@ import { DialogForm, FormFooter } from '../../components/FormFooter';
 import { useAction } from '../../components/useAction';
 import type { ExportResult } from '../../../shared/contract';
 import { tagSchema, type DatasetVersion } from '../../../shared/datasets';
-import { formatBytes, shortId } from '../../format';
+import { formatBytes, formatCount, shortId } from '../../format';
 import { refOf, useDatasetsStore } from '../../stores/datasetsStore';
 import { useToastStore } from '../../stores/toastStore';
 
@@ -134,7 +134,7 @@ export function DeleteDialog({ version, onClose }: { version: DatasetVersion; on
       }
     >
       <p>
-        Version <span className="mono">{shortId(version.id)}</span> ({version.rowCount.toLocaleString('en-US')} rows) will be removed from the history. Other
+        Version <span className="mono">{shortId(version.id)}</span> ({formatCount(version.rowCount, 'row')}) will be removed from the history. Other
         versions keep their data; chunks they share stay stored.
       </p>
       <p className="muted">The engine refuses while anything (a run, a model) still uses this version.</p>

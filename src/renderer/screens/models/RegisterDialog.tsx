@@ -23,7 +23,7 @@ export function suggestModelName(run: Pick<Run, 'name' | 'params'>): string {
 }
 
 /** run id -> the versions registered from it ("penguins-clf@1"), so a run registered before is marked. */
-function useRegisteredFrom(): Map<string, string[]> {
+export function useRegisteredFrom(refresh = 0): Map<string, string[]> {
   const [found, setFound] = useState<Map<string, string[]>>(new Map());
   useEffect(() => {
     let live = true;
@@ -40,11 +40,11 @@ function useRegisteredFrom(): Map<string, string[]> {
     return () => {
       live = false;
     };
-  }, []);
+  }, [refresh]);
   return found;
 }
 
-function RegisteredAs({ refs }: { refs: string[] | undefined }) {
+export function RegisteredAs({ refs }: { refs: string[] | undefined }) {
   if (!refs?.length) return null;
   return (
     <span className="tag" title={`Already registered as ${refs.join(', ')}`} data-testid="registered-as">

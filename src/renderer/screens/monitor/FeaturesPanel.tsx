@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DriftReport, DriftTest, FeatureDetail, FeatureDrift, HistogramPair } from '../../../shared/monitoring';
 import { useWidth } from '../../components/charts/useWidth';
-import { formatNumber } from '../../format';
+import { formatNumber, formatShare } from '../../format';
 import { useMonitorStore } from '../../stores/monitorStore';
 import { windowLabel } from './TimelineCharts';
 
@@ -19,7 +19,7 @@ const METHOD: Record<DriftTest['method'], string> = {
   'jensen-shannon': 'Jensen-Shannon',
   psi: 'PSI',
 };
-const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
+const pct = formatShare;
 
 /** `KS p = 0.003 < 0.05` / `Wasserstein 0.21 > 0.1`: the number, its method and the threshold it was judged by. */
 export function testText(t: DriftTest | null): string {

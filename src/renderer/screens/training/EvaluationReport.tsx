@@ -11,20 +11,22 @@ import { ValueThresholdChart } from '../../components/charts/ValueThresholdChart
 import { formatInt } from '../../format';
 import { baselinesOf, headlineLabel, zipPoints } from '../../stores/evaluationLogic';
 import { useEvaluationStore } from '../../stores/evaluationStore';
-import { formatDuration, formatMetric, formatTime } from '../../stores/runsTable';
+import { formatDuration, formatHeadline, formatMetric, formatMoney, formatTime } from '../../format';
 import { useTrainingStore } from '../../stores/trainingStore';
 
-const money = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : formatMetric(Number(v.toFixed(3))));
+const money = formatMoney;
+/** A headline number: money for the value per 1000 cases, else the metric's headline format (rates as %). */
+const headline = (k: string, v: number | null) => (k === 'value_per_1000' ? formatMoney(v) : formatHeadline(v, k));
 
 function Headline({ ev }: { ev: Evaluation }) {
   return (
     <div className="headline" data-testid="report-headline">
       {Object.entries(ev.report.headline).map(([k, v]) => (
         <div key={k} className="headline-item" data-testid={`headline-${k}`}>
-          <div className="headline-value">{formatMetric(v)}</div>
+          <div className="headline-value">{headline(k, v)}</div>
           {ev.report.intervals?.[k] && ev.report.intervals[k].lo !== null && (
             <div className="muted small mono" title="95% bootstrap interval" data-testid={`interval-${k}`}>
-              {formatMetric(ev.report.intervals[k].lo)} – {formatMetric(ev.report.intervals[k].hi)}
+              {headline(k, ev.report.intervals[k].lo)} – {headline(k, ev.report.intervals[k].hi)}
             </div>
           )}
           <div className="muted small">
@@ -217,8 +219,8 @@ function Baselines({ run, ev }: { run: Run | null; ev: Evaluation }) {
 }
 
 function ClassificationBody({ r, cell }: { r: ClassificationReport; cell: number }) {
-  const roc = r.roc.map((c, i) => ({ id: c.class, name: `${c.class} · AUC ${formatMetric(c.auc)}`, color: colorFor(i), points: zipPoints(c.fpr, c.tpr) }));
-  const pr = r.pr.map((c, i) => ({ id: c.class, name: `${c.class} · AP ${formatMetric(c.averagePrecision)}`, color: colorFor(i), points: zipPoints(c.recall, c.precision) }));
+  const roc = r.roc.map((c, i) => ({ id: c.class, name: `${c.class} · AUC ${formatHeadline(c.auc)}`, color: colorFor(i), points: zipPoints(c.fpr, c.tpr) }));
+  const pr = r.pr.map((c, i) => ({ id: c.class, name: `${c.class} · AP ${formatHeadline(c.averagePrecision)}`, color: colorFor(i), points: zipPoints(c.recall, c.precision) }));
   const cal = [{ id: 'cal', name: r.calibration.kind === 'positive' ? `P(${r.positiveClass ?? 'positive'})` : 'top probability', color: colorFor(0), points: r.calibration.bins.filter((b) => b.count > 0).map((b) => ({ x: b.meanPredicted, y: b.observed })) }];
   return (
     <>
@@ -273,15 +275,15 @@ function ClassificationBody({ r, cell }: { r: ClassificationReport; cell: number
       </div>
       <div className="report-grid charts">
         <div className="card" data-testid="roc-curve">
-          <h3>ROC {r.roc.length > 1 ? '(one vs rest)' : ''} · AUC {formatMetric(r.auc)}</h3>
+          <h3>ROC {r.roc.length > 1 ? '(one vs rest)' : ''} · AUC {formatHeadline(r.auc)}</h3>
           <CurveChart series={roc} width={cell} xLabel="false positive rate" yLabel="true positive rate" unit diagonal testId="roc-chart" />
         </div>
         <div className="card" data-testid="pr-curve">
-          <h3>Precision–recall · AP {formatMetric(r.averagePrecision)}</h3>
+          <h3>Precision–recall · AP {formatHeadline(r.averagePrecision)}</h3>
           <CurveChart series={pr} width={cell} xLabel="recall" yLabel="precision" unit testId="pr-chart" />
         </div>
         <div className="card" data-testid="calibration-curve">
-          <h3>Calibration · ECE {formatMetric(r.calibration.ece)}</h3>
+          <h3>Calibration · ECE {formatHeadline(r.calibration.ece)}</h3>
           <CurveChart series={cal} width={cell} xLabel="mean predicted probability" yLabel="observed frequency" unit diagonal testId="calibration-chart" />
         </div>
       </div>

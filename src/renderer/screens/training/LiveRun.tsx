@@ -7,13 +7,14 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { MetricChart } from '../../components/charts/MetricChart';
 import { colorFor } from '../../components/charts/series';
 import { useWidth } from '../../components/charts/useWidth';
-import { formatNumber } from '../../format';
 import { useAppStore } from '../../stores/appStore';
 import { baselinesOf } from '../../stores/evaluationLogic';
 import { useExperimentsStore } from '../../stores/experimentsStore';
-import { formatDuration, formatMetric, formatTime } from '../../stores/runsTable';
-import { chartGroups, formatEta, fractionDone, trainingSelectors, useTrainingStore } from '../../stores/trainingStore';
+import { formatDuration, formatEta, formatMetric, formatNumber, formatTime } from '../../format';
+import { metricDirection, orderMetrics } from '../../metrics';
+import { chartGroups, fractionDone, trainingSelectors, useTrainingStore } from '../../stores/trainingStore';
 import { StatusChip } from '../experiments/StatusChip';
+import { RegisterModelButton } from '../models/RegisterModelButton';
 import { EvaluateDialog } from './EvaluateDialog';
 import { CompareButton, EvaluationsTable } from './EvaluationsTable';
 import { usePollWhile } from '../../components/usePollWhile';
@@ -151,6 +152,8 @@ function Curves({ run }: { run: Run }) {
             xMode="step"
             log={false}
             smoothing={g.perBatch ? 0.6 : 0}
+            metric={g.keys[0]}
+            xLabel={g.perBatch ? 'batch' : 'epoch'}
           />
         </div>
       ))}
@@ -161,12 +164,12 @@ function Curves({ run }: { run: Run }) {
 function Baselines({ run }: { run: Run }) {
   const baselines = baselinesOf(run.metrics);
   if (baselines.length === 0) return null;
-  const metrics = [...new Set(baselines.flatMap((b) => Object.keys(b.values)))].sort((a, b) => (a.startsWith('test') ? 1 : 0) - (b.startsWith('test') ? 1 : 0) || a.localeCompare(b));
+  const metrics = orderMetrics(new Set(baselines.flatMap((b) => Object.keys(b.values))));
   const model = (m: string) => {
     const v = run.metrics[m]?.last;
     return typeof v === 'number' ? v : null;
   };
-  const higherBetter = (m: string) => !/loss|rmse|mae/.test(m);
+  const higherBetter = (m: string) => metricDirection(m) !== 'min';
   return (
     <div className="card" data-testid="baselines">
       <h3>What the network adds</h3>
@@ -298,6 +301,7 @@ export function LiveRun({ runId }: { runId: string }) {
             <button type="button" className="button" disabled={run.status !== 'finished'} onClick={() => setEvaluate(true)} data-testid="evaluate-run" title={run.status === 'finished' ? undefined : 'A finished run can be evaluated'}>
               Evaluate…
             </button>
+            <RegisterModelButton run={run} />
             <button type="button" className="button ghost" onClick={openInExperiments} data-testid="open-in-experiments">
               Open in Experiments ↗
             </button>

@@ -2,9 +2,8 @@ import { useState } from 'react';
 import type { JobInfo } from '../../../shared/training';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatNumber } from '../../format';
-import { formatTime } from '../../stores/runsTable';
-import { formatEta, fractionDone, orderJobs, useTrainingStore } from '../../stores/trainingStore';
+import { formatEta, formatNumber, formatTime } from '../../format';
+import { fractionDone, orderJobs, useTrainingStore } from '../../stores/trainingStore';
 
 function JobState({ job }: { job: JobInfo }) {
   const cls = job.state === 'running' ? 'status-running' : job.state === 'done' ? 'status-finished' : job.state === 'failed' ? 'status-failed' : job.state === 'cancelled' ? 'status-killed' : 'status-queued';
