@@ -93,6 +93,7 @@ export const columnProfileSchema = z
     mean: z.number().nullable().optional(),
     std: z.number().nullable().optional(),
     histogram: z.array(histogramBinSchema).max(10_000).optional(),
+    quantiles: z.object({ p01: z.number(), p05: z.number(), p25: z.number(), p50: z.number(), p75: z.number(), p95: z.number(), p99: z.number() }).strict().optional(),
     top: z.array(z.object({ value: z.string(), count: z.number().int().min(0) }).strict()).max(10_000).optional(),
   })
   .strict();

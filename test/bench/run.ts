@@ -15,32 +15,35 @@ import { benchUi } from './ui.bench';
 
 /**
  * `npm run bench`: every speed and storage target, printed as a ratio against a baseline measured in
- * this same run on this same machine. `BENCH_SCALE=0.1` runs a quick, smaller version.
+ * this same run on this same machine. `BENCH_SCALE=0.1` runs a quick, smaller version;
+ * `BENCH_ONLY=datasets,bundles,sweeps` runs only those sections (cli, datasets, tracking, training, bundles, ui, evaluation, sweeps, pipelines, monitoring).
  */
 async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
+  const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : null;
+  const want = (section: string) => only === null || only.has(section);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-'));
   console.log(`Lathe bench (scale ${scale}) on ${os.cpus().length} cores, Node ${process.versions.node}; scratch ${dir}\n`);
   try {
-    console.log('# CLI start');
-    await benchCli(dir, { runs: 1000, rounds: 15 });
-    console.log('\n# datasets');
+    if (want('cli')) console.log('# CLI start');
+    if (want('cli')) await benchCli(dir, { runs: 1000, rounds: 15 });
+    if (want('datasets')) console.log('\n# datasets');
     // 2.35M rows ~ 200 MB
-    await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
-    console.log('\n# tracking');
-    await benchTracking(dir, { points: Math.round(1_000_000 * Math.max(scale, 0.2)), runs: Math.round(10_000 * Math.max(scale, 0.2)) });
-    console.log('\n# training');
-    await benchTraining(dir, { rows: Math.round(20_000 * Math.max(scale, 0.25)), epochs: 4 });
-    console.log('\n# registry (bundles, ONNX export)');
-    await benchBundles(dir, { bytes: Math.round(1024 ** 3 * scale) });
-    console.log('\n# UI (Chromium)');
-    await benchUi(dir, { runs: Math.round(10_000 * Math.max(scale, 0.2)), points: Math.round(1_000_000 * Math.max(scale, 0.2)) });
-    console.log('\n# evaluation');
-    await benchEvaluation({ rows: 10_000, resamples: 1000 });
-    await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });
-    await benchPipelines(dir, { rows: 10_000, resamples: 1000 });
-    console.log('\n# monitoring');
-    await benchMonitoring(dir, { rows: Math.round(1_000_000 * scale), cols: 50, refRows: Math.round(100_000 * Math.max(scale, 0.1)), ingestRows: Math.round(300_000 * Math.max(scale, 0.2)) });
+    if (want('datasets')) await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
+    if (want('tracking')) console.log('\n# tracking');
+    if (want('tracking')) await benchTracking(dir, { points: Math.round(1_000_000 * Math.max(scale, 0.2)), runs: Math.round(10_000 * Math.max(scale, 0.2)) });
+    if (want('training')) console.log('\n# training');
+    if (want('training')) await benchTraining(dir, { rows: Math.round(20_000 * Math.max(scale, 0.25)), epochs: 4 });
+    if (want('bundles')) console.log('\n# registry (bundles, ONNX export)');
+    if (want('bundles')) await benchBundles(dir, { bytes: Math.round(1024 ** 3 * scale) });
+    if (want('ui')) console.log('\n# UI (Chromium)');
+    if (want('ui')) await benchUi(dir, { runs: Math.round(10_000 * Math.max(scale, 0.2)), points: Math.round(1_000_000 * Math.max(scale, 0.2)) });
+    if (want('evaluation')) console.log('\n# evaluation');
+    if (want('evaluation')) await benchEvaluation({ rows: 10_000, resamples: 1000 });
+    if (want('sweeps')) await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });
+    if (want('pipelines')) await benchPipelines(dir, { rows: 10_000, resamples: 1000 });
+    if (want('monitoring')) console.log('\n# monitoring');
+    if (want('monitoring')) await benchMonitoring(dir, { rows: Math.round(1_000_000 * scale), cols: 50, refRows: Math.round(100_000 * Math.max(scale, 0.1)), ingestRows: Math.round(300_000 * Math.max(scale, 0.2)) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -3,8 +3,10 @@ import type { Writable } from 'node:stream';
 
 /**
  * A minimal ustar writer for bundles: regular files only, names under 100 bytes, sizes in octal (or
- * base-256 past 8 GiB). Data is gathered into a 1 MiB buffer so a gigabyte goes out in about a thousand
- * writes rather than one per 64 KiB chunk (much larger single writes measured slower: page cache).
+ * base-256 past 8 GiB). Data goes out in writes of 1 MiB, so a gigabyte takes about a thousand writes
+ * rather than one per 64 KiB chunk (much larger single writes measured slower: page cache). Small
+ * pieces are gathered into a 1 MiB buffer; a piece of 1 MiB or more is written from where it lies
+ * (only its tail is gathered), so bulk data is not copied on its way out.
  */
 export class TarWriter {
   private buf = Buffer.allocUnsafe(1024 * 1024);
@@ -43,10 +45,8 @@ export class TarWriter {
   private async flush(): Promise<void> {
     if (this.used === 0) return;
     const data = this.buf.subarray(0, this.used);
-    if ('fd' in this.out) {
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(this.out.fd, data, off);
-    } else {
+    if ('fd' in this.out) writeFully(this.out.fd, data);
+    else {
       const copy = Buffer.from(data);
       const stream = this.out.stream;
       if (!stream.write(copy)) await new Promise<void>((r) => stream.once('drain', () => r()));
@@ -56,6 +56,17 @@ export class TarWriter {
 
   private async put(data: Buffer): Promise<void> {
     let off = 0;
+    if ('fd' in this.out && data.length >= this.buf.length) {
+      // Bulk data skips the copy: top up and flush what is gathered, then write whole 1 MiB slices
+      // of `data` itself (the same write size), and gather only the tail.
+      if (this.used > 0) {
+        off = this.buf.length - this.used;
+        data.copy(this.buf, this.used, 0, off);
+        this.used = this.buf.length;
+        await this.flush();
+      }
+      for (; data.length - off >= this.buf.length; off += this.buf.length) writeFully(this.out.fd, data.subarray(off, off + this.buf.length));
+    }
     while (off < data.length) {
       const n = Math.min(data.length - off, this.buf.length - this.used);
       data.copy(this.buf, this.used, off, off + n);
@@ -95,6 +106,11 @@ export class TarWriter {
     await this.put(Buffer.alloc(1024));
     await this.flush();
   }
+}
+
+function writeFully(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(fd, data, off);
 }
 
 /** One pax record: "<length> <key>=<value>\n", the length counting itself. */
