@@ -48,12 +48,15 @@ const IMPORT_META_DEFINE = {
   'import.meta.filename': '__filename',
 };
 
+/** A Node bundle: natives external, import.meta mapped onto CJS. */
+const NODE_BUNDLE = { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE };
+
 export const ENTRIES = {
   electron: {
     // entry.ts: the window (main.ts), or the CLI with --cli (cliMode.ts)
     entry: 'src/main/electron/entry.ts',
     out: 'electron.cjs',
-    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+    options: NODE_BUNDLE,
   },
   preload: {
     entry: 'src/main/electron/preload.ts',
@@ -64,29 +67,15 @@ export const ENTRIES = {
   cli: {
     entry: 'src/main/cli/main.ts',
     out: 'cli.cjs',
-    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
+    options: NODE_BUNDLE,
   },
-  // One per name in WORKER_ENTRIES (src/main/engine/workers/protocol.ts).
-  'worker-analyze': {
-    entry: 'src/main/engine/workers/analyze.worker.ts',
-    out: 'workers/analyze.cjs',
-    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
-  },
-  'worker-train': {
-    entry: 'src/main/engine/workers/train.worker.ts',
-    out: 'workers/train.cjs',
-    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
-  },
-  'worker-evaluate': {
-    entry: 'src/main/engine/workers/evaluate.worker.ts',
-    out: 'workers/evaluate.cjs',
-    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
-  },
-  'worker-hash': {
-    entry: 'src/main/engine/workers/hash.worker.ts',
-    out: 'workers/hash.cjs',
-    options: { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE },
-  },
+  // One per name in WORKER_ENTRIES (src/main/engine/workers/protocol.ts; test/electron/bundles.test.ts checks they match).
+  ...Object.fromEntries(
+    ['analyze', 'train', 'evaluate', 'hash'].map((name) => [
+      `worker-${name}`,
+      { entry: `src/main/engine/workers/${name}.worker.ts`, out: `workers/${name}.cjs`, options: NODE_BUNDLE },
+    ]),
+  ),
 };
 
 export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {

@@ -3,6 +3,7 @@ import { LatheError } from '../../../shared/errors';
 import type { ArtifactEntry, ArtifactPreview } from '../../../shared/tracking';
 import type { TrackingRepo } from '../db/trackingRepo';
 import type { ObjectStore } from '../store/objectStore';
+import type { StagedBlob, StageSession } from '../store/stageSession';
 import { storedPathOk } from '../safePath';
 
 /**
@@ -68,14 +69,7 @@ export class RunArtifacts {
     const p = artifactPath(rel);
     const s = this.store.beginStage();
     try {
-      const blob = s.addBuffer(data);
-      s.seal();
-      const now = Date.now();
-      this.repo.transaction(() => {
-        this.store.commit(s);
-        this.repo.upsertArtifact(runId, p, blob.hash, blob.size, now);
-      });
-      return { path: p, isDir: false, size: blob.size, blobHash: blob.hash, createdAt: now };
+      return this.record(runId, p, s, s.addBuffer(data));
     } catch (e) {
       s.abort();
       throw e;
@@ -87,18 +81,22 @@ export class RunArtifacts {
     const p = artifactPath(rel);
     const s = this.store.beginStage();
     try {
-      const blob = await s.addFile(file);
-      s.seal();
-      const now = Date.now();
-      this.repo.transaction(() => {
-        this.store.commit(s);
-        this.repo.upsertArtifact(runId, p, blob.hash, blob.size, now);
-      });
-      return { path: p, isDir: false, size: blob.size, blobHash: blob.hash, createdAt: now };
+      return this.record(runId, p, s, await s.addFile(file));
     } catch (e) {
       s.abort();
       throw e;
     }
+  }
+
+  /** Seals a stage holding one blob and records it as the artifact at `p`, in one transaction. */
+  private record(runId: string, p: string, s: StageSession, blob: StagedBlob): ArtifactEntry {
+    s.seal();
+    const now = Date.now();
+    this.repo.transaction(() => {
+      this.store.commit(s);
+      this.repo.upsertArtifact(runId, p, blob.hash, blob.size, now);
+    });
+    return { path: p, isDir: false, size: blob.size, blobHash: blob.hash, createdAt: now };
   }
 
   /** Direct children of a folder ('' for the root): files and sub-folders (with their total size). */
