@@ -59,6 +59,10 @@ export interface ModelWindowSummary {
   last: number | null;
 }
 
+/** Values per request row in `insertRequests`, and rows per multi-row INSERT (800 bound values). */
+export const REQUEST_FIELDS = 8;
+export const REQUESTS_PER_INSERT = 100;
+
 export class MonitoringRepo {
   private readonly s;
 
@@ -86,6 +90,10 @@ export class MonitoringRepo {
       requestInsert: db.prepare(
         'INSERT OR IGNORE INTO monitor_requests (model, request_id, version, alias, window_start, time, prediction, probs_json, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
       ),
+      requestInsertMany: db
+        .prepare(`INSERT OR IGNORE INTO monitor_requests (model, request_id, version, alias, window_start, time, prediction, probs_json, label) VALUES ${Array.from({ length: REQUESTS_PER_INSERT }, () => '(?, ?, ?, ?, ?, ?, ?, ?, NULL)').join(', ')} RETURNING request_id`)
+        .pluck(),
+      requestInsertOne: db.prepare('INSERT OR IGNORE INTO monitor_requests (model, request_id, version, alias, window_start, time, prediction, probs_json, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) RETURNING request_id').pluck(),
       requestGet: db.prepare('SELECT model, request_id, version, alias, window_start, time, prediction, probs_json, label FROM monitor_requests WHERE model = ? AND request_id = ?'),
       requestLabel: db.prepare('UPDATE monitor_requests SET label = ? WHERE model = ? AND request_id = ?'),
       outcomeGet: db.prepare('SELECT value FROM monitor_outcomes WHERE model = ? AND request_id = ? AND outcome = ?'),
@@ -167,6 +175,20 @@ export class MonitoringRepo {
   }
 
   /** True when the request id was new (false: a duplicate, nothing written). */
+  /**
+   * Inserts requests given as a flat list of REQUEST_FIELDS values per row (model, request_id,
+   * version, alias, window_start, time, prediction, probs_json), REQUESTS_PER_INSERT rows a statement;
+   * the ids that were new (an id already indexed, or given twice, is inserted once).
+   */
+  insertRequests(flat: unknown[]): Set<string> {
+    const fresh = new Set<string>();
+    const per = REQUEST_FIELDS * REQUESTS_PER_INSERT;
+    let i = 0;
+    for (; i + per <= flat.length; i += per) for (const id of this.s.requestInsertMany.all(flat.slice(i, i + per)) as string[]) fresh.add(id);
+    for (; i < flat.length; i += REQUEST_FIELDS) for (const id of this.s.requestInsertOne.all(flat.slice(i, i + REQUEST_FIELDS)) as string[]) fresh.add(id);
+    return fresh;
+  }
+
   insertRequest(r: Omit<RequestRow, 'label'>): boolean {
     return this.s.requestInsert.run(r.model, r.request_id, r.version, r.alias, r.window_start, r.time, r.prediction, r.probs_json).changes === 1;
   }

@@ -24,10 +24,14 @@ export class RawStore {
     const fd = fs.openSync(abs, 'a');
     try {
       const start = fs.fstatSync(fd).size;
-      const buf = Buffer.from(text);
-      fs.writeSync(fd, buf);
+      // Written as a string (encoded once, straight into the write); the bytes written come back.
+      let bytes = fs.writeSync(fd, text);
+      if (bytes < Buffer.byteLength(text)) {
+        const buf = Buffer.from(text).subarray(bytes);
+        bytes += fs.writeSync(fd, buf);
+      }
       fs.fsyncSync(fd);
-      return { key: `${rel}#${start}-${start + buf.length}`, end: start + buf.length };
+      return { key: `${rel}#${start}-${start + bytes}`, end: start + bytes };
     } finally {
       fs.closeSync(fd);
     }

@@ -2,6 +2,7 @@ import { LatheError } from '../../../shared/errors';
 import type { CostMatrix } from '../../../shared/evaluation';
 import {
   DEFAULT_WINDOW_MINUTES,
+  FUTURE_TOLERANCE_MS,
   type AlertRule,
   type AlertRuleInput,
   type AlertsView,
@@ -21,7 +22,7 @@ import {
 import type { ModelSignature } from '../../../shared/training';
 import type { Db } from '../db/connection';
 import { DatasetsRepo } from '../db/datasetsRepo';
-import { MonitoringRepo, type RuleRow } from '../db/monitoringRepo';
+import { MonitoringRepo, REQUEST_FIELDS, type RuleRow } from '../db/monitoringRepo';
 import { SplitsRepo } from '../db/splitsRepo';
 import { membershipHash } from '../training/membership';
 import { resolveRef } from '../datasets/refs';
@@ -34,12 +35,12 @@ import { alertRuleInputSchema } from '../../../shared/monitoring';
 import { defaultRules, step } from './alerts';
 import { byStart, driftOf, load, quantileFromBins, seriesValue, windowPoint, type AnalysisContext } from './analysis';
 import { calibrate } from './calibration';
-import { arrayLines, fileLines } from './lines';
+import { arrayLines, fileLineBlocks, fileLines } from './lines';
 import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
 import { RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
-import { checkLabel, checkOutcome, checkPrediction, csvFields, isFuture, labelFromCsv, outcomeFromCsv, timeOf } from './records';
+import { checkLabel, checkOutcome, checkPrediction, csvFields, labelFromCsv, outcomeFromCsv, timeOf } from './records';
 import { buildReference } from './reference';
 import { WindowSketch, type WindowJSON } from './windowSketch';
 import type { KllJSON } from '../sketches';
@@ -261,13 +262,16 @@ export class MonitoringService {
     const progress = (done: number, total: number) => this.d.events.emit('task.progress', { task, label: `Ingesting logs of ${ref.model}`, phase: 'ingest', done, total });
     try {
       if (i.files) {
-        for await (const line of fileLines(i.files, progress, ac.signal)) {
-          run.line(line.where, line.text);
-          if (run.pending >= BATCH) await run.flush();
+        for await (const b of fileLineBlocks(i.files, progress, ac.signal)) {
+          for (let k = 0; k < b.lines.length; k++) {
+            run.line(b.file, b.firstLine + k, b.lines[k]);
+            if (run.pending >= BATCH) await run.flush();
+          }
         }
       } else {
-        for (const r of arrayLines(i.records ?? [], 'records')) {
-          run.value(r.where, r.value);
+        const records = i.records ?? [];
+        for (let k = 0; k < records.length; k++) {
+          run.value('records', -1 - k, records[k]);
           if (run.pending >= BATCH) await run.flush();
         }
       }
@@ -735,7 +739,8 @@ function applyOutcome(w: WindowSketch, old: number | undefined, outcome: string,
  */
 class IngestRun {
   result: IngestResult;
-  private buffer: { where: string; rec: PredictionRecord; time: number; text: string | null }[] = [];
+  /** Accepted lines waiting for the batch: where they came from (see whereOf), the record, its time, its text. */
+  private buffer: { src: string; line: number; rec: PredictionRecord; time: number; text: string | null }[] = [];
   private lastTime = -Infinity;
   private windows = new Set<number>();
 
@@ -758,34 +763,39 @@ class IngestRun {
     if (this.result.problems.length < MAX_PROBLEMS) this.result.problems.push({ where, message } satisfies LineProblem);
   }
 
-  line(where: string, text: string): void {
-    if (text.length === 0 || text.trim() === '') return;
+  /** Line `line` of file `src` (1-based); a JSON line starts with "{", so a blank one is skipped cheaply. */
+  line(src: string, line: number, text: string): void {
+    if (text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === '')) return;
     let v: unknown;
     try {
       v = JSON.parse(text);
     } catch (e) {
       this.result.lines++;
-      this.problem(where, `not JSON: ${(e as Error).message}`);
+      this.problem(whereOf(src, line), `not JSON: ${(e as Error).message}`);
       return;
     }
-    this.value(where, v, text);
+    this.value(src, line, v, text);
   }
 
-  value(where: string, v: unknown, text: string | null = null): void {
+  /** A record of a file line (line > 0) or of an inline list (line = -1 - index). */
+  value(src: string, line: number, v: unknown, text: string | null = null): void {
     this.result.lines++;
     const c = checkPrediction(v);
-    if (!c.ok) return this.problem(where, c.message);
+    if (!c.ok) return this.problem(whereOf(src, line), c.message);
     const rec = c.record;
-    if (rec.model !== this.ref.model) return this.problem(where, `model "${rec.model}" is not ${this.ref.model}`);
-    if (this.ref.version !== null && rec.version !== this.ref.version) return this.problem(where, `version ${rec.version} is not ${this.ref.version} (the ref given)`);
+    if (rec.model !== this.ref.model) return this.problem(whereOf(src, line), `model "${rec.model}" is not ${this.ref.model}`);
+    if (this.ref.version !== null && rec.version !== this.ref.version) return this.problem(whereOf(src, line), `version ${rec.version} is not ${this.ref.version} (the ref given)`);
     const t = timeOf(rec.time);
-    if (typeof t === 'string') return this.problem(where, t);
-    if (isFuture(t, Date.now())) {
+    if (typeof t === 'string') return this.problem(whereOf(src, line), t);
+    if (t > this.futureAfter) {
       this.result.future++;
-      return this.problem(where, `time ${new Date(t).toISOString()} is in the future (more than 5 minutes ahead of this clock)`);
+      return this.problem(whereOf(src, line), `time ${new Date(t).toISOString()} is in the future (more than 5 minutes ahead of this clock)`);
     }
-    this.buffer.push({ where, rec, time: t, text });
+    this.buffer.push({ src, line, rec, time: t, text });
   }
+
+  /** Times past this are in the future (refreshed each batch: Date.now() per line costs). */
+  private futureAfter = futureLimit();
 
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
@@ -803,33 +813,69 @@ class IngestRun {
     const model = this.ref.model;
     const repo = this.svc.repo;
     const written: string[] = [];
+    this.futureAfter = futureLimit();
+    // The rows with a profile, their window and probabilities, and the request index's values for
+    // them (one multi-row insert per 100 rows, which also says which ids are new).
+    const rows: { e: (typeof batch)[number]; p: ReferenceProfile; start: number; alias: string; probs: number[] | null }[] = [];
+    const flat: unknown[] = [];
+    for (const e of batch) {
+      const rec = e.rec;
+      const p = profiles.get(rec.version);
+      if (!p) {
+        this.problem(whereOf(e.src, e.line), `${model}@${rec.version}: no reference profile (${this.versionError ?? 'unknown version'})`);
+        continue;
+      }
+      const start = Math.floor(e.time / this.windowMs) * this.windowMs;
+      const alias = rec.alias ?? '';
+      const labels = p.labels;
+      const pr = rec.output.probabilities;
+      let probs: number[] | null = null;
+      let probsJson: string | null = null;
+      if (labels && pr) {
+        probs = new Array<number>(labels.length);
+        let finite = true;
+        for (let j = 0; j < labels.length; j++) {
+          const x = pr[labels[j]];
+          probs[j] = x ?? NaN;
+          if (!Number.isFinite(probs[j])) finite = false;
+        }
+        if (finite) probsJson = `[${probs.join(',')}]`;
+      }
+      rows.push({ e, p, start, alias, probs });
+      flat.push(model, rec.requestId, rec.version, alias, start, e.time, String(rec.output.prediction), probsJson);
+    }
+    if (flat.length !== rows.length * REQUEST_FIELDS) throw new Error('request values out of step');
     try {
       repo.transaction(() => {
-        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string }>();
+        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string; raw: string[] }>();
+        let last: { w: WindowSketch; start: number; version: number; alias: string; raw: string[] } | undefined;
+        // Raw rows go to one file per window start, whatever their version and alias.
         const rawByWindow = new Map<number, string[]>();
         let accepted = 0;
         let dup = 0;
         let outOfOrder = 0;
         let missing = 0;
         let extra = 0;
-        for (const { where, rec, time, text } of batch) {
-          const p = profiles.get(rec.version);
-          if (!p) {
-            this.problem(where, `${model}@${rec.version}: no reference profile (${this.versionError ?? 'unknown version'})`);
-            continue;
-          }
-          const start = Math.floor(time / this.windowMs) * this.windowMs;
-          const alias = rec.alias ?? '';
-          const labels = p.labels;
-          const probs = labels && rec.output.probabilities ? labels.map((l) => rec.output.probabilities![l] ?? NaN) : null;
-          const isNew = repo.insertRequest({ model, request_id: rec.requestId, version: rec.version, alias, window_start: start, time, prediction: String(rec.output.prediction), probs_json: probs && probs.every(Number.isFinite) ? JSON.stringify(probs) : null });
-          if (!isNew) {
+        const fresh = repo.insertRequests(flat);
+        for (const { e: entry, p, start, alias, probs } of rows) {
+          const { rec, time, text } = entry;
+          // The first occurrence of a new id is the one inserted; any later one is a duplicate.
+          if (!fresh.delete(rec.requestId)) {
             dup++;
             continue;
           }
-          const key = `${start}|${rec.version}|${alias}`;
-          let e = cache.get(key);
-          if (!e) cache.set(key, (e = { w: this.svc.loadWindow(model, start, rec.version, alias, p), start, version: rec.version, alias }));
+          // Logs come in time order, so a row's window is mostly the previous row's.
+          let e = last && last.start === start && last.version === rec.version && last.alias === alias ? last : undefined;
+          if (!e) {
+            const key = `${start}|${rec.version}|${alias}`;
+            e = cache.get(key);
+            if (!e) {
+              let raw = rawByWindow.get(start);
+              if (!raw) rawByWindow.set(start, (raw = []));
+              cache.set(key, (e = { w: this.svc.loadWindow(model, start, rec.version, alias, p), start, version: rec.version, alias, raw }));
+            }
+            last = e;
+          }
           const r = addRecord(e.w, p, rec, probs);
           if (time < this.lastTime) {
             outOfOrder++;
@@ -837,9 +883,7 @@ class IngestRun {
           } else this.lastTime = time;
           missing += r.missing;
           extra += r.extra;
-          let raw = rawByWindow.get(start);
-          if (!raw) rawByWindow.set(start, (raw = []));
-          raw.push(text ?? JSON.stringify(rec));
+          e.raw.push(text ?? JSON.stringify(rec));
           accepted++;
         }
         for (const e of cache.values()) repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: '{}' });
@@ -873,17 +917,31 @@ class IngestRun {
   }
 }
 
+/** Where a buffered line came from, as problems name it: `file:line`, or `records[i]` inline. */
+function whereOf(src: string, line: number): string {
+  return line > 0 ? `${src}:${line}` : `${src}[${-1 - line}]`;
+}
+
+function futureLimit(): number {
+  return Date.now() + FUTURE_TOLERANCE_MS;
+}
+
 /** One record into its window: features (missing and extra fields counted), prediction, CBPE, latency. */
 export function addRecord(w: WindowSketch, p: ReferenceProfile, rec: PredictionRecord, probs: number[] | null): { missing: number; extra: number } {
   w.rows++;
   let missing = 0;
-  for (const f of p.features) {
-    const v = rec.features[f.name];
+  const cols = w.featureColumns();
+  const fs = p.features;
+  const cells = rec.features;
+  for (let k = 0; k < fs.length; k++) {
+    const v = cells[fs[k].name];
     if (v === undefined) missing++;
-    w.addCell(w.features.get(f.name)!, v);
+    w.addCell(cols[k], v);
   }
-  let extra = 0;
-  for (const k in rec.features) if (!w.features.has(k)) extra++;
+  // Keys are unique, and every feature found is one of them: the rest are extra.
+  let keys = 0;
+  for (const k in cells) if (cells[k] !== undefined) keys++;
+  const extra = keys - (fs.length - missing);
   w.quality.missingFields += missing;
   w.quality.extraFields += extra;
   w.addCell(w.prediction, rec.output.prediction);

@@ -66,6 +66,13 @@ export class WindowSketch {
     this.realized = ref.task === 'classification' ? { n: 0, confusion: square(k) } : { n: 0, sumAbs: 0, sumSq: 0, sumY: 0, sumY2: 0, sumRes: 0 };
   }
 
+  /** The feature columns in the reference's order (for the ingest's loop over a record's features). */
+  featureColumns(): WindowColumn[] {
+    return (this.list ??= [...this.features.values()]);
+  }
+
+  private list: WindowColumn[] | undefined;
+
   column(name: string): WindowColumn | undefined {
     return this.features.get(name);
   }

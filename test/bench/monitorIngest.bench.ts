@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createEngine } from '../../src/main/engine/engine';
+import { invoke } from '../../src/main/engine/dispatch';
+import { FEATURES, modelP, rng, row } from '../monitoring/synthetic';
+import { trainRealModel } from '../monitoring/fixture';
+
+/**
+ * Ingest alone (the last part of monitoring.bench.ts), for profiling with `node --cpu-prof` and for
+ * comparing two trees back to back: `tsx test/bench/monitorIngest.bench.ts [rows]` prints one JSON line
+ * with CPU seconds (process.cpuUsage) and wall seconds of `monitor.ingest` of `rows` 12-feature records.
+ */
+/** INGEST_PROFILE=<file>: a CPU profile of the ingest alone (main thread), for chrome://inspect or a script. */
+async function startProfile(): Promise<(out: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async (out) => {
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(out, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+export async function ingestOnce(dir: string, rows: number): Promise<{ rows: number; cpuS: number; wallS: number; windows: number }> {
+  const home = path.join(dir, 'ws');
+  const engine = await createEngine({ home, sample: false });
+  try {
+    const quiet = console.warn;
+    console.warn = () => {};
+    await trainRealModel(engine, dir, 'bench', FEATURES);
+    console.warn = quiet;
+    await invoke(engine, 'monitor.reference', { ref: 'bench@1' });
+    const rr = rng(5);
+    const start = Date.UTC(2026, 10, 1);
+    const lines: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      const o = row(rr);
+      const p = modelP(o);
+      lines.push(JSON.stringify({ requestId: `b${i}`, time: start + Math.floor((i / rows) * 48 * 3_600_000), model: 'bench', version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
+    }
+    const file = path.join(dir, 'ingest.ndjson');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const profiler = process.env.INGEST_PROFILE ? await startProfile() : null;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const res = await invoke(engine, 'monitor.ingest', { ref: 'bench', files: [file] });
+    const wallS = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    if (profiler) await profiler(process.env.INGEST_PROFILE!);
+    if (res.accepted !== rows) throw new Error(`accepted ${res.accepted} of ${rows}`);
+    return { rows, cpuS: (c.user + c.system) / 1e6, wallS, windows: res.windows.length };
+  } finally {
+    engine.close();
+  }
+}
+
+if (process.argv[1] && /monitorIngest\.bench\.ts$/.test(process.argv[1])) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-ingest-'));
+  ingestOnce(dir, Number(process.argv[2] ?? '100000'))
+    .then((r) => console.log(JSON.stringify({ ...r, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS) })))
+    .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+}
