@@ -15,6 +15,7 @@ import { routeOf, useExperimentsStore } from './stores/experimentsStore';
 import { trainingRouteOf, useTrainingStore } from './stores/trainingStore';
 import { SCREENS, useAppStore, type Screen } from './stores/appStore';
 import { useDatasetsStore } from './stores/datasetsStore';
+import { useMonitorStore } from './stores/monitorStore';
 import { startEventRouter } from './eventRouter';
 
 /** `#/datasets/penguins` <-> screen + open dataset, so a reload lands where you were. */
@@ -31,12 +32,15 @@ function useHashRoute() {
     if (screen === 'experiments') useExperimentsStore.getState().openRoute(location.hash.replace(/^#\/?experiments\/?/, ''));
     if (screen === 'training') useTrainingStore.getState().openRoute(location.hash.replace(/^#\/?training\/?/, ''));
     if (screen === 'models') useModelsStore.getState().openRoute(location.hash.replace(/^#\/?models\/?/, ''));
+    if (screen === 'monitor' && dataset) void useMonitorStore.getState().open(dataset);
     const write = () => {
       const s = useAppStore.getState().screen;
       const d = s === 'datasets' ? useDatasetsStore.getState().current : null;
       const e = s === 'experiments' ? routeOf(useExperimentsStore.getState().view) : s === 'models' ? modelsRouteOf(useModelsStore.getState()) : '';
       const tr = s === 'training' ? trainingRouteOf(useTrainingStore.getState().view) : '';
-      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}${e ? '/' + e : ''}${tr ? '/' + tr : ''}`;
+      // The open monitor's model: the desktop notifier stays quiet for the model on screen.
+      const mo = s === 'monitor' ? useMonitorStore.getState().model : null;
+      const next = `#/${s}${d ? '/' + encodeURIComponent(d) : ''}${e ? '/' + e : ''}${tr ? '/' + tr : ''}${mo ? '/' + encodeURIComponent(mo) : ''}`;
       if (location.hash !== next) history.replaceState(null, '', next);
     };
     const offA = useAppStore.subscribe(write);
@@ -44,7 +48,9 @@ function useHashRoute() {
     const offC = useExperimentsStore.subscribe(write);
     const offT = useTrainingStore.subscribe(write);
     const offM = useModelsStore.subscribe(write);
+    const offMo = useMonitorStore.subscribe(write);
     return () => {
+      offMo();
       offA();
       offB();
       offC();

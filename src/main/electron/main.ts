@@ -12,6 +12,7 @@ import {
   BrowserWindow,
   dialog,
   Menu,
+  Notification,
   protocol,
   session,
   shell,
@@ -22,6 +23,7 @@ import { diskError } from '../engine/diskErrors';
 import { createEngine, type DoorEngine as Engine } from '../engine/engine';
 import { APP_VERSION } from '../engine/version';
 import { defaultHome } from '../engine/workspace';
+import { alertNotifier } from './alertNotifier';
 import { mimeType, resolveAppFile } from './appProtocol';
 import { registerIpc } from './ipc';
 import { APP_ENTRY_URL, APP_SCHEME, isAllowedNavigation, withSecurityHeaders, type ResponseHeaders } from './ipcGuard';
@@ -251,6 +253,8 @@ async function start(): Promise<void> {
     engine.live.watchOtherWriters(); // runs logged by other processes appear live; stops when the engine closes
     engine.live.startTriggers(); // pipeline triggers fire while the app runs
     engine.live.warmCompute(); // TF.js loads while the window is idle, not at the first training
+    // A monitoring alert that starts firing becomes a desktop notification (alertNotifier.ts).
+    engine.events.subscribe(alertNotifier({ Notification, window: () => mainWindow, env: process.env, open: () => focusWindow() }));
   } catch (e) {
     fail('Lathe could not open its workspace', e);
   }
