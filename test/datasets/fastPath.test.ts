@@ -52,6 +52,23 @@ describe('re-adding an unchanged file', () => {
     expect(v.version.rowCount).toBe(3000);
   });
 
+  it('a file no version could equal (no version of its size) is not hashed first: chunking hashes it once', async () => {
+    const w = await workspace();
+    const events: LatheEvent[] = [];
+    w.engine.events.subscribe((e) => events.push(e));
+    const file = w.write('d.csv', csv(4000));
+    const { hash } = await hashFile(file);
+    const v1 = await w.add('d', file);
+    expect(phasesOf(events)).not.toContain('hashing');
+    expect(w.engine.store.hasBlob(hash)).toBe(true);
+    // The same file again: a version of its size exists, so the hash comes first and settles it.
+    events.length = 0;
+    const again = await w.add('d', file);
+    expect(again.created).toBe(false);
+    expect(again.version.id).toBe(v1.version.id);
+    expect(phasesOf(events)).toEqual(['hashing']);
+  });
+
   it('the store refuses a precomputed hash once the file has changed', async () => {
     const w = await workspace();
     const file = w.write('d.csv', csv(100));

@@ -17,7 +17,7 @@ import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import type { EventBus } from '../events';
-import { hashFile, type FileHash } from '../store/fileHash';
+import { changedWhileReading, hashFile, sameStat, type FileHash } from '../store/fileHash';
 import type { ObjectStore } from '../store/objectStore';
 import type { StagedBlob, StageSession } from '../store/stageSession';
 import { diffVersions } from './diff';
@@ -162,14 +162,15 @@ export class DatasetService {
    * either side fails the other is stopped (the worker terminated, the chunking loop ended) before
    * the caller aborts the session: nothing is written.
    */
-  private async prepareTable(session: StageSession, source: string, format: TableFormat, known: FileHash, progress: Progress): Promise<Prepared> {
+  private async prepareTable(session: StageSession, source: string, format: TableFormat, file: { size: number; known?: FileHash }, progress: Progress): Promise<Prepared> {
+    const { size, known } = file;
     const stopStaging = new AbortController();
     const stopAnalysis = new AbortController();
-    const analysing = analyzeTableOffThread({ file: source, format }, known.size, (done) => progress('reading', done, known.size), stopAnalysis.signal).catch((e: unknown) => {
+    const analysing = analyzeTableOffThread({ file: source, format }, size, (done) => progress('reading', done, size), stopAnalysis.signal).catch((e: unknown) => {
       stopStaging.abort();
       throw e;
     });
-    const staging = session.addFile(source, (done) => progress('chunking', done, known.size), { known, signal: stopStaging.signal }).catch((e: unknown) => {
+    const staging = session.addFile(source, (done) => progress('chunking', done, size), { known, signal: stopStaging.signal }).catch((e: unknown) => {
       stopAnalysis.abort();
       throw e;
     });
@@ -216,7 +217,7 @@ export class DatasetService {
     const progress = (phase: string, done: number, total: number) => this.events.emit('task.progress', { task, label, phase, done, total });
 
     let known: FileHash | undefined;
-    if (format !== 'images') {
+    if (format !== 'images' && this.mayHoldFileOfSize(name, stat.size)) {
       // Unchanged fast path: one hash of the file names its blob and so the version; if the dataset
       // already has that version there is nothing to parse or store.
       known = await hashFile(source, (done) => progress('hashing', done, stat.size));
@@ -227,7 +228,7 @@ export class DatasetService {
     const session = this.store.beginStage();
     try {
       const { analysis, stored, total } =
-        format === 'images' ? await this.prepareImages(session, source, progress) : await this.prepareTable(session, source, format, known as FileHash, progress);
+        format === 'images' ? await this.prepareImages(session, source, progress) : await this.prepareTableGuarded(session, source, format, stat, known, progress);
       const id = versionId(stored);
       const same = this.identical(name, id, input.tag);
       if (same) {
@@ -260,6 +261,28 @@ export class DatasetService {
       session.abort();
       throw e;
     }
+  }
+
+  /**
+   * Whether a version of `name` could be this very file: only one whose size is the file's. When
+   * none is, the separate hashing pass is skipped (the store hashes the whole file while it chunks
+   * it), which saves a full read and hash before the import pass can start.
+   */
+  private mayHoldFileOfSize(name: string, size: number): boolean {
+    const dataset = this.repo.datasetByName(name);
+    return !!dataset && this.repo.versions(dataset.id).some((v) => v.size === size);
+  }
+
+  /**
+   * `prepareTable`, with the file's stat compared before and after when no hash was taken first
+   * (the same racy-stat rule `hashFile` applies): a file that changes while it is imported is refused.
+   */
+  private async prepareTableGuarded(session: StageSession, source: string, format: TableFormat, stat: fs.Stats, known: FileHash | undefined, progress: Progress): Promise<Prepared> {
+    if (known) return this.prepareTable(session, source, format, { size: known.size, known }, progress);
+    const prepared = await this.prepareTable(session, source, format, { size: stat.size }, progress);
+    const after = fs.statSync(source);
+    if (!sameStat(stat, after) || prepared.total !== after.size) throw changedWhileReading(source);
+    return prepared;
   }
 
   /** When dataset `name` already has version `id`: tags it if asked and says so (no new version). */
