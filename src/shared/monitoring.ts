@@ -243,6 +243,8 @@ export interface AliasMarker {
   from: number | null;
   to: number | null;
   reason: string;
+  /** The alias's last move before the range starts: the state at the left edge (drawn there). */
+  before?: boolean;
 }
 
 export interface MonitorTimeline {

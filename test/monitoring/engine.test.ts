@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LatheEvent } from '../../src/shared/contract';
 import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
+import { aliasMarkers } from '../../src/main/engine/monitoring/service';
 import { tempDir } from '../helpers';
 import { logLines, trainRealModel, writeLines } from './fixture';
 
@@ -213,5 +214,21 @@ describe('monitoring a registered model', () => {
     expect((await invoke(engine, 'monitor.timeline', { ref: 'churn' })).windows).toHaveLength(7);
     const doctor = await invoke(engine, 'store.doctor', {});
     expect(doctor.integrity).toBe('ok');
+  });
+
+  it('marks each alias’s last move before the range as the state at its left edge, and the moves inside it', async () => {
+    const moved = (await invoke(engine, 'models.aliasHistory', { name: 'churn', alias: 'champion' })).at(-1)!;
+    const later = await invoke(engine, 'monitor.timeline', { ref: 'churn', from: moved.at + 3_600_000, to: moved.at + 7_200_000 });
+    expect(later.aliasMoves).toEqual([expect.objectContaining({ alias: 'champion', to: 1, at: moved.at, before: true })]);
+    const around = await invoke(engine, 'monitor.timeline', { ref: 'churn', from: moved.at - 3_600_000, to: moved.at + 3_600_000 });
+    expect(around.aliasMoves).toEqual([expect.objectContaining({ alias: 'champion', to: 1, at: moved.at })]);
+    expect(around.aliasMoves[0].before).toBeUndefined();
+    const h = (at: number, alias: string, to: number) => ({ at, alias, from: null, to, reason: '' });
+    expect(aliasMarkers([h(30, 'champion', 3), h(10, 'champion', 1), h(20, 'champion', 2), h(5, 'challenger', 1), h(60, 'champion', 4), h(99, 'champion', 5)], 25, 99)).toEqual([
+      { ...h(5, 'challenger', 1), before: true },
+      { ...h(20, 'champion', 2), before: true },
+      h(30, 'champion', 3),
+      h(60, 'champion', 4),
+    ]);
   });
 });

@@ -77,7 +77,8 @@ function driftTable(d: DriftReport): string {
 export function renderReport(t: MonitorTimeline, d: DriftReport, alerts: ReturnType<MonitoringService['alerts']>): string {
   const w = thin(t.windows, MAX_POINTS);
   const xs = w.map((p) => p.start);
-  const markers = t.aliasMoves.map((m) => ({ at: m.at, label: `${m.alias} → v${m.to ?? '-'}` }));
+  // The move before the range is drawn at its left edge (the alias's state there).
+  const markers = t.aliasMoves.map((m) => (m.before ? { at: t.windows[0]?.start ?? t.from, label: `${m.alias} = v${m.to ?? '-'} (since ${new Date(m.at).toISOString().slice(0, 10)})` } : { at: m.at, label: `${m.alias} → v${m.to ?? '-'}` }));
   const metric = t.summary.metric ?? 'accuracy';
   const charts = [
     lineChart('Traffic (rows per window)', xs, [{ name: 'rows', color: '#36c', ys: w.map((p) => p.rows) }], markers),

@@ -2,6 +2,7 @@ import { LatheError } from '../../../shared/errors';
 import type { CostMatrix } from '../../../shared/evaluation';
 import {
   DEFAULT_WINDOW_MINUTES,
+  type AliasMarker,
   FUTURE_TOLERANCE_MS,
   type AlertRule,
   type AlertRuleInput,
@@ -494,7 +495,7 @@ export class MonitoringService {
       from,
       to,
       windows,
-      aliasMoves: this.d.registry.aliasHistory(ref.model).filter((m) => m.at >= from && m.at < to).map((m) => ({ at: m.at, alias: m.alias, from: m.from, to: m.to, reason: m.reason })),
+      aliasMoves: aliasMarkers(this.d.registry.aliasHistory(ref.model), from, to),
       reference,
       summary: { rows: windows.reduce((a, w) => a + w.rows, 0), firstValuePer1000: val(withValue[0]), lastValuePer1000: val(withValue[withValue.length - 1]), metric: ctx.profile(versions[0] ?? -1)?.task === 'regression' ? 'mae' : 'accuracy' },
       caveat: ESTIMATE_CAVEAT,
@@ -915,6 +916,21 @@ class IngestRun {
     this.result.rowsPerSecond = ms > 0 ? Math.round((this.result.accepted / ms) * 1000) : 0;
     return this.result;
   }
+}
+
+/**
+ * Alias moves inside [from, to), and before them each alias's last move before `from` (marked
+ * `before`): what the alias pointed at when the range starts.
+ */
+export function aliasMarkers(history: readonly { at: number; alias: string; from: number | null; to: number | null; reason: string }[], from: number, to: number): AliasMarker[] {
+  const earlier = new Map<string, AliasMarker>();
+  const inside: AliasMarker[] = [];
+  for (const m of [...history].sort((a, b) => a.at - b.at)) {
+    const marker = { at: m.at, alias: m.alias, from: m.from, to: m.to, reason: m.reason };
+    if (m.at < from) earlier.set(m.alias, { ...marker, before: true });
+    else if (m.at < to) inside.push(marker);
+  }
+  return [...[...earlier.values()].sort((a, b) => a.at - b.at), ...inside];
 }
 
 /** Where a buffered line came from, as problems name it: `file:line`, or `records[i]` inline. */

@@ -46,16 +46,17 @@ function rowsOf(windows: WindowPoint[], metric: string | null): Row[] {
   });
 }
 
-function Markers(props: { moves: AliasMarker[] }) {
+/** Alias moves as vertical lines; the move before the range sits on its left edge, as the state there. */
+function Markers(props: { moves: AliasMarker[]; left: number }) {
   return (
     <>
       {props.moves.map((m) => (
         <ReferenceLine
           key={`${m.alias}-${m.at}`}
-          x={m.at}
+          x={m.before ? props.left : m.at}
           stroke="var(--modified)"
-          strokeDasharray="3 3"
-          label={{ value: `${m.alias} → v${m.to ?? '—'}`, position: 'insideTopLeft', fontSize: 10, fill: 'var(--modified)' }}
+          strokeDasharray={m.before ? '1 3' : '3 3'}
+          label={{ value: m.before ? `${m.alias} = v${m.to ?? '—'} (since ${new Date(m.at).toLocaleDateString()})` : `${m.alias} → v${m.to ?? '—'}`, position: 'insideTopLeft', fontSize: 10, fill: 'var(--modified)' }}
         />
       ))}
     </>
@@ -84,7 +85,7 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
   const metric = timeline.summary.metric;
   const data = rowsOf(timeline.windows, metric);
   const domain: [number, number] = [timeline.windows[0]?.start ?? timeline.from, timeline.windows.at(-1)?.start ?? timeline.to];
-  const moves = timeline.aliasMoves.filter((m) => m.at >= domain[0] && m.at <= domain[1]);
+  const moves = timeline.aliasMoves.filter((m) => m.before || (m.at >= domain[0] && m.at <= domain[1]));
   const ref0 = metric ? timeline.reference.at(-1)?.metrics[metric] : undefined;
   const chartWidth = Math.max(260, width >= 900 ? Math.floor((width - 12) / 2) : width) - 26;
   const h = 170;
@@ -96,7 +97,7 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
         formatter={(v) => (Array.isArray(v) ? v.map((x) => formatNumber(Number(x))).join(' – ') : formatNumber(Number(v)))}
         contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
       />
-      <Markers moves={moves} />
+      <Markers moves={moves} left={domain[0]} />
     </>
   );
   return (
