@@ -124,14 +124,17 @@ function sweepDevBundles(dir: string): void {
 
 /**
  * A worker thread for `where`: a built .cjs directly; a .ts source as a dev bundle (above), else
- * through tsxBoot.cjs (tsx's CommonJS hook, which does work inside worker threads).
+ * through tsxBoot.cjs (tsx's CommonJS hook, which does work inside worker threads). None inherits
+ * the process's execArgv: every variant is plain CommonJS that loads what it needs itself, and under
+ * `tsx` (npm run bench, scripts) the inherited loader flags cost ~300 ms per worker start (measured).
  */
 async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
-  if (!where.viaTsx) return new Worker(where.file, { workerData, resourceLimits });
+  const base = { workerData, resourceLimits, execArgv: [] };
+  if (!where.viaTsx) return new Worker(where.file, base);
   const bundled = await devBundle(where.file).catch(() => null);
-  if (bundled) return new Worker(bundled, { workerData, resourceLimits });
+  if (bundled) return new Worker(bundled, base);
   const tsxApi = createRequire(thisFile()).resolve('tsx/cjs/api');
-  return new Worker(path.join(path.dirname(thisFile()), 'tsxBoot.cjs'), { workerData, argv: [tsxApi, where.file], resourceLimits });
+  return new Worker(path.join(path.dirname(thisFile()), 'tsxBoot.cjs'), { ...base, argv: [tsxApi, where.file] });
 }
 
 /**
