@@ -63,7 +63,6 @@ interface TrainingActions {
   loadAllEvaluations(): Promise<void>;
   cancel(target: { runId?: string; jobId?: string }): Promise<boolean>;
   resume(runId: string): Promise<void>;
-  rerun(runId: string): Promise<void>;
   togglePick(id: string): void;
   /** Engine events. */
   jobChanged(job: JobInfo): void;
@@ -278,13 +277,6 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
     if (!ok) return;
     void get().loadJobs();
     void get().reloadRun();
-  },
-
-  async rerun(runId) {
-    const started = await toasted(`training.rerun:${runId}`, () => transport().call('training.rerun', { runId }));
-    if (!started) return;
-    void get().loadJobs();
-    get().show({ kind: 'run', runId: started.runId });
   },
 
   togglePick(id) {
