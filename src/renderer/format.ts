@@ -185,3 +185,7 @@ export function formatCount(n: number, one: string, many = `${one}s`): string {
   return `${intFmt.format(n)} ${n === 1 ? one : many}`;
 }
 
+/** A readout with a fixed number of decimals (a slider's value), so its width does not jump as it moves. */
+export function formatFixed(n: number, digits: number): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '—';
+}

@@ -128,6 +128,11 @@ describe('formatting', () => {
     expect(flat.domain[0]).toBeLessThan(0.5);
     expect(flat.domain[1]).toBeGreaterThan(0.5);
     expect(flat.domain[1]).toBeLessThanOrEqual(1);
+    // A constant learning rate is drawn from 0, not as noise around its value.
+    const flatLr = niceDomain(0.01, 0.01, 'lr').domain;
+    expect(flatLr[0]).toBe(0);
+    expect(flatLr[1]).toBeGreaterThan(0.01);
+    expect(flatLr[1]).toBeLessThanOrEqual(0.0125);
     // Any metric whose values are all non-negative keeps a non-negative axis.
     expect(niceDomain(0.01, 9, 'something').domain[0]).toBe(0);
   });

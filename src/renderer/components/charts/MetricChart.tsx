@@ -118,6 +118,7 @@ export const MetricChart = memo(function MetricChart({ series, width, height = 2
             allowDataOverflow
             height={X_HEIGHT}
             tickFormatter={(v: number) => formatX(xMode, v)}
+            allowDecimals={xMode !== 'step'}
             tick={{ fontSize: 11, fill: 'var(--muted)' }}
             stroke="var(--border-strong)"
             tickCount={6}

@@ -23,8 +23,10 @@ export function niceDomain(lo: number, hi: number, metric = '', ticks = 5): { do
   const ceiling = hi <= rangeHi ? rangeHi : Infinity;
   const span = hi - lo;
   const pad = span > 0 ? span * 0.05 : Math.abs(lo) * 0.1 || 1;
-  let a = Math.max(floor, lo - pad);
-  let b = Math.min(ceiling, hi + pad);
+  // A flat non-negative series (a constant learning rate) reads best from 0: its value, not its noise.
+  const flatFromZero = span === 0 && floor === 0 && lo > 0;
+  let a = flatFromZero ? 0 : Math.max(floor, lo - pad);
+  let b = Math.min(ceiling, flatFromZero ? hi * 1.2 : hi + pad);
   if (!(b > a)) b = a + (pad || 1);
   const step = niceStep((b - a) / ticks);
   a = Math.max(floor, clean(Math.floor(a / step) * step));

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { MetricChart, type ChartSeries } from '../../components/charts/MetricChart';
 import type { XMode } from '../../components/charts/series';
 import { useWidth } from '../../components/charts/useWidth';
-import { formatHeadline, formatInt, formatNumber } from '../../format';
+import { formatFixed, formatHeadline, formatInt } from '../../format';
 import { historyKey, useRunDetailStore, type StepRange } from '../../stores/runsDetailStore';
 
 export interface ChartRun {
@@ -46,7 +46,7 @@ export function ChartControls({ value, onChange }: { value: ChartSettings; onCha
           onChange={(e) => onChange({ ...value, smoothing: Number(e.target.value) })}
           data-testid="smoothing"
         />
-        <span className="mono">{formatNumber(value.smoothing)}</span>
+        <span className="mono">{formatFixed(value.smoothing, 2)}</span>
       </label>
       <span className="muted small">Drag across a chart to zoom (re-fetched at full resolution).</span>
     </div>

@@ -2,8 +2,6 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ArtifactPreview, Run } from '../../../shared/tracking';
 import { ErrorBox } from '../../components/ErrorBox';
 import { colorFor } from '../../components/charts/series';
-import { useAppStore } from '../../stores/appStore';
-import { useDatasetsStore } from '../../stores/datasetsStore';
 import { useExperimentsStore } from '../../stores/experimentsStore';
 import { useRunDetailStore, type RunTab } from '../../stores/runsDetailStore';
 import { formatBytes, formatDuration, formatMetric, formatTime } from '../../format';
@@ -14,6 +12,7 @@ import { StatusChip } from './StatusChip';
 import { RegisterModelButton } from '../models/RegisterModelButton';
 import Papa from 'papaparse';
 import { usePollWhile } from '../../components/usePollWhile';
+import { DatasetVersionLink } from '../../components/DatasetVersion';
 
 function KeyValues({ data, testId, empty }: { data: Record<string, string>; testId: string; empty: string }) {
   const entries = Object.entries(data).sort(([a], [b]) => a.localeCompare(b));
@@ -34,10 +33,6 @@ function KeyValues({ data, testId, empty }: { data: Record<string, string>; test
 
 function Overview({ run }: { run: Run }) {
   const env = run.environment ?? {};
-  const openDataset = (name: string) => {
-    useAppStore.getState().go('datasets');
-    void useDatasetsStore.getState().open(name);
-  };
   return (
     <div className="overview" data-testid="run-overview">
       <div className="cards">
@@ -114,14 +109,7 @@ function Overview({ run }: { run: Run }) {
             <ul className="lineage" data-testid="run-lineage">
               {run.inputs.map((i) => (
                 <li key={i.id}>
-                  {i.dataset ? (
-                    <button type="button" className="link" onClick={() => openDataset(i.dataset!)}>
-                      {i.dataset}
-                      {i.number !== undefined ? `@v${i.number}` : ''}
-                    </button>
-                  ) : (
-                    <span className="mono small">{i.id.slice(0, 16)}</span>
-                  )}
+                  <DatasetVersionLink id={i.id} dataset={i.dataset} number={i.number} idChars={16} />
                 </li>
               ))}
             </ul>
@@ -138,7 +126,7 @@ function Overview({ run }: { run: Run }) {
           {Object.keys(run.metrics).length === 0 ? (
             <p className="muted small">No metrics.</p>
           ) : (
-            <table className="table compact kv" data-testid="run-metrics">
+            <table className="table compact kv metrics-kv" data-testid="run-metrics">
               <tbody>
                 {Object.entries(run.metrics)
                   .sort(([a], [b]) => compareMetricNames(a, b))
