@@ -21,6 +21,7 @@
  */
 import { z } from 'zod';
 import { costMatrixSchema } from './evaluation';
+import { idSchema } from './ids';
 import { trainingSpecSchema } from './training';
 
 export const pipelineNameSchema = z
@@ -361,7 +362,7 @@ export interface StageExplanation {
 // Contract entries ----------------------------------------------------------------------------------
 
 const returns = <T>(): { readonly __output?: T } => ({});
-const runIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a pipeline run id is 32 hex digits');
+const runIdSchema = idSchema('a pipeline run id');
 
 export const pipelineCalls = {
   'pipelines.save': {
@@ -433,7 +434,7 @@ export const pipelineCalls = {
     mutates: false,
   },
   'pipelines.decision': {
-    input: z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict(),
+    input: z.object({ id: idSchema('a gate decision id') }).strict(),
     output: returns<GateDecision>(),
     summary: "A gate's decision: inputs, numbers, interval, verdict and reason",
     mutates: false,
