@@ -49,6 +49,19 @@ export class DelimitedParser {
     this.carry = null;
   }
 
+  /**
+   * `push`/`finish` without the carry copy, for a reader that keeps its own buffer: parses the
+   * complete rows of `buf` (which starts where the last call stopped) and returns how many bytes it
+   * used. The caller keeps `buf` from there on at the front of its buffer, reads more after it and
+   * calls again; `atEof` says no more bytes follow (then everything is parsed).
+   */
+  parseInPlace(buf: Buffer, atEof: boolean): number {
+    const consumed = this.parse(buf, atEof);
+    this.base += consumed;
+    if (!atEof && buf.length - consumed > MAX_ROW_BYTES) throw rowTooLong(this.file, this.line, 'row');
+    return consumed;
+  }
+
   /** Records field k; a row wider than MAX_COLUMNS is refused here, before any column is profiled. */
   private field(k: number, start: number, end: number, escaped: number, rowLine: number): void {
     if (3 * k + 3 > this.bounds.length) {

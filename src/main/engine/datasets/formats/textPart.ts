@@ -51,9 +51,10 @@ function notText(file: string, at: number, why: string): LatheError {
 export function readPart(
   file: string,
   range: PartRange,
-  consumer: { push(piece: Buffer): void; finish(): void },
+  consumer: { push(piece: Buffer): void; finish(): void } | InPlaceConsumer,
   onBytes: (n: number) => void,
 ): { stop: number; error: LatheErrorData | null } {
+  if ('parseInPlace' in consumer) return readPartInPlace(file, range, consumer, onBytes);
   const end = range.end ?? Infinity;
   let fd: number | null = null;
   try {
@@ -86,6 +87,66 @@ export function readPart(
       if (view.length > 0) consumer.push(view);
       pending = total - checkEnd;
       piece.copy(piece, 0, checkEnd, total);
+    }
+  } catch (e) {
+    if (e instanceof PartEnd) return { stop: e.rowStart, error: null };
+    return { stop: -1, error: toLatheError(e).toJSON() };
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** A parser that works in the reader's own buffer (see `DelimitedParser.parseInPlace`). */
+export interface InPlaceConsumer {
+  parseInPlace(buf: Buffer, atEof: boolean): number;
+}
+
+/**
+ * `readPart` for an in-place consumer: one buffer for the whole part, no copy of each piece. What
+ * the consumer did not use (the start of a row cut by the read) moves to the buffer's front and the
+ * next read lands after it; the buffer doubles only when one row fills it. Bytes are checked (UTF-8,
+ * no NUL) once each, as they arrive.
+ */
+function readPartInPlace(file: string, range: PartRange, consumer: InPlaceConsumer, onBytes: (n: number) => void): { stop: number; error: LatheErrorData | null } {
+  const end = range.end ?? Infinity;
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, 'r');
+    let buf = Buffer.allocUnsafe(PIECE);
+    // [0, have): bytes not yet used by the consumer, of which [0, checked) were checked.
+    let have = 0;
+    let checked = 0;
+    let pos = range.start;
+    let tail = TAIL;
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      let want = Math.min(buf.length - have, end - pos);
+      if (pos >= end) {
+        want = Math.min(buf.length - have, tail);
+        tail = Math.min(PIECE, tail * 2);
+      }
+      const bytesRead = fs.readSync(fd, buf, have, want, pos);
+      pos += bytesRead;
+      const total = have + bytesRead;
+      const atEnd = bytesRead === 0;
+      const checkEnd = atEnd ? total : checked + completeUtf8End(buf.subarray(checked, total));
+      const fresh = buf.subarray(checked, checkEnd);
+      if (!isUtf8(fresh)) throw notText(file, pos - (total - checked), 'starts bytes that are not UTF-8');
+      const nul = fresh.indexOf(0);
+      if (nul >= 0) throw notText(file, pos - (total - checked) + nul, 'is a NUL byte');
+      onBytes(fresh.length);
+      if (atEnd) {
+        consumer.parseInPlace(buf.subarray(0, total), true);
+        return { stop: -1, error: null };
+      }
+      const used = consumer.parseInPlace(buf.subarray(0, checkEnd), false);
+      buf.copy(buf, 0, used, total);
+      have = total - used;
+      checked = checkEnd - used;
     }
   } catch (e) {
     if (e instanceof PartEnd) return { stop: e.rowStart, error: null };
