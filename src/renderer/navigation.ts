@@ -26,3 +26,26 @@ export function showList(screen: Screen): void {
   if (screen === 'pipelines') usePipelinesStore.getState().close();
   if (screen === 'monitor') useMonitorStore.getState().close();
 }
+
+/** Go to a dataset (and a version of it) on the Datasets screen. */
+export function openDataset(name: string, number?: number): void {
+  useAppStore.getState().go('datasets');
+  void useDatasetsStore
+    .getState()
+    .open(name)
+    .then(() => {
+      if (number !== undefined) useDatasetsStore.getState().select(number);
+    });
+}
+
+/** Go to a run's detail on the Experiments screen. */
+export function openRun(runId: string): void {
+  useAppStore.getState().go('experiments');
+  useExperimentsStore.getState().show({ kind: 'run', runId });
+}
+
+/** Go to a model version on the Models screen. */
+export function openModel(name: string, number?: number): void {
+  useAppStore.getState().go('models');
+  void useModelsStore.getState().open(name, number ?? null);
+}

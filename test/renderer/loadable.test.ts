@@ -64,9 +64,9 @@ describe('load', () => {
   it('keeps the data under an error, or drops it with dropOnError; never throws', async () => {
     const st = makeStore();
     st.setState({ list: { data: ['kept'], loading: false, error: null } });
-    await load(st.setState, st.getState, field('list'), () => Promise.reject(new LatheError('IO', 'disk said no')));
+    await load(st.setState, st.getState, field('list'), () => Promise.reject(new LatheError('DISK_ERROR', 'disk said no')));
     expect(st.getState().list.data).toEqual(['kept']);
-    expect(st.getState().list.error?.code).toBe('IO');
+    expect(st.getState().list.error?.code).toBe('DISK_ERROR');
     await load(st.setState, st.getState, field('list'), () => Promise.reject(new Error('boom')), { dropOnError: true });
     expect(st.getState().list.data).toBeNull();
     expect(st.getState().list.error?.message).toContain('boom');
@@ -97,13 +97,13 @@ describe('load', () => {
 describe('attempt', () => {
   it('marks busy, clears the last error, and keeps a failure', async () => {
     const st = makeStore();
-    st.setState({ error: new LatheError('OLD', 'before') });
+    st.setState({ error: new LatheError('CONFLICT', 'before') });
     const d = deferred<number>();
     const p = attempt(st.setState, () => d.promise);
     expect(st.getState()).toMatchObject({ busy: true, error: null });
-    d.reject(new LatheError('REFUSED', 'no'));
+    d.reject(new LatheError('INVALID_INPUT', 'no'));
     expect(await p).toBeUndefined();
-    expect(st.getState()).toMatchObject({ busy: false, error: { code: 'REFUSED' } });
+    expect(st.getState()).toMatchObject({ busy: false, error: { code: 'INVALID_INPUT' } });
     expect(await attempt(st.setState, async () => 7)).toBe(7);
     expect(st.getState()).toMatchObject({ busy: false, error: null });
   });
@@ -114,9 +114,9 @@ describe('toasts', () => {
 
   it('shows one toast for the same message, counted, and at most MAX_TOASTS', () => {
     const t = useToastStore.getState();
-    t.error(new LatheError('IO', 'disk full'));
-    t.error(new LatheError('IO', 'disk full'));
-    t.error(new LatheError('IO', 'disk full'));
+    t.error(new LatheError('DISK_ERROR', 'disk full'));
+    t.error(new LatheError('DISK_ERROR', 'disk full'));
+    t.error(new LatheError('DISK_ERROR', 'disk full'));
     expect(useToastStore.getState().toasts).toHaveLength(1);
     expect(useToastStore.getState().toasts[0].count).toBe(3);
     for (let i = 0; i < 10; i++) t.push({ kind: 'info', message: `note ${i}` });
@@ -127,9 +127,9 @@ describe('toasts', () => {
 
   it('a later success of the same action dismisses the failure toasts of earlier attempts', async () => {
     let fail = true;
-    const act = () => (fail ? Promise.reject(new LatheError('BUSY', 'the queue is full')) : Promise.resolve('ok'));
+    const act = () => (fail ? Promise.reject(new LatheError('CONFLICT', 'the queue is full')) : Promise.resolve('ok'));
     expect(await toasted('training.resume:r1', act)).toBeUndefined();
-    expect(await toasted('other', () => Promise.reject(new LatheError('X', 'another action failed')))).toBeUndefined();
+    expect(await toasted('other', () => Promise.reject(new LatheError('INTERNAL', 'another action failed')))).toBeUndefined();
     expect(useToastStore.getState().toasts.map((x) => x.message)).toEqual(['the queue is full', 'another action failed']);
     fail = false;
     expect(await toasted('training.resume:r1', act, () => 'Resumed')).toBe('ok');

@@ -7,6 +7,7 @@ import { DiffView } from './DiffView';
 import { ProfileView } from './ProfileView';
 import { RowsTable } from './RowsTable';
 import { DeleteDialog, ExportDialog, TagDialog, type VersionAction } from './VersionDialogs';
+import { ClickableRow } from '../../components/ClickableRow';
 
 function VersionTimeline({ onAction }: { onAction: (a: VersionAction) => void }) {
   const versions = useDatasetsStore((s) => s.versions.data) ?? [];
@@ -33,13 +34,7 @@ function VersionTimeline({ onAction }: { onAction: (a: VersionAction) => void })
         </thead>
         <tbody>
           {versions.map((v) => (
-            <tr
-              key={v.id}
-              className={v.number === selected ? 'clickable selected' : 'clickable'}
-              data-testid={`version-row-${v.number}`}
-              aria-selected={v.number === selected}
-              onClick={() => select(v.number)}
-            >
+            <ClickableRow key={v.id} selected={v.number === selected} focusable={false} data-testid={`version-row-${v.number}`} onOpen={() => select(v.number)}>
               <td onClick={(e) => e.stopPropagation()}>
                 <input
                   type="checkbox"
@@ -84,7 +79,7 @@ function VersionTimeline({ onAction }: { onAction: (a: VersionAction) => void })
                   Delete
                 </button>
               </td>
-            </tr>
+            </ClickableRow>
           ))}
         </tbody>
       </table>

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatBytes, formatDate, formatInt } from '../../format';
 import { datasetsSelectors, useDatasetsStore } from '../../stores/datasetsStore';
+import { ClickableRow } from '../../components/ClickableRow';
 
 export function DatasetList() {
   const list = useDatasetsStore(useShallow(datasetsSelectors.sortedList));
@@ -52,19 +53,7 @@ export function DatasetList() {
             </thead>
             <tbody>
               {list.map((d) => (
-                <tr
-                  key={d.name}
-                  className="clickable"
-                  tabIndex={0}
-                  data-testid={`dataset-row-${d.name}`}
-                  onClick={() => void open(d.name)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') {
-                      e.preventDefault();
-                      void open(d.name);
-                    }
-                  }}
-                >
+                <ClickableRow key={d.name} data-testid={`dataset-row-${d.name}`} onOpen={() => void open(d.name)}>
                   <td className="strong">{d.name}</td>
                   <td className="num">{formatInt(d.versionCount)}</td>
                   <td className="nowrap">
@@ -90,7 +79,7 @@ export function DatasetList() {
                   <td className="muted nowrap" title={d.latest?.createdAt}>
                     {d.latest ? formatDate(d.latest.createdAt) : formatDate(d.createdAt)}
                   </td>
-                </tr>
+                </ClickableRow>
               ))}
             </tbody>
           </table>

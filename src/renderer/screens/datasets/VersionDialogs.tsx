@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { DialogForm, FormFooter } from '../../components/FormFooter';
 import { useAction } from '../../components/useAction';
@@ -112,33 +113,17 @@ export function ExportDialog({ version, onClose }: { version: DatasetVersion; on
 
 export function DeleteDialog({ version, onClose }: { version: DatasetVersion; onClose: () => void }) {
   const remove = useDatasetsStore((s) => s.remove);
-  const { run: submit, busy, error } = useAction(async () => {
+  const confirm = async () => {
     await remove(version);
     useToastStore.getState().push({ kind: 'success', message: `Deleted ${refOf(version)}. Run \`lathe gc\` to free its storage.` });
-    onClose();
-  });
+  };
   return (
-    <Dialog
-      title={`Delete ${refOf(version)}?`}
-      onClose={onClose}
-      testId="delete-dialog"
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} autoFocus>
-            Keep it
-          </button>
-          <button type="button" className="button danger" disabled={busy} onClick={() => void submit()} data-testid="delete-confirm">
-            Delete version
-          </button>
-        </>
-      }
-    >
+    <ConfirmDialog title={`Delete ${refOf(version)}?`} confirmLabel="Delete version" inline onClose={onClose} onConfirm={confirm} testId="delete-dialog" confirmTestId="delete-confirm" errorTestId="delete-error">
       <p>
         Version <span className="mono">{shortId(version.id)}</span> ({formatCount(version.rowCount, 'row')}) will be removed from the history. Other
         versions keep their data; chunks they share stay stored.
       </p>
       <p className="muted">The engine refuses while anything (a run, a model) still uses this version.</p>
-      <ErrorBox error={error} testId="delete-error" />
-    </Dialog>
+    </ConfirmDialog>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatBytes, formatInt, formatPercent } from '../../format';
 import { useAppStore } from '../../stores/appStore';
@@ -281,29 +281,7 @@ function ImportBundle() {
       )}
       {s.imported && <ImportReport r={s.imported} testId="bundle-import-result" />}
       {confirm && s.dryRun && (
-        <Dialog
-          title="Import this bundle?"
-          onClose={() => setConfirm(false)}
-          testId="bundle-confirm"
-          footer={
-            <>
-              <button type="button" className="button" onClick={() => setConfirm(false)} autoFocus>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button primary"
-                data-testid="bundle-confirm-import"
-                onClick={() => {
-                  setConfirm(false);
-                  void runImport();
-                }}
-              >
-                Import
-              </button>
-            </>
-          }
-        >
+        <ConfirmDialog title="Import this bundle?" tone="primary" keepLabel="Cancel" confirmLabel="Import" testId="bundle-confirm" confirmTestId="bundle-confirm-import" onClose={() => setConfirm(false)} onConfirm={runImport}>
           <p>
             <span className="mono">{s.file}</span>
           </p>
@@ -314,7 +292,7 @@ function ImportBundle() {
               {s.overwrite ? <strong>the bundle’s aliases replace yours.</strong> : 'your aliases stay as they are.'}
             </p>
           )}
-        </Dialog>
+        </ConfirmDialog>
       )}
     </div>
   );

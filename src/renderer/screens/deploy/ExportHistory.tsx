@@ -6,6 +6,7 @@ import { useDeployStore } from '../../stores/deployStore';
 import { formatTime } from '../../stores/runsTable';
 import { shortTime } from '../../stores/modelsView';
 import { ExportResultView } from './ExportPanel';
+import { ClickableRow } from '../../components/ClickableRow';
 
 export function ExportHistory() {
   const history = useDeployStore((s) => s.history);
@@ -35,7 +36,7 @@ export function ExportHistory() {
             </thead>
             <tbody>
               {rows.map((r) => (
-                <tr key={r.id} className={r.id === open ? 'clickable selected' : 'clickable'} onClick={() => setOpen(r.id === open ? null : r.id)} data-testid="export-history-row" data-format={r.format}>
+                <ClickableRow key={r.id} selected={r.id === open} onOpen={() => setOpen(r.id === open ? null : r.id)} data-testid="export-history-row" data-format={r.format}>
                   <td className="muted nowrap" title={`${formatTime(r.createdAt)} by ${r.createdBy}`}>
                     {shortTime(r.createdAt)}
                   </td>
@@ -52,7 +53,7 @@ export function ExportHistory() {
                   <td className="mono muted" title={r.contentHash}>
                     {r.contentHash.slice(0, 8)}
                   </td>
-                </tr>
+                </ClickableRow>
               ))}
             </tbody>
           </table>

@@ -2,6 +2,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { formatInt } from '../../format';
 import { experimentsSelectors, useExperimentsStore } from '../../stores/experimentsStore';
 import { formatTime } from '../../stores/runsTable';
+import { ClickableRow } from '../../components/ClickableRow';
 
 /** How runs get into Lathe: the three doors, with this server's own port. */
 export function HowRunsGetIn() {
@@ -77,27 +78,14 @@ export function ExperimentList() {
             </thead>
             <tbody>
               {list.map((e) => (
-                <tr
-                  key={e.id}
-                  className="clickable"
-                  tabIndex={0}
-                  data-testid="experiment-row"
-                  data-name={e.name}
-                  onClick={() => show({ kind: 'runs', experimentId: e.id })}
-                  onKeyDown={(ev) => {
-                    if (ev.key === 'Enter' || ev.key === ' ') {
-                      ev.preventDefault();
-                      show({ kind: 'runs', experimentId: e.id });
-                    }
-                  }}
-                >
+                <ClickableRow key={e.id} data-testid="experiment-row" data-name={e.name} onOpen={() => show({ kind: 'runs', experimentId: e.id })}>
                   <td className="strong nowrap">{e.name}</td>
                   <td className="num">{formatInt(e.runCount)}</td>
                   <td className="muted nowrap">{e.runCount === 0 ? '—' : formatTime(lastRun[e.id] ?? null)}</td>
                   <td className="truncate muted message" title={e.description}>
                     {e.description}
                   </td>
-                </tr>
+                </ClickableRow>
               ))}
             </tbody>
           </table>

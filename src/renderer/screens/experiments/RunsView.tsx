@@ -9,6 +9,7 @@ import { ColumnsDialog } from './ColumnsDialog';
 import { QueryBox } from './QueryBox';
 import { RunsTable } from './RunsTable';
 import { useSyncExternalStore, useCallback } from 'react';
+import { ClickableRow } from '../../components/ClickableRow';
 
 function download(name: string, text: string, type: string) {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -81,12 +82,11 @@ function GroupPanel() {
             </thead>
             <tbody>
               {groups.data.map((g) => (
-                <tr
+                <ClickableRow
                   key={g.value ?? '\u0000'}
-                  className="clickable"
                   data-testid="group-row"
                   title="Filter the table to this group"
-                  onClick={() => setQuery(g.value === null ? '' : `params.${groupBy.match(/^[A-Za-z_][\w\-/:.]*$/) ? groupBy : JSON.stringify(groupBy)} = ${JSON.stringify(g.value)}`)}
+                  onOpen={() => setQuery(g.value === null ? '' : `params.${groupBy.match(/^[A-Za-z_][\w\-/:.]*$/) ? groupBy : JSON.stringify(groupBy)} = ${JSON.stringify(g.value)}`)}
                 >
                   <td className={g.value === null ? 'muted' : ''}>{g.value ?? '(not set)'}</td>
                   <td className="num">{formatInt(g.count)}</td>
@@ -97,7 +97,7 @@ function GroupPanel() {
                       <td className="num">{formatMetric(g.max)}</td>
                     </>
                   )}
-                </tr>
+                </ClickableRow>
               ))}
             </tbody>
           </table>

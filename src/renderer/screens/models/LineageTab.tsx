@@ -3,7 +3,7 @@ import type { LineageNode, ModelVersion } from '../../../shared/registry';
 import { ErrorBox } from '../../components/ErrorBox';
 import { LineageGraph } from '../../components/lineage/LineageGraph';
 import { useModelsStore } from '../../stores/modelsStore';
-import { openDataset, openModel, openRun } from './navigate';
+import { openDataset, openModel, openRun } from '../../navigation';
 
 /** `penguins@v3` -> ['penguins', 3]. */
 function splitRef(label: string): [string, number | undefined] | null {

@@ -4,6 +4,7 @@ import { formatInt } from '../../format';
 import { modelsSelectors, useModelsStore } from '../../stores/modelsStore';
 import { formatTime } from '../../stores/runsTable';
 import { AliasChips } from './AliasChips';
+import { ClickableRow } from '../../components/ClickableRow';
 
 export function ModelList() {
   const list = useModelsStore(useShallow(modelsSelectors.sortedList));
@@ -60,20 +61,7 @@ export function ModelList() {
             </thead>
             <tbody>
               {list.map((m) => (
-                <tr
-                  key={m.name}
-                  className="clickable"
-                  tabIndex={0}
-                  data-testid="model-row"
-                  data-name={m.name}
-                  onClick={() => void open(m.name)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') {
-                      e.preventDefault();
-                      void open(m.name);
-                    }
-                  }}
-                >
+                <ClickableRow key={m.name} data-testid="model-row" data-name={m.name} onOpen={() => void open(m.name)}>
                   <td className="strong nowrap">{m.name}</td>
                   <td className="num">{formatInt(m.versionCount)}</td>
                   <td className="mono nowrap">{m.latest !== null ? `v${m.latest}` : '—'}</td>
@@ -84,7 +72,7 @@ export function ModelList() {
                     {m.description}
                   </td>
                   <td className="muted nowrap">{formatTime(m.createdAt)}</td>
-                </tr>
+                </ClickableRow>
               ))}
             </tbody>
           </table>

@@ -1,7 +1,8 @@
 import type { ModelVersion } from '../../../shared/registry';
 import { formatBytes } from '../../format';
 import { formatMetric, formatTime } from '../../stores/runsTable';
-import { openDataset, openRun } from './navigate';
+import { openRun } from '../../navigation';
+import { DatasetVersionLink } from '../../components/DatasetVersion';
 
 interface SignatureLike {
   task?: string;
@@ -97,18 +98,7 @@ export function OverviewTab({ version: v }: { version: ModelVersion }) {
             <dd>
               {v.datasets.length === 0
                 ? '—'
-                : v.datasets.map((d) =>
-                    d.dataset ? (
-                      <button key={d.id} type="button" className="link dataset-link" onClick={() => openDataset(d.dataset!, d.number)}>
-                        {d.dataset}
-                        {d.number !== undefined ? `@v${d.number}` : ''}
-                      </button>
-                    ) : (
-                      <span key={d.id} className="mono small">
-                        {d.id.slice(0, 12)}
-                      </span>
-                    ),
-                  )}
+                : v.datasets.map((d) => <DatasetVersionLink key={d.id} id={d.id} dataset={d.dataset} number={d.number} />)}
             </dd>
             <dt>Backend</dt>
             <dd>{v.backend ?? '—'}</dd>

@@ -10,7 +10,8 @@ import { formatMetric, formatTime } from '../../stores/runsTable';
 import { keyMetrics } from '../../stores/modelsView';
 import { useToastStore } from '../../stores/toastStore';
 import { transport } from '../../transport';
-import { openModel } from './navigate';
+import { openModel } from '../../navigation';
+import { ClickableRow } from '../../components/ClickableRow';
 
 const lastMetrics = (r: Run) => Object.fromEntries(Object.entries(r.metrics).map(([k, m]) => [k, m.last]));
 
@@ -133,10 +134,11 @@ export function RegisterDialog({ run, defaultName, onClose }: { run?: Run; defau
                     </thead>
                     <tbody>
                       {runs.map((r) => (
-                        <tr
+                        <ClickableRow
                           key={r.id}
-                          className={r.id === runId ? 'clickable selected' : 'clickable'}
-                          onClick={() => {
+                          selected={r.id === runId}
+                          focusable={false}
+                          onOpen={() => {
                             setRunId(r.id);
                             if (!name) setName(suggestModelName(r));
                           }}
@@ -159,7 +161,7 @@ export function RegisterDialog({ run, defaultName, onClose }: { run?: Run; defau
                             ))}
                           </td>
                           <td className="muted nowrap">{formatTime(r.endTime)}</td>
-                        </tr>
+                        </ClickableRow>
                       ))}
                     </tbody>
                   </table>

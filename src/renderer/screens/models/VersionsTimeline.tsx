@@ -1,7 +1,9 @@
 import { useModelsStore } from '../../stores/modelsStore';
 import { keyMetrics, shortTime } from '../../stores/modelsView';
 import { formatMetric, formatTime } from '../../stores/runsTable';
-import { openDataset, openRun } from './navigate';
+import { openRun } from '../../navigation';
+import { ClickableRow } from '../../components/ClickableRow';
+import { DatasetVersionLink } from '../../components/DatasetVersion';
 
 /** Every version of the open model, newest first: a row each, click to open it in the tabs below. */
 export function VersionsTimeline() {
@@ -25,21 +27,7 @@ export function VersionsTimeline() {
         </thead>
         <tbody>
           {versions.map((v) => (
-            <tr
-              key={v.id}
-              className={v.number === selected ? 'clickable selected' : 'clickable'}
-              tabIndex={0}
-              aria-selected={v.number === selected}
-              data-testid="version-row"
-              data-version={v.number}
-              onClick={() => select(v.number)}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' || e.key === ' ') {
-                  e.preventDefault();
-                  select(v.number);
-                }
-              }}
-            >
+            <ClickableRow key={v.id} selected={v.number === selected} data-testid="version-row" data-version={v.number} onOpen={() => select(v.number)}>
               <td className="nowrap">
                 <span className="mono strong">v{v.number}</span>{' '}
                 {v.aliases.map((a) => (
@@ -67,26 +55,9 @@ export function VersionsTimeline() {
               </td>
               <td className="nowrap">
                 {v.datasets.length === 0 && <span className="muted">—</span>}
-                {v.datasets.map((d) =>
-                  d.dataset ? (
-                    <button
-                      key={d.id}
-                      type="button"
-                      className="link dataset-link"
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        openDataset(d.dataset!, d.number);
-                      }}
-                    >
-                      {d.dataset}
-                      {d.number !== undefined ? `@v${d.number}` : ''}
-                    </button>
-                  ) : (
-                    <span key={d.id} className="mono small">
-                      {d.id.slice(0, 12)}
-                    </span>
-                  ),
-                )}
+                {v.datasets.map((d) => (
+                  <DatasetVersionLink key={d.id} id={d.id} dataset={d.dataset} number={d.number} />
+                ))}
               </td>
               <td className="key-metrics">
                 {keyMetrics(v.metrics).map(([k, m]) => (
@@ -104,7 +75,7 @@ export function VersionsTimeline() {
               <td className="muted nowrap" title={`${formatTime(v.createdAt)} by ${v.createdBy}`}>
                 {shortTime(v.createdAt)}
               </td>
-            </tr>
+            </ClickableRow>
           ))}
         </tbody>
       </table>

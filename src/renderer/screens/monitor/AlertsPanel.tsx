@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { ALERT_OPS, SERIES_HELP, type AlertOp, type AlertRule, type AlertsView } from '../../../shared/monitoring';
-import { toLatheError, type LatheError } from '../../../shared/errors';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
+import { useAction } from '../../components/useAction';
 import { formatNumber } from '../../format';
 import { formatTime } from '../../stores/runsTable';
 import { transport } from '../../transport';
@@ -18,17 +19,13 @@ function StateBadge(props: { state: AlertRule['state'] }) {
   return <span className={`mon-badge mon-state-${props.state}`}>{props.state}</span>;
 }
 
-function RuleRow(props: { rule: AlertRule; onError(e: LatheError): void }) {
+function RuleRow(props: { rule: AlertRule }) {
   const [confirming, setConfirming] = useState(false);
   const changed = useMonitorStore((s) => s.changed);
   const r = props.rule;
   const remove = async () => {
-    try {
-      await transport().call('monitor.removeRule', { id: r.id });
-      changed(r.model);
-    } catch (e) {
-      props.onError(toLatheError(e));
-    }
+    await transport().call('monitor.removeRule', { id: r.id });
+    changed(r.model);
   };
   return (
     <tr data-testid="alert-rule" data-state={r.state}>
@@ -50,78 +47,74 @@ function RuleRow(props: { rule: AlertRule; onError(e: LatheError): void }) {
       </td>
       <td className="small">{r.lastValue === null ? '—' : `${formatNumber(r.lastValue)} at ${r.lastWindow === null ? '—' : windowLabel(r.lastWindow)}`}</td>
       <td>
-        {confirming ? (
-          <span className="row gap">
-            <button type="button" className="button danger small" onClick={() => void remove()}>
-              Remove
-            </button>
-            <button type="button" className="button small" onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </span>
-        ) : (
-          <button type="button" className="button small" onClick={() => setConfirming(true)} title="Remove this rule (its history stays)">
-            Remove…
-          </button>
+        <button type="button" className="button small" onClick={() => setConfirming(true)} title="Remove this rule (its history stays)" data-testid="rule-remove">
+          Remove…
+        </button>
+        {confirming && (
+          <ConfirmDialog title={`Remove the rule ${r.name}?`} confirmLabel="Remove rule" inline onClose={() => setConfirming(false)} onConfirm={remove} testId="remove-rule-dialog" confirmTestId="confirm-remove-rule">
+            <p>
+              <span className="mono">
+                {r.series} {r.op} {formatNumber(r.threshold)}
+              </span>{' '}
+              stops being checked. Its history of state changes stays.
+            </p>
+          </ConfirmDialog>
         )}
       </td>
     </tr>
   );
 }
 
-function NewRule(props: { model: string; onError(e: LatheError | null): void }) {
+function NewRule(props: { model: string }) {
   const changed = useMonitorStore((s) => s.changed);
   const [series, setSeries] = useState('drift.share');
   const [op, setOp] = useState<AlertOp>('>=');
   const [threshold, setThreshold] = useState('0.5');
   const [forWindows, setForWindows] = useState('3');
-  const add = async () => {
-    try {
-      await transport().call('monitor.setRule', {
-        model: props.model,
-        rule: { series, op, threshold: Number(threshold), forWindows: Number(forWindows) },
-      });
-      props.onError(null);
-      changed(props.model);
-    } catch (e) {
-      props.onError(toLatheError(e));
-    }
-  };
+  const { run: add, error } = useAction(async () => {
+    await transport().call('monitor.setRule', {
+      model: props.model,
+      rule: { series, op, threshold: Number(threshold), forWindows: Number(forWindows) },
+    });
+    changed(props.model);
+  });
   return (
-    <form
-      className="row gap mon-rule-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void add();
-      }}
-    >
-      <label className="small">
-        Series{' '}
-        <input list="mon-series" value={series} onChange={(e) => setSeries(e.target.value)} size={22} data-testid="rule-series" />
-      </label>
-      <datalist id="mon-series">
-        {SERIES_HELP.map((s) => (
-          <option key={s} value={s} />
-        ))}
-      </datalist>
-      <select value={op} onChange={(e) => setOp(e.target.value as AlertOp)} aria-label="operator">
-        {ALERT_OPS.map((o) => (
-          <option key={o}>{o}</option>
-        ))}
-      </select>
-      <input value={threshold} onChange={(e) => setThreshold(e.target.value)} size={6} aria-label="threshold" inputMode="decimal" />
-      <label className="small">
-        for <input value={forWindows} onChange={(e) => setForWindows(e.target.value)} size={3} aria-label="windows" inputMode="numeric" /> windows
-      </label>
-      <button type="submit" className="button primary">
-        Add rule
-      </button>
-    </form>
+    <>
+      <form
+        className="row gap mon-rule-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add();
+        }}
+      >
+        <label className="small">
+          Series{' '}
+          <input list="mon-series" value={series} onChange={(e) => setSeries(e.target.value)} size={22} data-testid="rule-series" />
+        </label>
+        <datalist id="mon-series">
+          {SERIES_HELP.map((s) => (
+            <option key={s} value={s} />
+          ))}
+        </datalist>
+        <select value={op} onChange={(e) => setOp(e.target.value as AlertOp)} aria-label="operator">
+          {ALERT_OPS.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+        <input value={threshold} onChange={(e) => setThreshold(e.target.value)} size={6} aria-label="threshold" inputMode="decimal" />
+        <label className="small">
+          for <input value={forWindows} onChange={(e) => setForWindows(e.target.value)} size={3} aria-label="windows" inputMode="numeric" /> windows
+        </label>
+        <button type="submit" className="button primary">
+          Add rule
+        </button>
+      </form>
+      <ErrorBox error={error} />
+    </>
   );
 }
 
 export function AlertsPanel(props: { model: string; alerts: AlertsView }) {
-  const [error, setError] = useState<LatheError | null>(null);
   const { alerts } = props;
   return (
     <div className="mon-alerts" data-testid="alerts-panel">
@@ -143,13 +136,12 @@ export function AlertsPanel(props: { model: string; alerts: AlertsView }) {
             </thead>
             <tbody>
               {alerts.rules.map((r) => (
-                <RuleRow key={r.id} rule={r} onError={setError} />
+                <RuleRow key={r.id} rule={r} />
               ))}
             </tbody>
           </table>
         </div>
-        <NewRule model={props.model} onError={setError} />
-        <ErrorBox error={error} />
+        <NewRule model={props.model} />
       </div>
       <div className="card">
         <div className="card-head">

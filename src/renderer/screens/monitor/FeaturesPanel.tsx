@@ -4,6 +4,7 @@ import { useWidth } from '../../components/charts/useWidth';
 import { formatNumber, formatShare } from '../../format';
 import { useMonitorStore } from '../../stores/monitorStore';
 import { windowLabel } from './TimelineCharts';
+import { ClickableRow } from '../../components/ClickableRow';
 
 /**
  * Drift over the chosen range, per feature (sorted by the engine: drifting first, then by PSI), with the
@@ -37,7 +38,7 @@ function FeatureRow(props: { f: FeatureDrift; selected: boolean }) {
   const select = useMonitorStore((s) => s.selectFeature);
   const { f } = props;
   return (
-    <tr className={`clickable${props.selected ? ' selected' : ''}`} onClick={() => void select(f.feature)} data-testid="drift-row" data-feature={f.feature} data-drift={f.drift}>
+    <ClickableRow selected={props.selected} onOpen={() => void select(f.feature)} data-testid="drift-row" data-feature={f.feature} data-drift={f.drift}>
       <td className="truncate" title={f.feature}>
         {f.feature}
       </td>
@@ -55,7 +56,7 @@ function FeatureRow(props: { f: FeatureDrift; selected: boolean }) {
       <td>
         <DriftBadge f={f} />
       </td>
-    </tr>
+    </ClickableRow>
   );
 }
 

@@ -11,6 +11,7 @@ import { AlertsPanel } from './AlertsPanel';
 import { FeaturesPanel } from './FeaturesPanel';
 import { TimelineCharts, windowLabel } from './TimelineCharts';
 import './monitor.css';
+import { ClickableRow } from '../../components/ClickableRow';
 
 /**
  * Monitor: the models whose predictions are logged (traffic, last window, drift share, headline metric
@@ -59,7 +60,7 @@ function ModelList(props: { list: MonitoredModel[] }) {
         </thead>
         <tbody>
           {props.list.map((m) => (
-            <tr key={m.model} className="clickable" onClick={() => void open(m.model)} data-testid="monitor-row" data-model={m.model}>
+            <ClickableRow key={m.model} focusable={false} onOpen={() => void open(m.model)} data-testid="monitor-row" data-model={m.model}>
               <td>
                 <button type="button" className="link" onClick={() => void open(m.model)}>
                   {m.model}
@@ -82,7 +83,7 @@ function ModelList(props: { list: MonitoredModel[] }) {
                 </span>
                 {m.alerts.firing > 0 && <span className="small"> {m.alerts.firing} firing</span>}
               </td>
-            </tr>
+            </ClickableRow>
           ))}
         </tbody>
       </table>

@@ -9,6 +9,7 @@ import type { EvaluationSplit } from '../../../shared/evaluation';
 import { costOfForm, evaluationSelectors, isTrainingVersion, labelsOf, useEvaluationStore } from '../../stores/evaluationStore';
 import { toastSelectors, useToastStore } from '../../stores/toastStore';
 import { FieldError } from './SpecFields';
+import { DatasetVersionPicker } from '../../components/DatasetVersion';
 
 const OUTCOMES = [
   { k: 'tp', title: 'True positive', hint: 'predicted positive, was positive' },
@@ -160,26 +161,15 @@ export function EvaluateDialog({ runId, onClose, onDone }: { runId: string; onCl
           </p>
         )}
         <div className="form-row">
-          <label className="field">
-            <span>Dataset</span>
-            <select className="input select" value={s.dataset ?? ''} onChange={(e) => void chooseDataset(e.target.value)} data-testid="eval-dataset">
-              {(s.datasets ?? []).map((d) => (
-                <option key={d.name} value={d.name}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span>Version</span>
-            <select className="input select" value={s.version ?? ''} onChange={(e) => void chooseVersion(Number(e.target.value))} data-testid="eval-version">
-              {(s.versions ?? []).map((v) => (
-                <option key={v.number} value={v.number}>
-                  v{v.number} · {formatInt(v.rowCount)} rows
-                </option>
-              ))}
-            </select>
-          </label>
+          <DatasetVersionPicker
+            testIdPrefix="eval"
+            datasets={s.datasets}
+            dataset={s.dataset}
+            versions={s.versions}
+            version={s.version}
+            onDataset={(name) => void chooseDataset(name)}
+            onVersion={(n) => void chooseVersion(n)}
+          />
           {isTrainingVersion(s) && (
             <label className="field">
               <span>Rows to score</span>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { BusinessReport, ClassificationReport, Evaluation, RegressionReport, SliceReport } from '../../../shared/evaluation';
 import type { Run } from '../../../shared/tracking';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { ConfusionHeatmap } from '../../components/charts/ConfusionHeatmap';
 import { CurveChart } from '../../components/charts/CurveChart';
@@ -415,29 +415,9 @@ export function EvaluationReportView({ id }: { id: string }) {
         )}
       </div>
       {confirm && ev && (
-        <Dialog
-          title="Delete this evaluation?"
-          onClose={() => setConfirm(false)}
-          footer={
-            <>
-              <button type="button" className="button" onClick={() => setConfirm(false)}>
-                Keep it
-              </button>
-              <button
-                type="button"
-                className="button danger"
-                onClick={async () => {
-                  setConfirm(false);
-                  if (await remove(ev.id)) show({ kind: 'run', runId: ev.runId });
-                }}
-              >
-                Delete
-              </button>
-            </>
-          }
-        >
+        <ConfirmDialog title="Delete this evaluation?" confirmLabel="Delete" onClose={() => setConfirm(false)} onConfirm={async () => (await remove(ev.id)) && show({ kind: 'run', runId: ev.runId })}>
           <p>The report of {ev.runName} on {ev.dataRef} goes for good; the run and its model stay.</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </section>
   );

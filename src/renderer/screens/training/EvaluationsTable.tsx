@@ -2,6 +2,7 @@ import type { EvaluationSummary } from '../../../shared/evaluation';
 import { headlineLabel } from '../../stores/evaluationLogic';
 import { formatMetric, formatTime } from '../../stores/runsTable';
 import { useTrainingStore } from '../../stores/trainingStore';
+import { ClickableRow } from '../../components/ClickableRow';
 
 const SHOWN = ['accuracy', 'f1_macro', 'auc', 'log_loss', 'mae', 'rmse', 'r2'];
 
@@ -29,7 +30,7 @@ export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[];
       </thead>
       <tbody>
         {list.map((e) => (
-          <tr key={e.id} className="clickable" onClick={() => show({ kind: 'evaluation', id: e.id })} data-testid="evaluation-row">
+          <ClickableRow key={e.id} onOpen={() => show({ kind: 'evaluation', id: e.id })} data-testid="evaluation-row">
             <td onClick={(ev) => ev.stopPropagation()}>
               <input type="checkbox" checked={pick.includes(e.id)} onChange={() => togglePick(e.id)} aria-label="Pick for comparison" data-testid="evaluation-pick" />
             </td>
@@ -49,7 +50,7 @@ export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[];
             ))}
             <td className="num">{e.businessValuePer1000 === null ? <span className="muted">—</span> : formatMetric(e.businessValuePer1000)}</td>
             <td className="nowrap muted">{formatTime(e.createdAt)}</td>
-          </tr>
+          </ClickableRow>
         ))}
       </tbody>
     </table>

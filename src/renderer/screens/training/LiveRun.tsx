@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Run } from '../../../shared/tracking';
 import { TRAINING_HINTS_TAG, type TrainingHint } from '../../../shared/training';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { MetricChart } from '../../components/charts/MetricChart';
 import { colorFor } from '../../components/charts/series';
@@ -321,34 +321,20 @@ export function LiveRun({ runId }: { runId: string }) {
         </div>
       )}
       {confirm && run && (
-        <Dialog
+        <ConfirmDialog
           title="Cancel this training?"
-          onClose={() => setConfirm(false)}
+          keepLabel="Keep training"
+          confirmLabel="Cancel training"
           testId="cancel-dialog"
-          footer={
-            <>
-              <button type="button" className="button" onClick={() => setConfirm(false)}>
-                Keep training
-              </button>
-              <button
-                type="button"
-                className="button danger"
-                onClick={() => {
-                  setConfirm(false);
-                  void cancel({ runId: run.id });
-                }}
-                data-testid="confirm-cancel"
-              >
-                Cancel training
-              </button>
-            </>
-          }
+          confirmTestId="confirm-cancel"
+          onClose={() => setConfirm(false)}
+          onConfirm={() => cancel({ runId: run.id })}
         >
           <p>
             <strong>{run.name}</strong> stops now and becomes <em>killed</em>. The metrics logged so far are kept
             {run.params.checkpointEvery && run.params.checkpointEvery !== '0' ? `, and it can resume from its last checkpoint (every ${run.params.checkpointEvery} epochs)` : ''}.
           </p>
-        </Dialog>
+        </ConfirmDialog>
       )}
       {evaluate && run && (
         <EvaluateDialog

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import type { JobInfo } from '../../../shared/training';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatEta, formatNumber, formatTime } from '../../format';
 import { fractionDone, orderJobs, useTrainingStore } from '../../stores/trainingStore';
+import { ClickableRow } from '../../components/ClickableRow';
 
 function JobState({ job }: { job: JobInfo }) {
   const cls = job.state === 'running' ? 'status-running' : job.state === 'done' ? 'status-finished' : job.state === 'failed' ? 'status-failed' : job.state === 'cancelled' ? 'status-killed' : 'status-queued';
@@ -58,7 +59,7 @@ export function QueuePanel() {
               const p = (j.runId && j.state === 'running' ? liveProgress[j.runId]?.progress : null) ?? j.progress;
               const frac = j.state === 'done' ? 1 : fractionDone(p);
               return (
-                <tr key={j.id} className={j.runId ? 'clickable' : ''} onClick={() => j.runId && show({ kind: 'run', runId: j.runId })} data-testid="job-row" data-state={j.state}>
+                <ClickableRow key={j.id} onOpen={j.runId ? () => show({ kind: 'run', runId: j.runId! }) : undefined} data-testid="job-row" data-state={j.state}>
                   <td className="truncate job-label" title={j.label}>
                     <span className="muted small">{j.kind}</span> {nameOf(j.runId) ? <strong>{nameOf(j.runId)}</strong> : null} {j.label}
                   </td>
@@ -90,41 +91,18 @@ export function QueuePanel() {
                       </button>
                     )}
                   </td>
-                </tr>
+                </ClickableRow>
               );
             })}
           </tbody>
         </table>
       )}
       {confirm && (
-        <Dialog
-          title="Cancel this job?"
-          onClose={() => setConfirm(null)}
-          testId="cancel-job-dialog"
-          footer={
-            <>
-              <button type="button" className="button" onClick={() => setConfirm(null)}>
-                Keep it
-              </button>
-              <button
-                type="button"
-                className="button danger"
-                onClick={() => {
-                  const j = confirm;
-                  setConfirm(null);
-                  void cancel({ jobId: j.id });
-                }}
-                data-testid="confirm-cancel-job"
-              >
-                Cancel job
-              </button>
-            </>
-          }
-        >
+        <ConfirmDialog title="Cancel this job?" confirmLabel="Cancel job" testId="cancel-job-dialog" confirmTestId="confirm-cancel-job" onClose={() => setConfirm(null)} onConfirm={() => cancel({ jobId: confirm.id })}>
           <p>
             <strong>{confirm.label}</strong> {confirm.state === 'running' ? 'stops now' : 'leaves the queue'}; its run becomes killed and keeps the metrics logged so far.
           </p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </div>
   );

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
 import type { HyperparameterDescription, Task, TemplateName } from '../../../shared/training';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatInt } from '../../format';
 import { groupHyperparameters, inactiveFields, rangeText, type FieldErrors } from '../../stores/trainingForm';
 import { columnsOf, hpDescOf, useTrainingNewStore } from '../../stores/trainingNewStore';
 import { useTrainingStore } from '../../stores/trainingStore';
+import { DatasetVersionPicker } from '../../components/DatasetVersion';
 
 /** The message under a field, when it has one. */
 export function FieldError({ errors, at, show = true }: { errors: FieldErrors; at: string; show?: boolean }) {
@@ -111,28 +111,15 @@ export function DataFields({ errors, show }: { errors: FieldErrors; show: boolea
     <>
       <ErrorBox error={s.loadError} />
       <div className="form-row">
-        <label className="field">
-          <span>Dataset</span>
-          <select className="input select" value={s.dataset ?? ''} onChange={(e) => void s.chooseDataset(e.target.value)} data-testid="train-dataset">
-            {!s.dataset && <option value="">…</option>}
-            {(s.datasets ?? []).map((d) => (
-              <option key={d.name} value={d.name}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Version</span>
-          <select className="input select" value={s.version ?? ''} onChange={(e) => void s.chooseVersion(Number(e.target.value))} data-testid="train-version">
-            {(s.versions ?? []).map((v) => (
-              <option key={v.number} value={v.number}>
-                v{v.number} · {formatInt(v.rowCount)} {v.format === 'images' ? 'images' : 'rows'}
-                {v.tags.length ? ` · ${v.tags.join(', ')}` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DatasetVersionPicker
+          testIdPrefix="train"
+          datasets={s.datasets}
+          dataset={s.dataset}
+          versions={s.versions}
+          version={s.version}
+          onDataset={(name) => void s.chooseDataset(name)}
+          onVersion={(n) => void s.chooseVersion(n)}
+        />
         <label className="field">
           <span>Target</span>
           <select

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ParamValue, SweepTrial, TrialStatus } from '../../../shared/sweeps';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { ParallelCoordinates, type PcLine } from '../../components/charts/ParallelCoordinates';
 import { useWidth } from '../../components/charts/useWidth';
@@ -8,6 +8,7 @@ import { formatMetric, formatTime } from '../../stores/runsTable';
 import { sweepsSelectors, useSweepsStore } from '../../stores/sweepsStore';
 import { useTrainingStore } from '../../stores/trainingStore';
 import { usePollWhile } from '../../components/usePollWhile';
+import { ClickableRow } from '../../components/ClickableRow';
 
 export const paramText = (v: ParamValue | undefined): string => (v === undefined ? '—' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'number' ? formatMetric(v) : String(v));
 
@@ -124,7 +125,7 @@ export function SweepView({ id }: { id: string }) {
               </thead>
               <tbody>
                 {sweep.trials.map((t) => (
-                  <tr key={t.trial} className={`${t.runId ? 'clickable' : ''} ${t.trial === bestTrial ? 'best-trial' : ''}`} onClick={() => openRun(t.runId)} data-testid="trial-row" data-best={t.trial === bestTrial ? 'true' : undefined}>
+                  <ClickableRow key={t.trial} className={t.trial === bestTrial ? 'best-trial' : undefined} onOpen={t.runId ? () => openRun(t.runId) : undefined} data-testid="trial-row" data-best={t.trial === bestTrial ? 'true' : undefined}>
                     <td className="num">
                       {t.trial}
                       {t.trial === bestTrial && <span className="best-mark" aria-label="best"> ★</span>}
@@ -143,7 +144,7 @@ export function SweepView({ id }: { id: string }) {
                     <td className="truncate small muted" title={t.error ?? undefined}>
                       {t.error ?? ''}
                     </td>
-                  </tr>
+                  </ClickableRow>
                 ))}
               </tbody>
             </table>
@@ -165,30 +166,9 @@ export function SweepView({ id }: { id: string }) {
         </div>
       )}
       {confirm && sweep && (
-        <Dialog
-          title="Cancel this sweep?"
-          onClose={() => setConfirm(false)}
-          footer={
-            <>
-              <button type="button" className="button" onClick={() => setConfirm(false)}>
-                Keep running
-              </button>
-              <button
-                type="button"
-                className="button danger"
-                onClick={() => {
-                  setConfirm(false);
-                  void cancel(sweep.id);
-                }}
-                data-testid="confirm-cancel-sweep"
-              >
-                Cancel sweep
-              </button>
-            </>
-          }
-        >
+        <ConfirmDialog title="Cancel this sweep?" keepLabel="Keep running" confirmLabel="Cancel sweep" confirmTestId="confirm-cancel-sweep" onClose={() => setConfirm(false)} onConfirm={() => cancel(sweep.id)}>
           <p>Queued trials are dropped and running ones killed; finished trials and their runs stay.</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </section>
   );

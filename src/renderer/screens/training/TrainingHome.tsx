@@ -6,6 +6,7 @@ import { useTrainingStore } from '../../stores/trainingStore';
 import { StatusChip } from '../experiments/StatusChip';
 import { CompareButton, EvaluationsTable } from './EvaluationsTable';
 import { QueuePanel } from './QueuePanel';
+import { ClickableRow } from '../../components/ClickableRow';
 
 function RecentRuns() {
   const recent = useTrainingStore((s) => s.recent);
@@ -40,7 +41,7 @@ function RecentRuns() {
             </thead>
             <tbody>
               {runs.map((r) => (
-                <tr key={r.id} className="clickable" onClick={() => show({ kind: 'run', runId: r.id })} data-testid="training-row">
+                <ClickableRow key={r.id} onOpen={() => show({ kind: 'run', runId: r.id })} data-testid="training-row">
                   <td className="truncate strong">{r.name}</td>
                   <td>
                     <StatusChip status={r.status} />
@@ -52,7 +53,7 @@ function RecentRuns() {
                   <td className="num">{formatMetric(r.metrics.test_acc?.last ?? null)}</td>
                   <td className="nowrap">{formatTime(r.startTime)}</td>
                   <td className="num">{formatDuration(r.duration)}</td>
-                </tr>
+                </ClickableRow>
               ))}
             </tbody>
           </table>
@@ -96,7 +97,7 @@ function Sweeps() {
           </thead>
           <tbody>
             {sweeps.map((s) => (
-              <tr key={s.id} className="clickable" onClick={() => show({ kind: 'sweep', id: s.id })} data-testid="sweep-row">
+              <ClickableRow key={s.id} onOpen={() => show({ kind: 'sweep', id: s.id })} data-testid="sweep-row">
                 <td className="truncate strong">{s.name}</td>
                 <td>
                   <span className={`status status-${s.status === 'cancelled' ? 'killed' : s.status}`}>{s.status}</span>
@@ -108,7 +109,7 @@ function Sweeps() {
                 </td>
                 <td className="num">{formatMetric(s.best?.objective ?? null)}</td>
                 <td className="nowrap">{formatTime(s.createdAt)}</td>
-              </tr>
+              </ClickableRow>
             ))}
           </tbody>
         </table>
