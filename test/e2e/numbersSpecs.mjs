@@ -161,6 +161,7 @@ export const numbersSpecs = [
       const order = rows.map((r) => r.metric);
       const train = order.findIndex((m) => !/^(test_|val_)/.test(m));
       assert.ok(train > 0 && order.slice(train).every((m) => !/^(test_|val_)/.test(m)), `held-out first: ${order.join(', ')}`);
+      await page.getByTestId('params-diff').scrollIntoViewIfNeeded();
       await sizes(ctx, 'numbers-compare');
     },
   },

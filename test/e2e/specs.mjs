@@ -127,6 +127,8 @@ export const specs = [
       await page.getByTestId('diff-view').waitFor();
       const added = await page.getByTestId('diff-added-count').innerText();
       assert.ok(Number(added.replace(/[^\d]/g, '')) >= 3, `added: ${added}`);
+      // No key: the row whose bill length changed pairs with its old self by content (one modified row).
+      assert.match(await page.getByTestId('diff-summary').innerText(), /\+3 added.*−0 removed.*~1 modified/s);
       const addedTable = page.getByTestId('diff-added');
       await addedTable.waitFor();
       assert.match(await addedTable.innerText(), /51\.3/);
