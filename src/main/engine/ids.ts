@@ -4,3 +4,12 @@ import { randomUUID } from 'node:crypto';
 export function newId(): string {
   return randomUUID().replace(/-/g, '');
 }
+
+/**
+ * A new id in the dashed UUID form: datasets and experiments (whose ids predate `newId` and are kept
+ * for compatibility: bundles, the MLflow door), queued jobs (`z.string().uuid()` in the contract)
+ * and progress tasks.
+ */
+export function newUuid(): string {
+  return randomUUID();
+}

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { LatheError, toLatheError } from '../../../shared/errors';
 import type { JobInfo, JobKind, JobProgress } from '../../../shared/training';
+import { newUuid } from '../ids';
 
 /**
  * The compute queue: jobs wait by priority (then submission order) for one of a bounded number of
@@ -69,7 +69,7 @@ export class JobQueue {
   }
 
   submit<T>(req: JobRequest<T>): SubmittedJob<T> {
-    const id = randomUUID();
+    const id = newUuid();
     const abort = new AbortController();
     let start!: () => void;
     const done = new Promise<T>((resolve, reject) => {

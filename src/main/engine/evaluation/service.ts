@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { CellValue, ColumnType, TableProfile } from '../../../shared/datasets';
 import {
   HEADLINE_DIRECTION,
@@ -14,7 +13,7 @@ import {
   type RowSelection,
 } from '../../../shared/evaluation';
 import { LatheError } from '../../../shared/errors';
-import { newId } from '../ids';
+import { newId, newUuid } from '../ids';
 import type { ModelSignature, Preprocessing } from '../../../shared/training';
 import type { Db } from '../db/connection';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
@@ -305,7 +304,7 @@ export class EvaluationService {
     const membership = loadMembership(this.splits, run.id);
     const plan = await this.selectRows(spec.split, { runName: run.name, dataRef, sameVersion: signature.dataVersion === version.id, membership, signature, read, version });
     const chosen = pick(read, plan.positions);
-    const task = randomUUID();
+    const task = newUuid();
     const scored = await this.score(
       {
         files,

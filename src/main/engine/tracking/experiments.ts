@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { ParsedInput } from '../../../shared/contract';
 import { LatheError } from '../../../shared/errors';
 import type { Experiment } from '../../../shared/tracking';
 import type { ExperimentRow, TrackingRepo } from '../db/trackingRepo';
 import type { EventBus } from '../events';
+import { newUuid } from '../ids';
 
 export const DEFAULT_EXPERIMENT_ID = '0';
 
@@ -31,7 +31,7 @@ export class ExperimentService {
     if (this.repo.experimentByName(i.name)) {
       throw new LatheError('ALREADY_EXISTS', `An experiment named "${i.name}" already exists`, { where: 'name' });
     }
-    const id = randomUUID();
+    const id = newUuid();
     this.repo.transaction(() => {
       this.repo.insertExperiment(id, i.name, i.description, Date.now());
       for (const [k, v] of Object.entries(i.tags)) this.repo.setExperimentTag(id, k, v);
