@@ -61,7 +61,8 @@ describe('lathe data', () => {
     const byKey = lathe('data', 'diff', 'toy@v1', 'toy@v2', '--key', 'id', '--json').json();
     expect(byKey.rows).toMatchObject({ added: 1, removed: 0, modified: 1 });
     const human = lathe('data', 'diff', 'toy@v1', 'toy@v2');
-    expect(human.stdout).toMatch(/rows: \+2 -1/);
+    // No key: row 2 (x 1.5 -> 9.5) pairs with its old self by content, one modified row.
+    expect(human.stdout).toMatch(/rows: \+1 -0 ~1 =2 \(modified rows paired by content\)/);
   });
 
   it('exports a version byte-identical to the import', () => {
