@@ -1,6 +1,6 @@
 import type { EvaluationSummary } from '../../../shared/evaluation';
 import { headlineLabel } from '../../stores/evaluationLogic';
-import { formatMetric, formatTime } from '../../stores/runsTable';
+import { formatMetric, formatMoney, formatTime } from '../../format';
 import { useTrainingStore } from '../../stores/trainingStore';
 import { ClickableRow } from '../../components/ClickableRow';
 
@@ -48,7 +48,7 @@ export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[];
                 {formatMetric(e.headline[k] ?? null)}
               </td>
             ))}
-            <td className="num">{e.businessValuePer1000 === null ? <span className="muted">—</span> : formatMetric(e.businessValuePer1000)}</td>
+            <td className="num">{e.businessValuePer1000 === null ? <span className="muted">—</span> : formatMoney(e.businessValuePer1000)}</td>
             <td className="nowrap muted">{formatTime(e.createdAt)}</td>
           </ClickableRow>
         ))}
