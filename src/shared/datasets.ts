@@ -74,7 +74,7 @@ export interface ColumnProfile {
   mean?: number;
   std?: number;
   histogram?: HistogramBin[];
-  /** Numeric columns: quantiles from a KLL sketch (approximate: within ~1.5% of rank, see docs/DATASETS.md). */
+  /** Numeric columns: quantiles from a KLL sketch (approximate: within ~1.5% of rank, see docs/ARCHITECTURE.md). */
   quantiles?: ColumnQuantiles;
   top?: { value: string; count: number }[];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingHistogram } from '../../src/main/engine/datasets/histogram';
 import { ColumnProfiler } from '../../src/main/engine/datasets/profile';
-import { QUANTILE_PROBS, QUANTILE_RANK_ERROR } from '../../src/main/engine/datasets/quantiles';
+import { QUANTILE_PROBS, QUANTILE_RANK_ERROR, sortBatch } from '../../src/main/engine/datasets/quantiles';
 import type { ColumnQuantiles } from '../../src/shared/datasets';
 import { expectQuantilesWithin } from './quantileCheck';
 
@@ -155,6 +155,20 @@ describe('quantiles: approximate, within the sketch bound whatever the split', (
       const p = new ColumnProfiler('t');
       cells.forEach((v) => p.addBytes(Buffer.from(v), 0, v.length, false));
       expect(p.result().quantiles).toBeUndefined();
+    }
+  });
+});
+
+describe('the quantile batch sort', () => {
+  it('sorts like Float64Array.sort: spread, clustered, heavy-tailed, constant, with duplicates and negatives', () => {
+    const r = rng(23);
+    const shapes: (() => number)[] = [() => r() * 100 - 50, () => (r() < 0.95 ? 1 + r() * 1e-9 : r() * 1e6), () => Math.exp(r() * 40) * (r() < 0.5 ? -1 : 1), () => 7, () => Math.floor(r() * 5) - 2, () => (r() < 0.5 ? -0 : 0)];
+    const scratch = new Float64Array(4096);
+    const counts = new Int32Array(513);
+    for (const gen of shapes) {
+      const values = Float64Array.from({ length: 4096 }, gen);
+      const want = Float64Array.from(values).sort();
+      expect(Array.from(sortBatch(values, scratch, counts))).toEqual(Array.from(want));
     }
   });
 });

@@ -66,7 +66,7 @@ function Stat({ label, value, title }: { label: string; value: string; title?: s
 
 const QUANTILE_NAMES = ['p01', 'p05', 'p25', 'p50', 'p75', 'p95', 'p99'] as const;
 
-/** A numeric column's percentiles: estimates from a KLL sketch, hence the ≈ (see docs/DATASETS.md). */
+/** A numeric column's percentiles: estimates from a KLL sketch, hence the ≈ (see docs/ARCHITECTURE.md). */
 function Quantiles({ quantiles }: { quantiles: NonNullable<ColumnProfile['quantiles']> }) {
   return (
     <dl className="stats" data-testid="quantiles" title="Approximate percentiles (KLL sketch, within about 1.5% of rank)">
