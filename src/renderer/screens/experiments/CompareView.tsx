@@ -3,6 +3,7 @@ import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'rec
 import type { MetricValue, RunComparison } from '../../../shared/tracking';
 import { decodeMetricValue } from '../../../shared/tracking';
 import { ErrorBox } from '../../components/ErrorBox';
+import { niceDomain } from '../../components/charts/axes';
 import { ParallelCoordinates, type PcAxis, type PcLine } from '../../components/charts/ParallelCoordinates';
 import { colorFor } from '../../components/charts/series';
 import { useWidth } from '../../components/charts/useWidth';
@@ -46,7 +47,7 @@ function ParamsDiff({ cmp, colors }: { cmp: RunComparison; colors: string[] }) {
               <tr key={p.key} className={p.differs ? 'differs' : ''} data-testid={p.differs ? 'param-differs' : 'param-equal'}>
                 <td className="mono">{p.key}</td>
                 {p.values.map((v, i) => (
-                  <td key={i} className={v === null ? 'cell-null' : ''}>
+                  <td key={i} className={v === null ? 'cell-null' : 'compare-value'} title={v ?? undefined}>
                     {v ?? '—'}
                   </td>
                 ))}
@@ -170,6 +171,9 @@ function ScatterCard({ cmp, colors }: { cmp: RunComparison; colors: string[] }) 
       return { x: numeric ? Number(pv) : cats.indexOf(pv), y, name: r.name, color: colors[i], label: pv };
     })
     .filter((p): p is NonNullable<typeof p> => p !== null);
+  // The metric's axis fits its values within its range (an accuracy axis stops at 1); a numeric param's too.
+  const yAxis = points.length ? niceDomain(Math.min(...points.map((p) => p.y)), Math.max(...points.map((p) => p.y)), metric) : null;
+  const xAxis = numeric && points.length ? niceDomain(Math.min(...points.map((p) => p.x)), Math.max(...points.map((p) => p.x)), param) : null;
   return (
     <div className="card" data-testid="scatter-card">
       <div className="card-head">
@@ -198,13 +202,14 @@ function ScatterCard({ cmp, colors }: { cmp: RunComparison; colors: string[] }) 
               type="number"
               dataKey="x"
               name={param}
-              domain={numeric ? ['auto', 'auto'] : [-0.5, cats.length - 0.5]}
-              ticks={numeric ? undefined : cats.map((_, i) => i)}
+              domain={xAxis ? xAxis.domain : numeric ? ['auto', 'auto'] : [-0.5, cats.length - 0.5]}
+              ticks={xAxis ? xAxis.ticks : numeric ? undefined : cats.map((_, i) => i)}
+              allowDataOverflow={!!xAxis}
               tickFormatter={(v: number) => (numeric ? formatMetric(v) : (cats[v] ?? ''))}
               tick={{ fontSize: 11, fill: 'var(--muted)' }}
               stroke="var(--border-strong)"
             />
-            <YAxis type="number" dataKey="y" name={metric} domain={['auto', 'auto']} width={58} tickFormatter={(v: number) => formatMetric(v)} tick={{ fontSize: 11, fill: 'var(--muted)' }} stroke="var(--border-strong)" />
+            <YAxis type="number" dataKey="y" name={metric} domain={yAxis?.domain ?? ['auto', 'auto']} ticks={yAxis?.ticks} allowDataOverflow={!!yAxis} width={58} tickFormatter={(v: number) => formatMetric(v)} tick={{ fontSize: 11, fill: 'var(--muted)' }} stroke="var(--border-strong)" />
             <Tooltip
               isAnimationActive={false}
               contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border-strong)', fontSize: 12 }}
