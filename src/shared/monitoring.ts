@@ -491,6 +491,11 @@ export const monitoringCalls = {
     "Make a dataset version from a range's logged rows and their labels (the next training's data), with lineage from the model versions that served them",
     true,
   ),
+  'monitor.sample': call<{ model: string; requests: number; labels: number }>()(
+    z.object({}).strict(),
+    "Add the sample project's monitored champion (penguins-sample) with three days of replayed requests: a body-mass shift from hour 48, labels for two days",
+    true,
+  ),
   'monitor.report': call<ReportResult>()(
     z.object({ ...rangeShape, out: z.string().min(1).max(4096) }).strict(),
     'Write a self-contained HTML report of a range (at most 2 MB whatever the row count)',

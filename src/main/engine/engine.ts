@@ -249,6 +249,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
 
   pipelineDeps.api = engine;
+  monitoring.api = engine;
   if (opts.sample ?? true) await seedSampleProject(engine);
   return engine;
 }

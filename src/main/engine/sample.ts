@@ -3,12 +3,11 @@ import path from 'node:path';
 import type { EngineApi } from '../../shared/contract';
 import type { Db } from './db/connection';
 import { MetaRepo } from './db/metaRepo';
-import { seedSampleHistory } from './monitoring/sampleHistory';
 import { resourcesDir } from './resources';
 
 /**
  * A new workspace gets a sample project so a first-time user sees a real dataset, its profile and
- * rows within a minute, and a monitored champion with a production history (monitoring/sampleHistory.ts). Seeded once: deleting the sample later does not bring it back.
+ * rows within a minute. Seeded once: deleting the sample later does not bring it back.
  */
 export async function seedSampleProject(engine: EngineApi & { db: Db; home: string; pipelines: { save(text: string, sourcePath?: string): unknown } }): Promise<void> {
   const meta = new MetaRepo(engine.db);
@@ -20,8 +19,6 @@ export async function seedSampleProject(engine: EngineApi & { db: Db; home: stri
     tag: 'sample',
   });
   seedSamplePipeline(engine);
-  // A monitored champion with three days of replayed traffic (docs/MONITORING.md, "The sample").
-  await seedSampleHistory(engine).catch((e: unknown) => console.error(`lathe: the sample's monitoring history was not added: ${(e as Error).message}`));
   meta.set('sample_seeded', new Date().toISOString());
 }
 

@@ -67,6 +67,7 @@ export function monitoringMethods(m: MonitoringService, logDataset: LogDatasetDe
     'monitor.setRule': async (i) => m.setRule(i.model, i.id, i.rule),
     'monitor.removeRule': async (i) => m.removeRule(i.id),
     'monitor.report': async (i) => writeReport(m, i),
+    'monitor.sample': () => m.sample(),
   };
 }
 

@@ -43,6 +43,8 @@ import { RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
 import { checkLabel, checkOutcome, checkPrediction, csvFields, labelFromCsv, outcomeFromCsv, timeOf } from './records';
 import { buildReference } from './reference';
+import { SAMPLE_MODEL, seedSampleHistory } from './sampleHistory';
+import type { EngineApi } from '../../../shared/contract';
 import { WindowSketch, type WindowJSON } from './windowSketch';
 import type { KllJSON } from '../sketches';
 import { newId } from '../ids';
@@ -192,6 +194,16 @@ export class MonitoringService {
       calibration: p.calibrationError,
       bytes: json.length,
     };
+  }
+
+  /** The engine's calls (set by the engine once built): the sample history goes through them. */
+  api: EngineApi | null = null;
+
+  /** The sample's monitored champion and its replayed history (sampleHistory.ts); once per workspace. */
+  async sample(): Promise<{ model: string; requests: number; labels: number }> {
+    if (!this.api) throw new LatheError('INTERNAL', 'the engine is still starting');
+    if (this.repo.bounds(SAMPLE_MODEL).first !== null) throw new LatheError('CONFLICT', `${SAMPLE_MODEL} already has a production history`, { where: 'model', hint: 'Open it on the Monitor screen.' });
+    return seedSampleHistory(this.api);
   }
 
   /** Registration hook: build the new version's profile in the background (failures are logged, lazily retried). */

@@ -38,6 +38,39 @@ function MonitorEmpty() {
           Or POST NDJSON to <code>/api/monitor/ingest?ref=&lt;model&gt;</code> on this machine, with the same token as every call.
         </li>
       </ul>
+      <SampleHistory />
+    </div>
+  );
+}
+
+/** The sample's monitored champion with three days of replayed traffic, one click away (monitor.sample). */
+function SampleHistory() {
+  const loadList = useMonitorStore((s) => s.loadList);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<LatheError | null>(null);
+  const add = async () => {
+    setBusy(true);
+    try {
+      const r = await transport().call('monitor.sample', {});
+      useToastStore.getState().push({ kind: 'success', message: `Added ${r.model}: ${formatInt(r.requests)} replayed requests, ${formatInt(r.labels)} labels` });
+      setError(null);
+      await loadList();
+    } catch (e) {
+      setError(toLatheError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="mon-sample">
+      <p>
+        To look around first: a sample champion trained on the penguins, with three days of hourly requests replayed through it — heavier birds from the third day on, labels
+        for the first two.
+      </p>
+      <button type="button" className="button" onClick={() => void add()} disabled={busy} data-testid="monitor-sample">
+        {busy ? 'Adding…' : 'Add the sample’s production history'}
+      </button>
+      <ErrorBox error={error} />
     </div>
   );
 }
