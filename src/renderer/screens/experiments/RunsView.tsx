@@ -4,23 +4,13 @@ import { formatInt } from '../../format';
 import { experimentsSelectors, useExperimentsStore } from '../../stores/experimentsStore';
 import { useRunsStore } from '../../stores/runsStore';
 import { columnId, columnLabel, formatMetric, type RunColumn } from '../../stores/runsTable';
-import { useToastStore } from '../../stores/toastStore';
+import { toasted } from '../../stores/toastStore';
 import { ColumnsDialog } from './ColumnsDialog';
 import { QueryBox } from './QueryBox';
 import { RunsTable } from './RunsTable';
 import { useSyncExternalStore, useCallback } from 'react';
 import { ClickableRow } from '../../components/ClickableRow';
-
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { download } from '../../components/download';
 
 function TotalCount() {
   const pager = useRunsStore((s) => s.pager);
@@ -245,15 +235,17 @@ export function RunsView({ experimentId, trash }: { experimentId: string | null;
             className="button"
             disabled={exporting}
             data-testid="export-csv"
-            onClick={async () => {
-              try {
-                const { csv, count } = await runs().exportCsv();
-                download(`${(title || 'runs').replace(/[^\w.-]+/g, '_')}.csv`, csv, 'text/csv');
-                useToastStore.getState().push({ kind: 'success', message: `Exported ${formatInt(count)} runs as CSV` });
-              } catch (e) {
-                useToastStore.getState().error(e);
-              }
-            }}
+            onClick={() =>
+              void toasted(
+                'runs.exportCsv',
+                async () => {
+                  const { csv, count } = await runs().exportCsv();
+                  download(`${(title || 'runs').replace(/[^\w.-]+/g, '_')}.csv`, csv, 'text/csv');
+                  return count;
+                },
+                (count) => `Exported ${formatInt(count)} runs as CSV`,
+              )
+            }
           >
             {exporting ? 'Exporting…' : 'Export CSV'}
           </button>

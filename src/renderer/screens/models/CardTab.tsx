@@ -6,6 +6,7 @@ import { useModelsStore } from '../../stores/modelsStore';
 import { downloadName } from '../../stores/modelsView';
 import { useToastStore } from '../../stores/toastStore';
 import { Markdown } from '../experiments/Markdown';
+import { download } from '../../components/download';
 
 const FIELD_INFO: Record<CardField, { label: string; placeholder: string }> = {
   intendedUse: { label: 'Intended use', placeholder: 'Who should use this model, for what, and what not.' },
@@ -14,17 +15,6 @@ const FIELD_INFO: Record<CardField, { label: string; placeholder: string }> = {
   notes: { label: 'Notes', placeholder: 'Anything else a reader should know.' },
 };
 
-/** Save a text as a file through the browser: the card's HTML is never put into this page. */
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 function CardEditor({ version, text }: { version: ModelVersion; text: CardText }) {
   const saveCard = useModelsStore((s) => s.saveCard);

@@ -3,6 +3,9 @@ import { headlineLabel } from '../../stores/evaluationLogic';
 import { formatMetric, formatMoney, formatTime } from '../../format';
 import { useTrainingStore } from '../../stores/trainingStore';
 import { ClickableRow } from '../../components/ClickableRow';
+import { ErrorBox } from '../../components/ErrorBox';
+import type { Loadable } from '../../stores/loadable';
+import type { ReactNode } from 'react';
 
 const SHOWN = ['accuracy', 'f1_macro', 'auc', 'log_loss', 'mae', 'rmse', 'r2'];
 
@@ -54,6 +57,23 @@ export function EvaluationsTable({ list, showRun }: { list: EvaluationSummary[];
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A card of evaluations (a run's, or the newest of all runs), with Compare once two are ticked; `empty` says what to do while there are none. */
+export function EvaluationsCard(props: { state: Loadable<EvaluationSummary[]>; testId: string; showRun?: boolean; actions?: ReactNode; empty: ReactNode }) {
+  const list = props.state.data ?? [];
+  return (
+    <div className="card" data-testid={props.testId}>
+      <div className="card-head">
+        <h3>Evaluations</h3>
+        <span className="spacer" />
+        <CompareButton />
+        {props.actions}
+      </div>
+      <ErrorBox error={props.state.error} />
+      {list.length === 0 && (props.state.data || !props.state.loading) ? <p className="muted small">{props.empty}</p> : <EvaluationsTable list={list} showRun={props.showRun} />}
+    </div>
   );
 }
 

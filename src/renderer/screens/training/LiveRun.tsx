@@ -16,7 +16,7 @@ import { chartGroups, fractionDone, trainingSelectors, useTrainingStore } from '
 import { StatusChip } from '../experiments/StatusChip';
 import { RegisterModelButton } from '../models/RegisterModelButton';
 import { EvaluateDialog } from './EvaluateDialog';
-import { CompareButton, EvaluationsTable } from './EvaluationsTable';
+import { EvaluationsCard } from './EvaluationsTable';
 import { usePollWhile } from '../../components/usePollWhile';
 import { useTrainingNewStore } from '../../stores/trainingNewStore';
 import { useToastStore } from '../../stores/toastStore';
@@ -215,26 +215,17 @@ function Baselines({ run }: { run: Run }) {
 
 function Evaluations({ run, onEvaluate }: { run: Run; onEvaluate: () => void }) {
   const evals = useTrainingStore((s) => s.evaluations);
-  const list = evals.data ?? [];
   return (
-    <div className="card" data-testid="run-evaluations">
-      <div className="card-head">
-        <h3>Evaluations</h3>
-        <span className="spacer" />
-        <CompareButton />
+    <EvaluationsCard
+      state={evals}
+      testId="run-evaluations"
+      actions={
         <button type="button" className="button small" disabled={run.status !== 'finished'} onClick={onEvaluate} data-testid="evaluate-inline">
           Evaluate…
         </button>
-      </div>
-      <ErrorBox error={evals.error} />
-      {list.length === 0 ? (
-        <p className="muted small">
-          {run.status === 'finished' ? 'Not evaluated yet. Evaluate the model on any version with the same columns: metrics, curves, slices and business value.' : 'A finished run can be evaluated.'}
-        </p>
-      ) : (
-        <EvaluationsTable list={list} />
-      )}
-    </div>
+      }
+      empty={run.status === 'finished' ? 'Not evaluated yet. Evaluate the model on any version with the same columns: metrics, curves, slices and business value.' : 'A finished run can be evaluated.'}
+    />
   );
 }
 

@@ -4,7 +4,7 @@ import { formatDuration, formatMetric, formatTime } from '../../stores/runsTable
 import { useSweepsStore } from '../../stores/sweepsStore';
 import { useTrainingStore } from '../../stores/trainingStore';
 import { StatusChip } from '../experiments/StatusChip';
-import { CompareButton, EvaluationsTable } from './EvaluationsTable';
+import { EvaluationsCard } from './EvaluationsTable';
 import { QueuePanel } from './QueuePanel';
 import { ClickableRow } from '../../components/ClickableRow';
 
@@ -120,21 +120,13 @@ function Sweeps() {
 
 function AllEvaluations() {
   const evals = useTrainingStore((s) => s.allEvaluations);
-  const list = evals.data ?? [];
   return (
-    <div className="card" data-testid="all-evaluations">
-      <div className="card-head">
-        <h3>Evaluations</h3>
-        <span className="spacer" />
-        <CompareButton />
-      </div>
-      <ErrorBox error={evals.error} />
-      {evals.data && list.length === 0 ? (
-        <p className="muted small">No evaluations yet. Open a finished training and choose Evaluate… to score it on any dataset version, with a cost matrix for business value.</p>
-      ) : (
-        <EvaluationsTable list={list} showRun />
-      )}
-    </div>
+    <EvaluationsCard
+      state={evals}
+      testId="all-evaluations"
+      showRun
+      empty="No evaluations yet. Open a finished training and choose Evaluate… to score it on any dataset version, with a cost matrix for business value."
+    />
   );
 }
 
