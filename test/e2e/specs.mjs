@@ -70,6 +70,7 @@ export const specs = [
       assert.equal(await page.getByTestId('profile-card').count(), 7);
       await page.locator('[data-testid=histogram] svg .recharts-bar-rectangle').first().waitFor();
       assert.ok((await page.getByTestId('top-values').count()) >= 2, 'categorical columns show top values');
+      assert.match(await page.getByTestId('quantiles').first().innerText(), /p50[\s\S]*≈/, 'numeric columns show approximate percentiles');
       await shotBoth('dataset-profile');
     },
   },
