@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportResult, ParsedInput } from '../../../shared/contract';
@@ -17,6 +16,7 @@ import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
 import { DatasetsRepo, type VersionRow } from '../db/datasetsRepo';
 import type { EventBus } from '../events';
+import { newUuid } from '../ids';
 import { changedWhileReading, hashFile, sameStat, type FileHash } from '../store/fileHash';
 import type { ObjectStore } from '../store/objectStore';
 import type { StagedBlob, StageSession } from '../store/stageSession';
@@ -212,7 +212,7 @@ export class DatasetService {
       throw new LatheError('INVALID_INPUT', `${source} is a file, but format "images" needs a folder of class subfolders`, { where: 'format' });
     }
     const format = input.format ?? detectFormat(source, stat.isDirectory());
-    const task = randomUUID();
+    const task = newUuid();
     const label = `Importing ${name}`;
     const progress = (phase: string, done: number, total: number) => this.events.emit('task.progress', { task, label, phase, done, total });
 
@@ -322,7 +322,7 @@ export class DatasetService {
       this.store.commit(session);
       let dataset = this.repo.datasetByName(name);
       if (!dataset) {
-        dataset = { id: randomUUID(), name, created_at: new Date().toISOString() };
+        dataset = { id: newUuid(), name, created_at: new Date().toISOString() };
         this.repo.insertDataset(dataset);
       }
       const parent = this.repo.latest(dataset.id);
