@@ -87,7 +87,9 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
   const domain: [number, number] = [timeline.windows[0]?.start ?? timeline.from, timeline.windows.at(-1)?.start ?? timeline.to];
   const moves = timeline.aliasMoves.filter((m) => m.before || (m.at >= domain[0] && m.at <= domain[1]));
   const ref0 = metric ? timeline.reference.at(-1)?.metrics[metric] : undefined;
-  const chartWidth = Math.max(260, width >= 900 ? Math.floor((width - 12) / 2) : width) - 26;
+  // Two charts a row when the container fits them; the grid follows the same measure (not the viewport).
+  const twoUp = width >= 900;
+  const chartWidth = Math.max(260, twoUp ? Math.floor((width - 12) / 2) : width) - 26;
   const h = 170;
   const common = (
     <>
@@ -101,7 +103,7 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
     </>
   );
   return (
-    <div className="mon-charts" ref={ref}>
+    <div className="mon-charts" ref={ref} style={{ gridTemplateColumns: twoUp ? 'repeat(2, minmax(0, 1fr))' : 'minmax(0, 1fr)' }}>
       {width > 0 && (
         <>
           <Frame title="Traffic" note="predictions per window" testId="chart-traffic">
