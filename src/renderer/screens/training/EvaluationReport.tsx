@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { BusinessReport, ClassificationReport, Evaluation, RegressionReport, SliceReport } from '../../../shared/evaluation';
+import type { AveragedMetrics, BusinessReport, ClassificationReport, Evaluation, RegressionReport, SliceReport } from '../../../shared/evaluation';
 import type { Run } from '../../../shared/tracking';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
@@ -218,6 +218,19 @@ function Baselines({ run, ev }: { run: Run | null; ev: Evaluation }) {
   );
 }
 
+/** A macro or weighted average under the per-class rows (support only on the first). */
+function AveragedRow({ label, m, n }: { label: string; m: AveragedMetrics; n?: number }) {
+  return (
+    <tr className="sum-row">
+      <td>{label}</td>
+      <td className="num">{formatMetric(m.precision)}</td>
+      <td className="num">{formatMetric(m.recall)}</td>
+      <td className="num">{formatMetric(m.f1)}</td>
+      <td className="num">{n === undefined ? null : formatInt(n)}</td>
+    </tr>
+  );
+}
+
 function ClassificationBody({ r, cell }: { r: ClassificationReport; cell: number }) {
   const roc = r.roc.map((c, i) => ({ id: c.class, name: `${c.class} · AUC ${formatHeadline(c.auc)}`, color: colorFor(i), points: zipPoints(c.fpr, c.tpr) }));
   const pr = r.pr.map((c, i) => ({ id: c.class, name: `${c.class} · AP ${formatHeadline(c.averagePrecision)}`, color: colorFor(i), points: zipPoints(c.recall, c.precision) }));
@@ -250,20 +263,8 @@ function ClassificationBody({ r, cell }: { r: ClassificationReport; cell: number
                   <td className="num">{formatInt(c.support)}</td>
                 </tr>
               ))}
-              <tr className="sum-row">
-                <td>macro</td>
-                <td className="num">{formatMetric(r.macro.precision)}</td>
-                <td className="num">{formatMetric(r.macro.recall)}</td>
-                <td className="num">{formatMetric(r.macro.f1)}</td>
-                <td className="num">{formatInt(r.n)}</td>
-              </tr>
-              <tr className="sum-row">
-                <td>weighted</td>
-                <td className="num">{formatMetric(r.weighted.precision)}</td>
-                <td className="num">{formatMetric(r.weighted.recall)}</td>
-                <td className="num">{formatMetric(r.weighted.f1)}</td>
-                <td className="num" />
-              </tr>
+              <AveragedRow label="macro" m={r.macro} n={r.n} />
+              <AveragedRow label="weighted" m={r.weighted} />
             </tbody>
           </table>
         </div>
