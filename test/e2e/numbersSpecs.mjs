@@ -163,6 +163,34 @@ export const numbersSpecs = [
       assert.ok(train > 0 && order.slice(train).every((m) => !/^(test_|val_)/.test(m)), `held-out first: ${order.join(', ')}`);
       await page.getByTestId('params-diff').scrollIntoViewIfNeeded();
       await sizes(ctx, 'numbers-compare');
+      ctx.numbersB = b;
+    },
+  },
+  {
+    name: 'numbers: model compare colours the change by the metric direction, held-out metrics first',
+    async run(ctx) {
+      const { page } = ctx;
+      assert.ok(ctx.numbersB, 'needs the runs of the specs above');
+      await api(ctx.server, 'models.register', { runId: ctx.numbersB.id, name: MODEL });
+      await page.goto(`${ctx.server.url}#/models/${MODEL}/2/compare`);
+      await page.getByTestId('version-compare').waitFor();
+      await page.getByTestId('compare-with').selectOption('1');
+      const table = page.getByTestId('compare-metrics');
+      await table.waitFor();
+      const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => {
+          const d = tr.querySelector('[data-testid=metric-delta]');
+          return { metric: tr.querySelector('td')?.textContent ?? '', text: d?.textContent ?? '', sense: d?.getAttribute('data-sense') ?? '' };
+        }),
+      );
+      for (const r of rows) {
+        const dir = /loss|rmse|mae/.test(r.metric) ? 'min' : /acc/.test(r.metric) && !r.metric.startsWith('baseline.') ? 'max' : null;
+        if (!dir || r.text === '—' || r.text === '0') continue;
+        assert.equal(r.sense, r.text.startsWith('+') === (dir === 'max') ? 'better' : 'worse', `${r.metric} ${r.text} is ${r.sense}`);
+      }
+      assert.ok(rows.some((r) => r.sense === 'better' || r.sense === 'worse'), 'some change is coloured');
+      assert.match(rows[0].metric, /^test_/, `held-out first: ${rows.map((r) => r.metric).join(', ')}`);
+      await sizes(ctx, 'numbers-model-compare');
     },
   },
 ];
