@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invoke } from '../../src/main/engine/dispatch';
@@ -68,7 +69,8 @@ export async function benchUi(dir: string, opts: { runs: number; points: number 
     server = await startServer({ engine, port: 0, rendererDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    page.setDefaultTimeout(30_000);
+    // Two minutes: on a shared, oversubscribed machine the 10k-run experiment list took over 30 s to appear.
+    page.setDefaultTimeout(120_000);
     await page.goto(server.url);
     const origin = new URL(server.url).origin;
 
@@ -102,10 +104,11 @@ export async function benchUi(dir: string, opts: { runs: number; points: number 
       }
       requestAnimationFrame(step);
     })`)) as number[];
+    frames.shift(); // the wait for the first frame, not a frame
     frames.sort((a, b) => a - b);
     const p50 = frames[Math.floor(frames.length / 2)];
     const p90 = frames[Math.floor(frames.length * 0.9)];
-    report({ name: 'runs table scroll, 40 rows a frame (headless, no GPU)', value: `p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms a frame`, ratio: p90 / 50, target: 'p90 < 50 ms', pass: p90 < 50 });
+    report({ name: 'runs table scroll, 40 rows a frame (headless, no GPU)', value: `p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms a frame (${frames.length} frames; load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`, ratio: p90 / 50, target: 'p90 < 50 ms', pass: p90 < 50 });
     // Rows arrive for where the scroll stopped.
     await page.locator('[data-testid=run-row] [data-testid=run-name]').first().waitFor();
 
