@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { Dialog } from './Dialog';
 import { ErrorBox } from './ErrorBox';
 import { useAction } from './useAction';
@@ -30,6 +30,10 @@ export interface ConfirmDialogProps {
 /** "Are you sure?" for destructive or weighty actions, on the app's <Dialog>. */
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const { onClose, onConfirm, inline } = props;
+  const keep = useRef<HTMLButtonElement>(null);
+  // After <Dialog> has opened (its effect runs first): showModal focuses the first button (Close), and
+  // React's autoFocus does not reach it, so the harmless choice takes the focus here.
+  useEffect(() => keep.current?.focus(), []);
   const { run, busy, error } = useAction(async () => {
     await onConfirm();
     onClose();
@@ -50,7 +54,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
       wide={props.wide}
       footer={
         <>
-          <button type="button" className="button" onClick={onClose} autoFocus>
+          <button ref={keep} type="button" className="button" onClick={onClose}>
             {props.keepLabel ?? 'Keep it'}
           </button>
           <button type="button" className={`button ${props.tone ?? 'danger'}`} disabled={busy} onClick={confirm} data-testid={props.confirmTestId}>
