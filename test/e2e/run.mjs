@@ -24,9 +24,10 @@ import { polishSpecs } from './polishSpecs.mjs';
 import { pipelinesSpecs } from './pipelinesSpecs.mjs';
 import { monitorSpecs } from './monitorSpecs.mjs';
 import { numbersSpecs } from './numbersSpecs.mjs';
+import { structureSpecs } from './structureSpecs.mjs';
 
 // The closing console/loopback check stays last.
-const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...monitorSpecs, ...trainingSpecs, ...polishSpecs, ...numbersSpecs, ...pipelinesSpecs, datasetSpecs[datasetSpecs.length - 1]];
+const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...monitorSpecs, ...trainingSpecs, ...polishSpecs, ...numbersSpecs, ...structureSpecs, ...pipelinesSpecs, datasetSpecs[datasetSpecs.length - 1]];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS = path.join(ROOT, 'test-results');

@@ -1,5 +1,19 @@
 import assert from 'node:assert/strict';
-import { sizes } from './helpers.mjs';
+
+/** 1440 and 1024 px, both themes, while a modal dialog makes the theme button inert: the theme is set on the page. */
+async function modalSizes(ctx, name) {
+  const { page } = ctx;
+  const was = await page.evaluate(() => document.documentElement.dataset.theme);
+  for (const width of [1440, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const theme of ['dark', 'light']) {
+      await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+      await ctx.shot(`${name}-${width}-${theme}`);
+    }
+  }
+  await page.evaluate((t) => (document.documentElement.dataset.theme = t), was);
+  await page.setViewportSize({ width: 1360, height: 860 });
+}
 
 /** The renderer's shared pieces (issue 9 item 5, issue 13 item 3): the confirm dialog, one error display, toasts that do not pile up. */
 export const structureSpecs = [
@@ -30,10 +44,10 @@ export const structureSpecs = [
       await refused.waitFor();
       assert.ok((await refused.innerText()).length > 10);
       assert.equal(await page.getByTestId('toast-error').count(), 0, 'the refusal is not also a toast');
-      await sizes(ctx, 'confirm-refused');
+      await modalSizes(ctx, 'confirm-refused');
       await page.keyboard.press('Escape');
       await page.getByTestId('delete-dialog').waitFor({ state: 'detached' });
-      await sizes(ctx, 'toasts');
+      await modalSizes(ctx, 'toasts');
     },
   },
 ];
