@@ -1,5 +1,5 @@
 import type { ColumnQuantiles } from '../../../shared/datasets';
-import { KllSketch, type KllJSON } from '../sketches';
+import { KllSketch, xorshift32, type KllJSON } from '../sketches';
 import { encodeF64 } from '../sketches/codec';
 
 /** The quantiles a numeric column's profile reports. */
@@ -106,12 +106,8 @@ export class QuantileSketch {
   }
 
   private nextBit(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rng = x | 0 || 1;
-    return (x >>> 7) & 1;
+    this.rng = xorshift32(this.rng);
+    return (this.rng >>> 7) & 1;
   }
 
   private flushBatch(): void {

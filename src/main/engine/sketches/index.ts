@@ -6,7 +6,7 @@
 export { ColumnSketch, type ColumnKind, type ColumnSketchJSON, type ColumnSketchOptions } from './columnSketch';
 export { FixedBins, type FixedBinsJSON } from './fixedBins';
 export { HyperLogLog, HLL_P, type HllJSON } from './hll';
-export { KllSketch, KLL_DEFAULT_K, type KllJSON } from './kll';
+export { KllSketch, KLL_DEFAULT_K, xorshift32, type KllJSON } from './kll';
 export { Moments, type MomentsJSON } from './moments';
 export { TopCategories, TOP_CAPACITY, MAX_LABEL, type TopCategoriesJSON } from './topCategories';
 export { hashNumber, hashString } from './hash';

@@ -19,6 +19,18 @@ export interface KllJSON {
   levels: string[];
 }
 
+/**
+ * The next state of the seeded xorshift32 generator behind compaction's coin flips (never 0). Seeded, not
+ * Math.random, so a sketch built twice from the same values is the same sketch.
+ */
+export function xorshift32(state: number): number {
+  let x = state;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x | 0 || 1;
+}
+
 export class KllSketch {
   n = 0;
   private levels: number[][] = [[]];
@@ -106,12 +118,8 @@ export class KllSketch {
   }
 
   private nextBit(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rng = x | 0 || 1;
-    return (x >>> 7) & 1;
+    this.rng = xorshift32(this.rng);
+    return (this.rng >>> 7) & 1;
   }
 
   /** Compacts every level over its capacity, lowest first, until all fit. */
