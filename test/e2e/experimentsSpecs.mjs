@@ -225,7 +225,8 @@ export const experimentsSpecs = [
       assert.match(await page.locator('[data-testid=chart-card][data-metric=loss]').innerText(), /5 points/);
       await page.getByTestId('run-tab-logs').click();
       const log = page.locator('[data-testid=log-view][data-name="stdout.txt"]');
-      await log.waitFor();
+      // The view appears before its first read answers; wait for the text rather than reading it once.
+      await log.locator('pre', { hasText: 'done <b>bold</b>' }).waitFor({ timeout: 10_000 });
       assert.match(await log.innerText(), /done <b>bold<\/b>/);
       await shot('run-logs-dark');
     },

@@ -4,6 +4,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { colorFor } from '../../components/charts/series';
 import { useExperimentsStore } from '../../stores/experimentsStore';
 import { useRunDetailStore, type RunTab } from '../../stores/runsDetailStore';
+import type { Loadable } from '../../stores/loadable';
 import { formatBytes, formatDuration, formatMetric, formatTime } from '../../format';
 import { compareMetricNames, orderMetrics } from '../../metrics';
 import { ChartControls, ChartGrid, type ChartSettings } from './ChartGrid';
@@ -156,7 +157,8 @@ function Overview({ run }: { run: Run }) {
   );
 }
 
-function LogView({ name, preview, running }: { name: string; preview: ArtifactPreview | null; running: boolean }) {
+function LogView({ name, log, running }: { name: string; log: Loadable<ArtifactPreview>; running: boolean }) {
+  const preview = log.data;
   const ref = useRef<HTMLPreElement>(null);
   const [follow, setFollow] = useState(true);
   useEffect(() => {
@@ -174,7 +176,8 @@ function LogView({ name, preview, running }: { name: string; preview: ArtifactPr
         )}
       </div>
       <pre ref={ref} className="log">
-        {preview?.content || '(empty)'}
+        {/* Not "(empty)" while the first read is still on its way: the file may well have content. */}
+        {preview ? preview.content || '(empty)' : log.loading ? 'Loading…' : '(empty)'}
       </pre>
     </div>
   );
@@ -187,7 +190,7 @@ function Logs({ run }: { run: Run }) {
   return (
     <div className="logs">
       {names.map((n) => (
-        <LogView key={n} name={n} preview={logs[n].data} running={run.status === 'running'} />
+        <LogView key={n} name={n} log={logs[n]} running={run.status === 'running'} />
       ))}
     </div>
   );
