@@ -27,8 +27,19 @@ async function startProfile(): Promise<(out: string) => Promise<void>> {
   };
 }
 
-export async function ingestOnce(dir: string, rows: number): Promise<{ rows: number; cpuS: number; wallS: number; windows: number }> {
-  const home = path.join(dir, 'ws');
+export interface IngestMeasure {
+  rows: number;
+  /** This process's CPU time (process.cpuUsage): on a shared machine the wall clock mostly measures the wait for a core. */
+  cpuS: number;
+  wallS: number;
+  windows: number;
+  rawSegments: number;
+  fileBytes: number;
+}
+
+/** Trains a 12-feature model in `dir`, builds its reference, and times `monitor.ingest` of `rows` logged predictions. */
+export async function ingestOnce(dir: string, rows: number): Promise<IngestMeasure> {
+  const home = path.join(dir, 'ingest-ws');
   const engine = await createEngine({ home, sample: false });
   try {
     const quiet = console.warn;
@@ -54,7 +65,7 @@ export async function ingestOnce(dir: string, rows: number): Promise<{ rows: num
     const c = process.cpuUsage(c0);
     if (profiler) await profiler(process.env.INGEST_PROFILE!);
     if (res.accepted !== rows) throw new Error(`accepted ${res.accepted} of ${rows}`);
-    return { rows, cpuS: (c.user + c.system) / 1e6, wallS, windows: res.windows.length };
+    return { rows, cpuS: (c.user + c.system) / 1e6, wallS, windows: res.windows.length, rawSegments: res.rawSegments, fileBytes: fs.statSync(file).size };
   } finally {
     engine.close();
   }
@@ -63,6 +74,6 @@ export async function ingestOnce(dir: string, rows: number): Promise<{ rows: num
 if (process.argv[1] && /monitorIngest\.bench\.ts$/.test(process.argv[1])) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-ingest-'));
   ingestOnce(dir, Number(process.argv[2] ?? '100000'))
-    .then((r) => console.log(JSON.stringify({ ...r, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS) })))
+    .then((r) => console.log(JSON.stringify({ rows: r.rows, cpuS: r.cpuS, wallS: r.wallS, windows: r.windows, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS) })))
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
 }
