@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildMain, ENTRIES } from '../../scripts/build-main.mjs';
@@ -53,4 +54,39 @@ export async function ensureMainBuilt(): Promise<string> {
     fs.rmSync(LOCK, { recursive: true, force: true });
   }
   return DIST_MAIN;
+}
+
+export interface Serving {
+  base: string;
+  token: string;
+  stderr: () => string;
+  /** SIGTERM, then its exit code. */
+  stop: () => Promise<number | null>;
+}
+
+/** `lathe serve --json --port 0` from `entry` (a bundle or bin/lathe.mjs), once it has printed where it listens. */
+export async function startServe(entry: string, env: NodeJS.ProcessEnv): Promise<Serving> {
+  const child = spawn(process.execPath, [entry, 'serve', '--json', '--port', '0'], { env });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const stop = (): Promise<number | null> => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0]);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
+    });
+    const { port, token } = JSON.parse(line) as { port: number; token: string };
+    return { base: `http://127.0.0.1:${port}`, token, stderr: () => stderr, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoke } from '../../src/main/engine/dispatch';
 import { tempDir, tempEngine } from '../helpers';
-import { DIST_MAIN, ensureMainBuilt, ROOT } from './built';
+import { DIST_MAIN, ensureMainBuilt, ROOT, startServe } from './built';
 
 /**
  * What ships is what is tested: the CLI as `npm run build` leaves it (dist/main/cli.cjs and its worker
@@ -128,20 +128,10 @@ describe('the built CLI in a pipeline', () => {
 
 describe('lathe serve from the bundle', () => {
   it('serves the API, the MLflow door and the UI, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--json', '--port', '0'], { env: { ...process.env, LATHE_HOME: home } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const serving = await startServe(CLI, { ...process.env, LATHE_HOME: home });
+    let code: number | null;
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.split('\n')[0]);
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-      });
-      const { port, token } = JSON.parse(line) as { port: number; token: string };
-      const base = `http://127.0.0.1:${port}`;
+      const { base, token } = serving;
       const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
 
       const call = await fetch(`${base}/api/call/datasets.list`, { method: 'POST', headers: auth, body: '{}' });
@@ -170,9 +160,8 @@ describe('lathe serve from the bundle', () => {
         console.log('SKIPPED the UI page check: dist/renderer is not built (npm test builds it first)');
       }
     } finally {
-      child.kill('SIGTERM');
+      code = await serving.stop();
     }
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
     expect(code).toBe(0);
   });
 });

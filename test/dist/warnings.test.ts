@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempDir } from '../helpers';
-import { ensureMainBuilt, ROOT } from './built';
+import { ensureMainBuilt, ROOT, startServe } from './built';
 
 /**
  * `lathe` as a user runs it (bin/lathe.mjs, which compiles the bundle as a code-cached vm.Script) prints
@@ -39,26 +39,14 @@ it('lathe --version and lathe runs list print no warning', () => {
 });
 
 it('lathe serve prints no warning while it serves and stops', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0'], { env: env() });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const serving = await startServe(BIN, env());
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n')) resolve(out.split('\n')[0]);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-    });
-    const { port, token } = JSON.parse(line) as { port: number; token: string };
-    const call = await fetch(`http://127.0.0.1:${port}/api/call/datasets.list`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const call = await fetch(`${serving.base}/api/call/datasets.list`, { method: 'POST', headers: { Authorization: `Bearer ${serving.token}`, 'Content-Type': 'application/json' }, body: '{}' });
     expect(call.status).toBe(200);
     // The door warms the compute backend while idle (TF.js and its wasm backend load then).
     await new Promise((r) => setTimeout(r, 1500));
   } finally {
-    child.kill('SIGTERM');
+    await serving.stop();
   }
-  await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', () => resolve())));
-  expect(stderr).not.toMatch(/ExperimentalWarning|Warning:/);
+  expect(serving.stderr()).not.toMatch(/ExperimentalWarning|Warning:/);
 });
