@@ -99,6 +99,8 @@ export const SERIES_HELP = [
   'prediction.drift',
   'prediction.psi',
   'label.drift',
+  'multivariate.error',
+  'multivariate.drift',
   'perf.estimated.<metric>',
   'perf.realized.<metric>',
   'value.estimated.per1000',
@@ -235,6 +237,30 @@ export interface WindowPoint {
   kpis: Record<string, number | null>;
   quality: { missingFields: number; extraFields: number; mismatches: number; nulls: number; futureOrLate: number };
   latencyP95: number | null;
+  /** PCA reconstruction error of the window (null: too few rows, or the reference has no multivariate check). */
+  multivariate: MultivariatePoint | null;
+}
+
+/** A window's mean PCA reconstruction error and the band it is judged by (docs/MONITORING.md, "Multivariate drift"). */
+export interface MultivariatePoint {
+  error: number;
+  /** Training chunks' mean ± 3 sd, rescaled to this window's rows. */
+  lower: number;
+  upper: number;
+  drift: boolean;
+  rows: number;
+}
+
+/** Whether a version's reference carries the multivariate check, and how it judges (said on screen). */
+export interface MultivariateSummary {
+  available: boolean;
+  method: 'pca-reconstruction';
+  note: string;
+  components?: number;
+  columns?: number;
+  varianceExplained?: number;
+  /** The training chunks' mean error: the band's centre. */
+  referenceError?: number;
 }
 
 export interface AliasMarker {
@@ -255,7 +281,7 @@ export interface MonitorTimeline {
   windows: WindowPoint[];
   aliasMoves: AliasMarker[];
   /** The reference's held-out numbers the estimated series compare against. */
-  reference: { version: number; metrics: Record<string, number>; valuePer1000: number | null }[];
+  reference: { version: number; metrics: Record<string, number>; valuePer1000: number | null; multivariate?: MultivariateSummary }[];
   /** Summary over the whole range: "since X, value per 1000 went from A to B". */
   summary: { rows: number; firstValuePer1000: number | null; lastValuePer1000: number | null; metric: string | null };
   caveat: string;
@@ -554,6 +580,32 @@ const isotonicSchema = z
   .object({ x: z.array(finite).max(1000), y: z.array(z.number().min(0).max(1)).max(1000) })
   .strict()
   .refine((m) => m.x.length === m.y.length, 'has as many x as y');
+/** The multivariate check's fitted transform (engine/monitoring/multivariate.ts): dims checked against each other, bounded. */
+export const MAX_PCA_COLUMNS = 64;
+const pcaColumnSchema = z
+  .object({
+    name: z.string().min(1).max(500),
+    kind: z.enum(['numeric', 'categorical']),
+    mean: finite,
+    scale: finite.positive(),
+    fill: finite,
+    shares: z.array(z.tuple([z.string().max(100), z.number().min(0).max(1)])).max(64).optional(),
+  })
+  .strict()
+  .refine((c) => (c.kind === 'categorical') === (c.shares !== undefined), 'has shares exactly when categorical');
+const pcaSchema = z
+  .object({
+    method: z.literal('pca-reconstruction'),
+    columns: z.array(pcaColumnSchema).min(2).max(MAX_PCA_COLUMNS),
+    components: z.array(z.array(finite.min(-1).max(1)).max(MAX_PCA_COLUMNS)).min(1).max(MAX_PCA_COLUMNS),
+    varianceExplained: z.number().min(0).max(1),
+    omitted: z.array(z.string().max(500)).max(10_000),
+    rowError: z.object({ mean: finite.min(0), sd: finite.min(0) }).strict(),
+    chunks: z.object({ mean: finite.min(0), sd: finite.min(0), chunkRows: z.number().int().min(1), referenceRows: z.number().int().min(2) }).strict(),
+  })
+  .strict()
+  .refine((p) => p.components.length <= p.columns.length && p.components.every((r) => r.length === p.columns.length), 'has one loading per column in each of at most as many components as columns')
+  .refine((p) => p.components.every((r) => Math.abs(r.reduce((s, x) => s + x * x, 0) - 1) < 1e-4), 'has unit-length components');
 export const referenceProfileSchema = z
   .object({
     format: z.literal(1),
@@ -573,5 +625,11 @@ export const referenceProfileSchema = z
     calibration: z.array(isotonicSchema).max(10_000).nullable(),
     heldOut: z.record(z.string().max(100), stat),
     calibrationError: z.object({ eceBefore: stat, eceAfter: stat }).strict().nullable(),
+    /** Absent in profiles built before the multivariate check. */
+    multivariate: pcaSchema.nullable().optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (p) => !p.multivariate || p.multivariate.columns.every((c) => p.features.some((f) => f.name === c.name && f.kind === c.kind)),
+    { message: 'multivariate: every column is one of the features, of the same kind', path: ['multivariate', 'columns'] },
+  );

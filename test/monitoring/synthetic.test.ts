@@ -35,7 +35,7 @@ function stream(hours: number, perHour: number, seed: number, shift: Shift = {},
 
 /** Runs the default rules over the windows in order; counts transitions into firing. */
 function firings(ws: WindowSketch[], thresholds: 'default' | 'calibrated'): { firing: number; byRule: Record<string, number> } {
-  const rules = defaultRules(profile.heldOut.accuracy ?? null);
+  const rules = defaultRules(profile.heldOut.accuracy ?? null, !!profile.multivariate);
   const states = rules.map(() => ({ state: 'inactive' as AlertState, streak: 0, since: null as number | null }));
   const byRule: Record<string, number> = {};
   let firing = 0;

@@ -48,13 +48,15 @@ export function step(s: RuleState, rule: Pick<AlertRuleInput, 'op' | 'threshold'
  * Rules every monitored model gets: chosen to stay quiet on stationary data (tested: at most one
  * firing in a week of hourly windows) yet catch a real shift within a few hours.
  */
-export function defaultRules(heldOutAccuracy: number | null): (AlertRuleInput & { name: string })[] {
+export function defaultRules(heldOutAccuracy: number | null, multivariate = false): (AlertRuleInput & { name: string })[] {
   const rules: (AlertRuleInput & { name: string })[] = [
     { name: 'Dataset drift (>= 50% of features) for 2 windows', series: 'drift.share', op: '>=', threshold: 0.5, forWindows: 2, severity: 'critical', enabled: true },
     { name: 'Prediction drift for 3 windows', series: 'prediction.drift', op: '>=', threshold: 1, forWindows: 3, severity: 'warning', enabled: true },
     { name: 'Missing fields over 10% for 2 windows', series: 'quality.missingFields', op: '>', threshold: 0.1, forWindows: 2, severity: 'warning', enabled: true },
     { name: 'Type mismatches over 5%', series: 'quality.mismatches', op: '>', threshold: 0.05, forWindows: 1, severity: 'warning', enabled: true },
   ];
+  // Outside its band (3 sd: ~0.3% of stationary windows) twice in a row: about one chance in 10^5 an hour.
+  if (multivariate) rules.push({ name: 'Multivariate drift (PCA reconstruction error outside its band) for 2 windows', series: 'multivariate.drift', op: '>=', threshold: 1, forWindows: 2, severity: 'warning', enabled: true });
   if (heldOutAccuracy !== null) {
     const t = Math.max(0, Math.round((heldOutAccuracy - 0.05) * 1000) / 1000);
     rules.push({ name: `Estimated accuracy below ${t} for 3 windows`, series: 'perf.estimated.accuracy', op: '<', threshold: t, forWindows: 3, severity: 'critical', enabled: true });

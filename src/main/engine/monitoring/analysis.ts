@@ -3,6 +3,7 @@ import type { WindowRow } from '../db/monitoringRepo';
 import { columnDrift, testColumn, type ThresholdSource } from './drift';
 import { estimatedMetrics, realizedMetrics, valueMatrixOf, valuePer1000 } from './performance';
 import type { ReferenceProfile } from './profile';
+import { judge } from './multivariate';
 import { LATENCY_EDGES, WindowSketch, type WindowJSON } from './windowSketch';
 import type { KpiSpec } from '../../../shared/monitoring';
 import type { CostMatrix } from '../../../shared/evaluation';
@@ -136,6 +137,7 @@ export function windowPoint(start: number, windowMs: number, versions: Map<numbe
       futureOrLate: w.rows ? w.quality.outOfOrder / w.rows : 0,
     },
     latencyP95: latencyQuantile(w, 0.95),
+    multivariate: judge(ref.multivariate, w.pca),
   };
   return { point, features, version: v };
 }
@@ -166,6 +168,8 @@ export function seriesValue(d: PointDetail, key: string): number | null {
   if (key === 'value.estimated.per1000') return p.value.estimatedPer1000;
   if (key === 'value.realized.per1000') return p.value.realizedPer1000;
   if (key === 'latency.p95') return p.latencyP95;
+  if (key === 'multivariate.error') return p.multivariate?.error ?? null;
+  if (key === 'multivariate.drift') return p.multivariate ? (p.multivariate.drift ? 1 : 0) : null;
   if (key.startsWith('quality.')) return (p.quality as Record<string, number>)[key.slice(8)] ?? null;
   if (key.startsWith('perf.estimated.')) return p.estimated?.[key.slice(15)]?.value ?? null;
   if (key.startsWith('perf.realized.')) return p.realized?.[key.slice(14)] ?? null;

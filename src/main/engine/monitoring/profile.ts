@@ -1,4 +1,5 @@
 import type { ColumnKind, ColumnSketchJSON } from '../sketches';
+import type { PcaReference } from './multivariate';
 
 /**
  * What is stored about a model version to monitor it without its data (`monitor_references`, and in
@@ -65,4 +66,6 @@ export interface ReferenceProfile {
   calibration: IsotonicMap[] | null;
   heldOut: Record<string, number>;
   calibrationError: { eceBefore: number; eceAfter: number } | null;
+  /** The multivariate check (PCA reconstruction error); absent in profiles built before it, null when it could not be fitted. */
+  multivariate?: PcaReference | null;
 }

@@ -8,6 +8,7 @@ import { partOf, type SplitPart } from '../training/membership';
 import { cellToCategory, cellToNumber, isMissing } from '../training/preprocessing';
 import { splitRows } from '../training/split';
 import { calibrate, ece, fitIsotonic } from './calibration';
+import { fitReconstruction } from './multivariate';
 import { EDGE_QUANTILES, PROFILE_FORMAT, type ChunkStat, type ReferenceColumn, type ReferenceProfile } from './profile';
 import { psiGroups, groupBy } from './drift';
 import { chiSquared, jensenShannon, ksFromBins, psi, wassersteinFromSegments } from './stats';
@@ -76,6 +77,11 @@ export async function buildReference(src: ReferenceSource): Promise<ReferencePro
     calibration: pred.calibration,
     heldOut: pred.metrics,
     calibrationError: pred.calibrationError,
+    multivariate: fitReconstruction(
+      features.map((f) => ({ name: f.name, kind: monitorKind(f.type) })),
+      train.length,
+      (i, k) => rows[train[i]][k],
+    ),
   };
 }
 

@@ -23,7 +23,7 @@ import {
 import type { ModelSignature } from '../../../shared/training';
 import type { Db } from '../db/connection';
 import { DatasetsRepo } from '../db/datasetsRepo';
-import { MonitoringRepo, REQUEST_FIELDS, type RuleRow } from '../db/monitoringRepo';
+import { MonitoringRepo, type RuleRow } from '../db/monitoringRepo';
 import { SplitsRepo } from '../db/splitsRepo';
 import { membershipHash } from '../training/membership';
 import { resolveRef } from '../datasets/refs';
@@ -43,6 +43,8 @@ import { RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
 import { checkLabel, checkOutcome, checkPrediction, csvFields, labelFromCsv, outcomeFromCsv, timeOf } from './records';
 import { buildReference } from './reference';
+import { carryOverRequests, RequestIndex, type PageColumns } from './requestIndex';
+import { addRow as addReconstructionError, summaryOf as multivariateSummary } from './multivariate';
 import { SAMPLE_MODEL, seedSampleHistory } from './sampleHistory';
 import type { EngineApi } from '../../../shared/contract';
 import { WindowSketch, type WindowJSON } from './windowSketch';
@@ -93,6 +95,8 @@ export class MonitoringService {
     // wrote after its last commit are removed.
     this.repo.markInterrupted();
     this.raw.reconcile(this.repo.segmentFiles());
+    // A workspace written before migration 13: its request index moves to integer keys once.
+    carryOverRequests(this.repo);
   }
 
   // Refs and references ----------------------------------------------------------------------------
@@ -218,7 +222,7 @@ export class MonitoringService {
   private ensureMonitor(model: string, profile: ReferenceProfile | null): void {
     if (this.repo.monitor(model)) return;
     this.repo.putMonitor(model, JSON.stringify({ windowMinutes: DEFAULT_WINDOW_MINUTES, valueMatrix: null, kpis: [], thresholds: 'default' }));
-    for (const r of defaultRules(profile?.heldOut.accuracy ?? null)) this.repo.insertRule({ id: newId(), model, name: r.name, builtin: true, rule: JSON.stringify(r) });
+    for (const r of defaultRules(profile?.heldOut.accuracy ?? null, !!profile?.multivariate)) this.repo.insertRule({ id: newId(), model, name: r.name, builtin: true, rule: JSON.stringify(r) });
   }
 
   config(model: string): MonitorConfig {
@@ -326,6 +330,7 @@ export class MonitoringService {
     const model = ref.model;
     const res: JoinResult = { model, lines: 0, matched: 0, unmatched: 0, unmatchedIds: [], replaced: 0, malformed: 0, problems: [], windows: [] };
     const touched = new Set<number>();
+    const index = new RequestIndex(this.repo, model);
     let batch: { where: string; value: unknown }[] = [];
     const problem = (where: string, message: string) => {
       res.malformed++;
@@ -338,7 +343,7 @@ export class MonitoringService {
       const versions = new Set<number>();
       for (const x of checked) {
         if (!x.c.ok) continue;
-        const req = this.repo.request(model, x.c.record.requestId);
+        const req = index.find(x.c.record.requestId);
         if (req) versions.add(req.version);
       }
       const profiles = new Map<number, ReferenceProfile>();
@@ -351,16 +356,16 @@ export class MonitoringService {
             continue;
           }
           const rec = x.c.record;
-          const req = this.repo.request(model, rec.requestId);
+          const req = index.find(rec.requestId);
           if (!req) {
             res.unmatched++;
             if (res.unmatchedIds.length < MAX_PROBLEMS) res.unmatchedIds.push(rec.requestId);
             continue;
           }
           const p = profiles.get(req.version)!;
-          const key = `${req.window_start}|${req.version}|${req.alias}`;
+          const key = `${req.windowStart}|${req.version}|${req.alias}`;
           let e = cache.get(key);
-          if (!e) cache.set(key, (e = { w: this.loadWindow(model, req.window_start, req.version, req.alias, p), start: req.window_start, version: req.version, alias: req.alias }));
+          if (!e) cache.set(key, (e = { w: this.loadWindow(model, req.windowStart, req.version, req.alias, p), start: req.windowStart, version: req.version, alias: req.alias }));
           const msg = 'label' in rec ? applyLabel(e.w, p, req.prediction, req.label, String(rec.label)) : applyOutcome(e.w, this.repo.outcome(model, rec.requestId, rec.outcome), rec.outcome, rec.value);
           if (typeof msg === 'string') {
             problem(x.where, msg);
@@ -368,10 +373,11 @@ export class MonitoringService {
           }
           if (msg.replaced) res.replaced++;
           res.matched++;
-          if ('label' in rec) this.repo.setLabel(model, rec.requestId, String(rec.label));
+          if ('label' in rec) index.setLabel(req, String(rec.label));
           else this.repo.putOutcome(model, rec.requestId, rec.outcome, rec.value);
-          touched.add(req.window_start);
+          touched.add(req.windowStart);
         }
+        index.flushLabels();
         for (const e of cache.values()) this.repo.putWindowSketch(model, e.start, e.version, e.alias, JSON.stringify(e.w.toJSON()));
       });
     };
@@ -497,7 +503,7 @@ export class MonitoringService {
     const versions = [...new Set(windows.flatMap((w) => w.versions))];
     const reference = versions.map((v) => {
       const p = ctx.profile(v)!;
-      return { version: v, metrics: p.heldOut, valuePer1000: null };
+      return { version: v, metrics: p.heldOut, valuePer1000: null, multivariate: multivariateSummary(p.multivariate) };
     });
     const withValue = windows.filter((w) => (w.value.realizedPer1000 ?? w.value.estimatedPer1000) !== null);
     const val = (w: (typeof windows)[number] | undefined) => (w ? (w.value.realizedPer1000 ?? w.value.estimatedPer1000) : null);
@@ -756,6 +762,7 @@ class IngestRun {
   private buffer: { src: string; line: number; rec: PredictionRecord; time: number; text: string | null }[] = [];
   private lastTime = -Infinity;
   private windows = new Set<number>();
+  private readonly index: RequestIndex;
 
   constructor(
     private readonly svc: MonitoringService,
@@ -763,6 +770,7 @@ class IngestRun {
     ingestId: string,
     private readonly windowMs: number,
   ) {
+    this.index = new RequestIndex(svc.repo, ref.model);
     this.result = { model: ref.model, ingestId, lines: 0, accepted: 0, duplicates: 0, malformed: 0, problems: [], problemsTotal: 0, windows: [], future: 0, outOfOrder: 0, missingFields: 0, extraFields: 0, cancelled: false, rowsPerSecond: 0, rawSegments: 0 };
   }
 
@@ -827,10 +835,11 @@ class IngestRun {
     const repo = this.svc.repo;
     const written: string[] = [];
     this.futureAfter = futureLimit();
-    // The rows with a profile, their window and probabilities, and the request index's values for
-    // them (one multi-row insert per 100 rows, which also says which ids are new).
+    // The rows with a profile, their window and probabilities, and their request keys.
     const rows: { e: (typeof batch)[number]; p: ReferenceProfile; start: number; alias: string; probs: number[] | null }[] = [];
-    const flat: unknown[] = [];
+    const ids: string[] = [];
+    const keys: number[] = [];
+    const index = this.index;
     for (const e of batch) {
       const rec = e.rec;
       const p = profiles.get(rec.version);
@@ -843,25 +852,18 @@ class IngestRun {
       const labels = p.labels;
       const pr = rec.output.probabilities;
       let probs: number[] | null = null;
-      let probsJson: string | null = null;
       if (labels && pr) {
         probs = new Array<number>(labels.length);
-        let finite = true;
-        for (let j = 0; j < labels.length; j++) {
-          const x = pr[labels[j]];
-          probs[j] = x ?? NaN;
-          if (!Number.isFinite(probs[j])) finite = false;
-        }
-        if (finite) probsJson = `[${probs.join(',')}]`;
+        for (let j = 0; j < labels.length; j++) probs[j] = pr[labels[j]] ?? NaN;
       }
       rows.push({ e, p, start, alias, probs });
-      flat.push(model, rec.requestId, rec.version, alias, start, e.time, String(rec.output.prediction), probsJson);
+      ids.push(rec.requestId);
+      keys.push(index.keyOf(rec.requestId));
     }
-    if (flat.length !== rows.length * REQUEST_FIELDS) throw new Error('request values out of step');
     try {
       repo.transaction(() => {
-        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string; raw: string[] }>();
-        let last: { w: WindowSketch; start: number; version: number; alias: string; raw: string[] } | undefined;
+        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string; raw: string[]; page: PageColumns }>();
+        let last: { w: WindowSketch; start: number; version: number; alias: string; raw: string[]; page: PageColumns } | undefined;
         // Raw rows go to one file per window start, whatever their version and alias.
         const rawByWindow = new Map<number, string[]>();
         let accepted = 0;
@@ -869,26 +871,39 @@ class IngestRun {
         let outOfOrder = 0;
         let missing = 0;
         let extra = 0;
-        const fresh = repo.insertRequests(flat);
-        for (const { e: entry, p, start, alias, probs } of rows) {
-          const { rec, time, text } = entry;
-          // The first occurrence of a new id is the one inserted; any later one is a duplicate.
-          if (!fresh.delete(rec.requestId)) {
-            dup++;
-            continue;
-          }
-          // Logs come in time order, so a row's window is mostly the previous row's.
-          let e = last && last.start === start && last.version === rec.version && last.alias === alias ? last : undefined;
+        // Each row's window (and the page of the request index it goes to): logs come in time
+        // order, so a row's window is mostly the previous row's.
+        let nextPage = repo.nextPageId();
+        const windowOf = rows.map(({ e: entry, p, start, alias }) => {
+          const version = entry.rec.version;
+          let e = last && last.start === start && last.version === version && last.alias === alias ? last : undefined;
           if (!e) {
-            const key = `${start}|${rec.version}|${alias}`;
+            const key = `${start}|${version}|${alias}`;
             e = cache.get(key);
             if (!e) {
               let raw = rawByWindow.get(start);
               if (!raw) rawByWindow.set(start, (raw = []));
-              cache.set(key, (e = { w: this.svc.loadWindow(model, start, rec.version, alias, p), start, version: rec.version, alias, raw }));
+              const page = { id: nextPage++, start, version, alias, ids: [], times: [], predictions: [], probs: [] };
+              cache.set(key, (e = { w: this.svc.loadWindow(model, start, version, alias, p), start, version, alias, raw, page }));
             }
             last = e;
           }
+          return e;
+        });
+        const fresh = index.claim(ids, keys, windowOf.map((e) => e.page.id));
+        for (let i = 0; i < rows.length; i++) {
+          const { e: entry, p, probs } = rows[i];
+          const { rec, time, text } = entry;
+          if (!fresh[i]) {
+            dup++;
+            continue;
+          }
+          const e = windowOf[i];
+          const page = e.page;
+          page.ids.push(rec.requestId);
+          page.times.push(time);
+          page.predictions.push(String(rec.output.prediction));
+          page.probs.push(probs && probs.every(Number.isFinite) ? probs : null);
           const r = addRecord(e.w, p, rec, probs);
           if (time < this.lastTime) {
             outOfOrder++;
@@ -899,8 +914,13 @@ class IngestRun {
           e.raw.push(text ?? JSON.stringify(rec));
           accepted++;
         }
-        for (const e of cache.values()) repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: '{}' });
+        for (const e of cache.values()) {
+          if (e.page.ids.length === 0) continue;
+          index.writePage(e.page);
+          repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: '{}' });
+        }
         for (const [start, lines] of rawByWindow) {
+          if (lines.length === 0) continue;
           const seg = this.svc.raw.append(model, start, lines.join('\n') + '\n');
           written.push(seg.key);
           repo.addSegment({ file: seg.key, model, ingestId: this.result.ingestId, windowStart: start, rows: lines.length, bytes: seg.end });
@@ -916,6 +936,7 @@ class IngestRun {
     } catch (e) {
       // The transaction rolled back: the segments written for it are removed (or, if this process dies first, at the next start).
       if (written.length) this.svc.raw.reconcile(repo.segmentFiles());
+      index.forget();
       throw e;
     }
   }
@@ -982,5 +1003,6 @@ export function addRecord(w: WindowSketch, p: ReferenceProfile, rec: PredictionR
     w.cbpe.n++;
   }
   if (rec.latencyMs !== undefined) w.latency.add(rec.latencyMs);
+  addReconstructionError(w.pca, p.multivariate, cells);
   return { missing, extra };
 }

@@ -1,5 +1,6 @@
 import { FixedBins, KllSketch, Moments, TopCategories, type KllJSON, type MomentsJSON } from '../sketches';
 import type { ReferenceColumn, ReferenceProfile } from './profile';
+import { emptyAccumulator, mergeAccumulator, type PcaAccumulator } from './multivariate';
 
 /**
  * One window of one model version and alias: what every range is merged from. Kept small (counts
@@ -28,6 +29,8 @@ export interface WindowJSON {
   /** Classification: confusion[i][j] rows actual, columns predicted (labels joined); regression: residual sums. */
   realized: { n: number; confusion?: number[][]; sumAbs?: number; sumSq?: number; sumY?: number; sumY2?: number; sumRes?: number };
   outcomes: Record<string, { n: number; sum: number; sumSq: number; nonzero: number }>;
+  /** PCA reconstruction errors of the rows (multivariate.ts); absent in windows stored before the check. */
+  pca?: PcaAccumulator;
 }
 
 /** 0.01 ms .. ~100 s, 8 bins a decade. */
@@ -56,6 +59,7 @@ export class WindowSketch {
   cbpe: WindowJSON['cbpe'];
   realized: WindowJSON['realized'];
   outcomes = new Map<string, { n: number; sum: number; sumSq: number; nonzero: number }>();
+  pca: PcaAccumulator = emptyAccumulator();
 
   constructor(readonly ref: ReferenceProfile) {
     for (const f of ref.features) this.features.set(f.name, new WindowColumn(f));
@@ -131,6 +135,7 @@ export class WindowSketch {
       const m = this.outcomes.get(k) ?? { n: 0, sum: 0, sumSq: 0, nonzero: 0 };
       this.outcomes.set(k, { n: m.n + v.n, sum: m.sum + v.sum, sumSq: m.sumSq + v.sumSq, nonzero: m.nonzero + v.nonzero });
     }
+    mergeAccumulator(this.pca, o.pca);
     if (withQuantiles) for (const [k, q] of o.quantiles) this.kllOf(k).merge(q);
     return this;
   }
@@ -148,6 +153,7 @@ export class WindowSketch {
       cbpe: this.cbpe,
       realized: this.realized,
       outcomes: Object.fromEntries(this.outcomes),
+      pca: { ...this.pca },
     };
   }
 
@@ -170,6 +176,7 @@ export class WindowSketch {
     if (j.cbpe && w.cbpe && j.cbpe.expected.length === w.cbpe.expected.length) w.cbpe = structuredClone(j.cbpe);
     if (j.realized) w.realized = structuredClone(j.realized);
     for (const [k, v] of Object.entries(j.outcomes ?? {})) w.outcomes.set(k, { ...v });
+    if (j.pca) w.pca = { ...j.pca };
     if (quantiles) for (const [k, q] of Object.entries(quantiles)) w.quantiles.set(k, KllSketch.fromJSON(q));
     return w;
   }
