@@ -6,11 +6,13 @@ import { createEngine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
 import { FEATURES, modelP, rng, row } from '../monitoring/synthetic';
 import { trainRealModel } from '../monitoring/fixture';
+import { report } from './harness';
 
 /**
- * Ingest alone (the last part of monitoring.bench.ts), for profiling with `node --cpu-prof` and for
- * comparing two trees back to back: `tsx test/bench/monitorIngest.bench.ts [rows]` prints one JSON line
- * with CPU seconds (process.cpuUsage) and wall seconds of `monitor.ingest` of `rows` 12-feature records.
+ * Ingest alone (also the last part of monitoring.bench.ts): `BENCH_ONLY=monitorIngest npm run bench`
+ * prints the issue's number (rows/s wall, 12 features, target >= 100k) with rows per CPU-second and
+ * the load average beside it; `tsx test/bench/monitorIngest.bench.ts [rows]` prints one JSON line of
+ * the same (for comparing two trees back to back, or with INGEST_PROFILE for a CPU profile).
  */
 /** INGEST_PROFILE=<file>: a CPU profile of the ingest alone (main thread), for chrome://inspect or a script. */
 async function startProfile(): Promise<(out: string) => Promise<void>> {
@@ -53,7 +55,8 @@ export async function ingestOnce(dir: string, rows: number): Promise<IngestMeasu
     for (let i = 0; i < rows; i++) {
       const o = row(rr);
       const p = modelP(o);
-      lines.push(JSON.stringify({ requestId: `b${i}`, time: start + Math.floor((i / rows) * 48 * 3_600_000), model: 'bench', version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
+      // Ids as the serving export makes them (random UUIDs): sequential ids would flatter a text-keyed index.
+      lines.push(JSON.stringify({ requestId: uuidLike(rr), time: start + Math.floor((i / rows) * 48 * 3_600_000), model: 'bench', version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
     }
     const file = path.join(dir, 'ingest.ndjson');
     fs.writeFileSync(file, lines.join('\n') + '\n');
@@ -71,9 +74,36 @@ export async function ingestOnce(dir: string, rows: number): Promise<IngestMeasu
   }
 }
 
+/** A seeded random UUID (version 4 layout), so every run ingests the same ids. */
+function uuidLike(r: () => number): string {
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(r() * 4)]}${hex(3)}-${hex(12)}`;
+}
+
+/** The issue's line: rows/s wall against 100k, with CPU-seconds and the machine's load (1-minute average at start and end). */
+export function reportIngest(m: IngestMeasure, load: [number, number]): void {
+  const wall = m.rows / m.wallS;
+  const cpu = m.rows / m.cpuS;
+  report({
+    name: `ingest ${m.rows} prediction records (12 features) into windows`,
+    value: `${Math.round(wall)} rows/s wall, ${Math.round(cpu)} rows per CPU-second of this process (${m.windows} windows, ${m.rawSegments} raw appends, ${(m.fileBytes / 1024 / 1024).toFixed(0)} MB of NDJSON; load ${load[0].toFixed(1)} -> ${load[1].toFixed(1)} on ${os.cpus().length} cores)`,
+    ratio: wall / 100_000,
+    target: '>= 100k rows/s wall',
+    pass: wall >= 100_000,
+  });
+}
+
+/** `BENCH_ONLY=monitorIngest npm run bench`. */
+export async function benchMonitorIngest(dir: string, opts: { rows: number }): Promise<void> {
+  const l0 = os.loadavg()[0];
+  const m = await ingestOnce(dir, opts.rows);
+  reportIngest(m, [l0, os.loadavg()[0]]);
+}
+
 if (process.argv[1] && /monitorIngest\.bench\.ts$/.test(process.argv[1])) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-ingest-'));
+  const load = os.loadavg()[0];
   ingestOnce(dir, Number(process.argv[2] ?? '100000'))
-    .then((r) => console.log(JSON.stringify({ rows: r.rows, cpuS: r.cpuS, wallS: r.wallS, windows: r.windows, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS) })))
+    .then((r) => console.log(JSON.stringify({ rows: r.rows, cpuS: r.cpuS, wallS: r.wallS, windows: r.windows, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS), load: [load, os.loadavg()[0]] })))
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
 }

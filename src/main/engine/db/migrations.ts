@@ -13,6 +13,7 @@ import m009 from './migrations/009_split_membership';
 import m010 from './migrations/010_monitoring';
 import m011 from './migrations/011_pipelines';
 import m012 from './migrations/012_run_owner';
+import m013 from './migrations/013_request_keys';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -32,6 +33,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 10, name: 'monitoring', sql: m010 },
   { id: 11, name: 'pipelines', sql: m011 },
   { id: 12, name: 'run owner', sql: m012 },
+  { id: 13, name: 'request keys', sql: m013 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,6 +1,6 @@
 import type { Db } from './connection';
 
-/** SQL for monitoring (migration 10). Every value is a bound parameter; statements prepared once. */
+/** SQL for monitoring (migrations 10 and 13). Every value is a bound parameter; statements prepared once. */
 
 export interface WindowRow {
   model: string;
@@ -12,7 +12,23 @@ export interface WindowRow {
   sketch_json: string;
 }
 
-export interface RequestRow {
+/** A page of the request index (migration 13): the requests of one batch, window, version and alias, as columns. */
+export interface RequestPageRow {
+  id: number;
+  model: string;
+  version: number;
+  alias: string;
+  window_start: number;
+  rows: number;
+  ids_json: string;
+  times_json: string;
+  predictions_json: string;
+  probs_json: string;
+  labels_json: string | null;
+}
+
+/** A request index row of migration 10, before migration 13 (carried over once, then dropped). */
+export interface LegacyRequestRow {
   model: string;
   request_id: string;
   version: number;
@@ -59,9 +75,8 @@ export interface ModelWindowSummary {
   last: number | null;
 }
 
-/** Values per request row in `insertRequests`, and rows per multi-row INSERT (800 bound values). */
-export const REQUEST_FIELDS = 8;
-export const REQUESTS_PER_INSERT = 100;
+/** Request keys per multi-row INSERT (two bound values each: key, page). */
+export const KEYS_PER_INSERT = 250;
 
 export class MonitoringRepo {
   private readonly s;
@@ -87,15 +102,17 @@ export class MonitoringRepo {
       models: db.prepare('SELECT model, COUNT(DISTINCT start) AS windows, SUM(rows) AS rows, MIN(start) AS first, MAX(start) AS last FROM monitor_windows GROUP BY model ORDER BY model'),
       lastWindowRows: db.prepare('SELECT SUM(rows) AS rows FROM monitor_windows WHERE model = ? AND start = ?'),
       versions: db.prepare('SELECT DISTINCT version FROM monitor_windows WHERE model = ? ORDER BY version'),
-      requestInsert: db.prepare(
-        'INSERT OR IGNORE INTO monitor_requests (model, request_id, version, alias, window_start, time, prediction, probs_json, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+      keyInsertMany: db.prepare(`INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES ${Array.from({ length: KEYS_PER_INSERT }, () => '(?, ?)').join(', ')} RETURNING key`).pluck(),
+      keyInsertOne: db.prepare('INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES (?, ?) RETURNING key').pluck(),
+      keyPage: db.prepare('SELECT page FROM monitor_request_keys WHERE key = ?').pluck(),
+      pageNext: db.prepare('SELECT COALESCE(MAX(id), 0) + 1 FROM monitor_request_pages').pluck(),
+      pageInsert: db.prepare(
+        'INSERT INTO monitor_request_pages (id, model, version, alias, window_start, rows, ids_json, times_json, predictions_json, probs_json, labels_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
       ),
-      requestInsertMany: db
-        .prepare(`INSERT OR IGNORE INTO monitor_requests (model, request_id, version, alias, window_start, time, prediction, probs_json, label) VALUES ${Array.from({ length: REQUESTS_PER_INSERT }, () => '(?, ?, ?, ?, ?, ?, ?, ?, NULL)').join(', ')} RETURNING request_id`)
-        .pluck(),
-      requestInsertOne: db.prepare('INSERT OR IGNORE INTO monitor_requests (model, request_id, version, alias, window_start, time, prediction, probs_json, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) RETURNING request_id').pluck(),
-      requestGet: db.prepare('SELECT model, request_id, version, alias, window_start, time, prediction, probs_json, label FROM monitor_requests WHERE model = ? AND request_id = ?'),
-      requestLabel: db.prepare('UPDATE monitor_requests SET label = ? WHERE model = ? AND request_id = ?'),
+      pageGet: db.prepare('SELECT * FROM monitor_request_pages WHERE id = ?'),
+      pageLabels: db.prepare('UPDATE monitor_request_pages SET labels_json = ? WHERE id = ?'),
+      pageRows: db.prepare('SELECT COALESCE(SUM(rows), 0) FROM monitor_request_pages WHERE model = ?').pluck(),
+      legacyTable: db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'monitor_requests_v12'").pluck(),
       outcomeGet: db.prepare('SELECT value FROM monitor_outcomes WHERE model = ? AND request_id = ? AND outcome = ?'),
       outcomePut: db.prepare('INSERT INTO monitor_outcomes (model, request_id, outcome, value) VALUES (?, ?, ?, ?) ON CONFLICT (model, request_id, outcome) DO UPDATE SET value = excluded.value'),
       ingestInsert: db.prepare("INSERT INTO monitor_ingests (id, model, kind, source, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')"),
@@ -103,7 +120,7 @@ export class MonitoringRepo {
       ingestsInterrupted: db.prepare("UPDATE monitor_ingests SET status = 'interrupted', finished_at = ? WHERE status = 'running'"),
       segmentInsert: db.prepare('INSERT INTO monitor_segments (file, model, ingest_id, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       segmentFiles: db.prepare('SELECT file FROM monitor_segments'),
-      labelsIn: db.prepare('SELECT request_id, label FROM monitor_requests WHERE model = ? AND window_start >= ? AND window_start < ? AND label IS NOT NULL'),
+      labelsIn: db.prepare('SELECT ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
       segmentsOf: db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
       ruleList: db.prepare('SELECT * FROM monitor_alert_rules ORDER BY model, created_at, id'),
       ruleListModel: db.prepare('SELECT * FROM monitor_alert_rules WHERE model = ? ORDER BY created_at, id'),
@@ -174,31 +191,65 @@ export class MonitoringRepo {
     return (this.s.versions.all(model) as { version: number }[]).map((r) => r.version);
   }
 
-  /** True when the request id was new (false: a duplicate, nothing written). */
   /**
-   * Inserts requests given as a flat list of REQUEST_FIELDS values per row (model, request_id,
-   * version, alias, window_start, time, prediction, probs_json), REQUESTS_PER_INSERT rows a statement;
-   * the ids that were new (an id already indexed, or given twice, is inserted once).
+   * Request keys given as a flat list of (key, page) pairs, KEYS_PER_INSERT a statement; the keys
+   * that were free (an existing key, or one given twice, is inserted once and not returned again).
    */
-  insertRequests(flat: unknown[]): Set<string> {
-    const fresh = new Set<string>();
-    const per = REQUEST_FIELDS * REQUESTS_PER_INSERT;
+  insertKeys(flat: number[]): Set<number> {
+    const fresh = new Set<number>();
+    const per = 2 * KEYS_PER_INSERT;
     let i = 0;
-    for (; i + per <= flat.length; i += per) for (const id of this.s.requestInsertMany.all(flat.slice(i, i + per)) as string[]) fresh.add(id);
-    for (; i < flat.length; i += REQUEST_FIELDS) for (const id of this.s.requestInsertOne.all(flat.slice(i, i + REQUEST_FIELDS)) as string[]) fresh.add(id);
+    for (; i + per <= flat.length; i += per) for (const k of this.s.keyInsertMany.all(flat.slice(i, i + per)) as number[]) fresh.add(k);
+    for (; i < flat.length; i += 2) for (const k of this.s.keyInsertOne.all(flat[i], flat[i + 1]) as number[]) fresh.add(k);
     return fresh;
   }
 
-  insertRequest(r: Omit<RequestRow, 'label'>): boolean {
-    return this.s.requestInsert.run(r.model, r.request_id, r.version, r.alias, r.window_start, r.time, r.prediction, r.probs_json).changes === 1;
+  /** Inserts one key if free; true when it was. */
+  insertKey(key: number, page: number): boolean {
+    return (this.s.keyInsertOne.all(key, page) as number[]).length === 1;
   }
 
-  request(model: string, requestId: string): RequestRow | undefined {
-    return this.s.requestGet.get(model, requestId) as RequestRow | undefined;
+  keyPage(key: number): number | undefined {
+    return this.s.keyPage.get(key) as number | undefined;
   }
 
-  setLabel(model: string, requestId: string, label: string): void {
-    this.s.requestLabel.run(label, model, requestId);
+  /** The id the next page gets (inside a transaction: pages are numbered before their keys are inserted). */
+  nextPageId(): number {
+    return this.s.pageNext.get() as number;
+  }
+
+  insertPage(p: Omit<RequestPageRow, 'labels_json'>): void {
+    this.s.pageInsert.run(p.id, p.model, p.version, p.alias, p.window_start, p.rows, p.ids_json, p.times_json, p.predictions_json, p.probs_json);
+  }
+
+  page(id: number): RequestPageRow | undefined {
+    return this.s.pageGet.get(id) as RequestPageRow | undefined;
+  }
+
+  setPageLabels(id: number, labels: string): void {
+    this.s.pageLabels.run(labels, id);
+  }
+
+  /** Requests indexed for a model. */
+  requestCount(model: string): number {
+    return this.s.pageRows.get(model) as number;
+  }
+
+  /** True while migration 10's request table waits to be carried over (migration 13). */
+  hasLegacyRequests(): boolean {
+    return (this.s.legacyTable.get() as number) > 0;
+  }
+
+  /** Migration 10's request rows after (model, request id), in key order: read in chunks, the table being small or not. */
+  legacyRequests(after: { model: string; requestId: string } | null, limit: number): LegacyRequestRow[] {
+    const cols = 'model, request_id, version, alias, window_start, time, prediction, probs_json, label';
+    return (after
+      ? this.db.prepare(`SELECT ${cols} FROM monitor_requests_v12 WHERE (model, request_id) > (?, ?) ORDER BY model, request_id LIMIT ?`).all(after.model, after.requestId, limit)
+      : this.db.prepare(`SELECT ${cols} FROM monitor_requests_v12 ORDER BY model, request_id LIMIT ?`).all(limit)) as LegacyRequestRow[];
+  }
+
+  dropLegacyRequests(): void {
+    this.db.exec('DROP TABLE monitor_requests_v12');
   }
 
   outcome(model: string, requestId: string, outcome: string): number | undefined {
@@ -232,8 +283,13 @@ export class MonitoringRepo {
 
   /** request id -> label for the requests of a range that have one. */
   labelsIn(model: string, from: number, to: number): Map<string, string> {
-    const rows = this.s.labelsIn.all(model, from, to) as { request_id: string; label: string }[];
-    return new Map(rows.map((r) => [r.request_id, r.label]));
+    const out = new Map<string, string>();
+    for (const r of this.s.labelsIn.all(model, from, to) as { ids_json: string; labels_json: string }[]) {
+      const ids = JSON.parse(r.ids_json) as string[];
+      const labels = JSON.parse(r.labels_json) as (string | null)[];
+      for (let i = 0; i < ids.length; i++) if (labels[i] != null) out.set(ids[i], labels[i]!);
+    }
+    return out;
   }
 
   segments(model: string, from: number, to: number): { file: string; window_start: number; rows: number }[] {
