@@ -150,6 +150,49 @@ describe('quantiles: approximate, within the sketch bound whatever the split', (
     expect(merged.result()).toEqual(one.result());
   });
 
+  it('a column of at most 50,000 distinct numbers has exact quantiles from its counts, split or not', () => {
+    const r = rng(99);
+    // 3,000 distinct prices over 60,000 rows ("1.5" and "1.50" are two distinct texts of one number).
+    const texts = Array.from({ length: 60_000 }, () => {
+      const cents = Math.floor(r() * 3000);
+      return r() < 0.1 ? (cents / 100).toFixed(3) : (cents / 100).toFixed(2);
+    });
+    const feed = (p: ColumnProfiler, xs: string[]) => xs.forEach((t) => p.addBytes(Buffer.from(t), 0, t.length, false));
+    const one = new ColumnProfiler('price');
+    feed(one, texts);
+    const parts = [texts.slice(0, 7), texts.slice(7, 31_000), texts.slice(31_000)].map((xs) => {
+      const p = new ColumnProfiler('price');
+      feed(p, xs);
+      return p.state();
+    });
+    const merged = new ColumnProfiler('price');
+    parts.reverse().forEach((s) => merged.merge(s));
+    const sorted = texts.map(Number).sort((a, b) => a - b);
+    const exact = Object.fromEntries(QUANTILE_PROBS.map(([name, prob]) => [name, sorted[Math.max(0, Math.ceil(prob * sorted.length) - 1)]]));
+    expect(one.result().quantiles).toEqual(exact);
+    expect(merged.result()).toEqual(one.result());
+  });
+
+  it('a column that passes the exact cap midway moves its counted numbers into the sketch (within the bound)', () => {
+    // 40,000 values from 100 distinct, then 60,000 distinct ones: the counter gives up at 50,000.
+    const r = rng(5);
+    const values = [...Array.from({ length: 40_000 }, () => Math.floor(r() * 100)), ...Array.from({ length: 60_000 }, (_, i) => 1000 + i + r())];
+    const one = new ColumnProfiler('late');
+    feedNumbers(one, values);
+    expect(one.result().distinctApprox).toBe(true);
+    expectQuantilesWithin(one.result(), values);
+    // Two parts under the cap whose union is over it.
+    const halves = [values.slice(0, 70_000), values.slice(70_000)].map((xs) => {
+      const p = new ColumnProfiler('late');
+      feedNumbers(p, xs);
+      return p.state();
+    });
+    const merged = new ColumnProfiler('late');
+    halves.forEach((s) => merged.merge(s));
+    expect(merged.result().count).toBe(values.length);
+    expectQuantilesWithin(merged.result(), values);
+  });
+
   it('text, boolean and date columns have no quantiles', () => {
     for (const cells of [['a', 'b'], ['true', 'false'], ['2024-01-01', '2024-02-01']]) {
       const p = new ColumnProfiler('t');

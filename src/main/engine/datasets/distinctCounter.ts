@@ -1,108 +1,162 @@
 /**
  * Exact counts of distinct values, keyed by their two 32-bit hash lanes, in an open-addressing
- * table of typed arrays: no Map, no boxed keys, no per-cell allocation. The text of a value is
- * kept once, when first seen, for the top-values list. Gives up (returns false) past `cap` values.
+ * table of typed arrays: no Map, no boxed keys, no per-cell allocation. A slot is four int32s side
+ * by side (lo, hi, count, kind), so a probe touches one cache line. The text of a value is kept
+ * once, when first seen, for the top-values list; so is what the profiler made of it (its `kind`
+ * and, for a number, its value), so a value seen again is not parsed again.
+ * Gives up (returns false) past `cap` values.
  */
 export interface DistinctState {
   cap: number;
   size: number;
-  lo: Int32Array;
-  hi: Int32Array;
-  counts: Int32Array;
+  /** Stride 4: lo, hi, count, kind; count 0 is a free slot. */
+  slots: Int32Array;
+  /** Per slot: the value's number when its kind is KIND_NUMBER. */
+  values: Float64Array;
   texts: (string | undefined)[];
 }
 
+/** What a value was when first seen (the profiler's own kinds are other small integers). */
+export const KIND_UNKNOWN = 0;
+/** A number, kept in `values`: a column's numbers can then be read back with their counts. */
+export const KIND_NUMBER = 1;
+
+const STRIDE = 4;
+const LO = 0;
+const HI = 1;
+const COUNT = 2;
+const KIND = 3;
+
 export class DistinctCounter {
-  private lo = new Int32Array(1024);
-  private hi = new Int32Array(1024);
-  private counts = new Int32Array(1024);
+  private slots = new Int32Array(1024 * STRIDE);
+  private values = new Float64Array(1024);
   private texts: (string | undefined)[] = new Array<string | undefined>(1024);
   size = 0;
 
   constructor(private readonly cap: number) {}
 
-  /** Slot of the value, or -1 when it is new (then `insert` must be called). */
+  /** Slot of the value, or -1 - (a free slot) when it is new (then `insert` must be called). */
   find(lo: number, hi: number): number {
-    const mask = this.counts.length - 1;
+    const slots = this.slots;
+    const mask = this.values.length - 1;
     for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
-      if (this.counts[i] === 0) return -1 - i;
-      if (this.lo[i] === (lo | 0) && this.hi[i] === (hi | 0)) return i;
+      const at = i * STRIDE;
+      if (slots[at + COUNT] === 0) return -1 - i;
+      if (slots[at + LO] === (lo | 0) && slots[at + HI] === (hi | 0)) return i;
     }
   }
 
   increment(slot: number): void {
-    this.counts[slot]++;
+    this.slots[slot * STRIDE + COUNT]++;
+  }
+
+  /** The kind `insert` was given for the value in `slot`. */
+  kindAt(slot: number): number {
+    return this.slots[slot * STRIDE + KIND];
+  }
+
+  /** The number `insert` was given for the value in `slot`. */
+  valueAt(slot: number): number {
+    return this.values[slot];
   }
 
   /** Adds a new value at the free slot `find` reported; false when the cap is reached. */
-  insert(freeSlot: number, lo: number, hi: number, text: string): boolean {
+  insert(freeSlot: number, lo: number, hi: number, text: string, kind = KIND_UNKNOWN, value = 0): boolean {
     if (this.size >= this.cap) return false;
-    const slot = -1 - freeSlot;
-    this.lo[slot] = lo;
-    this.hi[slot] = hi;
-    this.counts[slot] = 1;
-    this.texts[slot] = text;
+    this.put(-1 - freeSlot, lo, hi, 1, kind, value, text);
     this.size++;
-    if (this.size * 2 > this.counts.length) this.grow();
+    if (this.size * 2 > this.values.length) this.grow();
     return true;
   }
 
+  private put(slot: number, lo: number, hi: number, count: number, kind: number, value: number, text: string | undefined): void {
+    const at = slot * STRIDE;
+    this.slots[at + LO] = lo;
+    this.slots[at + HI] = hi;
+    this.slots[at + COUNT] = count;
+    this.slots[at + KIND] = kind;
+    this.values[slot] = value;
+    this.texts[slot] = text;
+  }
+
   private grow(): void {
-    const { lo, hi, counts, texts } = this;
-    const n = counts.length * 2;
-    this.lo = new Int32Array(n);
-    this.hi = new Int32Array(n);
-    this.counts = new Int32Array(n);
+    const { slots, values, texts } = this;
+    const n = values.length * 2;
+    this.slots = new Int32Array(n * STRIDE);
+    this.values = new Float64Array(n);
     this.texts = new Array<string | undefined>(n);
-    for (let i = 0; i < counts.length; i++) {
-      if (counts[i] === 0) continue;
-      const slot = -1 - this.find(lo[i], hi[i]);
-      this.lo[slot] = lo[i];
-      this.hi[slot] = hi[i];
-      this.counts[slot] = counts[i];
-      this.texts[slot] = texts[i];
+    for (let i = 0; i < values.length; i++) {
+      const at = i * STRIDE;
+      if (slots[at + COUNT] === 0) continue;
+      const slot = -1 - this.find(slots[at + LO], slots[at + HI]);
+      this.put(slot, slots[at + LO], slots[at + HI], slots[at + COUNT], slots[at + KIND], values[i], texts[i]);
     }
   }
 
   /**
-   * Adds another counter's values and counts (exact: a union of the value sets, counts summed).
-   * False when the union passes the cap; this counter is then part-merged and must be dropped.
+   * Adds another counter's values and counts (exact: a union of the value sets, counts summed, each
+   * value's kind and number kept). All or nothing: false, with this counter unchanged, when the
+   * union would pass the cap.
    */
   merge(o: DistinctState): boolean {
-    for (let i = 0; i < o.counts.length; i++) {
-      const c = o.counts[i];
+    const s = o.slots;
+    let fresh = 0;
+    for (let at = 0; at < s.length; at += STRIDE) if (s[at + COUNT] !== 0 && this.find(s[at + LO], s[at + HI]) < 0) fresh++;
+    if (this.size + fresh > this.cap) return false;
+    for (let i = 0; i < o.texts.length; i++) {
+      const at = i * STRIDE;
+      const c = s[at + COUNT];
       if (c === 0) continue;
-      const slot = this.find(o.lo[i], o.hi[i]);
-      if (slot >= 0) this.counts[slot] += c;
-      else if (!this.insert(slot, o.lo[i], o.hi[i], o.texts[i] as string)) return false;
-      else if (c !== 1) this.counts[this.find(o.lo[i], o.hi[i])] = c; // insert may have grown the table
+      const slot = this.find(s[at + LO], s[at + HI]);
+      if (slot >= 0) {
+        this.slots[slot * STRIDE + COUNT] += c;
+        continue;
+      }
+      this.put(-1 - slot, s[at + LO], s[at + HI], c, s[at + KIND], o.values[i], o.texts[i]);
+      this.size++;
+      if (this.size * 2 > this.values.length) this.grow();
     }
     return true;
   }
 
   /** A copy to send to another thread (structured-clone friendly). */
   state(): DistinctState {
-    return { cap: this.cap, size: this.size, lo: this.lo.slice(), hi: this.hi.slice(), counts: this.counts.slice(), texts: this.texts.slice() };
+    return { cap: this.cap, size: this.size, slots: this.slots.slice(), values: this.values.slice(), texts: this.texts.slice() };
   }
 
   static fromState(s: DistinctState): DistinctCounter {
     const d = new DistinctCounter(s.cap);
-    d.lo = s.lo.slice();
-    d.hi = s.hi.slice();
-    d.counts = s.counts.slice();
-    d.texts = s.texts.slice();
-    d.size = s.size;
+    d.merge(s);
     return d;
+  }
+
+  /** The numbers counted (kind KIND_NUMBER) and how often each was seen, in table order. */
+  numbers(): { values: Float64Array; counts: Float64Array } {
+    const s = this.slots;
+    let n = 0;
+    for (let at = 0; at < s.length; at += STRIDE) if (s[at + COUNT] > 0 && s[at + KIND] === KIND_NUMBER) n++;
+    const values = new Float64Array(n);
+    const counts = new Float64Array(n);
+    n = 0;
+    for (let i = 0; i < this.values.length; i++) {
+      const at = i * STRIDE;
+      if (s[at + COUNT] === 0 || s[at + KIND] !== KIND_NUMBER) continue;
+      values[n] = this.values[i];
+      counts[n++] = s[at + COUNT];
+    }
+    return { values, counts };
   }
 
   /** Calls `fn` with the hash lanes of every value counted. */
   forEachKey(fn: (lo: number, hi: number) => void): void {
-    for (let i = 0; i < this.counts.length; i++) if (this.counts[i] > 0) fn(this.lo[i], this.hi[i]);
+    const s = this.slots;
+    for (let at = 0; at < s.length; at += STRIDE) if (s[at + COUNT] > 0) fn(s[at + LO], s[at + HI]);
   }
 
   entries(): { text: string; count: number }[] {
     const out: { text: string; count: number }[] = [];
-    for (let i = 0; i < this.counts.length; i++) if (this.counts[i] > 0) out.push({ text: this.texts[i] as string, count: this.counts[i] });
+    const s = this.slots;
+    for (let i = 0; i < this.values.length; i++) if (s[i * STRIDE + COUNT] > 0) out.push({ text: this.texts[i] as string, count: s[i * STRIDE + COUNT] });
     return out;
   }
 }

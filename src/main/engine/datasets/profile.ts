@@ -1,9 +1,9 @@
-import type { ColumnProfile, ColumnType, TableProfile } from '../../../shared/datasets';
+import type { ColumnProfile, ColumnQuantiles, ColumnType, TableProfile } from '../../../shared/datasets';
 import { HyperLogLog, type HllJSON, type KllJSON } from '../sketches';
-import { hashBytes, hashString, lastHash } from './hashing';
-import { DistinctCounter, type DistinctState } from './distinctCounter';
+import { hashBytesLanes, hashString, lastHash } from './hashing';
+import { DistinctCounter, KIND_NUMBER, KIND_UNKNOWN, type DistinctState } from './distinctCounter';
 import { StreamingHistogram, type HistogramState } from './histogram';
-import { QuantileSketch } from './quantiles';
+import { exactQuantiles, QuantileSketch } from './quantiles';
 
 /** Distinct values are counted exactly up to this many per column, then estimated. */
 const EXACT_DISTINCT_CAP = 50_000;
@@ -148,6 +148,11 @@ const BOOLEANS = 3;
 const DATES = 4;
 const N = 5;
 
+/** What a CSV/TSV field was when first seen (kept per distinct value; KIND_UNKNOWN: look again). */
+const KIND_BOOLEAN = 2;
+const KIND_DATE = 3;
+const KIND_TEXT = 4;
+
 /**
  * One column's running profile, fed one cell at a time in a single pass. Counts are kept per kind
  * of value (number, boolean, date, other text); the column's type is decided at the end.
@@ -158,7 +163,11 @@ const N = 5;
  * come from double-double sums of x - shift (shift fixed before any split), so any order rounds to
  * the same double except with probability ~2^-30. Past the cap, the distinct count is a HyperLogLog
  * estimate (the shared sketch, ~2.3% error), whose registers are a function of the value set alone.
- * Quantiles come from a KLL sketch (quantiles.ts): approximate, within its rank bound whatever the split.
+ * Quantiles of a CSV/TSV column whose distinct values are all counted come from those counts (each
+ * distinct number kept with its count): exact, and the same however the file was split. Otherwise
+ * (past the cap, JSON Lines, Parquet) they come from a KLL sketch (quantiles.ts): approximate, within
+ * its rank bound whatever the split. A CSV column's numbers are in one or the other, never both: when
+ * the exact counter gives up, its numbers go into the sketch with their counts.
  */
 export class ColumnProfiler {
   private readonly tallies = new Float64Array(6);
@@ -171,6 +180,8 @@ export class ColumnProfiler {
   private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP);
   private hll: HyperLogLog | null = null;
   private readonly quantiles = new QuantileSketch();
+  /** The number `classifyBytes` last found (kept beside the value in the exact counter). */
+  private lastNumber = 0;
 
   /** `shift`: a typical value of the column (the first number in a sample), so sums stay small. */
   constructor(
@@ -189,18 +200,59 @@ export class ColumnProfiler {
     this.tallies[MISSING] += n;
   }
 
-  /** A CSV/TSV field: bytes [start, end) of `buf`, already unquoted unless `escaped` (has "" inside). */
+  /**
+   * A CSV/TSV field: bytes [start, end) of `buf`, already unquoted unless `escaped` (has "" inside).
+   * A value seen before in this column (the exact counter holds its kind and number) is not parsed
+   * again: the same bytes make the same number, and a repeated date cannot move the date range.
+   */
   addBytes(buf: Buffer, start: number, end: number, escaped: boolean): void {
     if (start === end) return this.addMissing();
     if (escaped) return this.addString(unescapeQuoted(buf, start, end));
     this.tallies[COUNT]++;
-    const key = hashBytes(buf, start, end);
-    if (this.hll !== null) this.hll.addNumber(key);
+    hashBytesLanes(buf, start, end);
+    if (this.hll !== null) this.hll.addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
+    const exact = this.exact;
+    if (exact === null) {
+      this.classifyBytes(buf, start, end);
+      return;
+    }
+    const slot = exact.find(lastHash.lo, lastHash.hi);
+    if (slot < 0) {
+      const kind = this.classifyBytes(buf, start, end);
+      if (exact.insert(slot, lastHash.lo, lastHash.hi, buf.toString('utf8', start, end), kind, this.lastNumber)) return;
+      this.giveUpExact();
+      // The sketch now holds every number before this one; this one was counted only in the exact counter.
+      if (kind === KIND_NUMBER) this.quantiles.add(this.lastNumber);
+      return;
+    }
+    exact.increment(slot);
+    const kind = exact.kindAt(slot);
+    if (kind === KIND_NUMBER) this.addNumber(exact.valueAt(slot), false);
+    else if (kind === KIND_BOOLEAN) this.tallies[BOOLEANS]++;
+    else if (kind === KIND_DATE) this.tallies[DATES]++;
+    else if (kind === KIND_UNKNOWN) this.classifyBytes(buf, start, end);
+  }
+
+  /**
+   * Counts a field as the number, boolean, date or other text it is; a number is left in `lastNumber`
+   * (and goes into the quantile sketch only when there is no exact counter to keep it).
+   */
+  private classifyBytes(buf: Buffer, start: number, end: number): number {
     const x = parseNumberBytes(buf, start, end);
-    if (x - x === 0) this.addNumber(x);
-    else if (isBooleanBytes(buf, start, end)) this.tallies[BOOLEANS]++;
-    else if (isDateBytes(buf, start, end)) this.addDateBytes(buf, start, end);
-    this.countValue(buf, start, end);
+    if (x - x === 0) {
+      this.addNumber(x, this.exact === null);
+      this.lastNumber = x;
+      return KIND_NUMBER;
+    }
+    if (isBooleanBytes(buf, start, end)) {
+      this.tallies[BOOLEANS]++;
+      return KIND_BOOLEAN;
+    }
+    if (isDateBytes(buf, start, end)) {
+      this.addDateBytes(buf, start, end);
+      return KIND_DATE;
+    }
+    return KIND_TEXT;
   }
 
   /** A value from JSON or Parquet. */
@@ -212,7 +264,7 @@ export class ColumnProfiler {
       const text = String(v);
       const key = hashString(text);
       if (this.hll !== null) this.hll.addNumber(key);
-      if (Number.isFinite(x)) this.addNumber(x);
+      if (Number.isFinite(x)) this.addNumber(x, true);
       this.countText(text);
       return;
     }
@@ -237,7 +289,7 @@ export class ColumnProfiler {
   }
 
   /** A finite number (an infinite one, "1e999", counts as text, as "Infinity" does). */
-  private addNumber(x: number): void {
+  private addNumber(x: number, sketch: boolean): void {
     this.tallies[NUMBERS]++;
     this.tallies[N]++;
     const d = x - this.shift;
@@ -246,7 +298,7 @@ export class ColumnProfiler {
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     this.histogram.add(x);
-    this.quantiles.add(x);
+    if (sketch) this.quantiles.add(x);
   }
 
   /** A date cell as bytes: compared in place, decoded only when it is a new minimum or maximum. */
@@ -265,15 +317,6 @@ export class ColumnProfiler {
     if (this.maxDate === null || text > this.maxDate) this.maxDate = text;
   }
 
-  /** Counts the value just hashed (lanes in `lastHash`); its text is decoded only when new. */
-  private countValue(buf: Buffer, start: number, end: number): void {
-    const exact = this.exact;
-    if (exact === null) return;
-    const slot = exact.find(lastHash.lo, lastHash.hi);
-    if (slot >= 0) exact.increment(slot);
-    else if (!exact.insert(slot, lastHash.lo, lastHash.hi, buf.toString('utf8', start, end))) this.giveUpExact();
-  }
-
   /**
    * Past the exact cap the HyperLogLog takes over. It only sees values once the exact counter gives
    * up: adding a value is idempotent and order-free, so replaying each distinct value seen so far
@@ -285,13 +328,22 @@ export class ColumnProfiler {
     hll.addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
   }
 
-  /** Moves every value the exact counter holds into the HyperLogLog (created here) and drops the counter. */
+  /**
+   * Moves every value the exact counter holds into the HyperLogLog (created here), and the numbers
+   * it holds with their counts into the quantile sketch, and drops the counter.
+   */
   private dropExact(): HyperLogLog {
     const hll = this.hll ?? new HyperLogLog();
-    this.exact?.forEachKey((lo, hi) => hll.addNumber(keyOfLanes(lo, hi)));
+    if (this.exact !== null) this.moveOut(this.exact, hll);
     this.exact = null;
     this.hll = hll;
     return hll;
+  }
+
+  private moveOut(exact: DistinctCounter, hll: HyperLogLog): void {
+    exact.forEachKey((lo, hi) => hll.addNumber(keyOfLanes(lo, hi)));
+    const { values, counts } = exact.numbers();
+    this.quantiles.addWeighted(values, counts);
   }
 
   private countText(text: string): void {
@@ -343,7 +395,7 @@ export class ColumnProfiler {
     if (this.exact !== null && o.exact !== null && this.exact.merge(o.exact)) return;
     const hll = this.dropExact();
     if (o.hll !== null) hll.merge(HyperLogLog.fromJSON(o.hll));
-    if (o.exact !== null) DistinctCounter.fromState(o.exact).forEachKey((lo, hi) => hll.addNumber(keyOfLanes(lo, hi)));
+    if (o.exact !== null) this.moveOut(DistinctCounter.fromState(o.exact), hll);
   }
 
   result(): ColumnProfile {
@@ -362,7 +414,7 @@ export class ColumnProfiler {
       p.mean = this.shift + s1 / n;
       p.std = n > 1 ? Math.sqrt(Math.max(0, s2 - (s1 * s1) / n) / (n - 1)) : 0;
       p.histogram = this.histogram.result();
-      const quantiles = this.quantiles.result();
+      const quantiles = this.numbersInExact(n) ?? this.quantiles.result();
       if (quantiles) p.quantiles = quantiles;
     } else if (type === 'datetime' && this.minDate !== null && this.maxDate !== null) {
       p.min = this.minDate;
@@ -375,6 +427,15 @@ export class ColumnProfiler {
         .map((v) => ({ value: v.text, count: v.count }));
     }
     return p;
+  }
+
+  /** Exact quantiles when the exact counter holds all `n` numbers of the column (a CSV/TSV column under the cap). */
+  private numbersInExact(n: number): ColumnQuantiles | null {
+    if (this.exact === null) return null;
+    const { values, counts } = this.exact.numbers();
+    let total = 0;
+    for (let i = 0; i < counts.length; i++) total += counts[i];
+    return total === n ? exactQuantiles(values, counts) : null;
   }
 
   private inferType(present: number, distinct: number): ColumnType {

@@ -89,9 +89,10 @@ export function sortBatch(values: Float64Array, scratch: Float64Array, counts: I
  * the same bound of the exact ones as the sequential pass's, not equal to them.
  */
 export class QuantileSketch {
-  private readonly buf = new Float64Array(BATCH);
-  private readonly scratch = new Float64Array(BATCH);
-  private readonly counts = new Int32Array(BUCKETS + 1);
+  // Allocated at the first value: a column whose numbers stay in its exact counter never needs them.
+  private buf: Float64Array | null = null;
+  private scratch: Float64Array | null = null;
+  private counts: Int32Array | null = null;
   private used = 0;
   private sketch: KllSketch | null = null;
   private rng: number;
@@ -101,8 +102,30 @@ export class QuantileSketch {
   }
 
   add(x: number): void {
-    this.buf[this.used++] = x;
+    const buf = (this.buf ??= new Float64Array(BATCH));
+    buf[this.used++] = x;
     if (this.used === BATCH) this.flushBatch();
+  }
+
+  /**
+   * Adds each `values[i]` `counts[i]` times, as KLL takes a weighted item: a count's binary digits
+   * say which levels the value joins (weight 2^h at level h), so the total weight is exact and the
+   * cost grows with the number of values, not with the counts.
+   */
+  addWeighted(values: Float64Array, counts: Float64Array): void {
+    const levels: number[][] = [];
+    let n = 0;
+    for (let i = 0; i < values.length; i++) {
+      let c = counts[i];
+      n += c;
+      for (let h = 0; c > 0; h++, c = Math.floor(c / 2)) {
+        if (c % 2 === 1) (levels[h] ??= []).push(values[i]);
+      }
+    }
+    if (n === 0) return;
+    const encoded = Array.from({ length: levels.length }, (_, h) => encodeF64(Float64Array.from(levels[h] ?? []).sort()));
+    this.kll().merge(KllSketch.fromJSON({ k: this.kll().k, n, rng: this.rng, levels: encoded }));
+    this.nextBit();
   }
 
   private nextBit(): number {
@@ -111,7 +134,7 @@ export class QuantileSketch {
   }
 
   private flushBatch(): void {
-    const run = sortBatch(this.buf, this.scratch, this.counts);
+    const run = sortBatch(this.buf as Float64Array, (this.scratch ??= new Float64Array(BATCH)), (this.counts ??= new Int32Array(BUCKETS + 1)));
     let len = BATCH;
     for (let level = 0; level < BATCH_LEVEL; level++) {
       // Every other value from a random offset; a sorted run stays sorted in place.
@@ -133,7 +156,8 @@ export class QuantileSketch {
   /** Moves values still in the batch into the sketch one by one (a short column stays exact). */
   private settle(): KllSketch {
     const s = this.kll();
-    for (let i = 0; i < this.used; i++) s.add(this.buf[i]);
+    const buf = this.buf as Float64Array;
+    for (let i = 0; i < this.used; i++) s.add(buf[i]);
     this.used = 0;
     return s;
   }
@@ -156,4 +180,25 @@ export class QuantileSketch {
     for (const [name, q] of QUANTILE_PROBS) out[name] = s.quantile(q) as number;
     return out;
   }
+}
+
+/**
+ * Exact quantiles of numbers given with their counts (a column whose distinct values were all
+ * counted): pNN is the smallest value whose cumulative count reaches NN% of `n`, the rule KLL's
+ * `quantile` follows when it is exact.
+ */
+export function exactQuantiles(values: Float64Array, counts: Float64Array): ColumnQuantiles | null {
+  if (values.length === 0) return null;
+  const order = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) n += counts[i];
+  const out = {} as ColumnQuantiles;
+  let r = 0;
+  let cum = counts[order[0]];
+  for (const [name, q] of QUANTILE_PROBS) {
+    const target = q * n;
+    while (cum < target && r + 1 < order.length) cum += counts[order[++r]];
+    out[name] = values[order[r]];
+  }
+  return out;
 }
