@@ -67,11 +67,26 @@ export class StreamChunker {
 
   /** Returns the chunks completed by this piece of input (views into internal buffers: copy to keep). */
   push(piece: Buffer): Buffer[] {
-    const buf = this.carry.length ? Buffer.concat([this.carry, piece]) : piece;
+    const { max } = this.opts;
     const out: Buffer[] = [];
+    let buf = piece;
     let pos = 0;
+    const carried = this.carry.length;
+    if (carried > 0 && piece.length < max) buf = Buffer.concat([this.carry, piece]);
+    else if (carried > 0) {
+      // Only the chunks that start in the carry need it joined to the piece, and each of them ends
+      // within `max` bytes of its start: join the carry to the piece's first `max` bytes (not the
+      // whole 8 MiB piece) and cut there, then go on in the piece itself.
+      const head = Buffer.concat([this.carry, piece.subarray(0, max)]);
+      while (pos < carried) {
+        const len = nextChunkLength(head, pos, head.length, this.opts);
+        out.push(head.subarray(pos, pos + len));
+        pos += len;
+      }
+      pos -= carried;
+    }
     // Only cut while at least `max` bytes remain: a cut nearer the end could move once more data arrives.
-    while (buf.length - pos >= this.opts.max) {
+    while (buf.length - pos >= max) {
       const len = nextChunkLength(buf, pos, buf.length, this.opts);
       out.push(buf.subarray(pos, pos + len));
       pos += len;
