@@ -4,18 +4,18 @@
  * - from a checkout, the bundle is rebuilt first when src/main or src/shared is newer than it (esbuild,
  *   about a second, said on stderr); without esbuild it falls back to the sources through tsx;
  * - installed without sources, the bundle is all there is.
- * Starting fast matters (see test/bench/cli.bench.ts): `--version` answers from package.json without
- * loading the bundle, and the bundle is compiled through a V8 code cache kept beside it (or in the
- * temp folder when dist/ is read-only), so later starts skip parsing its 2 MB.
+ * Starting fast matters (see test/bench/cli.bench.ts): this file has no static imports (each ESM import
+ * of a built-in costs a module job before the first line runs, and child_process alone pulls in net and
+ * streams); built-ins come from process.getBuiltinModule when they are needed.
+ * `--version` answers from package.json without loading the bundle, and the bundle is compiled through
+ * a V8 code cache kept beside it (or in the temp folder when dist/ is read-only), so later starts skip
+ * parsing its 2 MB.
  * The CLI runs under Node, with node_modules' Node-ABI better-sqlite3.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import vm from 'node:vm';
+const builtin = (name) => process.getBuiltinModule(name);
+const fs = builtin('node:fs');
+const path = builtin('node:path');
+const { fileURLToPath, pathToFileURL } = builtin('node:url');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const mainDir = path.join(root, 'dist', 'main');
@@ -25,7 +25,12 @@ const argv = process.argv.slice(2);
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // The same answer commander gives (APP_VERSION is kept equal to package.json's version by a test).
-  process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version}\n`);
+  // Written to fd 1 directly: process.stdout would first load Node's streams.
+  try {
+    fs.writeSync(1, `${JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version}\n`);
+  } catch (e) {
+    if (e.code !== 'EPIPE') throw e;
+  }
   process.exit(0);
 }
 
@@ -79,6 +84,7 @@ async function rebuild() {
 
 function cacheFile() {
   const st = fs.statSync(bundle);
+  const os = builtin('node:os');
   // V8 only checks a cache against the source's length: key it by size and mtime too.
   const name = `cli-${process.version}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
   const local = path.join(mainDir, '.v8cache');
@@ -105,6 +111,8 @@ function saveCache(file, script, folder) {
 
 /** require(bundle), compiled with a V8 code cache. Returns the bundle's exports. */
 function loadBundle() {
+  const Module = builtin('node:module');
+  const vm = builtin('node:vm');
   const file = cacheFile();
   let cached;
   try {
@@ -120,7 +128,7 @@ function loadBundle() {
   const mod = new Module(bundle, null);
   mod.filename = bundle;
   mod.paths = Module._nodeModulePaths(mainDir);
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, mainDir);
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, mainDir);
   mod.loaded = true;
   return mod.exports;
 }
@@ -131,7 +139,7 @@ function runSourcesWithTsx() {
     console.error('lathe: the CLI is not built (npm run build:main) and neither esbuild nor tsx is installed (npm install)');
     process.exit(2);
   }
-  const child = spawn(process.execPath, ['--import', pathToFileURL(loader).href, path.join(sources[0], 'cli', 'main.ts'), ...argv], { stdio: 'inherit' });
+  const child = builtin('node:child_process').spawn(process.execPath, ['--import', pathToFileURL(loader).href, path.join(sources[0], 'cli', 'main.ts'), ...argv], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -2,3 +2,5 @@
 export declare const MAIN_EXTERNALS: string[];
 export declare const ENTRIES: Record<string, { entry: string; out: string; options: Record<string, unknown> }>;
 export declare function buildMain(opts?: { outdir?: string; only?: string[]; quiet?: boolean }): Promise<string[]>;
+/** The esbuild plugin that resolves `zod` to src/main/cli/lazyZod.ts (the CLI bundle's). */
+export declare const LAZY_ZOD: import('esbuild').Plugin;

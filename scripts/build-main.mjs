@@ -51,6 +51,16 @@ const IMPORT_META_DEFINE = {
 /** A Node bundle: natives external, import.meta mapped onto CJS. */
 const NODE_BUNDLE = { platform: 'node', external: MAIN_EXTERNALS, banner: { js: IMPORT_META_SHIM }, define: IMPORT_META_DEFINE };
 
+// The CLI builds its ~3,000 zod schemas on first use, not at start (src/main/cli/lazyZod.ts says why and
+// how): `zod` resolves to that module everywhere in the CLI bundle except in the module itself.
+const LAZY_ZOD_MODULE = path.join(root, 'src', 'main', 'cli', 'lazyZod.ts');
+export const LAZY_ZOD = {
+  name: 'lazy-zod',
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, (args) => (args.importer === LAZY_ZOD_MODULE ? undefined : { path: LAZY_ZOD_MODULE }));
+  },
+};
+
 export const ENTRIES = {
   electron: {
     // entry.ts: the window (main.ts), or the CLI with --cli (cliMode.ts)
@@ -67,7 +77,7 @@ export const ENTRIES = {
   cli: {
     entry: 'src/main/cli/main.ts',
     out: 'cli.cjs',
-    options: NODE_BUNDLE,
+    options: { ...NODE_BUNDLE, plugins: [LAZY_ZOD] },
   },
   // One per name in WORKER_ENTRIES (src/main/engine/workers/protocol.ts; test/electron/bundles.test.ts checks they match).
   ...Object.fromEntries(

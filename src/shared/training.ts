@@ -146,9 +146,10 @@ const specBase = {
     .optional(),
 };
 
+// Defaults as functions: parsed when a spec needs them, not when this module loads (the CLI's start).
 export const trainingSpecSchema = z.discriminatedUnion('template', [
-  z.object({ template: z.literal('tabular-mlp'), hyperparameters: mlpHyperparametersSchema.default(mlpHyperparametersSchema.parse({})), ...specBase }).strict(),
-  z.object({ template: z.literal('image-cnn'), hyperparameters: cnnHyperparametersSchema.default(cnnHyperparametersSchema.parse({})), ...specBase }).strict(),
+  z.object({ template: z.literal('tabular-mlp'), hyperparameters: mlpHyperparametersSchema.default(() => mlpHyperparametersSchema.parse({})), ...specBase }).strict(),
+  z.object({ template: z.literal('image-cnn'), hyperparameters: cnnHyperparametersSchema.default(() => cnnHyperparametersSchema.parse({})), ...specBase }).strict(),
 ]);
 export type TrainingSpecInput = z.input<typeof trainingSpecSchema>;
 /** A spec with every default applied: what a run records (artifact `training/spec.json`) and re-runs. */
