@@ -38,8 +38,16 @@ export function hashString(s: string): [number, number] {
 
 /** Hash lanes of a number (by its float64 bits; -0 and 0 hash alike). */
 export function hashNumber(x: number): [number, number] {
+  const lanes = new Uint32Array(2);
+  hashNumberInto(x, lanes);
+  return [lanes[0], lanes[1]];
+}
+
+/** `hashNumber`'s lanes written into `out` (no array made per value: HyperLogLog's hot path). */
+export function hashNumberInto(x: number, out: Uint32Array): void {
   f64[0] = x === 0 ? 0 : x;
   const lo = u32[0];
   const hi = u32[1];
-  return [fmix(mixWord(mixWord(0x9747b28c, lo), hi)), fmix(mixWord(mixWord(0x3c6ef372, hi), lo ^ 0x5bd1e995))];
+  out[0] = fmix(mixWord(mixWord(0x9747b28c, lo), hi));
+  out[1] = fmix(mixWord(mixWord(0x3c6ef372, hi), lo ^ 0x5bd1e995));
 }

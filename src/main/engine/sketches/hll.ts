@@ -1,5 +1,8 @@
 import { decodeU8, encodeU8 } from './codec';
-import { hashNumber, hashString } from './hash';
+import { hashNumberInto, hashString } from './hash';
+
+/** Scratch for a number's hash lanes (one per thread: JavaScript runs one call at a time). */
+const LANES = new Uint32Array(2);
 
 /**
  * HyperLogLog distinct-count estimate (Flajolet et al. 2007) with linear counting for small
@@ -27,8 +30,8 @@ export class HyperLogLog {
   }
 
   addNumber(x: number): void {
-    const [a, b] = hashNumber(x);
-    this.addHash(a, b);
+    hashNumberInto(x, LANES);
+    this.addHash(LANES[0], LANES[1]);
   }
 
   private addHash(a: number, b: number): void {
