@@ -178,9 +178,9 @@ export async function exportBundle(b: BundleService, i: ExportInput): Promise<Bu
 }
 
 /**
- * Objects stream from the packs in large reads. Every chunk is checked against its hash (on a second
- * thread for large bundles, while the tar is written); the file is only moved into place once all of
- * them matched.
+ * Objects stream from the packs in large reads, straight into the hashing ring. Every chunk is checked
+ * against its hash (on a second thread for large bundles, while the tar is written from the same
+ * bytes); the file is only moved into place once all of them matched.
  */
 async function writeArchive(b: BundleService, out: string, manifestBytes: Buffer, mtime: number, objects: Map<string, number>, gzipped: boolean, pax: Record<string, string>): Promise<void> {
   const task = newId();
@@ -190,10 +190,13 @@ async function writeArchive(b: BundleService, out: string, manifestBytes: Buffer
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const store = b.store;
   const hasher: Hasher = (total > b.hashThreadMin ? HashWorker.start() : null) ?? new InlineHasher();
+  // Each run of chunks is read straight into the hashing ring (no copy on the way to the thread that
+  // checks it); the tar is written from the same bytes, which stay put until they have been hashed.
   const chunksOf = async function* (hash: string): AsyncGenerator<Buffer> {
-    for (const run of store.blobRuns(hash)) {
-      await hasher.chunks(run.data, run.chunks);
-      yield run.data;
+    for (const read of store.blobReads(hash)) {
+      const view = store.readInto(read, await hasher.reserve(read.length));
+      await hasher.chunksIn(view, read.chunks);
+      yield view;
     }
   };
   const fd = fs.openSync(tmp, 'w');

@@ -66,12 +66,12 @@ export class HashWorker {
     }
   }
 
-  /** Copies `bytes` into the ring (waiting for room); returns the [offset, length] parts it took. */
-  private async copyIn(bytes: Buffer): Promise<[number, number][]> {
-    if (bytes.length > RING) throw new Error(`hash piece of ${bytes.length} bytes is larger than the ring`);
+  /** Takes `n` contiguous bytes of the ring (waiting for room); returns their offset. */
+  private async room(n: number): Promise<number> {
+    if (n > RING) throw new Error(`hash piece of ${n} bytes is larger than the ring`);
     // A piece is kept contiguous (chunk checks need it whole): skip the ring's tail if it does not fit.
-    const skip = this.head + bytes.length > RING ? RING - this.head : 0;
-    while (RING - this.used < bytes.length + skip) {
+    const skip = this.head + n > RING ? RING - this.head : 0;
+    while (RING - this.used < n + skip) {
       if (this.failure) throw this.failure;
       await new Promise<void>((r) => (this.spaceWaiter = r));
     }
@@ -81,11 +81,33 @@ export class HashWorker {
       this.used += skip;
       this.worker.send({ t: 'whole', parts: [], n: skip });
     }
-    bytes.copy(this.ring, this.head);
     const at = this.head;
-    this.head = (this.head + bytes.length) % RING;
-    this.used += bytes.length;
+    this.head = (this.head + n) % RING;
+    this.used += n;
+    return at;
+  }
+
+  /** Copies `bytes` into the ring (waiting for room); returns the [offset, length] parts it took. */
+  private async copyIn(bytes: Buffer): Promise<[number, number][]> {
+    const at = await this.room(bytes.length);
+    bytes.copy(this.ring, at);
     return [[at, bytes.length]];
+  }
+
+  /**
+   * `n` bytes of the ring to read into directly (no copy on the way to the hashing thread): fill the
+   * view, then hand it to `chunksIn`, which alone gives the space back (after the thread hashed it).
+   * The view stays valid (and unchanged) until then, so the caller may also write it out meanwhile.
+   */
+  async reserve(n: number): Promise<Buffer> {
+    const at = await this.room(n);
+    return this.ring.subarray(at, at + n);
+  }
+
+  /** As `chunks`, for bytes already in the ring: a view `reserve` returned, filled by the caller. */
+  async chunksIn(view: Buffer, list: ChunkList): Promise<void> {
+    if (view.buffer !== this.ring.buffer) throw new Error('chunksIn takes a view of the ring (from reserve)');
+    this.worker.send({ t: 'chunks', off: view.byteOffset - this.ring.byteOffset, list, n: view.length });
   }
 
   async whole(bytes: Buffer): Promise<void> {
@@ -142,6 +164,15 @@ export class HashWorker {
 export class InlineHasher {
   private h = createHash('sha256');
   private bad: string | null = null;
+  private scratch: Buffer | null = null;
+  /** A buffer of `n` bytes to read into (reused: valid until the next call). */
+  async reserve(n: number): Promise<Buffer> {
+    if (this.scratch === null || this.scratch.length < n) this.scratch = Buffer.allocUnsafe(n);
+    return this.scratch.subarray(0, n);
+  }
+  async chunksIn(view: Buffer, list: ChunkList): Promise<void> {
+    await this.chunks(view, list);
+  }
   async whole(bytes: Buffer): Promise<void> {
     this.h.update(bytes);
   }

@@ -12,6 +12,14 @@ import { verifyStore, type StoreCheck } from './verification';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** One large read of a blob: adjacent chunks in one pack, [offset, offset + length) of it. */
+export interface BlobRead {
+  pack: string;
+  offset: number;
+  length: number;
+  chunks: [string, number][];
+}
+
 /**
  * Content-addressed object store. A blob (any byte stream: a CSV, an image, a model's weights) is
  * named by its sha256 and stored as content-defined chunks, each kept once across all blobs, inside
@@ -136,15 +144,13 @@ export class ObjectStore {
   }
 
   /**
-   * A blob's bytes in large pieces, NOT yet verified: runs of its chunks that lie next to each other in
-   * one pack are read with one read of up to `maxRead` bytes. Each piece comes with the chunks it holds
-   * (the caller checks them against their hashes) and is a view into one reused buffer, valid until
-   * the next one is asked for.
+   * Where a blob's bytes lie, in reads: runs of its chunks that lie next to each other in one pack,
+   * each of up to `maxRead` bytes, with the chunks each holds (in order). Nothing is read yet.
    */
-  *blobRuns(hash: string, maxRead = READ_PIECE): Generator<{ data: Buffer; chunks: [string, number][]; pack: string }> {
+  blobReads(hash: string, maxRead = READ_PIECE): BlobRead[] {
     const locs = this.repo.blobChunkLocations(hash);
     if (locs.length === 0 && !this.repo.hasBlob(hash)) throw new LatheError('NOT_FOUND', `Object ${hash.slice(0, 12)} is not in the store`);
-    let buf = Buffer.allocUnsafe(Math.min(maxRead, locs.reduce((a, c) => a + c.length, 0)));
+    const reads: BlobRead[] = [];
     for (let i = 0; i < locs.length; ) {
       const first = locs[i];
       if (first.pack_id === null || first.offset === null) throw new LatheError('CORRUPT_OBJECT', `Chunk ${first.hash.slice(0, 12)} is not in the object store`);
@@ -158,16 +164,35 @@ export class ObjectStore {
         total += next.length;
         j++;
       }
-      if (buf.length < total) buf = Buffer.allocUnsafe(total);
-      const fd = this.packFd(first.pack_id);
-      let got = 0;
-      while (got < total) {
-        const n = fs.readSync(fd, buf, got, total - got, first.offset + got);
-        if (n === 0) throw this.damaged(first.hash, first.pack_id);
-        got += n;
-      }
-      yield { data: buf.subarray(0, total), chunks, pack: first.pack_id };
+      reads.push({ pack: first.pack_id, offset: first.offset, length: total, chunks });
       i = j + 1;
+    }
+    return reads;
+  }
+
+  /** Reads one run of `blobReads` into `into` (at least `read.length` bytes), NOT yet verified; returns the filled view. */
+  readInto(read: BlobRead, into: Buffer): Buffer {
+    const fd = this.packFd(read.pack);
+    let got = 0;
+    while (got < read.length) {
+      const n = fs.readSync(fd, into, got, read.length - got, read.offset + got);
+      if (n === 0) throw this.damaged(read.chunks[0][0], read.pack);
+      got += n;
+    }
+    return into.subarray(0, read.length);
+  }
+
+  /**
+   * A blob's bytes in large pieces, NOT yet verified (see `blobReads`). Each piece comes with the
+   * chunks it holds (the caller checks them against their hashes) and is a view into one reused
+   * buffer, valid until the next one is asked for.
+   */
+  *blobRuns(hash: string, maxRead = READ_PIECE): Generator<{ data: Buffer; chunks: [string, number][]; pack: string }> {
+    const reads = this.blobReads(hash, maxRead);
+    let buf = Buffer.allocUnsafe(Math.min(maxRead, reads.reduce((a, r) => a + r.length, 0)));
+    for (const r of reads) {
+      if (buf.length < r.length) buf = Buffer.allocUnsafe(r.length);
+      yield { data: this.readInto(r, buf), chunks: r.chunks, pack: r.pack };
     }
   }
 
