@@ -107,6 +107,8 @@ describe('lathe monitor', () => {
     try {
       const t = await invoke(engine, 'monitor.timeline', { ref: 'churn', from: START, to: START + 30 * 3_600_000 });
       expect(t.windows.reduce((a, w) => a + w.rows, 0)).toBe(120_600);
+      // The request index (integer keys and pages, migration 13) holds exactly the rows the windows counted.
+      expect(engine.monitoring.repo.requestCount('churn')).toBe(120_600);
       expect((await invoke(engine, 'store.doctor', {})).integrity).toBe('ok');
       // Every raw file ends where its last recorded batch ends, and the recorded rows add up.
       const ends = new Map<string, number>();

@@ -102,8 +102,8 @@ export class MonitoringRepo {
       models: db.prepare('SELECT model, COUNT(DISTINCT start) AS windows, SUM(rows) AS rows, MIN(start) AS first, MAX(start) AS last FROM monitor_windows GROUP BY model ORDER BY model'),
       lastWindowRows: db.prepare('SELECT SUM(rows) AS rows FROM monitor_windows WHERE model = ? AND start = ?'),
       versions: db.prepare('SELECT DISTINCT version FROM monitor_windows WHERE model = ? ORDER BY version'),
-      keyInsertMany: db.prepare(`INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES ${Array.from({ length: KEYS_PER_INSERT }, () => '(?, ?)').join(', ')} RETURNING key`).pluck(),
-      keyInsertOne: db.prepare('INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES (?, ?) RETURNING key').pluck(),
+      keyInsertMany: db.prepare(`INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES ${Array.from({ length: KEYS_PER_INSERT }, () => '(?, ?)').join(', ')}`),
+      keyInsertOne: db.prepare('INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES (?, ?)'),
       keyPage: db.prepare('SELECT page FROM monitor_request_keys WHERE key = ?').pluck(),
       pageNext: db.prepare('SELECT COALESCE(MAX(id), 0) + 1 FROM monitor_request_pages').pluck(),
       pageInsert: db.prepare(
@@ -192,21 +192,20 @@ export class MonitoringRepo {
   }
 
   /**
-   * Request keys given as a flat list of (key, page) pairs, KEYS_PER_INSERT a statement; the keys
-   * that were free (an existing key, or one given twice, is inserted once and not returned again).
+   * Up to KEYS_PER_INSERT request keys given as a flat list of (key, page) pairs, in one statement
+   * when full; how many were inserted (a key taken, or given twice, is inserted once). No RETURNING:
+   * when every key went in, nothing more is asked (the common case); otherwise the caller looks.
    */
-  insertKeys(flat: number[]): Set<number> {
-    const fresh = new Set<number>();
-    const per = 2 * KEYS_PER_INSERT;
-    let i = 0;
-    for (; i + per <= flat.length; i += per) for (const k of this.s.keyInsertMany.all(flat.slice(i, i + per)) as number[]) fresh.add(k);
-    for (; i < flat.length; i += 2) for (const k of this.s.keyInsertOne.all(flat[i], flat[i + 1]) as number[]) fresh.add(k);
-    return fresh;
+  insertKeys(flat: number[]): number {
+    if (flat.length === 2 * KEYS_PER_INSERT) return this.s.keyInsertMany.run(flat).changes;
+    let n = 0;
+    for (let i = 0; i < flat.length; i += 2) n += this.s.keyInsertOne.run(flat[i], flat[i + 1]).changes;
+    return n;
   }
 
   /** Inserts one key if free; true when it was. */
   insertKey(key: number, page: number): boolean {
-    return (this.s.keyInsertOne.all(key, page) as number[]).length === 1;
+    return this.s.keyInsertOne.run(key, page).changes === 1;
   }
 
   keyPage(key: number): number | undefined {

@@ -1,4 +1,4 @@
-import type { MonitoringRepo, RequestPageRow } from '../db/monitoringRepo';
+import { KEYS_PER_INSERT, type MonitoringRepo, type RequestPageRow } from '../db/monitoringRepo';
 import { nextKey, requestKeyer } from './requestKeys';
 
 /**
@@ -68,42 +68,55 @@ export class RequestIndex {
 
   /**
    * Claims ids for pages, inside the caller's transaction: `fresh[i]` is 1 when `ids[i]` was new
-   * (now indexed at `pages[i]`), 0 for a duplicate (indexed before, or earlier in this list).
+   * (now indexed at `pages[i]`), 0 for a duplicate (indexed before, or earlier in this list). Every
+   * page given is new (numbered from `repo.nextPageId()` in this transaction).
    */
   claim(ids: readonly string[], keys: readonly number[], pages: readonly number[]): Uint8Array {
     const n = ids.length;
-    const flat = new Array<number>(2 * n);
-    for (let i = 0; i < n; i++) {
-      flat[2 * i] = keys[i];
-      flat[2 * i + 1] = pages[i];
-    }
-    // Keys free before this list, each reserved for the first row that hashes to it.
-    const free = this.repo.insertKeys(flat);
-    const claimed = new Map<number, string>();
     const fresh = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const k = keys[i];
-      if (free.has(k) && !claimed.has(k)) {
-        claimed.set(k, ids[i]);
-        fresh[i] = 1;
-      } else fresh[i] = this.probe(ids[i], k, pages[i], free, claimed) ? 1 : 0;
+    // Keys claimed by this list, and by which id (probing and duplicates inside the list ask it).
+    const claimed = new Map<number, string>();
+    let firstPage = Infinity;
+    for (let i = 0; i < n; i++) if (pages[i] < firstPage) firstPage = pages[i];
+    for (let from = 0; from < n; from += KEYS_PER_INSERT) {
+      const to = Math.min(n, from + KEYS_PER_INSERT);
+      const flat = new Array<number>(2 * (to - from));
+      for (let i = from; i < to; i++) {
+        flat[2 * (i - from)] = keys[i];
+        flat[2 * (i - from) + 1] = pages[i];
+      }
+      if (this.repo.insertKeys(flat) === to - from) {
+        // Every key was free and distinct: every id of the chunk is new.
+        for (let i = from; i < to; i++) {
+          claimed.set(keys[i], ids[i]);
+          fresh[i] = 1;
+        }
+      } else for (let i = from; i < to; i++) fresh[i] = this.probe(ids[i], keys[i], pages[i], firstPage, claimed) ? 1 : 0;
     }
     return fresh;
   }
 
-  /** The slow path of `claim`: `key` is taken; walk on until the id is found (false) or a free key takes it (true). */
-  private probe(id: string, key: number, page: number, free: Set<number>, claimed: Map<number, string>): boolean {
+  /**
+   * The slow path of `claim`: walk from the id's own key until the id is found (false: a duplicate)
+   * or a key takes it (true). A key pointing at a page of this list that nobody claimed yet was
+   * inserted for the first row of this chunk whose own key it is: the id's own key is then its own
+   * (true), any other is reserved for that later row and skipped.
+   */
+  private probe(id: string, key: number, page: number, firstPage: number, claimed: Map<number, string>): boolean {
     for (let k = key; ; k = nextKey(k)) {
       const mine = claimed.get(k);
       if (mine !== undefined) {
         if (mine === id) return false;
         continue;
       }
-      // Free before this list but reserved for a later row whose own key it is.
-      if (free.has(k)) continue;
       const stored = this.repo.keyPage(k);
       if (stored === undefined) {
         if (!this.repo.insertKey(k, page)) throw new Error('request key taken under the index');
+        claimed.set(k, id);
+        return true;
+      }
+      if (stored >= firstPage) {
+        if (k !== key) continue;
         claimed.set(k, id);
         return true;
       }
