@@ -60,6 +60,31 @@ describe('HashWorker', () => {
     }
   });
 
+  it('checks bytes filled into reserved ring space (reserve + chunksIn) across the wrap-around, like the inline hasher', async () => {
+    // 14 pieces of 3 MiB (42 MiB through the 32 MiB ring); piece 9 has a flipped byte in its chunk 4.
+    const pieces = Array.from({ length: 14 }, () => piece(12));
+    const list = (p: (typeof pieces)[number]) => p.checks.map(([, len, hash]) => [hash, len] as const);
+    const flipped = 4 * CHUNK + 17;
+    for (const h of [HashWorker.start() as HashWorker, new InlineHasher()]) {
+      try {
+        for (const [i, p] of pieces.entries()) {
+          const view = await h.reserve(p.bytes.length);
+          p.bytes.copy(view);
+          if (i === 9) view[flipped] ^= 1;
+          await h.chunksIn(view, list(p));
+        }
+        expect(await h.settle()).toBe(pieces[9].checks[4][2]);
+        const ok = piece(3);
+        const view = await h.reserve(ok.bytes.length);
+        ok.bytes.copy(view);
+        await h.chunksIn(view, list(ok));
+        expect(await h.settle()).toBeNull();
+      } finally {
+        h.close();
+      }
+    }
+  });
+
   it('after close, a call rejects instead of hanging', async () => {
     const worker = HashWorker.start() as HashWorker;
     await worker.whole(Buffer.from('abc'));
