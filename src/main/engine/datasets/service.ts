@@ -19,6 +19,7 @@ import type { EventBus } from '../events';
 import { newUuid } from '../ids';
 import { changedWhileReading, hashFile, sameStat, type FileHash } from '../store/fileHash';
 import type { ObjectStore } from '../store/objectStore';
+import { Writeback } from '../store/durable';
 import type { StagedBlob, StageSession } from '../store/stageSession';
 import { diffVersions } from './diff';
 import { analyzeTableOffThread } from './analyzeOffThread';
@@ -226,6 +227,8 @@ export class DatasetService {
     }
 
     const session = this.store.beginStage();
+    // The pack is synced in the background while it is written, so the commit's fsync has little left.
+    session.writeback = new Writeback();
     try {
       const { analysis, stored, total } =
         format === 'images' ? await this.prepareImages(session, source, progress) : await this.prepareTableGuarded(session, source, format, stat, known, progress);
@@ -237,6 +240,7 @@ export class DatasetService {
       }
       const indexBlob = analysis.index ? session.addBuffer(analysis.index).hash : null;
       progress('committing', 0, 1);
+      await session.settle();
       const row = this.commitVersion(session, name, {
         id,
         message: input.message,

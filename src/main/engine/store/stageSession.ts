@@ -85,11 +85,12 @@ export class StageSession {
     this.packSize += chunk.length;
   }
 
-  private flush(): void {
+  /** Writes out what is gathered; `background` false (seal) starts no background sync: the fsync follows. */
+  private flush(background = true): void {
     if (this.wused === 0 || this.fd === null || this.wbuf === null) return;
     writeAll(this.fd, this.wbuf.subarray(0, this.wused), this.flushed);
     this.flushed += this.wused;
-    this.writeback?.wrote(this.fd, this.wused);
+    if (background) this.writeback?.wrote(this.fd, this.wused);
     this.wused = 0;
   }
 
@@ -198,7 +199,8 @@ export class StageSession {
     if (this.sealed) return;
     this.sealed = true;
     if (this.fd === null) return;
-    this.flush();
+    // A background sync started here would still run when the fd is closed below.
+    this.flush(false);
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = null;
