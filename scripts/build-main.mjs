@@ -78,15 +78,29 @@ export const ENTRIES = {
     entry: 'src/main/cli/main.ts',
     out: 'cli.cjs',
     options: { ...NODE_BUNDLE, plugins: [LAZY_ZOD] },
+    ascii: true,
   },
   // One per name in WORKER_ENTRIES (src/main/engine/workers/protocol.ts; test/electron/bundles.test.ts checks they match).
   ...Object.fromEntries(
-    ['analyze', 'train', 'evaluate', 'hash'].map((name) => [
+    ['analyze', 'train', 'evaluate', 'hash', 'monitorParse'].map((name) => [
       `worker-${name}`,
       { entry: `src/main/engine/workers/${name}.worker.ts`, out: `workers/${name}.cjs`, options: NODE_BUNDLE },
     ]),
   ),
 };
+
+/**
+ * esbuild escapes non-ASCII characters in strings, but not inside template literals (zod's generated
+ * code has a few in comments). One such character makes V8 hold the whole 2 MB source as a two-byte
+ * string, which the CLI reads at every start: escape them (\\uXXXX means the same character in a string,
+ * a template, a regex or a comment; only those lines' source-map columns shift, by a few characters).
+ */
+function escapeNonAscii(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  // eslint-disable-next-line no-control-regex -- the complement of ASCII, on purpose
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) fs.writeFileSync(file, ascii);
+}
 
 export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {
   fs.mkdirSync(outdir, { recursive: true });
@@ -114,6 +128,7 @@ export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only
       ...spec.options,
     });
     if (result.errors.length) throw new Error(`build-main: ${name} failed`);
+    if (spec.ascii) escapeNonAscii(outfile);
     built.push(outfile);
     if (!quiet) console.log(`built ${path.relative(process.cwd(), outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB)`);
   }

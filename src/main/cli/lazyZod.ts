@@ -37,14 +37,29 @@ const CHAINERS = new Set([
   'extend', 'safeExtend', 'merge', 'pick', 'omit', 'partial', 'required', 'catchall', 'keyof', 'rest', 'exclude', 'extract',
 ]);
 
-/** Stand-ins made here, and the function that builds (once) each one's real schema. */
-const pending = new WeakMap<object, () => object>();
-/** Stand-ins whose schema is not built yet. */
-const unbuilt = new WeakSet<object>();
+/** What a stand-in knows: how to build its schema, and once built, the schema and its bound methods. */
+interface Pending {
+  make: (() => unknown) | undefined;
+  built: Obj | undefined;
+  bound: Map<PropertyKey, Fn & { original: unknown }> | undefined;
+}
+
+/** Every stand-in made here, and its state. (A stand-in is a Proxy whose target is its state: one
+ * small object and one shared handler each, as thousands are made at start.) */
+const pending = new WeakMap<object, Pending>();
+
+function build(p: Pending): Obj {
+  if (p.built === undefined) {
+    const make = p.make as () => unknown;
+    p.make = undefined;
+    p.built = make() as Obj;
+  }
+  return p.built;
+}
 
 function force(value: unknown): unknown {
-  const build = typeof value === 'object' && value !== null ? pending.get(value) : undefined;
-  return build ? build() : value;
+  const p = typeof value === 'object' && value !== null ? pending.get(value) : undefined;
+  return p ? build(p) : value;
 }
 
 function isPlain(value: unknown): value is Obj {
@@ -76,58 +91,46 @@ function realArg(arg: unknown): unknown {
   return changed ? Object.create(Object.getPrototypeOf(arg) as object | null, descriptors) : arg;
 }
 
+/** Methods run on the real schema (as `this`), never on the stand-in; schema-building ones get built arguments. */
+function boundMethod(p: Pending, schema: Obj, key: PropertyKey, fn: Fn): Fn {
+  p.bound ??= new Map();
+  let b = p.bound.get(key);
+  if (!b || b.original !== fn) {
+    const m: Fn = typeof key === 'string' && CHAINERS.has(key) ? (...args) => fn.apply(schema, args.map(realArg)) : (...args) => fn.apply(schema, args);
+    b = Object.assign(m, { original: fn });
+    p.bound.set(key, b);
+  }
+  return b;
+}
+
+const handler: ProxyHandler<Pending> = {
+  get(p, key) {
+    if (p.built === undefined && typeof key === 'string' && CHAINERS.has(key)) {
+      return (...args: unknown[]) => deferred(() => (build(p)[key] as Fn)(...args.map(realArg)));
+    }
+    const schema = build(p);
+    const value = Reflect.get(schema, key, schema);
+    return typeof value === 'function' ? boundMethod(p, schema, key, value as Fn) : value;
+  },
+  set: (p, key, value) => Reflect.set(build(p), key, value),
+  has: (p, key) => Reflect.has(build(p), key),
+  deleteProperty: (p, key) => Reflect.deleteProperty(build(p), key),
+  ownKeys: (p) => Reflect.ownKeys(build(p)),
+  getPrototypeOf: (p) => Reflect.getPrototypeOf(build(p)),
+  getOwnPropertyDescriptor(p, key) {
+    const d = Reflect.getOwnPropertyDescriptor(build(p), key);
+    // A proxy may only report a non-configurable property its target has: mirror it onto the target.
+    if (d && !d.configurable && !Reflect.getOwnPropertyDescriptor(p, key)) Object.defineProperty(p, key, d);
+    return d;
+  },
+  defineProperty: (p, key, d) => Reflect.defineProperty(build(p), key, d),
+};
+
 /** A stand-in for the schema `make()` returns. */
 function deferred(make: () => unknown): object {
-  let built: Obj | undefined;
-  const bound = new Map<PropertyKey, unknown>();
-  const chained = new Map<PropertyKey, Fn>();
-  const target = {};
-  const build = (): Obj => {
-    if (built === undefined) {
-      built = make() as Obj;
-      unbuilt.delete(proxy);
-    }
-    return built;
-  };
-
-  const proxy: object = new Proxy(target, {
-    get(_t, key) {
-      if (built === undefined && typeof key === 'string' && CHAINERS.has(key)) {
-        let f = chained.get(key);
-        if (!f) {
-          f = (...args: unknown[]) => deferred(() => (build()[key] as Fn)(...args.map(realArg)));
-          chained.set(key, f);
-        }
-        return f;
-      }
-      const schema = build();
-      const value = Reflect.get(schema, key, schema);
-      if (typeof value !== 'function') return value;
-      // Methods run on the real schema (as `this`), never on the stand-in.
-      let b = bound.get(key);
-      if (!b || (b as { original?: unknown }).original !== value) {
-        const fn = value as Fn;
-        const m = CHAINERS.has(key as string) ? (...args: unknown[]) => fn.apply(schema, args.map(realArg)) : (...args: unknown[]) => fn.apply(schema, args);
-        b = Object.assign(m, { original: value });
-        bound.set(key, b);
-      }
-      return b;
-    },
-    set: (_t, key, value) => Reflect.set(build(), key, value),
-    has: (_t, key) => Reflect.has(build(), key),
-    deleteProperty: (_t, key) => Reflect.deleteProperty(build(), key),
-    ownKeys: () => Reflect.ownKeys(build()),
-    getPrototypeOf: () => Reflect.getPrototypeOf(build()),
-    getOwnPropertyDescriptor(t, key) {
-      const d = Reflect.getOwnPropertyDescriptor(build(), key);
-      // A proxy may only report a non-configurable property its target has: mirror it onto the target.
-      if (d && !d.configurable && !Reflect.getOwnPropertyDescriptor(t, key)) Object.defineProperty(t, key, d);
-      return d;
-    },
-    defineProperty: (_t, key, d) => Reflect.defineProperty(build(), key, d),
-  });
-  pending.set(proxy, build);
-  unbuilt.add(proxy);
+  const p: Pending = { make, built: undefined, bound: undefined };
+  const proxy = new Proxy(p, handler);
+  pending.set(proxy, p);
   return proxy;
 }
 
@@ -153,5 +156,6 @@ export const z = lazyZod(real);
 
 /** True for a stand-in whose schema has not been built yet (tests look at how lazy a start is). */
 export function isUnbuilt(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && unbuilt.has(value);
+  const p = typeof value === 'object' && value !== null ? pending.get(value) : undefined;
+  return p !== undefined && p.built === undefined;
 }
