@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine } from '../../src/main/engine/engine';
@@ -26,7 +27,11 @@ export async function benchBundles(dir: string, opts: { bytes: number }): Promis
     await invoke(a, 'runs.update', { id: run.id, status: 'finished' });
     const total = count * fileSize;
 
-    // Baseline: tar creating and extracting the same files (page cache warm for both sides).
+    // Baseline: tar creating and extracting the same files (page cache warm for both sides). Every timed
+    // step starts with nothing dirty in the page cache (an untimed `sync` first): tar does not fsync, so
+    // without it the gigabyte tar left behind is written out during the next step (Lathe's fsyncs and
+    // writes waited for it, and whichever ran after tar was charged for tar's writes).
+    const settle = () => spawnSync('sync');
     const tarFile = path.join(dir, 'base.tar');
     const tarOut = path.join(dir, 'tar-out');
     const tarCreate: number[] = [];
@@ -35,20 +40,37 @@ export async function benchBundles(dir: string, opts: { bytes: number }): Promis
       fs.rmSync(tarFile, { force: true });
       fs.rmSync(tarOut, { recursive: true, force: true });
       fs.mkdirSync(tarOut);
+      settle();
       tarCreate.push((await time(() => spawnSync('tar', ['-cf', tarFile, '-C', src, '.']))).ms);
+      settle();
       tarExtract.push((await time(() => spawnSync('tar', ['-xf', tarFile, '-C', tarOut]))).ms);
+    }
+    // For reference only (not the target): tar plus an fsync of what it wrote, the durability Lathe's
+    // export (temp file, fsync, rename) and import (pack fsynced before its rows commit) provide.
+    const durable: { c: number; x: number } = { c: 0, x: 0 };
+    {
+      fs.rmSync(tarFile, { force: true });
+      fs.rmSync(tarOut, { recursive: true, force: true });
+      fs.mkdirSync(tarOut);
+      settle();
+      durable.c = (await time(() => spawnSync('sh', ['-c', 'tar -cf "$1" -C "$2" . && sync "$1"', 'sh', tarFile, src]))).ms;
+      settle();
+      durable.x = (await time(() => spawnSync('sh', ['-c', 'tar -xf "$1" -C "$2" && sync "$2" "$2"/*', 'sh', tarFile, tarOut]))).ms;
     }
     const out = path.join(dir, 'bench.lathe');
     const exp: number[] = [];
     const imp: number[] = [];
     for (let k = 0; k < 2; k++) {
       fs.rmSync(out, { force: true });
+      settle();
       exp.push((await time(() => invoke(a, 'bundle.export', { out, runs: 'name = "bundle-bench"' }))).ms);
+      settle();
       if (k === 0) {
         imp.push((await time(() => invoke(b, 'bundle.import', { file: out }))).ms);
       } else {
         // A fresh workspace each time: the second import into the same one would be a no-op.
         const c = await createEngine({ home: path.join(dir, `bundle-c${k}`), sample: false, door: 'test' });
+        settle();
         imp.push((await time(() => invoke(c, 'bundle.import', { file: out }))).ms);
         c.close();
       }
@@ -56,9 +78,11 @@ export async function benchBundles(dir: string, opts: { bytes: number }): Promis
     const e = median(exp);
     const t = median(tarCreate);
     report({ name: `bundle export of ${mb(total)}`, value: `${Math.round(e)} ms vs tar -c ${Math.round(t)} ms`, ratio: e / t, target: '<= 2x tar', pass: e / t <= 2 });
+    console.log(`      (reference: tar -c + fsync ${Math.round(durable.c)} ms, export ${(e / durable.c).toFixed(2)}x that; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     const i = median(imp);
     const x = median(tarExtract);
     report({ name: `bundle import of ${mb(total)} (hash-checked, stored)`, value: `${Math.round(i)} ms vs tar -x ${Math.round(x)} ms`, ratio: i / x, target: '<= 2x tar', pass: i / x <= 2 });
+    console.log(`      (reference: tar -x + fsync ${Math.round(durable.x)} ms, import ${(i / durable.x).toFixed(2)}x that; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
 
     const { runId } = await trainPenguinRun(a, { name: 'sample-mlp' });
     await invoke(a, 'models.register', { runId, name: 'penguins-sample' });
