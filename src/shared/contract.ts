@@ -44,6 +44,7 @@ import { sweepCalls, type SweepEvents } from './sweeps';
 import { monitoringCalls, type MonitoringEvents } from './monitoring';
 import { pipelineCalls, type PipelineEvents } from './pipelines';
 import { keyCalls } from './bundles';
+import { settingsCalls } from './settings';
 import type { ComputeStatus, JobInfo, JobProgress, JobQueueStatus, TaskSuggestion, TemplateDescription, TrainingSpec, TrainingStarted } from './training';
 import { BACKEND_NAMES, trainingSpecSchema } from './training';
 
@@ -392,6 +393,8 @@ export const contract = {
   ...pipelineCalls,
   // Bundle signing keys and the keyring (issue 8). Types and schemas in ./bundles; docs/REGISTRY.md.
   ...keyCalls,
+  // Workspace settings (desktop notifications). Types and schemas in ./settings.
+  ...settingsCalls,
   // Model registry, deployment export, registry bundles (issue 5). Types in ./registry; docs/REGISTRY.md.
   'models.register': call(
     z.object({ runId: runIdSchema, name: modelNameSchema, description: z.string().max(10_000).default('') }).strict(),

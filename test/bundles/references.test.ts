@@ -38,7 +38,8 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-type Profile = { versionId: string; features: { name: string; kind: string; categories?: string[]; sketch: { moments: { count: number } } }[]; labels: string[] | null; calibration: unknown[] | null };
+type Pca = { columns: { name: string; kind: string; mean: number; scale: number; fill: number; shares?: [string, number][] }[]; components: (number | null)[][] };
+type Profile = { versionId: string; features: { name: string; kind: string; categories?: string[]; sketch: { moments: { count: number } } }[]; labels: string[] | null; calibration: unknown[] | null; multivariate?: Pca | null };
 const refs = (m: BundleManifestJson) => m.metadata.references as unknown as { version_id: string; profile_json: string }[];
 /** A bundle whose first reference profile was changed by `edit`. */
 const editProfile = (edit: (p: Profile) => void) =>
@@ -129,6 +130,41 @@ describe('reference profiles in registry bundles', () => {
     await refusedNaming(await editProfile((p) => void (p.versionId = '0'.repeat(32))), 'profile_json.versionId');
     await refusedNaming(await rebuild(real, (m) => void (refs(m)[0].version_id = 'f'.repeat(32))), 'version_id');
   });
+
+  it('the profile carries the multivariate check (PCA), and a hostile PCA block is refused: wrong dims, NaN, oversize, foreign columns', async () => {
+    const p = JSON.parse(refs(real.manifest)[0].profile_json) as Profile;
+    expect(p.multivariate!.columns.map((c) => c.name)).toEqual(['x0', 'x1', 'x2', 'x3', 'c0']);
+    const pca = (edit: (m: Pca) => void) => editProfile((q) => edit(q.multivariate!));
+    // A component one loading short of the columns.
+    expect(await refusedNaming(await pca((m) => void m.components[0].pop()), 'profile_json')).toMatch(/multivariate/);
+    // More components than columns.
+    await refusedNaming(await pca((m) => void m.components.push(...m.columns.map(() => [...m.components[0]]))), 'profile_json');
+    // NaN travels as null in JSON.
+    await refusedNaming(await pca((m) => void (m.components[0][1] = null)), 'profile_json');
+    // Not unit length: a component scaled up would amplify every error.
+    await refusedNaming(await pca((m) => void (m.components[0] = m.components[0].map((x) => (x as number) * 0.5))), 'profile_json');
+    await refusedNaming(await pca((m) => void (m.columns[0].scale = 0)), 'profile_json');
+    // Oversize: 65 columns (the cap is 64), or a categorical column with 65 encoded categories.
+    await refusedNaming(await pca((m) => void m.columns.push(...Array.from({ length: 61 }, (_, i) => ({ ...m.columns[0], name: `z${i}` })))), 'profile_json');
+    await refusedNaming(await pca((m) => void (m.columns[4].shares = Array.from({ length: 65 }, (_, i): [string, number] => [`k${i}`, 0.01]))), 'profile_json');
+    // A column that is not one of the model's features.
+    expect(await refusedNaming(await pca((m) => void (m.columns[1].name = 'x9')), 'profile_json.multivariate.columns[1]')).toMatch(/not one of the model's inputs/);
+  });
+
+  it('a profile built before the multivariate check (no PCA block) is accepted, and its monitor says the check is not available', async () => {
+    const c = await tempEngine();
+    cleanups.push(c.cleanup);
+    const f = path.join(dir, 'older.tar');
+    fs.writeFileSync(f, await editProfile((p) => void delete p.multivariate));
+    expect((await invoke(c.engine, 'bundle.import', { file: f })).added).toMatchObject({ references: 1 });
+    const calm = await logLines(c.engine, 'churn@1', { hours: 1, perHour: 100, start: START, seed: 3, idPrefix: 'old' });
+    await invoke(c.engine, 'monitor.ingest', { ref: 'churn', files: [writeLines(dir, 'old.ndjson', calm.lines)] });
+    const t = await invoke(c.engine, 'monitor.timeline', { ref: 'churn' });
+    expect(t.reference[0].multivariate).toMatchObject({ available: false });
+    expect(t.reference[0].multivariate!.note).toMatch(/built before the multivariate check/);
+    expect(t.windows[0].multivariate).toBeNull();
+    expect((await invoke(c.engine, 'monitor.alerts', { model: 'churn' })).rules.map((r) => r.series)).not.toContain('multivariate.drift');
+  }, 120_000);
 
   it('a column over the size bound (~16 KB built, refused past 32 KB) is refused', async () => {
     const msg = await refusedNaming(await editProfile((p) => void (p.features[4].categories = Array.from({ length: 400 }, (_, i) => `${i}`.padEnd(100, 'z')))), 'profile_json.features[4]');

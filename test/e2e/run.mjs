@@ -23,11 +23,12 @@ import { ensureBrowser } from './browser.mjs';
 import { polishSpecs } from './polishSpecs.mjs';
 import { pipelinesSpecs } from './pipelinesSpecs.mjs';
 import { monitorSpecs } from './monitorSpecs.mjs';
+import { sampleMonitorSpecs } from './sampleMonitorSpecs.mjs';
 import { numbersSpecs } from './numbersSpecs.mjs';
 import { structureSpecs } from './structureSpecs.mjs';
 
 // The closing console/loopback check stays last.
-const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...monitorSpecs, ...trainingSpecs, ...polishSpecs, ...numbersSpecs, ...structureSpecs, ...pipelinesSpecs, datasetSpecs[datasetSpecs.length - 1]];
+const specs = [...datasetSpecs.slice(0, -1), ...experimentsSpecs, ...registrySpecs, ...monitorSpecs, ...sampleMonitorSpecs, ...trainingSpecs, ...polishSpecs, ...numbersSpecs, ...structureSpecs, ...pipelinesSpecs, datasetSpecs[datasetSpecs.length - 1]];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS = path.join(ROOT, 'test-results');
@@ -146,6 +147,8 @@ async function main() {
       consoleErrors,
       foreignRequests,
       alerts,
+      /** A second `lathe serve` on another workspace (its caller stops it): for specs that need an empty one. */
+      startServer,
       /** A screenshot under test-results/<name>.png. */
       async shot(name) {
         await page.waitForTimeout(150); // let charts and toasts settle

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoke } from '../../src/main/engine/dispatch';
 import type { Engine } from '../../src/main/engine/engine';
 import { alertNotifier, monitoredModelOf, type WindowLike } from '../../src/main/electron/alertNotifier';
+import { SettingsStore } from '../../src/main/engine/settings';
 import { tempDir, tempEngine } from '../helpers';
 import { logLines, trainRealModel } from '../monitoring/fixture';
 
@@ -88,6 +89,31 @@ describe('desktop notifications of firing alerts', () => {
     expect(cases.off.e.shown).toEqual([]);
     expect(cases.unsupported.e.shown).toEqual([]);
   });
+
+  it('the workspace setting "Desktop notifications when an alert starts firing" is respected, read when an alert fires', async () => {
+    expect(await invoke(engine, 'settings.get', {})).toEqual({ desktopNotifications: true });
+    const mine = fakeElectron();
+    const control = fakeElectron();
+    const w = win('lathe://app/index.html#/datasets', false);
+    engine.events.subscribe(alertNotifier({ Notification: mine.Notification, window: () => w, env: {}, open: () => undefined, enabled: async () => (await invoke(engine, 'settings.get', {})).desktopNotifications }));
+    engine.events.subscribe(alertNotifier({ Notification: control.Notification, window: () => w, env: {}, open: () => undefined }));
+    expect(await invoke(engine, 'settings.set', { desktopNotifications: false })).toEqual({ desktopNotifications: false });
+    // Calm hours resolve the firing rules; drifted hours make them fire again.
+    const at = START + 5 * 3_600_000;
+    const calm = await logLines(engine, 'churn@1', { hours: 2, perHour: 300, start: at, seed: 23, idPrefix: 'c2' });
+    await invoke(engine, 'monitor.ingest', { ref: 'churn', records: calm.lines.map((l) => JSON.parse(l)) });
+    const drifted = await logLines(engine, 'churn@1', { hours: 3, perHour: 300, start: at + 2 * 3_600_000, seed: 24, shift: { mean: { x0: 1.5, x1: 1.2, x2: 1, x3: -1 } }, idPrefix: 'd2' });
+    await invoke(engine, 'monitor.ingest', { ref: 'churn', records: drifted.lines.map((l) => JSON.parse(l)) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(control.shown.length, 'the rules fired again').toBeGreaterThan(0);
+    expect(mine.shown).toEqual([]);
+    // Stored in the workspace: a fresh reader of the same database sees it; switched back on, it notifies again.
+    expect(new SettingsStore(engine.db).get()).toEqual({ desktopNotifications: false });
+    await invoke(engine, 'settings.set', { desktopNotifications: true });
+    engine.events.emit('monitor.alert', { model: 'churn', ruleId: 'r', rule: 'test', series: 'drift.share', from: 'pending', to: 'firing', window: at, value: 1, severity: 'warning' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(mine.shown).toHaveLength(1);
+  }, 120_000);
 
   it('reads the monitored model from the window’s hash', () => {
     expect(monitoredModelOf('lathe://app/index.html#/monitor/churn%20v2')).toBe('churn v2');

@@ -254,7 +254,8 @@ async function start(): Promise<void> {
     engine.live.startTriggers(); // pipeline triggers fire while the app runs
     engine.live.warmCompute(); // TF.js loads while the window is idle, not at the first training
     // A monitoring alert that starts firing becomes a desktop notification (alertNotifier.ts).
-    engine.events.subscribe(alertNotifier({ Notification, window: () => mainWindow, env: process.env, open: () => focusWindow() }));
+    const opened = engine;
+    engine.events.subscribe(alertNotifier({ Notification, window: () => mainWindow, env: process.env, open: () => focusWindow(), enabled: async () => (await opened['settings.get']({})).desktopNotifications }));
   } catch (e) {
     fail('Lathe could not open its workspace', e);
   }

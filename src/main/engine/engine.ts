@@ -15,6 +15,7 @@ import { createRegistry, registryMethods, type Registry } from './registry';
 import { evaluationFacts } from './registry/evaluationFacts';
 import { createMonitoring, monitoringMethods, type MonitoringService } from './monitoring';
 import { keyMethods } from './bundles/keyring';
+import { SettingsStore, settingsMethods } from './settings';
 import { doctor } from './doctor';
 import { PipelineService } from './pipelines/service';
 import { createTransfer, type EngineLive, type EngineTransfer } from './transfer';
@@ -224,6 +225,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       },
     }),
     ...keyMethods(registry.bundles),
+    ...settingsMethods(new SettingsStore(db)),
     ...pipelineMethods(pipelines),
 
     async 'store.gc'() {

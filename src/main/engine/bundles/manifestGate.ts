@@ -268,6 +268,8 @@ export function gateReferences(m: BundleMetadata, bytes: (hash: string) => Buffe
     const labels = Array.isArray(sig.labels) ? sig.labels.map(String) : null;
     if (JSON.stringify(p.labels) !== JSON.stringify(labels)) throw recordRefused('references', k, r, 'profile_json.labels', "are not the model's classes");
     if (p.calibration && p.calibration.length !== (labels?.length ?? 0)) throw recordRefused('references', k, r, 'profile_json.calibration', `has ${p.calibration.length} maps for ${labels?.length ?? 0} classes`);
+    const pcaAt = p.multivariate?.columns.findIndex((c) => !got.includes(`${c.name}:${c.kind}`)) ?? -1;
+    if (pcaAt >= 0) throw recordRefused('references', k, r, `profile_json.multivariate.columns[${pcaAt}]`, 'is not one of the model\'s inputs (of the same kind)');
   });
 }
 

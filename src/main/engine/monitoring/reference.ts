@@ -81,6 +81,7 @@ export async function buildReference(src: ReferenceSource): Promise<ReferencePro
       features.map((f) => ({ name: f.name, kind: monitorKind(f.type) })),
       train.length,
       (i, k) => rows[train[i]][k],
+      { rows: heldOut.length, cell: (i, k) => rows[heldOut[i]][k] },
     ),
   };
 }

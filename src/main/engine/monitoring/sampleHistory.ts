@@ -57,6 +57,8 @@ export async function trainSampleChampion(engine: EngineApi, out: string): Promi
 export async function seedSampleHistory(engine: EngineApi, now = Date.now()): Promise<{ model: string; requests: number; labels: number }> {
   await invoke(engine, 'bundle.import', { file: sampleChampionBundle() });
   const v = await invoke(engine, 'models.show', { ref: `${SAMPLE_MODEL}@champion` });
+  // Reading the imported profile first gives the monitor the default rules a profile implies (accuracy, multivariate).
+  await invoke(engine, 'monitor.reference', { ref: `${SAMPLE_MODEL}@${v.number}` });
   // A rule on the shifted feature itself, so the sample shows a firing alert whatever the share.
   await invoke(engine, 'monitor.setRule', { model: SAMPLE_MODEL, rule: { series: `feature.${SAMPLE_SHIFTED}.drift`, op: '>=', threshold: 1, forWindows: 2, severity: 'warning', name: 'Body mass drift' } });
 

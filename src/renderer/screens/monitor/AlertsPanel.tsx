@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { toLatheError, type LatheError } from '../../../shared/errors';
 import { ALERT_OPS, SERIES_HELP, type AlertOp, type AlertRule, type AlertsView } from '../../../shared/monitoring';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
@@ -114,6 +115,43 @@ function NewRule(props: { model: string }) {
   );
 }
 
+/**
+ * The workspace setting the desktop app reads when a rule starts firing (settings.desktopNotifications;
+ * alertNotifier.ts). In a browser the switch is the same setting: it takes effect in the desktop app.
+ */
+function DesktopNotifications() {
+  const [on, setOn] = useState<boolean | null>(null);
+  const [error, setError] = useState<LatheError | null>(null);
+  useEffect(() => {
+    let live = true;
+    transport()
+      .call('settings.get', {})
+      .then((s) => live && setOn(s.desktopNotifications), (e: unknown) => live && setError(toLatheError(e)));
+    return () => {
+      live = false;
+    };
+  }, []);
+  const change = async (next: boolean) => {
+    setOn(next);
+    try {
+      setOn((await transport().call('settings.set', { desktopNotifications: next })).desktopNotifications);
+      setError(null);
+    } catch (e) {
+      setOn(!next);
+      setError(toLatheError(e));
+    }
+  };
+  return (
+    <>
+      <label className="mon-notify small" title="A notification of the desktop app when a rule goes to firing (not while you are looking at that model's monitor)">
+        <input type="checkbox" checked={on ?? false} disabled={on === null} onChange={(e) => void change(e.target.checked)} data-testid="desktop-notifications" />
+        Desktop notifications when an alert starts firing
+      </label>
+      <ErrorBox error={error} />
+    </>
+  );
+}
+
 export function AlertsPanel(props: { model: string; alerts: AlertsView }) {
   const { alerts } = props;
   return (
@@ -142,6 +180,7 @@ export function AlertsPanel(props: { model: string; alerts: AlertsView }) {
           </table>
         </div>
         <NewRule model={props.model} />
+        <DesktopNotifications />
       </div>
       <div className="card">
         <div className="card-head">

@@ -7,7 +7,8 @@ import { formatNumber } from '../../format';
 /**
  * A model's per-window series, one small chart each, on one shared time axis: traffic, the headline
  * metric (estimated with its sampling band, and realized once labels arrive), drift share (with the
- * 50% dataset-drift line), and business value per 1000 predictions. Alias moves are vertical markers
+ * 50% dataset-drift line), the multivariate check (PCA reconstruction error in its band), and business
+ * value per 1000 predictions. Alias moves are vertical markers
  * on every chart, so "since v3 became champion" reads straight off the axis.
  */
 
@@ -28,6 +29,9 @@ interface Row {
   drift: number | null;
   valueEst: number | null;
   valueReal: number | null;
+  pca: number | null;
+  pcaBand: [number, number] | null;
+  pcaDrift: number | null;
 }
 
 function rowsOf(windows: WindowPoint[], metric: string | null): Row[] {
@@ -42,6 +46,10 @@ function rowsOf(windows: WindowPoint[], metric: string | null): Row[] {
       drift: w.driftShare,
       valueEst: w.value.estimatedPer1000,
       valueReal: w.value.realizedPer1000,
+      pca: w.multivariate?.error ?? null,
+      pcaBand: w.multivariate ? [w.multivariate.lower, w.multivariate.upper] : null,
+      // Drawn as a dot only where the window is outside its band.
+      pcaDrift: w.multivariate?.drift ? w.multivariate.error : null,
     };
   });
 }
@@ -142,6 +150,7 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
               <Line dataKey="drift" name="drift share" stroke="var(--modified)" dot={false} isAnimationActive={false} connectNulls />
             </ComposedChart>
           </Frame>
+          <MultivariateChart timeline={timeline} data={data} width={chartWidth} height={h} domain={domain} common={common} />
           <Frame title="Business value per 1000 predictions" note="from the model's value matrix" testId="chart-value">
             {data.every((d) => d.valueEst === null && d.valueReal === null) ? (
               <p className="muted small">
@@ -162,3 +171,35 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
     </div>
   );
 });
+
+/** The multivariate check: each window's mean PCA reconstruction error inside its band, or why there is none. */
+function MultivariateChart(props: { timeline: MonitorTimeline; data: Row[]; width: number; height: number; domain: [number, number]; common: React.ReactNode }) {
+  const summary = props.timeline.reference.at(-1)?.multivariate;
+  const flagged = props.data.filter((d) => d.pcaDrift !== null).length;
+  const judged = props.data.filter((d) => d.pca !== null).length;
+  return (
+    <Frame
+      title="Multivariate drift: PCA reconstruction error"
+      note={summary?.available ? `${flagged} of ${judged} windows outside the band` : undefined}
+      testId="chart-multivariate"
+    >
+      {!summary?.available || judged === 0 ? (
+        <p className="muted small">{summary?.available ? 'No window has enough rows (30) for a verdict yet.' : (summary?.note ?? 'Not available for this version.')}</p>
+      ) : (
+        <>
+          <ComposedChart width={props.width} height={props.height} data={props.data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+            {props.common}
+            <XAxis {...axisX(props.domain)} />
+            <YAxis width={48} tick={tick} stroke="var(--border-strong)" domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v)} />
+            <Area dataKey="pcaBand" name="band (± 3 sd)" stroke="none" fill="var(--muted)" fillOpacity={0.18} isAnimationActive={false} connectNulls />
+            <Line dataKey="pca" name="mean error" stroke="var(--accent)" dot={false} isAnimationActive={false} connectNulls />
+            <Line dataKey="pcaDrift" name="outside the band" stroke="none" dot={{ r: 3, fill: 'var(--danger)', stroke: 'none' }} isAnimationActive={false} />
+          </ComposedChart>
+          <p className="muted small mon-chart-note" title={summary.note}>
+            {summary.note}
+          </p>
+        </>
+      )}
+    </Frame>
+  );
+}
