@@ -151,7 +151,9 @@ describe('the whole path with colliding keys', () => {
     const keyOf = requestKeyer('churn');
     expect(new Set([...truth.keys()].map(keyOf)).size).toBeLessThan(truth.size - 50);
     const file = writeLines(dir, 'log.ndjson', [...lines, lines[7]]);
-    const first = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [file] });
+    // Parsed on the worker thread (a log this small would be parsed inline); the re-ingest inline.
+    process.env.LATHE_INGEST_PARSE = 'worker';
+    const first = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [file] }).finally(() => delete process.env.LATHE_INGEST_PARSE);
     expect(first).toMatchObject({ accepted: 600, duplicates: 1, malformed: 0 });
     const again = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [file] });
     expect(again).toMatchObject({ accepted: 0, duplicates: 601 });

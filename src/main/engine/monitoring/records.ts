@@ -128,3 +128,23 @@ function toNumber(s: string | undefined): number | string | undefined {
   const n = Number(s);
   return s.trim() !== '' && Number.isFinite(n) ? n : s;
 }
+
+/** A parsed line judged for one ingest: the record and its time, or why it is refused (`future` counted apart). */
+export type Accepted = { ok: true; record: PredictionRecord; time: number } | { ok: false; message: string; future?: true };
+
+/**
+ * Every check a logged prediction passes before it is batched (the same in the ingest's thread and
+ * in the parse worker): the schema, the model and version the ingest was asked for, a valid time
+ * not past `futureAfter`.
+ */
+export function acceptPrediction(v: unknown, model: string, version: number | null, futureAfter: number): Accepted {
+  const c = checkPrediction(v);
+  if (!c.ok) return c;
+  const rec = c.record;
+  if (rec.model !== model) return { ok: false, message: `model "${rec.model}" is not ${model}` };
+  if (version !== null && rec.version !== version) return { ok: false, message: `version ${rec.version} is not ${version} (the ref given)` };
+  const t = timeOf(rec.time);
+  if (typeof t === 'string') return { ok: false, message: t };
+  if (t > futureAfter) return { ok: false, message: `time ${new Date(t).toISOString()} is in the future (more than 5 minutes ahead of this clock)`, future: true };
+  return { ok: true, record: rec, time: t };
+}

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { LatheError } from '../../../shared/errors';
 import type { CostMatrix } from '../../../shared/evaluation';
 import {
@@ -35,23 +36,28 @@ import type { TrainingService } from '../training/service';
 import { alertRuleInputSchema } from '../../../shared/monitoring';
 import { defaultRules, step } from './alerts';
 import { byStart, driftOf, load, quantileFromBins, seriesValue, windowPoint, type AnalysisContext } from './analysis';
-import { calibrate } from './calibration';
 import { arrayLines, fileLineBlocks, fileLines } from './lines';
+import { rowOf } from './parsedBatch';
+import { parsedInWorker, type ParsedLines } from './parseWorker';
+import { WorkerStartError } from '../workers/runWorker';
 import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
 import { RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
-import { checkLabel, checkOutcome, checkPrediction, csvFields, labelFromCsv, outcomeFromCsv, timeOf } from './records';
+import { acceptPrediction, checkLabel, checkOutcome, csvFields, labelFromCsv, outcomeFromCsv } from './records';
 import { buildReference } from './reference';
 import { carryOverRequests, RequestIndex, type PageColumns } from './requestIndex';
-import { addRow as addReconstructionError, summaryOf as multivariateSummary } from './multivariate';
+import { summaryOf as multivariateSummary } from './multivariate';
 import { SAMPLE_MODEL, seedSampleHistory } from './sampleHistory';
 import type { EngineApi } from '../../../shared/contract';
 import { WindowSketch, type WindowJSON } from './windowSketch';
+import { addRecord, probsOf } from './windowRecord';
 import type { KllJSON } from '../sketches';
 import { newId } from '../ids';
 
 const BATCH = 20_000;
+/** Logs from this size on are parsed on a worker thread (below it, starting one costs more than it saves). */
+const PARSE_IN_WORKER_BYTES = 4 * 1024 * 1024;
 const MAX_PROBLEMS = 100;
 const DAY = 86_400_000;
 
@@ -278,7 +284,9 @@ export class MonitoringService {
     const run = new IngestRun(this, ref, ingestId, this.config(ref.model).windowMinutes * 60_000);
     const progress = (done: number, total: number) => this.d.events.emit('task.progress', { task, label: `Ingesting logs of ${ref.model}`, phase: 'ingest', done, total });
     try {
-      if (i.files) {
+      if (i.files && (await this.ingestParsedElsewhere(i.files, ref, run, progress, ac.signal))) {
+        // Parsed on the worker thread.
+      } else if (i.files) {
         for await (const b of fileLineBlocks(i.files, progress, ac.signal)) {
           for (let k = 0; k < b.lines.length; k++) {
             run.line(b.file, b.firstLine + k, b.lines[k]);
@@ -306,6 +314,38 @@ export class MonitoringService {
       this.evaluateAlerts(ref.model);
     }
     return result;
+  }
+
+  /**
+   * Files parsed on a worker thread while this one indexes and sketches (parseWorker.ts), for logs
+   * big enough to pay for starting it (LATHE_INGEST_PARSE=worker|inline overrides); false when not
+   * used, or when no thread could start before anything was parsed (the caller then parses inline).
+   */
+  private async ingestParsedElsewhere(files: string[], ref: MonitorRef, run: IngestRun, progress: (done: number, total: number) => void, signal: AbortSignal): Promise<boolean> {
+    const mode = process.env.LATHE_INGEST_PARSE;
+    if (mode === 'inline') return false;
+    if (mode !== 'worker') {
+      let bytes = 0;
+      for (const f of files) bytes += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+      if (bytes < PARSE_IN_WORKER_BYTES) return false;
+    }
+    let received = false;
+    try {
+      for await (const m of parsedInWorker({ files, model: ref.model, version: ref.version }, signal)) {
+        received = true;
+        run.counted(m);
+        for (let k = 0; k < m.batch.n; k++) {
+          run.accept(rowOf(m.batch, k, ref.model));
+          if (run.pending >= BATCH) await run.flush();
+        }
+        progress(m.done, m.total);
+      }
+    } catch (e) {
+      if (received || !(e instanceof WorkerStartError)) throw e;
+      console.warn(`lathe: ${e.message}; parsing the logs on this thread`);
+      return false;
+    }
+    return true;
   }
 
   /** Used by IngestRun: the window row for update inside a transaction. */
@@ -801,18 +841,26 @@ class IngestRun {
   /** A record of a file line (line > 0) or of an inline list (line = -1 - index). */
   value(src: string, line: number, v: unknown, text: string | null = null): void {
     this.result.lines++;
-    const c = checkPrediction(v);
-    if (!c.ok) return this.problem(whereOf(src, line), c.message);
-    const rec = c.record;
-    if (rec.model !== this.ref.model) return this.problem(whereOf(src, line), `model "${rec.model}" is not ${this.ref.model}`);
-    if (this.ref.version !== null && rec.version !== this.ref.version) return this.problem(whereOf(src, line), `version ${rec.version} is not ${this.ref.version} (the ref given)`);
-    const t = timeOf(rec.time);
-    if (typeof t === 'string') return this.problem(whereOf(src, line), t);
-    if (t > this.futureAfter) {
-      this.result.future++;
-      return this.problem(whereOf(src, line), `time ${new Date(t).toISOString()} is in the future (more than 5 minutes ahead of this clock)`);
+    const a = acceptPrediction(v, this.ref.model, this.ref.version, this.futureAfter);
+    if (!a.ok) {
+      if (a.future) this.result.future++;
+      return this.problem(whereOf(src, line), a.message);
     }
-    this.buffer.push({ src, line, rec, time: t, text });
+    this.buffer.push({ src, line, rec: a.record, time: a.time, text });
+  }
+
+  /** Lines judged by the parse worker: their counts and problems (in line order). */
+  counted(m: ParsedLines): void {
+    this.result.lines += m.lines;
+    this.result.future += m.future;
+    for (const p of m.problems) this.problem(p.where, p.message);
+    this.result.malformed += m.problemsMore;
+    this.result.problemsTotal += m.problemsMore;
+  }
+
+  /** A record the parse worker accepted (checked there as `value` checks it). */
+  accept(row: { src: string; line: number; rec: PredictionRecord; time: number; text: string }): void {
+    this.buffer.push(row);
   }
 
   /** Times past this are in the future (refreshed each batch: Date.now() per line costs). */
@@ -849,14 +897,7 @@ class IngestRun {
       }
       const start = Math.floor(e.time / this.windowMs) * this.windowMs;
       const alias = rec.alias ?? '';
-      const labels = p.labels;
-      const pr = rec.output.probabilities;
-      let probs: number[] | null = null;
-      if (labels && pr) {
-        probs = new Array<number>(labels.length);
-        for (let j = 0; j < labels.length; j++) probs[j] = pr[labels[j]] ?? NaN;
-      }
-      rows.push({ e, p, start, alias, probs });
+      rows.push({ e, p, start, alias, probs: probsOf(p, rec) });
       ids.push(rec.requestId);
       keys.push(index.keyOf(rec.requestId));
     }
@@ -975,34 +1016,5 @@ function futureLimit(): number {
   return Date.now() + FUTURE_TOLERANCE_MS;
 }
 
-/** One record into its window: features (missing and extra fields counted), prediction, CBPE, latency. */
-export function addRecord(w: WindowSketch, p: ReferenceProfile, rec: PredictionRecord, probs: number[] | null): { missing: number; extra: number } {
-  w.rows++;
-  let missing = 0;
-  const cols = w.featureColumns();
-  const fs = p.features;
-  const cells = rec.features;
-  for (let k = 0; k < fs.length; k++) {
-    const v = cells[fs[k].name];
-    if (v === undefined) missing++;
-    w.addCell(cols[k], v);
-  }
-  // Keys are unique, and every feature found is one of them: the rest are extra.
-  let keys = 0;
-  for (const k in cells) if (cells[k] !== undefined) keys++;
-  const extra = keys - (fs.length - missing);
-  w.quality.missingFields += missing;
-  w.quality.extraFields += extra;
-  w.addCell(w.prediction, rec.output.prediction);
-  if (w.cbpe && p.labels && probs && probs.every(Number.isFinite)) {
-    const c = calibrate(p.calibration, probs);
-    let j = p.labels.indexOf(String(rec.output.prediction));
-    if (j < 0) j = c.indexOf(Math.max(...c));
-    for (let i = 0; i < c.length; i++) w.cbpe.expected[i][j] += c[i];
-    w.cbpe.varSum += c[j] * (1 - c[j]);
-    w.cbpe.n++;
-  }
-  if (rec.latencyMs !== undefined) w.latency.add(rec.latencyMs);
-  addReconstructionError(w.pca, p.multivariate, cells);
-  return { missing, extra };
-}
+// One record into its window (windowRecord.ts; also run by the parse worker); exported here for the tests that import it from the service.
+export { addRecord } from './windowRecord';

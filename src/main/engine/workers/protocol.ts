@@ -3,6 +3,7 @@ import type { PartsJob, PartsProgress } from '../datasets/partsJob';
 import type { TableJob, TableResult } from '../datasets/tableAnalysis';
 import type { EvaluationJob, ScoredEvaluation } from '../evaluation/job';
 import type { HashCommand, HashJob, HashReply } from '../store/hashWorker';
+import type { ParseCommand, ParseJob, ParseReply } from '../monitoring/parseWorker';
 import type { TrainJobOutput, TrainMessage, TrainWorkerInput } from '../training/trainer';
 
 /**
@@ -17,7 +18,7 @@ export type WorkerMessage<TOut = unknown, TProgress = unknown> =
   | { type: 'error'; error: LatheErrorData; stack?: string };
 
 /** The names of the worker entries Lathe ships: `src/main/engine/workers/<name>.worker.ts` -> `dist/main/workers/<name>.cjs`. */
-export const WORKER_ENTRIES = ['analyze', 'train', 'evaluate', 'hash'] as const;
+export const WORKER_ENTRIES = ['analyze', 'train', 'evaluate', 'hash', 'monitorParse'] as const;
 export type WorkerEntryName = (typeof WORKER_ENTRIES)[number];
 
 /**
@@ -31,6 +32,8 @@ export interface WorkerJobs {
   evaluate: { input: EvaluationJob; output: ScoredEvaluation; progress: { done: number; total: number } };
   /** The hashing thread of store/hashWorker.ts: runs until stopped, answering commands as progress. */
   hash: { input: HashJob; output: null; progress: HashReply; command: HashCommand };
+  /** Prediction log lines parsed for an ingest (monitoring/parseWorker.ts): batches as progress, one per `more`. */
+  monitorParse: { input: ParseJob; output: null; progress: ParseReply; command: ParseCommand };
 }
 
 /**

@@ -1,0 +1,133 @@
+import { FUTURE_TOLERANCE_MS, type LineProblem } from '../../../shared/monitoring';
+import { openWorker } from '../workers/runWorker';
+import { fileLineBlocks } from './lines';
+import { BatchEncoder, type ParsedBatch } from './parsedBatch';
+import { acceptPrediction } from './records';
+
+/**
+ * Log files parsed on a second thread while the ingest's thread indexes and sketches (the
+ * `monitorParse` worker entry): the worker reads the files, parses and checks every line exactly as
+ * the inline path does (`parseLine`), and sends accepted records as columns (parsedBatch.ts) with the
+ * problems of their lines, a batch at a time. The ingest asks for batches (`more`), at most
+ * IN_FLIGHT ahead, so a log of many GB is never read faster than it is applied.
+ */
+export interface ParseJob {
+  files: string[];
+  model: string;
+  version: number | null;
+}
+
+export type ParseCommand = { t: 'more' };
+
+export interface ParsedLines {
+  t: 'batch';
+  batch: ParsedBatch;
+  /** Lines judged (blank lines are not counted), refused as future, and problems in line order. */
+  lines: number;
+  future: number;
+  problems: LineProblem[];
+  /** Problems past the batch's cap (counted only). */
+  problemsMore: number;
+  done: number;
+  total: number;
+}
+
+export type ParseReply = ParsedLines | { t: 'end' };
+
+/** Lines a batch holds at most (a few MB of columns). */
+export const PARSE_BATCH = 5000;
+const IN_FLIGHT = 3;
+const MAX_PROBLEMS = 100;
+
+/** One line judged: an accepted record into the encoder, else its problem. */
+export function parseLine(out: { enc: BatchEncoder; lines: number; future: number; problems: LineProblem[]; problemsMore: number }, job: ParseJob, file: string, line: number, text: string, futureAfter: number): void {
+  if (text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === '')) return;
+  out.lines++;
+  let v: unknown;
+  let message: string;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    message = `not JSON: ${(e as Error).message}`;
+    if (out.problems.length < MAX_PROBLEMS) out.problems.push({ where: `${file}:${line}`, message });
+    else out.problemsMore++;
+    return;
+  }
+  const a = acceptPrediction(v, job.model, job.version, futureAfter);
+  if (a.ok) return out.enc.add(file, line, a.record, a.time, text);
+  if (a.future) out.future++;
+  if (out.problems.length < MAX_PROBLEMS) out.problems.push({ where: `${file}:${line}`, message: a.message });
+  else out.problemsMore++;
+}
+
+/** The worker's loop: batches of parsed lines, each sent when the ingest has asked for one. */
+export async function serveParse(job: ParseJob, send: (r: ParseReply) => void, credit: () => Promise<void>): Promise<void> {
+  let done = 0;
+  let total = 0;
+  let out = { enc: new BatchEncoder(), lines: 0, future: 0, problems: [] as LineProblem[], problemsMore: 0 };
+  let futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
+  const ship = async () => {
+    await credit();
+    send({ t: 'batch', batch: out.enc.take(), lines: out.lines, future: out.future, problems: out.problems, problemsMore: out.problemsMore, done, total });
+    out = { enc: new BatchEncoder(), lines: 0, future: 0, problems: [], problemsMore: 0 };
+    futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
+  };
+  for await (const b of fileLineBlocks(job.files, (d, t) => ((done = d), (total = t)))) {
+    for (let k = 0; k < b.lines.length; k++) {
+      parseLine(out, job, b.file, b.firstLine + k, b.lines[k], futureAfter);
+      if (out.lines >= PARSE_BATCH) await ship();
+    }
+  }
+  await ship();
+  send({ t: 'end' });
+}
+
+/**
+ * The ingest's side: batches from a worker, in file order, asking for the next ones as it goes.
+ * Throws WorkerStartError when no thread can start (the caller then parses inline); stopping the
+ * generator (return, or `signal`) ends the thread.
+ */
+export async function* parsedInWorker(job: ParseJob, signal: AbortSignal): AsyncGenerator<ParsedLines> {
+  const queue: ParseReply[] = [];
+  let wake: (() => void) | null = null;
+  let failure: unknown = null;
+  let ended = false;
+  const session = openWorker('monitorParse', job, {
+    onProgress: (m) => {
+      queue.push(m);
+      wake?.();
+    },
+  });
+  session.done.then(
+    () => {
+      ended = true;
+      wake?.();
+    },
+    (e: unknown) => {
+      failure = e;
+      wake?.();
+    },
+  );
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+  try {
+    for (let i = 0; i < IN_FLIGHT; i++) session.send({ t: 'more' });
+    for (;;) {
+      while (queue.length === 0 && failure === null && !ended && !signal.aborted) await new Promise<void>((r) => (wake = r));
+      wake = null;
+      if (signal.aborted) return;
+      const m = queue.shift();
+      if (!m) {
+        if (failure !== null) throw failure;
+        return;
+      }
+      if (m.t === 'end') return;
+      session.send({ t: 'more' });
+      yield m;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    session.stop();
+    session.done.catch(() => undefined);
+  }
+}
