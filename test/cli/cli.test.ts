@@ -1,25 +1,24 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latheSync, requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 
-/** The CLI door as a user runs it: a real process, a real workspace, exit codes and --json output. */
+/** The CLI door as a user runs it: a real process (the built CLI), a real workspace, exit codes and --json output. */
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-const MAIN = path.resolve('src/main/cli/main.ts');
 let home: string;
 let work: string;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed --json output, read loosely by the assertions
-function lathe(...args: string[]): { code: number; stdout: string; stderr: string; json: () => any } {
-  const r = spawnSync(TSX, [MAIN, ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+function lathe(...args: string[]): { code: number | null; stdout: string; stderr: string; json: () => any } {
+  const r = latheSync(args, { home });
+  return { ...r, json: () => JSON.parse(r.stdout) };
 }
 
 beforeAll(() => {
   home = tempDir('lathe-cli-home-');
   work = tempDir('lathe-cli-work-');
+  requireCliBundle();
   fs.writeFileSync(path.join(work, 'a.csv'), 'id,x,label\n1,0.5,yes\n2,1.5,no\n3,2.5,yes\n');
   fs.writeFileSync(path.join(work, 'b.csv'), 'id,x,label\n1,0.5,yes\n2,9.5,no\n3,2.5,yes\n4,3.5,no\n');
 });

@@ -1,25 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meanSdLines } from '../../src/main/cli/commands/trainCv';
 import type { Run } from '../../src/shared/tracking';
 import { CV_TAGS } from '../../src/shared/training';
+import { latheSync, requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 
-/** `lathe train --cv K [--refit]` as a user runs it: a real process, the penguins sample, real fold runs. */
+/** `lathe train --cv K [--refit]` as a user runs it: a real process (the built CLI), the penguins sample, real fold runs. */
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-const MAIN = path.resolve('src/main/cli/main.ts');
 let home: string;
 
-function lathe(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(TSX, [MAIN, ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 240_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function lathe(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  return latheSync(args, { home, timeout: 240_000 });
 }
 
 beforeAll(() => {
   home = tempDir('lathe-cli-cv-');
+  requireCliBundle();
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 

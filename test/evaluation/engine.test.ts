@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { Engine } from '../../src/main/engine/engine';
 import { resourcesDir } from '../../src/main/engine/resources';
 import type { LatheEvent } from '../../src/shared/contract';
 import type { BusinessBinary, ClassificationReport, EvaluationReport } from '../../src/shared/evaluation';
+import { latheSync } from '../cliBundle';
 import { tempDir, tempEngine } from '../helpers';
 import { makeTrainedRun } from './trainedModel';
 
@@ -136,32 +136,22 @@ describe('evaluation.run', () => {
 describe('lathe eval', () => {
   it('prints headline metrics, the confusion matrix, business value and thresholds', () => {
     engine.tracking.runs.writer.flush();
-    const r = spawnSync(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/main/cli/main.ts'), 'eval', bigRun.slice(0, 8), '--data', 'penguins-big', '--cost', 'tp=50,fp=-10,fn=-120,tn=0', '--positive', 'yes', '--slice', 'Island'], {
-      env: { ...process.env, LATHE_HOME: home },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    // The built CLI (test/cliBundle.ts), as it ships.
+    const r = latheSync(['eval', bigRun.slice(0, 8), '--data', 'penguins-big', '--cost', 'tp=50,fp=-10,fn=-120,tn=0', '--positive', 'yes', '--slice', 'Island'], { home });
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/accuracy\s+0\.\d{4}/);
     expect(r.stdout).toMatch(/confusion \(rows actual, columns predicted\); positive class yes/);
     expect(r.stdout).toMatch(/value-optimal\s+0\.\d+/);
     expect(r.stdout).toMatch(/accuracy-optimal/);
     expect(r.stdout).toMatch(/slices by Island/);
-    const bad = spawnSync(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/main/cli/main.ts'), 'eval', bigRun, '--data', 'penguins-big', '--cost', 'tp=50,fp=-10'], {
-      env: { ...process.env, LATHE_HOME: home },
-      encoding: 'utf8',
-    });
-    expect(bad.status).toBe(1);
+    const bad = latheSync(['eval', bigRun, '--data', 'penguins-big', '--cost', 'tp=50,fp=-10'], { home });
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--cost needs a value for fn, tn/);
     const matrix = path.join(work, 'values.yaml');
     fs.writeFileSync(matrix, 'classes: [Adelie, Chinstrap, Gentoo]\nvalues:\n  - [10, -5, -5]\n  - [-50, 10, -5]\n  - [-5, -5, 10]\n');
-    const m = spawnSync(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/main/cli/main.ts'), 'eval', speciesRun, '--data', 'penguins', '--cost-matrix', matrix], {
-      env: { ...process.env, LATHE_HOME: home },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(m.status, m.stderr).toBe(0);
+    const m = latheSync(['eval', speciesRun, '--data', 'penguins', '--cost-matrix', matrix], { home });
+    expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/highest expected value\s+-?\d/);
   });
 });

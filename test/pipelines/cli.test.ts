@@ -1,24 +1,23 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latheSync, requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 
-/** `lathe pipeline ...` as a user runs it: real processes on a real workspace. */
+/** `lathe pipeline ...` as a user runs it: real processes of the built CLI on a real workspace. */
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-const MAIN = path.resolve('src/main/cli/main.ts');
 let home: string;
 let work: string;
 
 function lathe(...args: string[]) {
-  const r = spawnSync(TSX, [MAIN, ...args], { cwd: work, env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+  const r = latheSync(args, { home, cwd: work });
+  return { ...r, json: () => JSON.parse(r.stdout) };
 }
 
 beforeAll(() => {
   home = tempDir('lathe-cli-pipe-');
   work = tempDir('lathe-cli-pipework-');
+  requireCliBundle();
   fs.writeFileSync(path.join(work, 'ok.yaml'), 'name: hello\nstages:\n  say:\n    type: command\n    run: node -e "require(\'fs\').writeFileSync(\'said.txt\', \'hi\')"\n    outs: [said.txt]\n  shout:\n    type: command\n    run: node -e "process.stdout.write(\'HI\')"\n    deps: [said.txt]\n    after: [say]\n');
   fs.writeFileSync(path.join(work, 'bad.yaml'), 'name: bad\nstages:\n  a:\n    type: teleport\n');
 });

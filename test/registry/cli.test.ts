@@ -1,29 +1,28 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/main/engine/engine';
+import { latheSync, requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 import { trainPenguinRun } from './fixtures';
 
-/** The CLI surface, as a user runs it (real processes, real workspaces, --json). */
+/** The CLI surface, as a user runs it (real processes of the built CLI, real workspaces, --json). */
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-const MAIN = path.resolve('src/main/cli/main.ts');
 let home: string;
 let home2: string;
 let work: string;
 let runId: string;
 
 function lathe(h: string, ...args: string[]) {
-  const r = spawnSync(TSX, [MAIN, ...args], { env: { ...process.env, LATHE_HOME: h }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+  const r = latheSync(args, { home: h });
+  return { ...r, json: () => JSON.parse(r.stdout) };
 }
 
 beforeAll(async () => {
   home = tempDir('lathe-cli-reg-');
   home2 = tempDir('lathe-cli-reg2-');
   work = tempDir('lathe-cli-regwork-');
+  requireCliBundle();
   const engine = await createEngine({ home, sample: false });
   ({ runId } = await trainPenguinRun(engine));
   engine.close();

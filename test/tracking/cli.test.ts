@@ -1,41 +1,25 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
+import { latheAsync, requireCliBundle, type LatheResult } from '../cliBundle';
 import { tempDir } from '../helpers';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/main/cli/main.ts');
+/** `lathe run` and `lathe runs` as a user runs them: real processes of the built CLI on a real workspace. */
+
 let home: string;
 
 beforeAll(() => {
   home = tempDir('lathe-cli-');
+  requireCliBundle();
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function lathe(args: string[], opts: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; cwd?: string } = {}): Promise<Done> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: opts.cwd ?? home, env: { ...process.env, LATHE_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      opts.onStderr?.(stderr, child);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function lathe(args: string[], opts: { onStderr?: (text: string, child: ChildProcess) => void; cwd?: string } = {}): Promise<LatheResult> {
+  return latheAsync(args, { home, cwd: opts.cwd ?? home, env: { NO_COLOR: '1' }, onStderr: opts.onStderr });
 }
 
 async function readRuns() {

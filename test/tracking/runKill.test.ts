@@ -1,23 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GRACE_MS } from '../../src/main/cli/childWatchdog';
 import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine } from '../../src/main/engine/engine';
+import { requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 
 /**
  * `lathe run -- cmd` killed with SIGKILL (issue 8): the command and what it started must die with
  * it, and the run must not stay `running` forever: the next engine start fails it as interrupted.
- * The real CLI in a real process (node + tsx's loader directly, so the pid killed is Lathe's own,
- * not a wrapper's), a real shell script that starts a grandchild, a real workspace.
+ * The real CLI in a real process (the built bundle run by node directly, so the pid killed is Lathe's
+ * own, not a wrapper's), a real shell script that starts a grandchild, a real workspace.
  */
 
-const ROOT = path.resolve('.');
-const MAIN = path.join(ROOT, 'src/main/cli/main.ts');
-const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+let bundle: string;
+beforeAll(() => {
+  bundle = requireCliBundle();
+});
 const dirs: string[] = [];
 const spawned: ChildProcess[] = [];
 const strays: number[] = [];
@@ -60,7 +61,7 @@ async function until(what: string, check: () => boolean, ms: number): Promise<nu
 }
 
 function startLathe(home: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, ...args], {
+  const child = spawn(process.execPath, [bundle, ...args], {
     cwd: home,
     env: { ...process.env, LATHE_HOME: home, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

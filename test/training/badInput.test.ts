@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { Engine } from '../../src/main/engine/engine';
 import { loadTrainedModel, predictEncoded } from '../../src/main/engine/training/modelArtifact';
 import { decodeImage } from '../../src/main/engine/training/images';
 import type { LatheError } from '../../src/shared/errors';
+import { latheAsync } from '../cliBundle';
 import { tempDir, tempEngine } from '../helpers';
 import { writeCsv, writeImageFolder } from './fixtures';
 
@@ -104,17 +104,8 @@ describe('image-cnn', () => {
 describe('lathe train (CLI)', () => {
   it('trains, prints progress and the run id; --from repeats it', async () => {
     const home = tempDir('lathe-train-cli-');
-    const ROOT = path.resolve(__dirname, '../..');
-    const lathe = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/main/cli/main.ts'), ...args], { env: { ...process.env, LATHE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+    // The built CLI (test/cliBundle.ts), as it ships.
+    const lathe = (args: string[]) => latheAsync(args, { home });
     try {
       const r = await lathe(['train', '--data', 'penguins', '--target', 'Species', '--set', 'epochs=3', '--set', 'hiddenUnits=16,8', '--set', 'split.seed=7']);
       expect(r.code, r.stderr).toBe(0);
