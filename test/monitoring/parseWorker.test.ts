@@ -44,13 +44,16 @@ describe('the parse worker', () => {
   it('hands back every accepted record as parsed, with its file, line and text; bad lines named in order', async () => {
     const lines: string[] = [];
     const bad = new Map<number, RegExp>();
+    const refuse = (line: string, why: RegExp) => {
+      bad.set(lines.length + 1, why);
+      lines.push(line);
+    };
     for (let i = 0; i < 2.5 * PARSE_BATCH; i++) {
-      const n = lines.length + 1;
-      if (i === 10) (lines.push('{"requestId": "broken"'), bad.set(n, /not JSON/));
-      else if (i === 20) (lines.push(JSON.stringify({ ...record(i), model: 'other' })), bad.set(n, /model "other"/));
-      else if (i === 30) (lines.push(JSON.stringify({ ...record(i), time: new Date(Date.now() + 86_400_000).toISOString() })), bad.set(n, /future/));
+      if (i === 10) refuse('{"requestId": "broken"', /not JSON/);
+      else if (i === 20) refuse(JSON.stringify({ ...record(i), model: 'other' }), /model "other"/);
+      else if (i === 30) refuse(JSON.stringify({ ...record(i), time: new Date(Date.now() + 86_400_000).toISOString() }), /future/);
       else if (i === 40) lines.push('   ');
-      else if (i === 50) (lines.push(JSON.stringify({ ...record(i), version: 0 })), bad.set(n, /version/));
+      else if (i === 50) refuse(JSON.stringify({ ...record(i), version: 0 }), /version/);
       else lines.push(JSON.stringify(record(i)) + (i % 9 === 0 ? '\r' : ''));
     }
     const file = path.join(dir, 'log.ndjson');
