@@ -87,6 +87,39 @@ describe('column profiles merge exactly', () => {
   });
 });
 
+describe('top values at the categorical limit (texts are kept only up to 1000 distinct values)', () => {
+  const column = (distinct: number, rows: number) => Array.from({ length: rows }, (_, i) => `v${(i * 7919) % distinct}`);
+  const profile = (cells: string[], splits: number[]) => {
+    const one = new ColumnProfiler('c');
+    cells.forEach((t) => one.addBytes(Buffer.from(t), 0, t.length, false));
+    const merged = new ColumnProfiler('c');
+    [0, ...splits].forEach((from, k, all) => {
+      const p = new ColumnProfiler('c');
+      cells.slice(from, all[k + 1] ?? cells.length).forEach((t) => p.addBytes(Buffer.from(t), 0, t.length, false));
+      merged.merge(p.state());
+    });
+    expect(merged.result()).toEqual(one.result());
+    return one.result();
+  };
+
+  it('1000 distinct values: categorical with its top values, split or not', () => {
+    const r = profile(column(1000, 5000), [1200, 3000]);
+    expect(r.type).toBe('categorical');
+    expect(r.distinct).toBe(1000);
+    expect(r.top?.length).toBe(10);
+    expect(r.top?.[0].count).toBe(5);
+  });
+
+  it('1001 distinct values, from parts of fewer: text, no top values', () => {
+    const cells = column(1001, 5000);
+    // The first part alone has at most 1000 distinct values (its texts kept); the union has 1001.
+    const r = profile(cells, [900]);
+    expect(r.type).toBe('text');
+    expect(r.distinct).toBe(1001);
+    expect(r.top).toBeUndefined();
+  });
+});
+
 describe('quantiles: approximate, within the sketch bound whatever the split', () => {
   const feedNumbers = (p: ColumnProfiler, xs: number[]) =>
     xs.forEach((v) => {

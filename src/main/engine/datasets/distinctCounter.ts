@@ -3,17 +3,21 @@
  * table of typed arrays: no Map, no boxed keys, no per-cell allocation. A slot is four int32s side
  * by side (lo, hi, count, kind), so a probe touches one cache line. The text of a value is kept
  * once, when first seen, for the top-values list; so is what the profiler made of it (its `kind`
- * and, for a number, its value), so a value seen again is not parsed again.
+ * and, for a number, its value), so a value seen again is not parsed again. Texts are only kept
+ * while there are at most `textsUpTo` values (the most a column with a top-values list can have):
+ * past that no text is decoded, stored or sent between threads.
  * Gives up (returns false) past `cap` values.
  */
 export interface DistinctState {
   cap: number;
+  textsUpTo: number;
   size: number;
   /** Stride 4: lo, hi, count, kind; count 0 is a free slot. */
   slots: Int32Array;
   /** Per slot: the value's number when its kind is KIND_NUMBER. */
   values: Float64Array;
-  texts: (string | undefined)[];
+  /** Per slot, null once there were more than `textsUpTo` values. */
+  texts: (string | undefined)[] | null;
 }
 
 /** What a value was when first seen (the profiler's own kinds are other small integers). */
@@ -30,10 +34,18 @@ const KIND = 3;
 export class DistinctCounter {
   private slots = new Int32Array(1024 * STRIDE);
   private values = new Float64Array(1024);
-  private texts: (string | undefined)[] = new Array<string | undefined>(1024);
+  private texts: (string | undefined)[] | null = new Array<string | undefined>(1024);
   size = 0;
 
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly textsUpTo = Infinity,
+  ) {}
+
+  /** Whether `insert` wants the value's text (false past `textsUpTo` values: pass null). */
+  get keepsTexts(): boolean {
+    return this.texts !== null;
+  }
 
   /** Slot of the value, or -1 - (a free slot) when it is new (then `insert` must be called). */
   find(lo: number, hi: number): number {
@@ -61,12 +73,18 @@ export class DistinctCounter {
   }
 
   /** Adds a new value at the free slot `find` reported; false when the cap is reached. */
-  insert(freeSlot: number, lo: number, hi: number, text: string, kind = KIND_UNKNOWN, value = 0): boolean {
+  insert(freeSlot: number, lo: number, hi: number, text: string | null, kind = KIND_UNKNOWN, value = 0): boolean {
     if (this.size >= this.cap) return false;
-    this.put(-1 - freeSlot, lo, hi, 1, kind, value, text);
-    this.size++;
-    if (this.size * 2 > this.values.length) this.grow();
+    this.put(-1 - freeSlot, lo, hi, 1, kind, value, text ?? undefined);
+    this.added();
     return true;
+  }
+
+  /** One more value: drops the texts past `textsUpTo`, grows the table past half full. */
+  private added(): void {
+    this.size++;
+    if (this.size > this.textsUpTo) this.texts = null;
+    if (this.size * 2 > this.values.length) this.grow();
   }
 
   private put(slot: number, lo: number, hi: number, count: number, kind: number, value: number, text: string | undefined): void {
@@ -76,7 +94,7 @@ export class DistinctCounter {
     this.slots[at + COUNT] = count;
     this.slots[at + KIND] = kind;
     this.values[slot] = value;
-    this.texts[slot] = text;
+    if (this.texts !== null) this.texts[slot] = text;
   }
 
   private grow(): void {
@@ -84,12 +102,12 @@ export class DistinctCounter {
     const n = values.length * 2;
     this.slots = new Int32Array(n * STRIDE);
     this.values = new Float64Array(n);
-    this.texts = new Array<string | undefined>(n);
+    this.texts = texts === null ? null : new Array<string | undefined>(n);
     for (let i = 0; i < values.length; i++) {
       const at = i * STRIDE;
       if (slots[at + COUNT] === 0) continue;
       const slot = -1 - this.find(slots[at + LO], slots[at + HI]);
-      this.put(slot, slots[at + LO], slots[at + HI], slots[at + COUNT], slots[at + KIND], values[i], texts[i]);
+      this.put(slot, slots[at + LO], slots[at + HI], slots[at + COUNT], slots[at + KIND], values[i], texts?.[i]);
     }
   }
 
@@ -103,7 +121,7 @@ export class DistinctCounter {
     let fresh = 0;
     for (let at = 0; at < s.length; at += STRIDE) if (s[at + COUNT] !== 0 && this.find(s[at + LO], s[at + HI]) < 0) fresh++;
     if (this.size + fresh > this.cap) return false;
-    for (let i = 0; i < o.texts.length; i++) {
+    for (let i = 0; i < o.values.length; i++) {
       const at = i * STRIDE;
       const c = s[at + COUNT];
       if (c === 0) continue;
@@ -112,20 +130,21 @@ export class DistinctCounter {
         this.slots[slot * STRIDE + COUNT] += c;
         continue;
       }
-      this.put(-1 - slot, s[at + LO], s[at + HI], c, s[at + KIND], o.values[i], o.texts[i]);
-      this.size++;
-      if (this.size * 2 > this.values.length) this.grow();
+      this.put(-1 - slot, s[at + LO], s[at + HI], c, s[at + KIND], o.values[i], o.texts?.[i]);
+      this.added();
     }
+    // A side without texts had more than textsUpTo values, and so has the union.
+    if (o.texts === null) this.texts = null;
     return true;
   }
 
   /** A copy to send to another thread (structured-clone friendly). */
   state(): DistinctState {
-    return { cap: this.cap, size: this.size, slots: this.slots.slice(), values: this.values.slice(), texts: this.texts.slice() };
+    return { cap: this.cap, textsUpTo: this.textsUpTo, size: this.size, slots: this.slots.slice(), values: this.values.slice(), texts: this.texts?.slice() ?? null };
   }
 
   static fromState(s: DistinctState): DistinctCounter {
-    const d = new DistinctCounter(s.cap);
+    const d = new DistinctCounter(s.cap, s.textsUpTo);
     d.merge(s);
     return d;
   }
@@ -153,10 +172,13 @@ export class DistinctCounter {
     for (let at = 0; at < s.length; at += STRIDE) if (s[at + COUNT] > 0) fn(s[at + LO], s[at + HI]);
   }
 
+  /** Every value's text and count; only while the texts are kept (at most `textsUpTo` values). */
   entries(): { text: string; count: number }[] {
+    const texts = this.texts;
+    if (texts === null) throw new Error(`distinct texts are kept for at most ${this.textsUpTo} values`);
     const out: { text: string; count: number }[] = [];
     const s = this.slots;
-    for (let i = 0; i < this.values.length; i++) if (s[i * STRIDE + COUNT] > 0) out.push({ text: this.texts[i] as string, count: s[i * STRIDE + COUNT] });
+    for (let i = 0; i < this.values.length; i++) if (s[i * STRIDE + COUNT] > 0) out.push({ text: texts[i] as string, count: s[i * STRIDE + COUNT] });
     return out;
   }
 }

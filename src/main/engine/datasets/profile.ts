@@ -8,6 +8,8 @@ import { exactQuantiles, QuantileSketch } from './quantiles';
 /** Distinct values are counted exactly up to this many per column, then estimated. */
 const EXACT_DISTINCT_CAP = 50_000;
 const TOP_VALUES = 10;
+/** A column with more distinct values than this is never categorical, so its values' texts are not kept. */
+const CATEGORICAL_MAX = 1000;
 
 /**
  * Parses an ASCII decimal number straight from bytes (no string made). Returns NaN for anything
@@ -177,7 +179,7 @@ export class ColumnProfiler {
   private minDate: string | null = null;
   private maxDate: string | null = null;
   private histogram = new StreamingHistogram();
-  private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP);
+  private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP, CATEGORICAL_MAX);
   private hll: HyperLogLog | null = null;
   private readonly quantiles = new QuantileSketch();
   /** The number `classifyBytes` last found (kept beside the value in the exact counter). */
@@ -219,7 +221,7 @@ export class ColumnProfiler {
     const slot = exact.find(lastHash.lo, lastHash.hi);
     if (slot < 0) {
       const kind = this.classifyBytes(buf, start, end);
-      if (exact.insert(slot, lastHash.lo, lastHash.hi, buf.toString('utf8', start, end), kind, this.lastNumber)) return;
+      if (exact.insert(slot, lastHash.lo, lastHash.hi, exact.keepsTexts ? buf.toString('utf8', start, end) : null, kind, this.lastNumber)) return;
       this.giveUpExact();
       // The sketch now holds every number before this one; this one was counted only in the exact counter.
       if (kind === KIND_NUMBER) this.quantiles.add(this.lastNumber);
@@ -444,7 +446,7 @@ export class ColumnProfiler {
     if (t[NUMBERS] === present) return 'numeric';
     if (t[BOOLEANS] === present) return 'boolean';
     if (t[DATES] === present) return 'datetime';
-    if (this.exact && (distinct <= 20 || (distinct <= 1000 && distinct <= present / 2))) return 'categorical';
+    if (this.exact && (distinct <= 20 || (distinct <= CATEGORICAL_MAX && distinct <= present / 2))) return 'categorical';
     return 'text';
   }
 }
