@@ -56,7 +56,7 @@ export function defaultRules(heldOutAccuracy: number | null, multivariate = fals
     { name: 'Type mismatches over 5%', series: 'quality.mismatches', op: '>', threshold: 0.05, forWindows: 1, severity: 'warning', enabled: true },
   ];
   // Outside its band (3 sd: ~0.3% of stationary windows) twice in a row: about one chance in 10^5 an hour.
-  if (multivariate) rules.push({ name: 'Multivariate drift (PCA reconstruction error outside its band) for 2 windows', series: 'multivariate.drift', op: '>=', threshold: 1, forWindows: 2, severity: 'warning', enabled: true });
+  if (multivariate) rules.push({ name: 'Multivariate drift (PCA) for 2 windows', series: 'multivariate.drift', op: '>=', threshold: 1, forWindows: 2, severity: 'warning', enabled: true });
   if (heldOutAccuracy !== null) {
     const t = Math.max(0, Math.round((heldOutAccuracy - 0.05) * 1000) / 1000);
     rules.push({ name: `Estimated accuracy below ${t} for 3 windows`, series: 'perf.estimated.accuracy', op: '<', threshold: t, forWindows: 3, severity: 'critical', enabled: true });

@@ -335,7 +335,7 @@ export function summaryOf(ref: PcaReference | null | undefined): MultivariateSum
   return {
     available: true,
     method,
-    note: `PCA reconstruction error: ${k} of ${ref.columns.length} standardised columns' components (${Math.round(ref.varianceExplained * 100)}% of the variance); alarm outside ${ref.heldOut && ref.heldOut.rows >= MIN_HELD_OUT ? `the held-out rows' mean error` : `the training chunks' mean error`} ± 3 sd (training chunks' sd rescaled to the window's rows)${ref.omitted.length ? `; left out: ${ref.omitted.slice(0, 5).join(', ')}${ref.omitted.length > 5 ? ` and ${ref.omitted.length - 5} more` : ''}` : ''}.`,
+    note: `PCA reconstruction error, mean per window: ${k} components of ${ref.columns.length} standardised columns (${Math.round(ref.varianceExplained * 100)}% of the variance); band: ${ref.heldOut && ref.heldOut.rows >= MIN_HELD_OUT ? `held-out rows'` : `training rows'`} mean error ± 3 sd for the window's rows${ref.omitted.length ? `; left out: ${ref.omitted.slice(0, 5).join(', ')}${ref.omitted.length > 5 ? ` and ${ref.omitted.length - 5} more` : ''}` : ''}.`,
     components: k,
     columns: ref.columns.length,
     varianceExplained: ref.varianceExplained,

@@ -179,7 +179,7 @@ function MultivariateChart(props: { timeline: MonitorTimeline; data: Row[]; widt
   const judged = props.data.filter((d) => d.pca !== null).length;
   return (
     <Frame
-      title="Multivariate drift: PCA reconstruction error"
+      title="Multivariate drift (PCA)"
       note={summary?.available ? `${flagged} of ${judged} windows outside the band` : undefined}
       testId="chart-multivariate"
     >
