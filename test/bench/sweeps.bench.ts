@@ -50,7 +50,48 @@ interface CpuSplit {
   helpers: number;
 }
 
-async function sweepMs(engine: Engine, parallelism: number, epochs: number): Promise<{ ms: number; runIds: string[]; cpu: CpuSplit }> {
+/**
+ * Per trial: from its job starting (a slot free, its worker about to start) to its first batch's
+ * progress (the worker started, TF.js and its backend loaded, the data read, split and encoded, the
+ * model built), and from its last batch to the job's end (test metrics, baselines, the model saved).
+ */
+interface TrialTimes {
+  beforeFirstBatch: number[];
+  afterLastBatch: number[];
+}
+
+function watchTrials(engine: Engine): { stop: () => TrialTimes } {
+  const jobs = new Map<string, { start: number; first?: number; last?: number; end?: number }>();
+  const offJobs = engine.events.on('training.jobs', ({ job }) => {
+    const t = performance.now();
+    if (job.state === 'running' && !jobs.has(job.id)) jobs.set(job.id, { start: t });
+    const j = jobs.get(job.id);
+    if (j && (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled')) j.end ??= t;
+  });
+  const offProgress = engine.events.on('training.progress', ({ jobId, progress }) => {
+    const j = jobs.get(jobId);
+    if (!j || progress.phase !== 'training') return;
+    const t = performance.now();
+    j.first ??= t;
+    j.last = t;
+  });
+  return {
+    stop: () => {
+      offJobs();
+      offProgress();
+      const all = [...jobs.values()];
+      return {
+        beforeFirstBatch: all.filter((j) => j.first !== undefined).map((j) => (j.first as number) - j.start),
+        afterLastBatch: all.filter((j) => j.last !== undefined && j.end !== undefined).map((j) => (j.end as number) - (j.last as number)),
+      };
+    },
+  };
+}
+
+const msList = (xs: number[]) => xs.map((x) => `${Math.round(x)}`).join(', ');
+
+async function sweepMs(engine: Engine, parallelism: number, epochs: number): Promise<{ ms: number; runIds: string[]; cpu: CpuSplit; trials: TrialTimes }> {
+  const watch = watchTrials(engine);
   const before = threadCpu();
   const cpu0 = process.cpuUsage();
   const { ms, value } = await time(async () => {
@@ -59,11 +100,12 @@ async function sweepMs(engine: Engine, parallelism: number, epochs: number): Pro
   });
   const used = process.cpuUsage(cpu0);
   const after = threadCpu();
+  const trials = watch.stop();
   if (value.status !== 'finished') throw new Error(`bench sweep ${value.status}: ${value.error ?? ''}`);
   const main = (after.get(String(process.pid)) ?? 0) - (before.get(String(process.pid)) ?? 0);
   let helpers = 0;
   for (const [tid, t] of after) if (tid !== String(process.pid) && before.has(tid)) helpers += t - (before.get(tid) ?? 0);
-  return { ms, runIds: value.trials.map((t) => t.runId as string), cpu: { total: (used.user + used.system) / 1000, main, helpers } };
+  return { ms, runIds: value.trials.map((t) => t.runId as string), cpu: { total: (used.user + used.system) / 1000, main, helpers }, trials };
 }
 
 const cores = (c: CpuSplit, ms: number) => `${(c.total / ms).toFixed(2)} cores busy (main thread ${(c.main / 1000).toFixed(1)} s, V8/libuv pool threads ${(c.helpers / 1000).toFixed(1)} s, of ${(c.total / 1000).toFixed(1)} s CPU)`;
@@ -87,6 +129,7 @@ export async function benchSweeps(dir: string, opts: { epochs: number }): Promis
     });
     // Why the ratio cannot reach 0.5: how many cores the one-after-the-other sweep already keeps busy.
     console.log(`      sequential: ${cores(seq.cpu, seq.ms)}; parallel: ${cores(par.cpu, par.ms)}`);
+    console.log(`      each trial, job start to first batch: sequential ${msList(seq.trials.beforeFirstBatch)} ms, parallel ${msList(par.trials.beforeFirstBatch)} ms; last batch to job end: sequential ${msList(seq.trials.afterLastBatch)} ms, parallel ${msList(par.trials.afterLastBatch)} ms; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
     const runId = par.runIds[0];
     await invoke(engine, 'evaluation.run', { runId, data: 'penguins' }); // warm-up (worker bundle)

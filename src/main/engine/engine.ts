@@ -85,7 +85,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     training.queue.submit({ kind: 'evaluate', label: job.label, priority: 1, run: (ctx) => job.run(ctx.signal) }).done,
   );
   const sweeps = new SweepService(db, tracking, events, () => ({
-    start: (spec, o) => training.start(spec, { priority: o.priority, kind: 'trial' }),
+    start: (spec, o) => training.start(spec, { priority: o.priority, kind: 'trial', side: o.side }),
     wait: (jobId) => training.wait(jobId),
     cancel: (runId) => void training.cancel({ runId }),
   }));

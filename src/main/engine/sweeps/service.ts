@@ -32,7 +32,8 @@ import { applyAssignment, trialAssignments, type Assignment } from './space';
 
 /** What a sweep needs from training: start a trial, wait for it, stop it. */
 export interface TrialRunner {
-  start(spec: TrainingSpec, opts: { priority: number }): Promise<{ runId: string; jobId: string }>;
+  /** `side`: how many trials of the sweep run side by side (the trial's share of the cores follows). */
+  start(spec: TrainingSpec, opts: { priority: number; side: number }): Promise<{ runId: string; jobId: string }>;
   wait(jobId: string): Promise<{ state: JobState; error: LatheErrorData | null }>;
   cancel(runId: string): void;
 }
@@ -211,7 +212,7 @@ export class SweepService {
   private async runTrial(a: Active, trial: number): Promise<void> {
     let runId: string | null = null;
     try {
-      const started = await this.runner().start(a.specs[trial], { priority: TRIAL_PRIORITY });
+      const started = await this.runner().start(a.specs[trial], { priority: TRIAL_PRIORITY, side: Math.min(a.spec.parallelism, a.specs.length) });
       if (this.closed) return;
       runId = started.runId;
       a.running.set(trial, started);

@@ -82,6 +82,16 @@ interface Deps {
  * tracked run, queues the job on the compute queue and, while a worker prepares the data and trains, writes what it streams (metrics, batched through the
  * tracking logger; checkpoints; the final model) and emits `training.jobs` and `training.progress`.
  */
+/**
+ * wasm threads for one job. TF.js's wasm backend starts one thread per core in every worker, so N jobs
+ * side by side would run N x cores threads: each gets the cores shared among the jobs that run beside
+ * it (`side`, at most the pool's slots), at least one.
+ */
+export function wasmThreads(slots: number, side?: number, cores = os.availableParallelism?.() ?? os.cpus().length): number {
+  const together = Math.max(1, Math.min(slots, side ?? slots));
+  return Math.max(1, Math.floor(cores / together));
+}
+
 export class TrainingService {
   readonly queue: JobQueue;
   private readonly repo: TrainingRepo;
@@ -159,7 +169,12 @@ export class TrainingService {
     checkModelSize(spec, { input: data.inputShape, outputSize: data.outputSize, task: data.task });
   }
 
-  async start(raw: TrainingSpec, opts: { priority?: number; kind?: 'train' | 'trial'; rerunOf?: string; tags?: Record<string, string> } = {}): Promise<TrainingStarted> {
+  /**
+   * `side` is how many jobs the caller runs side by side (a sweep's parallelism): the job's wasm
+   * threads are the cores shared among that many (a lone sweep trial gets every core, each of two
+   * parallel ones half); without it, among the pool's slots.
+   */
+  async start(raw: TrainingSpec, opts: { priority?: number; kind?: 'train' | 'trial'; rerunOf?: string; tags?: Record<string, string>; side?: number } = {}): Promise<TrainingStarted> {
     const parsed = trainingSpecSchema.parse(raw);
     if (parsed.crossValidation) {
       const cv = await startCrossValidation({ tracking: this.deps.tracking, start: (s, o) => this.start(s, o), wait: (id) => this.wait(id) }, parsed, opts.priority ?? 0);
@@ -185,7 +200,7 @@ export class TrainingService {
     });
     runs.artifacts.putBuffer(run.id, SPEC_ARTIFACT, Buffer.from(JSON.stringify(spec, null, 2)));
     this.repo.begin(run.id, spec.template, JSON.stringify(spec), process.pid, os.hostname());
-    const jobId = this.submit(run.id, spec, data, null, null, opts.priority ?? 0, opts.kind ?? 'train');
+    const jobId = this.submit(run.id, spec, data, null, null, opts.priority ?? 0, opts.kind ?? 'train', opts.side);
     return { runId: run.id, jobId };
   }
 
@@ -243,7 +258,7 @@ export class TrainingService {
     };
   }
 
-  private submit(runId: string, spec: TrainingSpec, plan: DataPlan, reuse: TrainWorkerInput['reuse'], resume: TrainJobInput['resume'], priority: number, kind: 'train' | 'trial'): string {
+  private submit(runId: string, spec: TrainingSpec, plan: DataPlan, reuse: TrainWorkerInput['reuse'], resume: TrainJobInput['resume'], priority: number, kind: 'train' | 'trial', side?: number): string {
     const runs = this.deps.tracking.runs;
     const events = this.deps.events;
     const input: TrainWorkerInput = {
@@ -251,8 +266,7 @@ export class TrainingService {
       source: { home: this.deps.store.home, dbFile: this.deps.db.name, nativeBinding: this.deps.nativeBinding },
       reuse,
       backend: this.pin,
-      // wasm starts one thread per core in every worker; with a pool of N jobs, each gets cores / N.
-      threads: Math.max(1, Math.floor((os.availableParallelism?.() ?? os.cpus().length) / Math.max(1, this.queue.workers))),
+      threads: wasmThreads(this.queue.workers, side),
       resume,
     };
     // What the worker prepared (preprocessing, split, labels): the model files and the run record need it.
