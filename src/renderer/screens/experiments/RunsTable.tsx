@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import type { Run } from '../../../shared/tracking';
@@ -19,66 +19,106 @@ function widthOf(c: RunColumn): number {
   return 120;
 }
 
-// Actions come from the stores' getState (stable), not per-row subscriptions: a fast scroll mounts ~40 rows a frame.
+// Actions come from the stores' getState (stable), not per-row subscriptions: a fast scroll re-renders ~40 rows a frame.
 const select = (id: string, index: number, shift: boolean) => useRunsStore.getState().select(id, index, shift);
 const show = (runId: string) => useExperimentsStore.getState().show({ kind: 'run', runId });
 
-const Row = memo(function Row({ index, start, run, columns, width, selected }: { index: number; start: number; run: Run | undefined; columns: RunColumn[]; width: number; selected: boolean }) {
+const isNumeric = (c: RunColumn) => c.kind === 'metric' || (c.kind === 'attr' && c.key === 'duration');
+const isName = (c: RunColumn) => c.kind === 'attr' && c.key === 'name';
+
+/**
+ * A row's checkbox. It re-renders only when its state changes, not with every run that passes through
+ * its slot (React rewrites an input's attributes on each update): its label is the name cell of the
+ * same slot, and a click finds the row's index in the DOM.
+ */
+const Check = memo(function Check({ selected, disabled, slot }: { selected: boolean; disabled: boolean; slot: number }) {
+  return (
+    <div className="cell cell-check" role="cell" onClick={(e) => e.stopPropagation()}>
+      <input
+        type="checkbox"
+        tabIndex={-1}
+        checked={selected}
+        disabled={disabled}
+        aria-labelledby={`run-name-${slot}`}
+        data-testid="run-check"
+        onChange={() => {}}
+        onClick={(e) => {
+          e.stopPropagation();
+          const row = e.currentTarget.closest<HTMLElement>('[role=row]');
+          const runId = row?.dataset.run;
+          if (row && runId) select(runId, Number(row.dataset.index), e.shiftKey);
+        }}
+      />
+    </div>
+  );
+});
+
+/**
+ * One row of the window. Rows are keyed by their slot in the window, not by run, and always hold the
+ * same cells (a run still loading shows empty ones): scrolling then changes only text, attributes and
+ * the row's own transform on elements that stay, instead of unmounting and mounting ~40 rows a frame.
+ * Slots keep their place in the DOM (no moves); the keyboard goes by row index (`onGridKey`), not by
+ * DOM order.
+ */
+const Row = memo(function Row({ index, slot, run, columns, width, selected, focusable }: { index: number; slot: number; run: Run | undefined; columns: RunColumn[]; width: number; selected: boolean; focusable: boolean }) {
   return (
     <div
       role="row"
       aria-rowindex={index + 2}
       aria-selected={selected}
+      aria-busy={run ? undefined : true}
       className={`grid-row run-row${index % 2 ? ' odd' : ''}${selected ? ' selected' : ''}`}
-      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, width, minWidth: '100%' }}
+      style={{ transform: `translateY(${index * ROW_HEIGHT}px)`, width }}
       data-testid="run-row"
+      data-index={index}
+      data-run={run?.id}
+      tabIndex={focusable ? 0 : -1}
       onClick={run ? () => show(run.id) : undefined}
     >
-      <div className="cell cell-check" role="cell" onClick={(e) => e.stopPropagation()}>
-        {run && (
-          <input
-            type="checkbox"
-            checked={selected}
-            aria-label={`Select ${run.name}`}
-            data-testid="run-check"
-            onChange={() => {}}
-            onClick={(e) => {
-              e.stopPropagation();
-              select(run.id, index, e.shiftKey);
-            }}
-          />
-        )}
-      </div>
-      {run ? (
-        columns.map((c) => {
-          const id = columnId(c);
-          if (c.kind === 'attr' && c.key === 'status')
-            return (
-              <div key={id} role="cell" className="cell" style={{ width: widthOf(c) }}>
-                <StatusChip status={run.status} />
-              </div>
-            );
-          const text = cellText(run, c);
-          const numeric = c.kind === 'metric' || (c.kind === 'attr' && c.key === 'duration');
+      <Check selected={selected} disabled={!run} slot={slot} />
+      {columns.map((c) => {
+        const id = columnId(c);
+        if (c.kind === 'attr' && c.key === 'status')
           return (
-            <div
-              key={id}
-              role="cell"
-              className={`cell${numeric ? ' cell-number' : ''}${c.kind === 'attr' && c.key === 'name' ? ' run-name' : ''}${text === '' || text === '—' ? ' cell-null' : ''}`}
-              style={{ width: widthOf(c) }}
-              title={text.length > 14 ? text : undefined}
-              data-testid={c.kind === 'attr' && c.key === 'name' ? 'run-name' : undefined}
-            >
-              {text === '' ? '—' : text}
+            <div key={id} role="cell" className="cell" style={{ width: widthOf(c) }}>
+              {run && <StatusChip status={run.status} />}
             </div>
           );
-        })
-      ) : (
-        <div className="cell cell-loading">…</div>
-      )}
+        const text = run ? cellText(run, c) : isName(c) ? '…' : '';
+        return (
+          <div
+            key={id}
+            role="cell"
+            className={`cell${isNumeric(c) ? ' cell-number' : ''}${isName(c) ? ' run-name' : ''}${text === '' || text === '—' || !run ? ' cell-null' : ''}`}
+            style={{ width: widthOf(c) }}
+            id={isName(c) ? `run-name-${slot}` : undefined}
+            data-testid={isName(c) && run ? 'run-name' : undefined}
+          >
+            {text === '' && run ? '—' : text}
+          </div>
+        );
+      })}
     </div>
   );
 });
+
+/**
+ * The full text of a clipped cell on hover, set as the pointer arrives (not on every render: a title
+ * that changes with each run passing through a slot costs a style recalculation of its cell).
+ */
+function titleIfClipped(e: MouseEvent<HTMLDivElement>): void {
+  const cell = e.target instanceof HTMLElement ? e.target.closest<HTMLElement>('.runs-body .cell') : null;
+  if (!cell) return;
+  const text = cell.textContent ?? '';
+  if (cell.scrollWidth > cell.clientWidth) {
+    if (cell.title !== text) cell.title = text;
+  } else if (cell.title) cell.removeAttribute('title');
+}
+
+/** The window's items in slot order (index mod `slots`): the order React keeps its children in, so none moves. */
+function bySlot<T extends { index: number }>(items: T[], slots: number): T[] {
+  return [...items].sort((a, b) => (a.index % slots) - (b.index % slots));
+}
 
 /** The runs of the current filter and sort, virtualised; pages of 200 come from runs.search as you scroll. */
 export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPager<Run>; previous: ItemPager<Run> | null; showExperiment: boolean }) {
@@ -111,6 +151,33 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
     pager.request(first, Math.max(first, last), 1);
   }, [pager, first, last]);
   const sortId = sort ? columnId(sort.column) : null;
+  // Keys are slots (index mod an even count at least the window's length): a row keeps its element, and
+  // its stripe, as the window moves; at most one row a frame is mounted anew.
+  const slots = items.length + (items.length % 2);
+  // One tab stop in the table (the row last moved to); arrows move between rows, Enter opens, Space selects.
+  const [focusIndex, setFocusIndex] = useState(0);
+  const tabRow = focusIndex >= first && focusIndex <= last ? focusIndex : first;
+  const onGridKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const row = e.target instanceof HTMLElement && e.target.getAttribute('role') === 'row' ? e.target : null;
+    if (!row) return;
+    const index = Number(row.dataset.index);
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 0) / ROW_HEIGHT) - 1);
+    const to = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: total - 1 }[e.key];
+    const run = pager.item(index) ?? previous?.item(index);
+    if (to !== undefined) {
+      e.preventDefault();
+      const next = Math.max(0, Math.min(total - 1, to));
+      setFocusIndex(next);
+      virtualizer.scrollToIndex(next);
+      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[role=row][data-index="${next}"]`)?.focus());
+    } else if (run && e.key === 'Enter') {
+      e.preventDefault();
+      show(run.id);
+    } else if (run && e.key === ' ') {
+      e.preventDefault();
+      select(run.id, index, e.shiftKey);
+    }
+  };
 
   if (pager.error && pager.total === null && !previous) return <ErrorBox error={toLatheError(pager.error)} />;
   if (pager.total === 0) {
@@ -123,7 +190,7 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
   }
   return (
     <div className="rows runs-rows">
-      <div className="grid-scroll" ref={scrollRef} role="table" aria-rowcount={total + 1} aria-label="Runs" data-testid="runs-grid" tabIndex={0}>
+      <div className="grid-scroll" ref={scrollRef} role="table" aria-rowcount={total + 1} aria-label="Runs" data-testid="runs-grid" tabIndex={0} onKeyDown={onGridKey} onMouseOver={titleIfClipped}>
         <div className="grid-head" role="row" style={{ width, minWidth: '100%' }}>
           <div className="cell cell-check" role="columnheader" title={`${selectedCount} selected`}>
             {selectedCount > 0 ? <span className="sel-count">{formatInt(selectedCount)}</span> : ''}
@@ -149,10 +216,10 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
             );
           })}
         </div>
-        <div style={{ height: virtualizer.getTotalSize(), width, minWidth: '100%', position: 'relative' }}>
-          {items.map((it) => {
+        <div className="runs-body" style={{ height: virtualizer.getTotalSize(), width, minWidth: '100%' }}>
+          {bySlot(items, slots).map((it) => {
             const run = pager.item(it.index) ?? previous?.item(it.index);
-            return <Row key={it.key} index={it.index} start={it.start} run={run} columns={columns} width={width} selected={run ? selected.has(run.id) : false} />;
+            return <Row key={it.index % slots} slot={it.index % slots} index={it.index} run={run} columns={columns} width={width} selected={run ? selected.has(run.id) : false} focusable={it.index === tabRow} />;
           })}
         </div>
       </div>
