@@ -178,6 +178,11 @@ describe('hostile bundles are refused with the reason, and nothing changes', () 
     await refuses(await entries({ [HB]: [[sha(a), 1024], [sha(b), big.length - 1024]] }), /has a chunk of 1024 bytes/);
     await refuses(await entries({ [HB]: [[sha(big), big.length]], [H]: [[H, OBJ.length]] }), /chunk list for object .* which it does not list/);
     await refuses(await entries({ [HB]: [[sha(big), 300 * 1024]] }), /has a chunk of 307200 bytes|adds up to/);
+    // Entries that are not [sha256, whole length >= 1] (checked by hand, not by zod: named the same way).
+    const malformed = [[sha(a).toUpperCase(), a.length], [sha(a), 0], [sha(a), 1.5], [sha(a), '61440'], [sha(a), a.length, 'extra'], [sha(a)], sha(a), null, { 0: sha(a), 1: a.length }];
+    for (const entry of malformed) {
+      await refuses(await entries({ [HB]: [[sha(b), b.length], entry] }), new RegExp(`malformed at chunks\\.${HB}\\.1: a chunk is \\[its sha256`));
+    }
   });
   it('a chunk list that lies, on the two-thread hashing path of large bundles', async () => {
     engine.registry.bundles.hashThreadMin = 0;
