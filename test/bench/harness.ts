@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** Small helpers shared by the benchmarks: timing, medians, and one line per result. */
@@ -35,6 +36,17 @@ export function summary(): BenchResult[] {
   const missed = results.filter((r) => !r.pass);
   console.log(`\n${results.length - missed.length} of ${results.length} targets met${missed.length ? `; missed: ${missed.map((m) => m.name).join(', ')}` : ''}`);
   return results;
+}
+
+/** CPU milliseconds of this process's waited-for children (/proc/self/stat cutime + cstime, in clock
+ * ticks of 10 ms), null off Linux: what a spawned command cost, whatever else the machine was doing. */
+export function childCpuMs(): number | null {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
