@@ -127,6 +127,8 @@ export class TrackingRepo {
       bucketMin: p('SELECT step, timestamp, value, min(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
       bucketMax: p('SELECT step, timestamp, value, max(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
       stepRange: p('SELECT min(step), max(step), count(*) FROM metrics WHERE series_id = ? AND step >= ? AND step <= ?').raw(),
+      firstStep: p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step LIMIT 1').pluck(),
+      lastStep: p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step DESC LIMIT 1').pluck(),
       mergeSeries: p(
         `UPDATE latest_metrics SET
            last = CASE WHEN @step > step OR (@step = step AND @timestamp >= timestamp) THEN @last ELSE last END,
@@ -342,6 +344,15 @@ export class TrackingRepo {
     return { min, max, count };
   }
   /**
+   * A whole series' first and last step and its point count, from the key's ends and latest_metrics'
+   * count (exact: every point written adds one), without the scan `stepRange` makes to count a range.
+   */
+  seriesSpan(seriesId: number): { min: number | null; max: number | null; count: number } {
+    const min = (this.s.firstStep.get(seriesId) as number | undefined) ?? null;
+    const max = (this.s.lastStep.get(seriesId) as number | undefined) ?? null;
+    return { min, max, count: min === null ? 0 : this.seriesPoints(seriesId) };
+  }
+  /**
    * For long series: the minimum and maximum point of each step bucket [lo, lo + width), computed in
    * SQLite (one short range scan per bucket on the clustered key) so a million rows never cross into
    * JavaScript. Rows [step, timestamp, value|null], in step order, without duplicates.
@@ -349,9 +360,11 @@ export class TrackingRepo {
   bucketExtremes(seriesId: number, from: number, to: number, width: number): [number, number, number | null][] {
     const out: [number, number, number | null][] = [];
     for (let lo = from; lo <= to; lo += width) {
-      const a = this.s.bucketMin.get(seriesId, lo, lo + width) as [number | null, number, number | null, unknown];
+      // The last bucket stops at `to`: a zoomed range's last bucket must not reach past its end.
+      const hi = Math.min(lo + width, to + 1);
+      const a = this.s.bucketMin.get(seriesId, lo, hi) as [number | null, number, number | null, unknown];
       if (a[0] === null) continue;
-      const b = this.s.bucketMax.get(seriesId, lo, lo + width) as [number, number, number | null, unknown];
+      const b = this.s.bucketMax.get(seriesId, lo, hi) as [number, number, number | null, unknown];
       const first: [number, number, number | null] = [a[0], a[1], a[2]];
       const second: [number, number, number | null] = [b[0], b[1], b[2]];
       if (first[0] === second[0] && first[1] === second[1] && first[2] === second[2]) out.push(first);
