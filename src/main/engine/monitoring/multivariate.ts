@@ -113,7 +113,7 @@ export function fitReconstruction(
   }
   const d = columns.length;
   if (d < 2) return null;
-  const prepared = prepare(columns);
+  const prepared = encoderOf(columns);
   const z = new Float64Array(d);
   const cov = Array.from({ length: d }, () => new Float64Array(d));
   for (let i = 0; i < rows; i++) {
@@ -229,7 +229,7 @@ interface Compiled extends Prepared {
 
 const compiled = new WeakMap<PcaReference, Compiled>();
 
-function prepare(columns: PcaColumn[]): Prepared {
+function encoderOf(columns: PcaColumn[]): Prepared {
   return { columns, shares: columns.map((c) => (c.shares ? new Map(c.shares) : null)) };
 }
 
@@ -237,7 +237,7 @@ function compile(ref: PcaReference): Compiled {
   let c = compiled.get(ref);
   if (!c) {
     const d = ref.columns.length;
-    c = { ...prepare(ref.columns), components: ref.components.map((r) => Float64Array.from(r)), z: new Float64Array(d), y: new Float64Array(ref.components.length) };
+    c = { ...encoderOf(ref.columns), components: ref.components.map((r) => Float64Array.from(r)), z: new Float64Array(d), y: new Float64Array(ref.components.length) };
     compiled.set(ref, c);
   }
   return c;
