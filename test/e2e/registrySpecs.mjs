@@ -171,6 +171,33 @@ export const registrySpecs = [
     },
   },
   {
+    name: 'models: removing an alias asks first ("Keep it" leaves it on), then takes it off with its history',
+    async run({ page }) {
+      await page.getByTestId('move-alias').click();
+      await page.getByTestId('alias-name').fill('staging');
+      await page.getByTestId('alias-version').selectOption('1');
+      await page.getByTestId('alias-submit').click();
+      const chip = page.locator('[data-testid=alias-chip][data-alias=staging]');
+      await chip.waitFor();
+      await chip.click();
+      await page.getByTestId('alias-remove').click();
+      const confirm = page.getByTestId('alias-remove-confirm');
+      await confirm.waitFor();
+      assert.match(await confirm.innerText(), /staging points at v1 now[\s\S]*penguins-clf@staging/);
+      await confirm.getByRole('button', { name: 'Keep it' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      assert.ok(await page.getByTestId('alias-dialog').isVisible(), 'the alias dialog stays open after "Keep it"');
+      assert.equal(await chip.count(), 1, 'nothing removed yet');
+      await page.getByTestId('alias-reason').fill('staging retired');
+      await page.getByTestId('alias-remove').click();
+      await page.getByTestId('alias-remove-confirm-go').click();
+      await page.getByTestId('alias-dialog').waitFor({ state: 'detached' });
+      await chip.waitFor({ state: 'detached' });
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=alias-move]')].some((m) => /staging/.test(m.textContent ?? '') && /staging retired/.test(m.textContent ?? '')));
+      assert.equal(await page.locator('[data-testid=alias-chip][data-alias=champion]').count(), 1, 'champion untouched');
+    },
+  },
+  {
     name: 'models: the lineage graph runs dataset -> run -> model version (and back), nodes open their screens',
     async run({ page, shot, shotBoth }) {
       await page.getByTestId('model-tab-lineage').click();

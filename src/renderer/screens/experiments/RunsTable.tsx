@@ -143,7 +143,7 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
   const width = 34 + columns.reduce((t, c) => t + widthOf(c), 0);
   const total = pager.total ?? previous?.total ?? 0;
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 3 });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 40;

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { aliasSchema } from '../../../shared/registry';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { DialogForm, FormFooter } from '../../components/FormFooter';
@@ -60,11 +61,13 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
     useToastStore.getState().push({ kind: 'success', message: `${describeMove({ alias, from: current, to: version })} (${model})` });
     close();
   });
-  const { run: remove, busy: removing, error: removeError } = useAction(async () => {
+  // Taking an alias off breaks every ref that follows it: asked first, the refusal shown in place.
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const remove = async () => {
     await removeAlias(model, alias, reason.trim());
     useToastStore.getState().push({ kind: 'success', message: `${describeMove({ alias, from: current, to: null })} (${model})` });
     close();
-  });
+  };
   const suggestions = [...new Set([...aliases.map(([a]) => a), ...COMMON])];
   return (
     <Dialog
@@ -74,7 +77,7 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
       footer={
         <>
           {current !== null && (
-            <button type="button" className="button danger-ghost" disabled={busy || removing} onClick={() => void remove()} data-testid="alias-remove">
+            <button type="button" className="button danger-ghost" disabled={busy} onClick={() => setConfirmRemove(true)} data-testid="alias-remove">
               Remove {alias}
             </button>
           )}
@@ -126,7 +129,26 @@ export function AliasDialog({ model, initialAlias }: { model: string; initialAli
           <small className="muted">Kept in the alias history with who and when.</small>
         </label>
       </DialogForm>
-      <ErrorBox error={error ?? removeError} />
+      <ErrorBox error={error} />
+      {confirmRemove && current !== null && (
+        <ConfirmDialog
+          title={`Remove ${alias} from ${model}?`}
+          confirmLabel={`Remove ${alias}`}
+          inline
+          onClose={() => setConfirmRemove(false)}
+          onConfirm={remove}
+          testId="alias-remove-confirm"
+          confirmTestId="alias-remove-confirm-go"
+        >
+          <p>
+            {alias} points at v{current} now. After this, refs such as{' '}
+            <code>
+              {model}@{alias}
+            </code>{' '}
+            resolve to nothing until the alias is set again. The alias history keeps the removal{reason.trim() ? ' and your reason' : ''}.
+          </p>
+        </ConfirmDialog>
+      )}
     </Dialog>
   );
 }
