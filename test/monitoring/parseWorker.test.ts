@@ -5,6 +5,9 @@ import type { PredictionRecord } from '../../src/shared/monitoring';
 import { rowOf } from '../../src/main/engine/monitoring/parsedBatch';
 import { parsedInWorker, PARSE_BATCH, type ParsedLines } from '../../src/main/engine/monitoring/parseWorker';
 import { acceptPrediction } from '../../src/main/engine/monitoring/records';
+import { addRecord, probsOf } from '../../src/main/engine/monitoring/windowRecord';
+import { WindowSketch } from '../../src/main/engine/monitoring/windowSketch';
+import { record as syntheticRecord, row, rng, syntheticProfile } from './synthetic';
 import { tempDir } from '../helpers';
 
 /** The parse worker (a real thread): the records it hands back are the ones the inline path parses, problems named alike, in order. */
@@ -98,4 +101,36 @@ describe('the parse worker', () => {
     }
     expect(seen).toBe(PARSE_BATCH);
   }, 60_000);
+
+  it('builds, for rows of a version it has the profile of, the windows the ingest thread would (merged per batch)', async () => {
+    const profile = await syntheticProfile(3000);
+    const r = rng(9);
+    const HOUR = 3_600_000;
+    const recs = Array.from({ length: 3 * PARSE_BATCH + 17 }, (_, i) => syntheticRecord(row(r), i, T + Math.floor((i / (3 * PARSE_BATCH)) * 5 * HOUR)));
+    recs[100] = { ...recs[100], version: 2 }; // no profile here: left to the ingest
+    const file = path.join(dir, 'synthetic.ndjson');
+    fs.writeFileSync(file, recs.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const merged = new Map<string, WindowSketch>();
+    const sketched: number[] = [];
+    for await (const m of parsedInWorker({ files: [file], model: 'synthetic', version: null, windowMs: HOUR, profiles: { 1: profile } }, new AbortController().signal)) {
+      sketched.push(...m.sketched);
+      for (const w of m.windows) {
+        const into = merged.get(w.key) ?? new WindowSketch(profile);
+        merged.set(w.key, into.merge(WindowSketch.fromJSON(profile, w.sketch)));
+      }
+    }
+    expect(sketched).toEqual(recs.map((x) => (x.version === 1 ? 1 : 0)));
+    const inline = new Map<string, WindowSketch>();
+    for (const x of recs) {
+      if (x.version !== 1) continue;
+      const key = `${Math.floor((x.time as number) / HOUR) * HOUR}|1|champion`;
+      const w = inline.get(key) ?? new WindowSketch(profile);
+      inline.set(key, w);
+      addRecord(w, profile, x, probsOf(profile, x));
+    }
+    // Equal, but for the order floating-point sums were added in.
+    const round = (v: unknown) => JSON.parse(JSON.stringify(v, (_, x: unknown) => (typeof x === 'number' ? Number(x.toPrecision(10)) : x)));
+    expect([...merged.keys()].sort()).toEqual([...inline.keys()].sort());
+    for (const [k, w] of inline) expect(round(merged.get(k)!.toJSON())).toEqual(round(w.toJSON()));
+  }, 120_000);
 });

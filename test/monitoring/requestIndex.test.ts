@@ -150,14 +150,20 @@ describe('the whole path with colliding keys', () => {
   it('ingests every id once, says so again on a re-ingest, joins every label, and the logged rows become a byte-exact CSV', async () => {
     const keyOf = requestKeyer('churn');
     expect(new Set([...truth.keys()].map(keyOf)).size).toBeLessThan(truth.size - 50);
-    const file = writeLines(dir, 'log.ndjson', [...lines, lines[7]]);
-    // Parsed on the worker thread (a log this small would be parsed inline); the re-ingest inline.
+    const file = writeLines(dir, 'log.ndjson', lines);
+    // Parsed and sketched on the worker thread (a log this small would be parsed inline); then inline
+    // and on the worker again with a duplicate inside the file (the worker's windows are dropped then).
     process.env.LATHE_INGEST_PARSE = 'worker';
     const first = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [file] }).finally(() => delete process.env.LATHE_INGEST_PARSE);
-    expect(first).toMatchObject({ accepted: 600, duplicates: 1, malformed: 0 });
-    const again = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [file] });
+    expect(first).toMatchObject({ accepted: 600, duplicates: 0, malformed: 0 });
+    const twice = writeLines(dir, 'twice.ndjson', [...lines, lines[7]]);
+    const again = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [twice] });
     expect(again).toMatchObject({ accepted: 0, duplicates: 601 });
-    expect(engine.monitoring.repo.requestCount('churn')).toBe(600);
+    process.env.LATHE_INGEST_PARSE = 'worker';
+    const more = await logLines(engine, 'churn@1', { hours: 1, perHour: 50, start: START + 3 * 3_600_000, seed: 4, idPrefix: 'm' });
+    const mixed = await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [writeLines(dir, 'mixed.ndjson', [...more.lines, lines[0], more.lines[3]])] }).finally(() => delete process.env.LATHE_INGEST_PARSE);
+    expect(mixed).toMatchObject({ accepted: 50, duplicates: 2 });
+    expect(engine.monitoring.repo.requestCount('churn')).toBe(650);
 
     const labelled = [...truth.keys()].filter((_, i) => i % 3 !== 0);
     const joined = await invoke(engine, 'monitor.labels', { ref: 'churn', labels: [...labelled.map((requestId) => ({ requestId, label: truth.get(requestId)! })), { requestId: 'nobody', label: 'yes' }] });

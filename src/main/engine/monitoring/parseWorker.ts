@@ -1,8 +1,12 @@
 import { FUTURE_TOLERANCE_MS, type LineProblem } from '../../../shared/monitoring';
 import { openWorker } from '../workers/runWorker';
 import { fileLineBlocks } from './lines';
+import type { PredictionRecord } from '../../../shared/monitoring';
 import { BatchEncoder, type ParsedBatch } from './parsedBatch';
+import type { ReferenceProfile } from './profile';
 import { acceptPrediction } from './records';
+import { addRecord, probsOf } from './windowRecord';
+import { WindowSketch, type WindowJSON } from './windowSketch';
 
 /**
  * Log files parsed on a second thread while the ingest's thread indexes and sketches (the
@@ -15,6 +19,15 @@ export interface ParseJob {
   files: string[];
   model: string;
   version: number | null;
+  /** Sketching on the worker: the window length and the stored profiles by version (rows of other versions are left to the ingest). */
+  windowMs?: number;
+  profiles?: Record<number, ReferenceProfile>;
+}
+
+/** A window the worker built from the rows it sketched (`sketched[i]`), keyed as the ingest keys its windows. */
+export interface PartialWindow {
+  key: string;
+  sketch: WindowJSON;
 }
 
 export type ParseCommand = { t: 'more' };
@@ -30,6 +43,9 @@ export interface ParsedLines {
   problemsMore: number;
   done: number;
   total: number;
+  /** 1 where the row is in one of `windows` (its version had a profile here). */
+  sketched: Uint8Array;
+  windows: PartialWindow[];
 }
 
 export type ParseReply = ParsedLines | { t: 'end' };
@@ -40,7 +56,7 @@ const IN_FLIGHT = 3;
 const MAX_PROBLEMS = 100;
 
 /** One line judged: an accepted record into the encoder, else its problem. */
-export function parseLine(out: { enc: BatchEncoder; lines: number; future: number; problems: LineProblem[]; problemsMore: number }, job: ParseJob, file: string, line: number, text: string, futureAfter: number): void {
+export function parseLine(out: { enc: BatchEncoder; sketcher: BatchSketcher | null; lines: number; future: number; problems: LineProblem[]; problemsMore: number }, job: ParseJob, file: string, line: number, text: string, futureAfter: number): void {
   if (text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === '')) return;
   out.lines++;
   let v: unknown;
@@ -54,22 +70,57 @@ export function parseLine(out: { enc: BatchEncoder; lines: number; future: numbe
     return;
   }
   const a = acceptPrediction(v, job.model, job.version, futureAfter);
-  if (a.ok) return out.enc.add(file, line, a.record, a.time, text);
+  if (a.ok) {
+    out.enc.add(file, line, a.record, a.time, text);
+    out.sketcher?.add(a.record, a.time);
+    return;
+  }
   if (a.future) out.future++;
   if (out.problems.length < MAX_PROBLEMS) out.problems.push({ where: `${file}:${line}`, message: a.message });
   else out.problemsMore++;
+}
+
+/**
+ * The worker's rows into windows, optimistically: the ingest merges these windows when every row of
+ * its transaction proved new, and sketches the rows itself otherwise (rebuilt from the batch).
+ */
+export class BatchSketcher {
+  private sketched: number[] = [];
+  private windows = new Map<string, WindowSketch>();
+
+  constructor(private readonly job: ParseJob) {}
+
+  add(rec: PredictionRecord, time: number): void {
+    const p = this.job.profiles?.[rec.version];
+    const ms = this.job.windowMs;
+    if (!p || !ms) {
+      this.sketched.push(0);
+      return;
+    }
+    const key = `${Math.floor(time / ms) * ms}|${rec.version}|${rec.alias ?? ''}`;
+    let w = this.windows.get(key);
+    if (!w) this.windows.set(key, (w = new WindowSketch(p)));
+    addRecord(w, p, rec, probsOf(p, rec));
+    this.sketched.push(1);
+  }
+
+  take(): { sketched: Uint8Array; windows: PartialWindow[] } {
+    return { sketched: Uint8Array.from(this.sketched), windows: [...this.windows].map(([key, w]) => ({ key, sketch: w.toJSON() })) };
+  }
 }
 
 /** The worker's loop: batches of parsed lines, each sent when the ingest has asked for one. */
 export async function serveParse(job: ParseJob, send: (r: ParseReply) => void, credit: () => Promise<void>): Promise<void> {
   let done = 0;
   let total = 0;
-  let out = { enc: new BatchEncoder(), lines: 0, future: 0, problems: [] as LineProblem[], problemsMore: 0 };
+  const fresh = () => ({ enc: new BatchEncoder(), sketcher: job.profiles ? new BatchSketcher(job) : null, lines: 0, future: 0, problems: [] as LineProblem[], problemsMore: 0 });
+  let out = fresh();
   let futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
   const ship = async () => {
     await credit();
-    send({ t: 'batch', batch: out.enc.take(), lines: out.lines, future: out.future, problems: out.problems, problemsMore: out.problemsMore, done, total });
-    out = { enc: new BatchEncoder(), lines: 0, future: 0, problems: [], problemsMore: 0 };
+    const sketches = out.sketcher?.take() ?? { sketched: new Uint8Array(out.enc.size), windows: [] };
+    send({ t: 'batch', batch: out.enc.take(), lines: out.lines, future: out.future, problems: out.problems, problemsMore: out.problemsMore, done, total, ...sketches });
+    out = fresh();
     futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
   };
   for await (const b of fileLineBlocks(job.files, (d, t) => ((done = d), (total = t)))) {

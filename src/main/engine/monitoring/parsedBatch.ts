@@ -214,14 +214,24 @@ function cellOf(b: ParsedBatch, code: number, value: number): Cell {
   }
 }
 
-/** Row `i` of a batch as the record it was parsed from (only the fields the ingest reads), with its source, time and text. */
-export function rowOf(b: ParsedBatch, i: number, model: string): { src: string; line: number; rec: PredictionRecord; time: number; text: string } {
+/** Row `i`'s features as parsed. */
+export function featuresOf(b: ParsedBatch, i: number): Record<string, Cell> {
   const C = b.names.length;
   const features: Record<string, Cell> = {};
   for (let c = 0; c < C; c++) {
     const code = b.codes[i * C + c];
     if (code !== ABSENT) features[b.names[c]] = cellOf(b, code, b.values[i * C + c]);
   }
+  return features;
+}
+
+/**
+ * Row `i` of a batch as the record it was parsed from (only the fields the ingest reads), with its
+ * source, time and text. Without `withFeatures` the features are left empty (a row the worker
+ * sketched needs them only if its batch must be sketched again: `featuresOf`).
+ */
+export function rowOf(b: ParsedBatch, i: number, model: string, withFeatures = true): { src: string; line: number; rec: PredictionRecord; time: number; text: string } {
+  const features = withFeatures ? featuresOf(b, i) : {};
   let probabilities: Record<string, number> | undefined;
   if (b.hasProbs[i]) {
     probabilities = {};

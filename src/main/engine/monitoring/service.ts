@@ -37,8 +37,8 @@ import { alertRuleInputSchema } from '../../../shared/monitoring';
 import { defaultRules, step } from './alerts';
 import { byStart, driftOf, load, quantileFromBins, seriesValue, windowPoint, type AnalysisContext } from './analysis';
 import { arrayLines, fileLineBlocks, fileLines } from './lines';
-import { rowOf } from './parsedBatch';
-import { parsedInWorker, type ParsedLines } from './parseWorker';
+import { featuresOf, rowOf, type ParsedBatch } from './parsedBatch';
+import { parsedInWorker, type ParsedLines, type PartialWindow } from './parseWorker';
 import { WorkerStartError } from '../workers/runWorker';
 import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
@@ -330,14 +330,20 @@ export class MonitoringService {
       if (bytes < PARSE_IN_WORKER_BYTES) return false;
     }
     let received = false;
+    // The stored profiles go with the job: the worker sketches those versions' rows (optimistically, see IngestRun.flush).
+    const profiles: Record<number, ReferenceProfile> = {};
+    for (const v of this.d.registry.versions(ref.model)) {
+      const stored = this.profiles.get(v.id) ?? (this.repo.reference(v.id) ? (JSON.parse(this.repo.reference(v.id)!) as ReferenceProfile) : undefined);
+      if (stored && (ref.version === null || v.number === ref.version)) profiles[v.number] = stored;
+    }
     try {
-      for await (const m of parsedInWorker({ files, model: ref.model, version: ref.version }, signal)) {
+      for await (const m of parsedInWorker({ files, model: ref.model, version: ref.version, windowMs: run.windowMs, profiles }, signal)) {
         received = true;
         run.counted(m);
-        for (let k = 0; k < m.batch.n; k++) {
-          run.accept(rowOf(m.batch, k, ref.model));
-          if (run.pending >= BATCH) await run.flush();
-        }
+        run.partial(m.windows);
+        for (let k = 0; k < m.batch.n; k++) run.accept(m.batch, k, m.sketched[k] === 1);
+        // At a batch's end only: the windows the worker built are whole batches.
+        if (run.pending >= BATCH) await run.flush();
         progress(m.done, m.total);
       }
     } catch (e) {
@@ -799,7 +805,9 @@ function applyOutcome(w: WindowSketch, old: number | undefined, outcome: string,
 class IngestRun {
   result: IngestResult;
   /** Accepted lines waiting for the batch: where they came from (see whereOf), the record, its time, its text. */
-  private buffer: { src: string; line: number; rec: PredictionRecord; time: number; text: string | null }[] = [];
+  private buffer: { src: string; line: number; rec: PredictionRecord; time: number; text: string | null; sketched?: { b: ParsedBatch; i: number } }[] = [];
+  /** Windows the parse worker built from the buffered rows marked `sketched`. */
+  private partials: PartialWindow[] = [];
   private lastTime = -Infinity;
   private windows = new Set<number>();
   private readonly index: RequestIndex;
@@ -808,7 +816,7 @@ class IngestRun {
     private readonly svc: MonitoringService,
     private readonly ref: MonitorRef,
     ingestId: string,
-    private readonly windowMs: number,
+    readonly windowMs: number,
   ) {
     this.index = new RequestIndex(svc.repo, ref.model);
     this.result = { model: ref.model, ingestId, lines: 0, accepted: 0, duplicates: 0, malformed: 0, problems: [], problemsTotal: 0, windows: [], future: 0, outOfOrder: 0, missingFields: 0, extraFields: 0, cancelled: false, rowsPerSecond: 0, rawSegments: 0 };
@@ -858,9 +866,18 @@ class IngestRun {
     this.result.problemsTotal += m.problemsMore;
   }
 
-  /** A record the parse worker accepted (checked there as `value` checks it). */
-  accept(row: { src: string; line: number; rec: PredictionRecord; time: number; text: string }): void {
+  /**
+   * Row `i` of a batch the parse worker accepted (checked there as `value` checks it); a row one of
+   * the worker's windows holds keeps its features in the batch until they are needed.
+   */
+  accept(b: ParsedBatch, i: number, sketched: boolean): void {
+    const row: (typeof this.buffer)[number] = rowOf(b, i, this.ref.model, !sketched);
+    if (sketched) row.sketched = { b, i };
     this.buffer.push(row);
+  }
+
+  partial(windows: PartialWindow[]): void {
+    for (const w of windows) this.partials.push(w);
   }
 
   /** Times past this are in the future (refreshed each batch: Date.now() per line costs). */
@@ -870,6 +887,8 @@ class IngestRun {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
+    const partials = this.partials;
+    this.partials = [];
     const profiles = new Map<number, ReferenceProfile>();
     for (const v of new Set(batch.map((b) => b.rec.version))) {
       try {
@@ -932,6 +951,13 @@ class IngestRun {
           return e;
         });
         const fresh = index.claim(ids, keys, windowOf.map((e) => e.page.id));
+        // The worker's windows stand for its rows when every row of the batch is new and has its
+        // profile here; otherwise (a duplicate among them) the rows are sketched here, one by one.
+        let sketchedRows = 0;
+        for (const r of rows) if (r.e.sketched) sketchedRows++;
+        let all = fresh.length === rows.length;
+        for (let i = 0; all && i < fresh.length; i++) if (!fresh[i]) all = false;
+        const merge = all && partials.length > 0 && sketchedRows === batch.filter((b) => b.sketched).length;
         for (let i = 0; i < rows.length; i++) {
           const { e: entry, p, probs } = rows[i];
           const { rec, time, text } = entry;
@@ -945,15 +971,27 @@ class IngestRun {
           page.times.push(time);
           page.predictions.push(String(rec.output.prediction));
           page.probs.push(probs && probs.every(Number.isFinite) ? probs : null);
-          const r = addRecord(e.w, p, rec, probs);
+          if (!(merge && entry.sketched)) {
+            if (entry.sketched) rec.features = featuresOf(entry.sketched.b, entry.sketched.i);
+            const r = addRecord(e.w, p, rec, probs);
+            missing += r.missing;
+            extra += r.extra;
+          }
           if (time < this.lastTime) {
             outOfOrder++;
             e.w.quality.outOfOrder++;
           } else this.lastTime = time;
-          missing += r.missing;
-          extra += r.extra;
           e.raw.push(text ?? JSON.stringify(rec));
           accepted++;
+        }
+        if (merge) {
+          for (const part of partials) {
+            const e = cache.get(part.key);
+            if (!e) throw new Error(`the parse worker's window ${part.key} has no rows here`);
+            e.w.merge(WindowSketch.fromJSON(e.w.ref, part.sketch));
+            missing += part.sketch.quality.missingFields;
+            extra += part.sketch.quality.extraFields;
+          }
         }
         for (const e of cache.values()) {
           if (e.page.ids.length === 0) continue;
