@@ -128,6 +128,7 @@ export class TrackingRepo {
       bucketMax: p('SELECT step, timestamp, value, max(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
       stepRange: p('SELECT min(step), max(step), count(*) FROM metrics WHERE series_id = ? AND step >= ? AND step <= ?').raw(),
       firstStep: p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step LIMIT 1').pluck(),
+      pointAt: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? AND step = ? ORDER BY seq LIMIT 1').raw(),
       lastStep: p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step DESC LIMIT 1').pluck(),
       mergeSeries: p(
         `UPDATE latest_metrics SET
@@ -351,6 +352,10 @@ export class TrackingRepo {
     const min = (this.s.firstStep.get(seriesId) as number | undefined) ?? null;
     const max = (this.s.lastStep.get(seriesId) as number | undefined) ?? null;
     return { min, max, count: min === null ? 0 : this.seriesPoints(seriesId) };
+  }
+  /** The first point logged at `step` (the ends of a downsampled series), [step, timestamp, value|null]. */
+  pointAt(seriesId: number, step: number): [number, number, number | null] | undefined {
+    return this.s.pointAt.get(seriesId, step) as [number, number, number | null] | undefined;
   }
   /**
    * For long series: the minimum and maximum point of each step bucket [lo, lo + width), computed in

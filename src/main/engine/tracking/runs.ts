@@ -385,8 +385,12 @@ export class RunService {
     if (i.maxPoints !== undefined) {
       const r = range ? this.repo.stepRange(sid, range.from, range.to) : this.repo.seriesSpan(sid);
       if (r.count > Math.max(4 * i.maxPoints, 20_000) && r.min !== null && r.max !== null) {
-        const width = Math.max(1, Math.ceil((r.max - r.min + 1) / Math.max(1, Math.floor(i.maxPoints / 2))));
+        // Two points left for the range's first and last point, so the line spans the whole range.
+        const width = Math.max(1, Math.ceil((r.max - r.min + 1) / Math.max(1, Math.floor(i.maxPoints / 2) - 1)));
         rows = this.repo.bucketExtremes(sid, r.min, r.max, width);
+        const [head, tail] = [this.repo.pointAt(sid, r.min), this.repo.pointAt(sid, r.max)];
+        if (head && rows.length && rows[0][0] !== head[0]) rows.unshift(head);
+        if (tail && rows.length && rows[rows.length - 1][0] !== tail[0]) rows.push(tail);
         total = r.count;
       } else rows = this.repo.history(sid, range);
     } else rows = this.repo.history(sid, range);
