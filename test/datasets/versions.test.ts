@@ -119,7 +119,15 @@ describe('remove', () => {
       .run(v2.id);
     const refused = await failure(w.engine['datasets.remove']({ ref: 'd@v2' }));
     expect(refused.code).toBe('IN_USE');
-    expect(refused.message).toContain('run-1');
+    expect(refused.message).toContain('run-1'); // no such run: its id is all there is to say
+    // A real run is named, not shown as a raw id.
+    const run = await w.engine['runs.create']({ experiment: 'uses', name: 'trained-on-v2', source: 'api', notes: '', params: {}, tags: {}, inputs: [] });
+    w.engine.db
+      .prepare("INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES ('dataset_version', ?, 'run', ?, 'read', '')")
+      .run(v2.id, run.id);
+    const named = await failure(w.engine['datasets.remove']({ ref: 'd@v2' }));
+    expect(named.message).toContain('run "trained-on-v2" (read)');
+    expect(named.message).not.toContain(run.id);
     w.engine.db.prepare('DELETE FROM lineage').run();
     expect((await w.engine['datasets.remove']({ ref: 'd@mid' })).removed.id).toBe(v2.id);
     const left = await w.engine['datasets.versions']({ name: 'd' });

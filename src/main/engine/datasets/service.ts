@@ -410,7 +410,9 @@ export class DatasetService {
     const { dataset, version } = resolveRef(this.repo, ref);
     const uses = this.repo.lineageUses(version.id);
     if (uses.length > 0) {
-      throw new LatheError('IN_USE', `${dataset.name}@v${version.number} is in use: ${uses.map((u) => `${u.to_kind} ${u.to_id} (${u.relation})`).join(', ')}`, {
+      // Named as the user knows them (a run's name, model@version); the id only when there is no name.
+      const what = uses.map((u) => `${u.to_kind.replace('_', ' ')} ${u.label !== null ? `"${u.label}"` : u.to_id} (${u.relation})`);
+      throw new LatheError('IN_USE', `${dataset.name}@v${version.number} is in use: ${what.join(', ')}`, {
         where: ref,
         hint: 'Delete what was made from it first; a version that trained a model stays so the model can say which data made it.',
       });

@@ -80,8 +80,14 @@ export class DatasetsRepo {
       ),
       deleteTag: db.prepare('DELETE FROM dataset_tags WHERE dataset_id = ? AND tag = ?'),
       deleteTagsOfVersion: db.prepare('DELETE FROM dataset_tags WHERE dataset_id = ? AND version_id = ?'),
+      // With a name for the refusal: a run's name, a model version as model@number (null when unknown).
       lineageUses: db.prepare(
-        `SELECT to_kind, to_id, relation FROM lineage WHERE from_kind = 'dataset_version' AND from_id = ? LIMIT 10`,
+        `SELECT l.to_kind, l.to_id, l.relation,
+           CASE l.to_kind
+             WHEN 'run' THEN (SELECT name FROM runs WHERE id = l.to_id)
+             WHEN 'model_version' THEN (SELECT model || '@' || number FROM model_versions WHERE id = l.to_id)
+           END AS label
+         FROM lineage l WHERE l.from_kind = 'dataset_version' AND l.from_id = ? LIMIT 10`,
       ),
     };
   }
@@ -161,7 +167,7 @@ export class DatasetsRepo {
   }
 
   /** What the lineage table says was made from this version (runs, models): a version in use. */
-  lineageUses(versionId: string): { to_kind: string; to_id: string; relation: string }[] {
-    return this.s.lineageUses.all(versionId) as { to_kind: string; to_id: string; relation: string }[];
+  lineageUses(versionId: string): { to_kind: string; to_id: string; relation: string; label: string | null }[] {
+    return this.s.lineageUses.all(versionId) as { to_kind: string; to_id: string; relation: string; label: string | null }[];
   }
 }
