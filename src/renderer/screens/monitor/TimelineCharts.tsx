@@ -1,8 +1,10 @@
 import { memo } from 'react';
 import { Area, Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AliasMarker, MonitorTimeline, WindowPoint } from '../../../shared/monitoring';
+import { niceDomain } from '../../components/charts/axes';
 import { useWidth } from '../../components/charts/useWidth';
 import { formatNumber } from '../../format';
+import { metricRange } from '../../metrics';
 
 /**
  * A model's per-window series, one small chart each, on one shared time axis: traffic, the headline
@@ -95,6 +97,7 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
   const domain: [number, number] = [timeline.windows[0]?.start ?? timeline.from, timeline.windows.at(-1)?.start ?? timeline.to];
   const moves = timeline.aliasMoves.filter((m) => m.before || (m.at >= domain[0] && m.at <= domain[1]));
   const ref0 = metric ? timeline.reference.at(-1)?.metrics[metric] : undefined;
+  const perfAxis = metric ? performanceAxis(data, metric, ref0) : undefined;
   // Two charts a row when the container fits them; the grid follows the same measure (not the viewport).
   const twoUp = width >= 900;
   const chartWidth = Math.max(260, twoUp ? Math.floor((width - 12) / 2) : width) - 26;
@@ -131,7 +134,7 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
               <ComposedChart width={chartWidth} height={h} data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
                 {common}
                 <XAxis {...axisX(domain)} />
-                <YAxis width={48} tick={tick} stroke="var(--border-strong)" domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v)} />
+                <YAxis width={48} tick={tick} stroke="var(--border-strong)" domain={perfAxis?.domain} ticks={perfAxis?.ticks} allowDataOverflow tickFormatter={(v: number) => formatNumber(v)} />
                 <Area dataKey="band" name="estimate ± 2 sd" stroke="none" fill="var(--accent)" fillOpacity={0.15} isAnimationActive={false} connectNulls />
                 <Line dataKey="est" name="estimated (CBPE)" stroke="var(--accent)" dot={false} isAnimationActive={false} connectNulls />
                 <Line dataKey="real" name="realized (labels)" stroke="var(--added)" dot={{ r: 2 }} isAnimationActive={false} connectNulls />
@@ -171,6 +174,28 @@ export const TimelineCharts = memo(function TimelineCharts(props: { timeline: Mo
     </div>
   );
 });
+
+/** The performance axis fits the estimates, their band, the realized values and the reference, inside the metric's range (an accuracy axis stops at 1). */
+function performanceAxis(data: Row[], metric: string, ref0: number | undefined): { domain: [number, number]; ticks: number[] } {
+  // A band's edge can pass the metric's range (accuracy 0.99 ± 0.02); the axis stops at the range.
+  const [rangeLo, rangeHi] = metricRange(metric);
+  let lo = Infinity;
+  let hi = -Infinity;
+  const see = (v: number | null | undefined) => {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      lo = Math.min(lo, Math.max(rangeLo, v));
+      hi = Math.max(hi, Math.min(rangeHi, v));
+    }
+  };
+  for (const d of data) {
+    see(d.est);
+    see(d.real);
+    see(d.band?.[0]);
+    see(d.band?.[1]);
+  }
+  see(ref0);
+  return niceDomain(lo, hi, metric);
+}
 
 /** The multivariate check: each window's mean PCA reconstruction error inside its band, or why there is none. */
 function MultivariateChart(props: { timeline: MonitorTimeline; data: Row[]; width: number; height: number; domain: [number, number]; common: React.ReactNode }) {
