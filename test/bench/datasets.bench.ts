@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { createEngine } from '../../src/main/engine/engine';
-import { mb, median, report, time } from './harness';
+import { childCpuMs, mb, median, report, time } from './harness';
 
 /**
  * Dataset targets from the foundation issue, each against a baseline measured in this same run:
@@ -80,17 +80,6 @@ async function peakRssDelta<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
     return { value, ms, peak: peak - before };
   } finally {
     clearInterval(timer);
-  }
-}
-
-/** CPU seconds of this process's waited-for children (/proc/self/stat cutime + cstime), null off Linux. */
-function childCpuMs(): number | null {
-  try {
-    const fields = fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
-    // After "pid (comm) ", cutime and cstime are fields 14 and 15 (0-based), in clock ticks (100 a second here).
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-  } catch {
-    return null;
   }
 }
 
