@@ -81,6 +81,8 @@ export const alertRuleInputSchema = z
     threshold: z.number().finite(),
     /** Consecutive windows the condition must hold before firing. */
     forWindows: z.number().int().min(1).max(1000).default(1),
+    /** Consecutive windows the condition must stop holding before a firing alert resolves (hysteresis). */
+    resolveAfter: z.number().int().min(1).max(1000).default(1),
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     name: z.string().min(1).max(200).optional(),
     enabled: z.boolean().default(true),

@@ -46,6 +46,14 @@ describe('the sample project has a monitored champion with a production history'
     expect(alerts.rules.find((r) => r.series === `feature.${SAMPLE_SHIFTED}.drift`)!.state).toBe('firing');
   });
 
+  it('a shift that persists is one incident per rule: no rule fires, resolves and fires again (hysteresis)', async () => {
+    const alerts = await invoke(engine, 'monitor.alerts', { model: SAMPLE_MODEL, limit: 1000 });
+    const firings = new Map<string, number>();
+    for (const h of alerts.history) if (h.to === 'firing') firings.set(h.rule, (firings.get(h.rule) ?? 0) + 1);
+    expect(firings.size).toBeGreaterThanOrEqual(1);
+    for (const [rule, n] of firings) expect(n, rule).toBe(1);
+  });
+
   it('is added once: asking again is refused and changes nothing', async () => {
     await expect(invoke(engine, 'monitor.sample', {})).rejects.toMatchObject({ code: 'CONFLICT' });
     expect((await invoke(engine, 'monitor.list', {})).find((m) => m.model === SAMPLE_MODEL)!.rows).toBe(72 * 40);

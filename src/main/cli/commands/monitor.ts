@@ -64,7 +64,7 @@ function formatDrift(d: DriftReport, file: string, bytes: number): string {
 
 function formatAlerts(a: AlertsView): string {
   if (a.rules.length === 0) return 'No alert rules yet (every monitored model gets default rules at its first reference).';
-  const rules = f.table([['MODEL', 'RULE', 'CONDITION', 'STATE', 'SINCE', 'LAST VALUE'], ...a.rules.map((r) => [r.model, r.name, `${r.series} ${r.op} ${r.threshold} for ${r.forWindows}`, r.state, when(r.since), n(r.lastValue)])]);
+  const rules = f.table([['MODEL', 'RULE', 'CONDITION', 'STATE', 'SINCE', 'LAST VALUE'], ...a.rules.map((r) => [r.model, r.name, `${r.series} ${r.op} ${r.threshold} for ${r.forWindows}${r.resolveAfter > 1 ? `, resolve ${r.resolveAfter}` : ''}`, r.state, when(r.since), n(r.lastValue)])]);
   const hist = a.history.slice(0, 20).map((h) => `  ${when(h.window)} ${h.model} ${h.rule}: ${h.from} -> ${h.to} (${n(h.value)})`);
   return `${rules}${hist.length ? `\nrecent changes:\n${hist.join('\n')}` : ''}`;
 }

@@ -95,7 +95,7 @@ export function renderReport(t: MonitorTimeline, d: DriftReport, alerts: ReturnT
     ], markers),
   ];
   const hist = alerts.history.slice(0, 200).map((h) => `<tr><td>${iso(h.window)}</td><td>${esc(h.rule)}</td><td>${h.from} → ${h.to}</td><td>${fmt(h.value)}</td></tr>`).join('');
-  const rules = alerts.rules.map((r) => `<tr><td>${esc(r.name)}</td><td><code>${esc(r.series)} ${esc(r.op)} ${r.threshold}</code> for ${r.forWindows}</td><td>${r.state}</td></tr>`).join('');
+  const rules = alerts.rules.map((r) => `<tr><td>${esc(r.name)}</td><td><code>${esc(r.series)} ${esc(r.op)} ${r.threshold}</code> for ${r.forWindows}${r.resolveAfter > 1 ? `, resolves after ${r.resolveAfter} quiet` : ''}</td><td>${r.state}</td></tr>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(t.model)} monitoring report</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <style>body{font:13px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:13px;margin:16px 0 2px}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:middle}tr.drift td{background:#fee}.muted{color:#777}.legend{font-size:11px}code{font-size:12px}</style></head><body>

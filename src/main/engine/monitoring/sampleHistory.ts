@@ -60,7 +60,7 @@ export async function seedSampleHistory(engine: EngineApi, now = Date.now()): Pr
   // Reading the imported profile first gives the monitor the default rules a profile implies (accuracy, multivariate).
   await invoke(engine, 'monitor.reference', { ref: `${SAMPLE_MODEL}@${v.number}` });
   // A rule on the shifted feature itself, so the sample shows a firing alert whatever the share.
-  await invoke(engine, 'monitor.setRule', { model: SAMPLE_MODEL, rule: { series: `feature.${SAMPLE_SHIFTED}.drift`, op: '>=', threshold: 1, forWindows: 2, severity: 'warning', name: 'Body mass drift' } });
+  await invoke(engine, 'monitor.setRule', { model: SAMPLE_MODEL, rule: { series: `feature.${SAMPLE_SHIFTED}.drift`, op: '>=', threshold: 1, forWindows: 2, resolveAfter: 3, severity: 'warning', name: 'Body mass drift' } });
 
   const rows = penguinRows();
   // Whole hours ending with the last complete one (no request in the future).

@@ -667,7 +667,8 @@ export class MonitoringService {
   // Alerts ----------------------------------------------------------------------------------------
 
   private toRule(r: RuleRow): AlertRule {
-    const rule = JSON.parse(r.rule_json) as AlertRuleInput;
+    // Parsed, not cast: rules stored before a field existed (resolveAfter) get its default.
+    const rule = alertRuleInputSchema.parse(JSON.parse(r.rule_json));
     return { ...rule, id: r.id, model: r.model, name: r.name, builtin: r.builtin === 1, state: r.state as AlertState, since: r.since, lastValue: r.last_value, lastWindow: r.last_window };
   }
 

@@ -41,6 +41,7 @@ function RuleRow(props: { rule: AlertRule }) {
         {r.series} {r.op} {formatNumber(r.threshold)}
         <div className="muted small">
           for {r.forWindows} window{r.forWindows === 1 ? '' : 's'}
+          {r.resolveAfter > 1 ? ` · resolves after ${r.resolveAfter} quiet` : ''}
         </div>
       </td>
       <td>
@@ -72,10 +73,11 @@ function NewRule(props: { model: string }) {
   const [op, setOp] = useState<AlertOp>('>=');
   const [threshold, setThreshold] = useState('0.5');
   const [forWindows, setForWindows] = useState('3');
+  const [resolveAfter, setResolveAfter] = useState('3');
   const { run: add, error } = useAction(async () => {
     await transport().call('monitor.setRule', {
       model: props.model,
-      rule: { series, op, threshold: Number(threshold), forWindows: Number(forWindows) },
+      rule: { series, op, threshold: Number(threshold), forWindows: Number(forWindows), resolveAfter: Number(resolveAfter) },
     });
     changed(props.model);
   });
@@ -105,6 +107,9 @@ function NewRule(props: { model: string }) {
         <input value={threshold} onChange={(e) => setThreshold(e.target.value)} size={6} aria-label="threshold" inputMode="decimal" />
         <label className="small">
           for <input value={forWindows} onChange={(e) => setForWindows(e.target.value)} size={3} aria-label="windows" inputMode="numeric" /> windows
+        </label>
+        <label className="small" title="A firing alert resolves only after the condition has stopped holding for this many windows in a row, so a series hovering at its threshold stays one alert.">
+          resolve after <input value={resolveAfter} onChange={(e) => setResolveAfter(e.target.value)} size={3} aria-label="quiet windows to resolve" inputMode="numeric" /> quiet
         </label>
         <button type="submit" className="button primary">
           Add rule
