@@ -66,6 +66,7 @@ describe('lathe monitor', () => {
     const rep = lathe('monitor', 'report', 'churn', '--out', out);
     expect(rep.code, rep.err).toBe(0);
     expect(rep.out).toMatch(/features drift/);
+    expect(rep.out).toMatch(/multivariate \(PCA reconstruction error, band held-out mean \+- 3 sd\): \d+ of 3 windows outside the band/);
     expect(fs.statSync(out).size).toBeLessThan(2 * 1024 * 1024);
     const bad = lathe('monitor', 'report', 'nobody');
     expect(bad.code).toBe(1);

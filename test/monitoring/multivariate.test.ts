@@ -271,5 +271,16 @@ describe('the sample history through the real ingest', () => {
     const rules = (await invoke(engine, 'monitor.alerts', { model: SAMPLE_MODEL })).rules;
     expect(rules.find((r) => r.series === 'multivariate.drift')!.state).toBe('firing');
   });
+
+  it('the HTML report draws the PCA chart and counts the windows outside its band, as the timeline does', async () => {
+    const t = await invoke(engine, 'monitor.timeline', { ref: SAMPLE_MODEL });
+    const outside = t.windows.filter((w) => w.multivariate?.drift).length;
+    const out = path.join(home, 'report.html');
+    await invoke(engine, 'monitor.report', { ref: SAMPLE_MODEL, out });
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toContain('PCA reconstruction error');
+    expect(html).toContain(`${outside} of ${t.windows.length} windows outside the band`);
+    expect(outside).toBeGreaterThanOrEqual(8);
+  });
 });
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { AlertsView, DriftReport, IngestResult, JoinResult, LogDatasetResult, MonitoredModel, ReferenceSummary, ReportResult } from '../../../shared/monitoring';
+import type { AlertsView, DriftReport, IngestResult, JoinResult, LogDatasetResult, MonitoredModel, MonitorTimeline, ReferenceSummary, ReportResult } from '../../../shared/monitoring';
 import { dispatch } from '../../engine/dispatch';
+import { multivariateOutcome } from '../../engine/monitoring/report';
 import { getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
 
@@ -49,7 +50,14 @@ function formatJoin(kind: string) {
   };
 }
 
-function formatDrift(d: DriftReport, file: string, bytes: number): string {
+function formatMultivariate(t: MonitorTimeline): string {
+  const o = multivariateOutcome(t.windows);
+  if (!o) return '';
+  const m = o.last;
+  return `\nmultivariate (PCA reconstruction error, band held-out mean +- 3 sd): ${o.outside} of ${o.judged} windows outside the band; last ${n(m.error)} (band ${n(m.lower)} .. ${n(m.upper)})${m.drift ? ' DRIFT' : ''}`;
+}
+
+function formatDrift(d: DriftReport, t: MonitorTimeline, file: string, bytes: number): string {
   const rows = d.features.map((x) => [
     x.feature,
     x.drift ? 'DRIFT' : 'ok',
@@ -59,7 +67,7 @@ function formatDrift(d: DriftReport, file: string, bytes: number): string {
     x.newCategories.values.slice(0, 3).join(', '),
   ]);
   const verdict = `${d.dataset.drifting} of ${d.dataset.total} features drift: ${d.dataset.drift ? 'DATASET DRIFT' : 'no dataset drift'} (at >= 50%)`;
-  return `${d.model} ${when(d.from)} .. ${when(d.to)}, ${d.rows} rows; ${verdict}\n${f.table([['FEATURE', 'VERDICT', 'TEST', 'PSI', 'MISSING', 'NEW CATEGORIES'], ...rows])}\nreport: ${file} (${f.bytes(bytes)})`;
+  return `${d.model} ${when(d.from)} .. ${when(d.to)}, ${d.rows} rows; ${verdict}\n${f.table([['FEATURE', 'VERDICT', 'TEST', 'PSI', 'MISSING', 'NEW CATEGORIES'], ...rows])}${formatMultivariate(t)}\nreport: ${file} (${f.bytes(bytes)})`;
 }
 
 function formatAlerts(a: AlertsView): string {
@@ -109,8 +117,9 @@ export function registerMonitorCommands(program: Command): void {
       const out = path.resolve(o.out ?? `${ref.split('@')[0]}-monitoring.html`);
       const file = (await dispatch(e, 'monitor.report', { ...range, out })) as ReportResult;
       const drift = (await dispatch(e, 'monitor.drift', range)) as DriftReport;
-      if (o.json) process.stdout.write(JSON.stringify({ report: file, drift, timeline: await dispatch(e, 'monitor.timeline', range) }, null, 2) + '\n');
-      else process.stdout.write(formatDrift(drift, file.file, file.bytes) + '\n');
+      const timeline = (await dispatch(e, 'monitor.timeline', range)) as MonitorTimeline;
+      if (o.json) process.stdout.write(JSON.stringify({ report: file, drift, timeline }, null, 2) + '\n');
+      else process.stdout.write(formatDrift(drift, timeline, file.file, file.bytes) + '\n');
     });
 
   m.command('dataset <model-ref> <name>')

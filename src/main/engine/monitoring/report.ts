@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../../shared/errors';
-import type { DriftReport, FeatureDrift, MonitorTimeline, ReportResult } from '../../../shared/monitoring';
+import type { DriftReport, FeatureDrift, MonitorTimeline, MultivariatePoint, ReportResult } from '../../../shared/monitoring';
 import type { MonitoringService } from './service';
 
 /**
@@ -74,6 +74,25 @@ function driftTable(d: DriftReport): string {
   return `<table><thead><tr><th>feature</th><th>verdict</th><th>test (method, statistic, rule) [threshold source]</th><th>PSI (0.1 / 0.25 bands)</th><th>missing rate ref → now</th><th>new categories</th><th>reference (grey) vs now (red)</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
 }
 
+/** How the windows of a range fared against the multivariate (PCA) band; null when none was judged. */
+export function multivariateOutcome(windows: MonitorTimeline['windows']): { judged: number; outside: number; last: MultivariatePoint } | null {
+  const judged = windows.map((w) => w.multivariate).filter((m): m is MultivariatePoint => m !== null);
+  if (judged.length === 0) return null;
+  return { judged: judged.length, outside: judged.filter((m) => m.drift).length, last: judged[judged.length - 1] };
+}
+
+/** The PCA chart with its band, or nothing when the reference has no multivariate check. */
+function multivariateChart(w: MonitorTimeline['windows'], xs: number[], markers: { at: number; label: string }[]): string {
+  const o = multivariateOutcome(w);
+  if (!o) return '';
+  const chart = lineChart('Multivariate drift: PCA reconstruction error (band: held-out mean ± 3 sd for the window\'s rows)', xs, [
+    { name: 'error', color: '#d33', ys: w.map((p) => p.multivariate?.error ?? null) },
+    { name: 'band low', color: '#9bd', ys: w.map((p) => p.multivariate?.lower ?? null) },
+    { name: 'band high', color: '#9bd', ys: w.map((p) => p.multivariate?.upper ?? null) },
+  ], markers);
+  return `${chart}<p class="muted">${o.outside} of ${o.judged} windows outside the band. It sees a change in how features move together that no single feature's drift test shows.</p>`;
+}
+
 export function renderReport(t: MonitorTimeline, d: DriftReport, alerts: ReturnType<MonitoringService['alerts']>): string {
   const w = thin(t.windows, MAX_POINTS);
   const xs = w.map((p) => p.start);
@@ -93,6 +112,7 @@ export function renderReport(t: MonitorTimeline, d: DriftReport, alerts: ReturnT
       { name: 'estimated', color: '#36c', ys: w.map((p) => p.value.estimatedPer1000) },
       { name: 'realized', color: '#2a2', ys: w.map((p) => p.value.realizedPer1000) },
     ], markers),
+    multivariateChart(w, xs, markers),
   ];
   const hist = alerts.history.slice(0, 200).map((h) => `<tr><td>${iso(h.window)}</td><td>${esc(h.rule)}</td><td>${h.from} → ${h.to}</td><td>${fmt(h.value)}</td></tr>`).join('');
   const rules = alerts.rules.map((r) => `<tr><td>${esc(r.name)}</td><td><code>${esc(r.series)} ${esc(r.op)} ${r.threshold}</code> for ${r.forWindows}${r.resolveAfter > 1 ? `, resolves after ${r.resolveAfter} quiet` : ''}</td><td>${r.state}</td></tr>`).join('');
