@@ -7,6 +7,7 @@ import { EvaluationService } from './evaluation/service';
 import { SweepService } from './sweeps/service';
 import { EventBus } from './events';
 import { ObjectStore } from './store/objectStore';
+import { recoverInterruptedImports } from './bundles/interrupted';
 import { TrainingService } from './training/service';
 import { APP_VERSION } from './version';
 import { seedSampleProject } from './sample';
@@ -77,6 +78,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const db = openDatabase(path.join(home, 'lathe.db'), { nativeBinding: opts.nativeBinding });
   const store = new ObjectStore(home, db);
   const tempFilesAtStart = store.cleanTemp();
+  // Bundle imports a crash stopped before their pack reached the disk: checked, rolled back if torn.
+  for (const r of recoverInterruptedImports(db, store)) console.warn(`lathe: ${r.message}`);
   const events = new EventBus();
   const datasets = new DatasetService(db, store, events);
   const tracking = createTracking(db, store, events);

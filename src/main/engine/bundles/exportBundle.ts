@@ -9,7 +9,7 @@ import type { AliasMoveRow, AliasRow, ExportRow, LineageRow, ModelFileRow, Model
 import { newId } from '../ids';
 import { osUser } from '../registry/osUser';
 import { HashWorker, InlineHasher, type Hasher } from '../store/hashWorker';
-import { Writeback } from '../store/durable';
+import { syncFileAndDir } from '../store/durable';
 import { APP_VERSION } from '../version';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, MANIFEST_NAME, type Manifest } from './format';
 import { gateIndexes, gateMetadata } from './manifestGate';
@@ -200,8 +200,6 @@ async function writeArchive(b: BundleService, out: string, manifestBytes: Buffer
     }
   };
   const fd = fs.openSync(tmp, 'w');
-  // The kernel starts writing the bundle out as it grows, so the final fsync is short.
-  const writeback = new Writeback();
   try {
     const gzip = gzipped ? zlib.createGzip({ level: 6 }) : null;
     const sink = gzip ? fs.createWriteStream('', { fd, autoClose: false }) : null;
@@ -214,7 +212,6 @@ async function writeArchive(b: BundleService, out: string, manifestBytes: Buffer
     let lastEmit = 0;
     for (const [hash, size] of objects) {
       await tw.file(`objects/${hash}`, size, mtime, chunksOf(hash));
-      if (!gzip) writeback.wrote(fd, size);
       done += size;
       if (done - lastEmit > 64 * 1024 * 1024 || done === total) {
         lastEmit = done;
@@ -228,12 +225,14 @@ async function writeArchive(b: BundleService, out: string, manifestBytes: Buffer
       gzip.end();
       await piping;
     }
-    await writeback.settle();
-    fs.fsyncSync(fd);
     fs.closeSync(fd);
+    // Not fsynced before returning (tar does not either): a bundle is checked against its hashes
+    // when read, so one torn by a power loss is refused at import, and the registry still holds its
+    // source. The sync runs in the background; the temp name and rename keep `out` whole or absent
+    // for a process that stops mid-write.
     fs.renameSync(tmp, out);
+    void syncFileAndDir(out, path.dirname(out)).catch(() => undefined);
   } catch (e) {
-    await writeback.settle().catch(() => undefined);
     try {
       fs.closeSync(fd);
     } catch {

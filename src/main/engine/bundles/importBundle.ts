@@ -8,9 +8,9 @@ import tar from 'tar-stream';
 import { LatheError } from '../../../shared/errors';
 import type { BundleImportResult } from '../../../shared/registry';
 import { deferForeignKeys } from '../db/connection';
+import { emptyUndo } from '../db/pendingFlushRepo';
 import { newId } from '../ids';
 import { HashWorker } from '../store/hashWorker';
-import { Writeback } from '../store/durable';
 import { verifyChunked } from '../store/verification';
 import { checkChunkLists, checkEntryName, checkReferences, MANIFEST_NAME, parseManifest, refused, type RawManifest } from './format';
 import { gateIndexes, gateMetadata, indexHashes, type GateResult } from './manifestGate';
@@ -62,7 +62,10 @@ class DryRun extends Error {
  * Imports a bundle: the archive is read once, as a stream. The manifest comes first: its signature is
  * verified, its rows pass the gate (manifestGate.ts) before any object is read; every object is hashed
  * as it arrives into a quarantine staging pack; then the row indexes are checked, and everything is
- * committed in one transaction, or nothing.
+ * committed in one transaction, or nothing. The pack is not fsynced before the call returns: the
+ * transaction records it as pending (store/deferredFlush.ts) and it is synced in the background; a
+ * crash before that is caught at the next start, which rolls the whole import back if any of its
+ * chunks did not reach the disk (bundles/interrupted.ts).
  */
 export async function importBundle(b: BundleService, i: ImportInput): Promise<BundleImportResult> {
   const file = path.resolve(i.file);
@@ -81,8 +84,8 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
   // objects (sealed only after every check passed) and nothing in the database.
   const quarantine = path.join(b.store.tmpDir, `bundle-${task}`);
   fs.mkdirSync(quarantine, { recursive: true });
+  // No writeback during the import: the pack is synced after the call returns (see above).
   const session = i.dryRun ? null : b.store.beginStage();
-  if (session) session.writeback = new Writeback();
   // Objects with a chunk list are hashed twice (each chunk, and the whole object): the whole-object
   // hash runs on a second thread for large bundles.
   const hasher = stat.size > b.hashThreadMin ? HashWorker.start() : null;
@@ -209,17 +212,27 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
     const rows = gated.metadata;
     gateIndexes(rows, (h) => indexBytes.get(h) ?? Buffer.alloc(0));
     // All checks passed: commit everything, or nothing, in one transaction.
-    if (session) {
-      await session.settle();
-      session.seal();
-    }
+    session?.seal({ durable: false });
     reading = false;
+    const undo = emptyUndo();
+    let pending: string | null = null;
     const result = b.db.transaction(() => {
       // A dry run writes no objects: foreign keys to blobs are checked at commit, which it never reaches.
       if (i.dryRun) deferForeignKeys(b.db);
       if (session) b.store.commit(session);
-      const r = mergeRows(b, rows, i.force);
+      const r = mergeRows(b, rows, i.force, undo);
       if (i.dryRun) throw new DryRun(r);
+      // The journal row commits with the rows it covers (one WAL transaction): both or neither survive a crash.
+      if (session?.hasPack) {
+        undo.blobs = session.blobs.map((x) => x.hash);
+        pending = b.store.deferred.record({
+          kind: 'bundle-import',
+          label: file,
+          packId: session.packId,
+          chunks: session.newChunks.map((c) => [c.hash, c.offset, c.length]),
+          undo,
+        });
+      }
       return r;
     });
     let res: MergeResult;
@@ -229,6 +242,7 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
       if (e instanceof DryRun) res = e.result;
       else throw e;
     }
+    if (pending && session) b.store.deferred.start(pending, session.packId);
     if (!i.dryRun) for (const model of new Set(rows.versions.map((v) => v.model))) b.events.emit('models.changed', { model });
     const who = b.keys.describe(signer);
     b.progress(task, label, i.dryRun ? 'checked' : 'imported', stat.size, stat.size);

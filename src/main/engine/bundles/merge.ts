@@ -1,6 +1,7 @@
 import type { BundleMetadata } from '../../../shared/bundles';
 import type { BundleConflict, BundleImportResult } from '../../../shared/registry';
 import type { BundleRepo } from '../db/bundleRepo';
+import type { ImportUndo } from '../db/pendingFlushRepo';
 import { newId } from '../ids';
 import { osUser } from '../registry/osUser';
 import type { RegistryService } from '../registry/service';
@@ -16,8 +17,10 @@ export type MergeResult = Pick<BundleImportResult, 'added' | 'unchanged' | 'conf
  * Merging a checked bundle's rows into the workspace (inside the import's one transaction): what is
  * missing is inserted, what is here is counted as unchanged. Ids are global, so the same record from
  * two workstations is one record; a model version number taken here gets the next free one.
+ * Every row added is noted in `undo`, so an import whose bytes did not reach the disk can be rolled
+ * back at the next start (store/deferredFlush.ts, bundles/interrupted.ts).
  */
-export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolean): MergeResult {
+export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolean, undo: ImportUndo): MergeResult {
   const reg = ctx.registry.repo;
   const repo = ctx.repo;
   const added: Record<string, number> = {};
@@ -34,6 +37,7 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
     let local = repo.datasetByName(dataset.name);
     if (!local) {
       repo.insertDataset(dataset);
+      undo.datasets.push(dataset.id);
       local = dataset;
       count('datasets', true);
     }
@@ -44,6 +48,7 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
     const number = repo.datasetNumberTaken(local.id, version.number) ? repo.nextDatasetNumber(local.id) : version.number;
     const parent = version.parent_id && repo.hasDatasetVersion(local.id, version.parent_id) ? version.parent_id : null;
     repo.insertDatasetVersion(local.id, version, number, parent);
+    undo.datasetVersions.push([local.id, version.id]);
     count('datasetVersions', true);
   }
   // Experiments: by id, else by name (the same experiment made on two machines).
@@ -61,6 +66,7 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
       continue;
     }
     repo.insertExperiment(e);
+    undo.experiments.push(e.id);
     experimentIds.set(e.id, e.id);
     count('experiments', true);
   }
@@ -70,9 +76,14 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
       continue;
     }
     repo.insertRun(r, experimentIds.get(r.experiment_id) ?? '0');
+    undo.runs.push(r.id);
     count('runs', true);
   }
-  for (const m of meta.models) count('models', reg.insertModel(m));
+  for (const m of meta.models) {
+    const isNew = reg.insertModel(m);
+    if (isNew) undo.models.push(m.name);
+    count('models', isNew);
+  }
   for (const v of meta.versions) {
     if (reg.version(v.id)) {
       count('versions', false);
@@ -84,12 +95,16 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
       renumbered.push({ model: v.model, versionId: v.id, from: v.number, to: number });
     }
     reg.insertVersion({ ...v, number });
+    undo.versions.push(v.id);
     count('versions', true);
   }
   for (const f of meta.files) reg.insertFile(f);
   for (const mv of meta.moves) {
     const isNew = !reg.hasMove(mv.id);
-    if (isNew) reg.insertMove(mv);
+    if (isNew) {
+      reg.insertMove(mv);
+      undo.moves.push(mv.id);
+    }
     count('aliasMoves', isNew);
   }
   for (const a of meta.aliases) {
@@ -105,23 +120,35 @@ export function mergeRows(ctx: MergeContext, meta: BundleMetadata, force: boolea
     }
     if (local) {
       conflicts.push({ kind: 'alias', model: a.model, alias: a.alias, local: n(local.version_id), bundle: n(a.version_id), resolution: 'overwritten' });
-      reg.insertMove({ id: newId(), model: a.model, alias: a.alias, from_version: local.version_id, to_version: a.version_id, moved_at: Date.now(), moved_by: osUser(), reason: 'bundle import (--force)' });
+      const id = newId();
+      reg.insertMove({ id, model: a.model, alias: a.alias, from_version: local.version_id, to_version: a.version_id, moved_at: Date.now(), moved_by: osUser(), reason: 'bundle import (--force)' });
+      undo.moves.push(id);
     }
     reg.setAlias(a.model, a.alias, a.version_id, a.moved_at);
+    undo.aliases.push({ model: a.model, alias: a.alias, previous: local ? { version_id: local.version_id, moved_at: local.moved_at } : null });
     count('aliases', true);
   }
   for (const e of meta.exports) {
     const isNew = !reg.export(e.id);
-    if (isNew) reg.insertExport(e);
+    if (isNew) {
+      reg.insertExport(e);
+      undo.exports.push(e.id);
+    }
     count('exports', isNew);
   }
-  for (const l of meta.lineage) count('lineage', reg.addLineage(l));
+  for (const l of meta.lineage) {
+    const isNew = reg.addLineage(l);
+    if (isNew) undo.lineage.push({ from_kind: l.from_kind, from_id: l.from_id, to_kind: l.to_kind, to_id: l.to_id, relation: l.relation });
+    count('lineage', isNew);
+  }
   // Reference profiles: one made here is kept; the profile names the version by its number here.
   for (const r of meta.references) {
     const v = reg.version(r.version_id);
     if (!v) continue;
     const p = JSON.parse(r.profile_json) as { source: string; model: string; version: number };
-    count('references', repo.insertReference({ versionId: v.id, model: v.model, number: v.number, createdAt: r.created_at, source: p.source, profile: JSON.stringify({ ...p, model: v.model, version: v.number }) }));
+    const isNew = repo.insertReference({ versionId: v.id, model: v.model, number: v.number, createdAt: r.created_at, source: p.source, profile: JSON.stringify({ ...p, model: v.model, version: v.number }) });
+    if (isNew) undo.references.push(v.id);
+    count('references', isNew);
   }
   return { added, unchanged, conflicts, renumbered };
 }

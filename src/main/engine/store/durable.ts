@@ -64,3 +64,37 @@ export function fsyncDir(dir: string): void {
     // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
   }
 }
+
+/**
+ * Makes a written file (and its entry in its folder) durable off the main thread: fdatasync of the
+ * file, then fsync of its folder, on the thread pool. Rejects with the first error.
+ */
+export async function syncFileAndDir(file: string, dir: string): Promise<void> {
+  // r+: Windows cannot flush a file opened read-only.
+  const fh = await fs.promises.open(file, 'r+');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  let dh: fs.promises.FileHandle | null = null;
+  try {
+    dh = await fs.promises.open(dir, 'r');
+    await dh.sync();
+  } catch {
+    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
+  } finally {
+    await dh?.close();
+  }
+}
+
+/** The same, synchronously (a flush that must be done before the caller goes on). */
+export function syncFileAndDirNow(file: string, dir: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fsyncDir(dir);
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LatheError } from '../../../shared/errors';
 import type { Db } from '../db/connection';
 import { StoreRepo } from '../db/storeRepo';
+import { DeferredFlush } from './deferredFlush';
 import { DEFAULT_CHUNKING, type ChunkerOptions } from './fastcdc';
 import { READ_PIECE } from './fileHash';
 import { collectGarbage, removeTemp, type GcResult } from './maintenance';
@@ -29,6 +30,8 @@ export class ObjectStore {
   readonly repo: StoreRepo;
   readonly packsDir: string;
   readonly tmpDir: string;
+  /** Writes that returned before their pack was fsynced (bundle imports): see deferredFlush.ts. */
+  readonly deferred: DeferredFlush;
   private readonly fds = new Map<string, number>();
 
   constructor(
@@ -41,6 +44,7 @@ export class ObjectStore {
     this.tmpDir = path.join(home, 'tmp');
     fs.mkdirSync(this.packsDir, { recursive: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.deferred = new DeferredFlush(db, (id) => this.packPath(id), this.packsDir);
   }
 
   /** The chunk sizes this store cuts blobs into. */
@@ -65,6 +69,8 @@ export class ObjectStore {
   /** Records a sealed session. Call inside the caller's transaction, together with the rows that use it. */
   commit(session: StageSession): void {
     session.seal();
+    // A new blob may reuse chunks of a pack not yet on disk (dedup): that pack is made durable first.
+    if (this.deferred.any()) this.deferred.flushAll();
     if (session.hasPack) {
       this.repo.insertPack(session.packId, session.newBytes);
       for (const c of session.newChunks) this.repo.insertChunk(c);
@@ -260,6 +266,7 @@ export class ObjectStore {
   }
 
   close(): void {
+    this.deferred.close();
     for (const fd of this.fds.values()) fs.closeSync(fd);
     this.fds.clear();
   }

@@ -193,20 +193,24 @@ export class StageSession {
     return blob;
   }
 
-  /** fsync the pack and move it into place. Synchronous so nothing interleaves before commit. */
-  seal(): void {
+  /**
+   * fsync the pack and move it into place. Synchronous so nothing interleaves before commit.
+   * `durable: false` skips both fsyncs: only for a caller that records the pack as pending in its
+   * commit (store/deferredFlush.ts), so a crash before the bytes reach the disk is detected.
+   */
+  seal(opts: { durable: boolean } = { durable: true }): void {
     if (this.writeback?.busy) throw new Error('StageSession.seal() while a background sync runs: await settle() first');
     if (this.sealed) return;
     this.sealed = true;
     if (this.fd === null) return;
     // A background sync started here would still run when the fd is closed below.
     this.flush(false);
-    fs.fsyncSync(this.fd);
+    if (opts.durable) fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = null;
     const final = this.store.packPath(this.packId);
     fs.renameSync(this.tmpPath, final);
-    fsyncDir(path.dirname(final));
+    if (opts.durable) fsyncDir(path.dirname(final));
   }
 
   get hasPack(): boolean {
