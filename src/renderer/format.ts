@@ -5,38 +5,11 @@
  * digits and in headlines with 3 (rates as percentages), money grouped with 0-2 decimals, durations as
  * `812ms`, `4.2s`, `3m 05s`, `2h 05m`, `3d 4h`.
  */
+import { formatInt, formatNumber, intFmt, isIdLike } from '../shared/numberFormat';
 import { decodeMetricValue } from '../shared/tracking';
 import { isRateMetric } from './metrics';
 
-const intFmt = new Intl.NumberFormat('en-US');
-
-export function formatInt(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return intFmt.format(Math.round(n));
-}
-
-/**
- * Whether a column's numbers are labels rather than quantities (a year, an id, a code): shown without
- * group separators, `2007` not `2,007`.
- */
-export function isIdLike(name: string | null | undefined): boolean {
-  if (!name) return false;
-  return /(^|[_\s.-])(id|ids|year|yr|code|zip|zipcode|postcode|key|index|idx|number|no)$/i.test(name) || /Id$|Year$/.test(name);
-}
-
-/**
- * A number for a table or card: integers with separators, others with up to 4 significant digits.
- * `plain` (see isIdLike) drops the separators of an integer: a year or an id is a label, not an amount.
- */
-export function formatNumber(n: number | string | null | undefined, opts: { plain?: boolean } = {}): string {
-  if (n === null || n === undefined) return '—';
-  if (typeof n === 'string') return n;
-  if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return opts.plain && Math.abs(n) < 1e15 ? String(n) : intFmt.format(n);
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs >= 1e9 || abs < 1e-3)) return n.toExponential(3);
-  return Number(n.toPrecision(abs >= 1000 ? 7 : 4)).toLocaleString('en-US', { maximumFractionDigits: 4 });
-}
+export { formatInt, formatNumber, isIdLike };
 
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';

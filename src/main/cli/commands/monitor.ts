@@ -5,10 +5,12 @@ import { dispatch } from '../../engine/dispatch';
 import { multivariateOutcome } from '../../engine/monitoring/report';
 import { getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
+import { formatNumber } from '../../../shared/numberFormat';
 
 /** `lathe monitor list | ingest | labels | outcomes | report | alerts | reference` (docs/MONITORING.md). */
 
-const n = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '-' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(d));
+/** The app's one number format (shared/numberFormat.ts); '-' for no value. */
+const n = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : formatNumber(v));
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
 
 function formatList(list: MonitoredModel[]): string {
@@ -21,9 +23,9 @@ function formatList(list: MonitoredModel[]): string {
       String(m.rows),
       String(m.windows),
       when(m.lastWindow),
-      n(m.driftShare, 2),
+      n(m.driftShare),
       m.headline ? `${m.headline.metric} ${n(m.headline.estimated)} / ${n(m.headline.realized)}` : '-',
-      `${n(m.valuePer1000.estimated, 1)} / ${n(m.valuePer1000.realized, 1)}`,
+      `${n(m.valuePer1000.estimated)} / ${n(m.valuePer1000.realized)}`,
       `${m.alerts.firing} firing, ${m.alerts.pending} pending`,
     ]),
   ]);
@@ -61,7 +63,7 @@ function formatDrift(d: DriftReport, t: MonitorTimeline, file: string, bytes: nu
   const rows = d.features.map((x) => [
     x.feature,
     x.drift ? 'DRIFT' : 'ok',
-    x.test ? `${x.test.method} ${n(x.test.statistic)}${x.test.pValue !== null ? ` p=${n(x.test.pValue, 4)}` : ''} (${x.test.rule.replace('threshold', n(x.test.threshold))}, ${x.test.thresholdSource})` : '-',
+    x.test ? `${x.test.method} ${n(x.test.statistic)}${x.test.pValue !== null ? ` p=${n(x.test.pValue)}` : ''} (${x.test.rule.replace('threshold', n(x.test.threshold))}, ${x.test.thresholdSource})` : '-',
     x.psi ? `${n(x.psi.value)} ${x.psi.band}` : '-',
     `${n(x.missingRate.reference)} -> ${n(x.missingRate.current)}${x.missingRate.changed ? ' !' : ''}`,
     x.newCategories.values.slice(0, 3).join(', '),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../../shared/errors';
+import { formatNumber } from '../../../shared/numberFormat';
 import type { DriftReport, FeatureDrift, MonitorTimeline, MultivariatePoint, ReportResult } from '../../../shared/monitoring';
 import type { MonitoringService } from './service';
 
@@ -14,7 +15,8 @@ const MAX_POINTS = 400;
 const MAX_FEATURES = 200;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(d));
+/** The app's one number format (shared/numberFormat.ts): 41 not 41.000, 12,345 not 12345.000. */
+const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : formatNumber(v));
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 function thin<T>(xs: T[], max: number): T[] {
@@ -67,7 +69,7 @@ function histogram(f: FeatureDrift): string {
 function driftTable(d: DriftReport): string {
   const rows = d.features.slice(0, MAX_FEATURES).map((f) => {
     const t = f.test;
-    const test = t ? `${t.method} ${fmt(t.statistic)}${t.pValue !== null ? ` (p ${fmt(t.pValue, 4)})` : ''} — ${t.rule.replace('threshold', fmt(t.threshold, 3))} [${t.thresholdSource}]` : '—';
+    const test = t ? `${t.method} ${fmt(t.statistic)}${t.pValue !== null ? ` (p ${fmt(t.pValue)})` : ''} — ${t.rule.replace('threshold', fmt(t.threshold))} [${t.thresholdSource}]` : '—';
     return `<tr class="${f.drift ? 'drift' : ''}"><td>${esc(f.feature)}</td><td>${f.drift ? 'drift' : 'ok'}</td><td>${esc(test)}</td><td>${f.psi ? `${fmt(f.psi.value)} (${f.psi.band})` : '—'}</td><td>${fmt(f.missingRate.reference)} → ${fmt(f.missingRate.current)}${f.missingRate.changed ? ' ⚠' : ''}</td><td>${f.newCategories.values.length ? esc(f.newCategories.values.slice(0, 5).join(', ')) : ''}</td><td>${histogram(f)}</td></tr>`;
   });
   const more = d.features.length > MAX_FEATURES ? `<p class="muted">${d.features.length - MAX_FEATURES} more features not shown.</p>` : '';
@@ -121,7 +123,7 @@ export function renderReport(t: MonitorTimeline, d: DriftReport, alerts: ReturnT
 <style>body{font:13px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:13px;margin:16px 0 2px}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:middle}tr.drift td{background:#fee}.muted{color:#777}.legend{font-size:11px}code{font-size:12px}</style></head><body>
 <h1>${esc(t.model)} — monitoring report</h1>
 <p>${iso(t.from)} to ${iso(t.to)} · ${t.windows.length} windows of ${t.windowMinutes} min · ${t.summary.rows} predictions · generated ${iso(Date.now())} by Lathe</p>
-<p>Value per 1000 predictions: first ${fmt(t.summary.firstValuePer1000, 1)}, last ${fmt(t.summary.lastValuePer1000, 1)}.</p>
+<p>Value per 1000 predictions: first ${fmt(t.summary.firstValuePer1000)}, last ${fmt(t.summary.lastValuePer1000)}.</p>
 <p class="muted">${esc(t.caveat)}</p>
 <h2>Over time</h2>${charts.join('')}
 <h2>Drift over the range (${d.rows} rows; ${d.dataset.drifting} of ${d.dataset.total} features drifting → ${d.dataset.drift ? 'dataset drift' : 'no dataset drift'} at ≥ 50%)</h2>
