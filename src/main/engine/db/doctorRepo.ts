@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /**
  * Read-only SQL for `doctor`'s meaning checks: every stored row that carries a name, a path, a number
@@ -8,20 +9,20 @@ export class DoctorRepo {
   private readonly s;
 
   constructor(db: Db) {
-    this.s = {
-      datasets: db.prepare('SELECT id, name, created_at FROM datasets ORDER BY name'),
-      versions: db.prepare('SELECT dataset_id, id, number, message, created_at, parent_id, source_path, format, size, file_count, row_count, column_count, stored_bytes, profile_json, index_blob FROM dataset_versions WHERE dataset_id = ? ORDER BY number'),
-      datasetFiles: db.prepare('SELECT path, blob_hash, size, meta_json FROM dataset_files WHERE dataset_id = ? AND version_id = ? ORDER BY path'),
-      models: db.prepare('SELECT name, description, created_at FROM models ORDER BY name'),
-      modelVersions: db.prepare(
+    this.s = lazyStatements(db, {
+      datasets: () => db.prepare('SELECT id, name, created_at FROM datasets ORDER BY name'),
+      versions: () => db.prepare('SELECT dataset_id, id, number, message, created_at, parent_id, source_path, format, size, file_count, row_count, column_count, stored_bytes, profile_json, index_blob FROM dataset_versions WHERE dataset_id = ? ORDER BY number'),
+      datasetFiles: () => db.prepare('SELECT path, blob_hash, size, meta_json FROM dataset_files WHERE dataset_id = ? AND version_id = ? ORDER BY path'),
+      models: () => db.prepare('SELECT name, description, created_at FROM models ORDER BY name'),
+      modelVersions: () => db.prepare(
         'SELECT id, model, number, description, created_at, created_by, run_id, backend, app_version, params_json, metrics_json, datasets_json, card_json FROM model_versions ORDER BY model, number',
       ),
-      modelFiles: db.prepare('SELECT version_id, path, blob_hash, size FROM model_files ORDER BY version_id, path'),
-      aliases: db.prepare('SELECT model, alias, version_id, moved_at FROM model_aliases ORDER BY model, alias'),
-      experiments: db.prepare('SELECT id, name, description, created_at, updated_at, deleted_at FROM experiments ORDER BY id'),
-      runs: db.prepare('SELECT id, experiment_id, name, status, source, start_time, end_time, notes, environment_json, deleted_at FROM runs ORDER BY id'),
-      artifacts: db.prepare('SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts ORDER BY run_id, path'),
-    };
+      modelFiles: () => db.prepare('SELECT version_id, path, blob_hash, size FROM model_files ORDER BY version_id, path'),
+      aliases: () => db.prepare('SELECT model, alias, version_id, moved_at FROM model_aliases ORDER BY model, alias'),
+      experiments: () => db.prepare('SELECT id, name, description, created_at, updated_at, deleted_at FROM experiments ORDER BY id'),
+      runs: () => db.prepare('SELECT id, experiment_id, name, status, source, start_time, end_time, notes, environment_json, deleted_at FROM runs ORDER BY id'),
+      artifacts: () => db.prepare('SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts ORDER BY run_id, path'),
+    });
   }
 
   datasets(): Iterable<Record<string, unknown> & { id: string; name: string }> {

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for evaluations (and their lineage edges). Every value is a bound parameter. */
 
@@ -48,21 +49,21 @@ export class EvaluationsRepo {
 
   constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      insert: p(
+    this.s = lazyStatements(db, {
+      insert: () => p(
         `INSERT INTO evaluations (id, run_id, dataset_id, version_id, data_ref, task, created_at, duration_ms, spec_json, headline_json, report_json, split, training_rows, intervals_json, cases)
          VALUES (@id, @runId, @datasetId, @versionId, @dataRef, @task, @createdAt, @durationMs, @spec, @headline, @report, @split, @trainingRows, @intervals, @cases)`,
       ),
-      lineage: p(
+      lineage: () => p(
         `INSERT OR IGNORE INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, 'evaluation', ?, ?, ?)`,
       ),
-      get: p(`SELECT ${LIST_COLUMNS}, e.report_json FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?`),
-      byRun: p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.run_id = ? ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
-      all: p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
-      byVersion: p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.version_id = ? ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
-      remove: p(`DELETE FROM evaluations WHERE id = ?`),
-      cases: p(`SELECT cases FROM evaluations WHERE id = ?`).pluck(),
-    };
+      get: () => p(`SELECT ${LIST_COLUMNS}, e.report_json FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?`),
+      byRun: () => p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.run_id = ? ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
+      all: () => p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
+      byVersion: () => p(`SELECT ${LIST_COLUMNS} FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.version_id = ? ORDER BY e.created_at DESC, e.id LIMIT ? OFFSET ?`),
+      remove: () => p(`DELETE FROM evaluations WHERE id = ?`),
+      cases: () => p(`SELECT cases FROM evaluations WHERE id = ?`).pluck(),
+    });
   }
 
   /** The row and its two lineage edges in one transaction. */

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for the bundle keyring (migration 8): signers this workspace trusts. */
 export interface KeyringRow {
@@ -12,16 +13,16 @@ export class KeysRepo {
   private readonly s;
 
   constructor(db: Db) {
-    this.s = {
-      all: db.prepare('SELECT fingerprint, name, public_key, trusted_at FROM bundle_keyring ORDER BY name, fingerprint'),
-      get: db.prepare('SELECT fingerprint, name, public_key, trusted_at FROM bundle_keyring WHERE fingerprint = ?'),
-      byPrefix: db.prepare("SELECT fingerprint FROM bundle_keyring WHERE substr(fingerprint, 1, length(?)) = ?").pluck(),
-      upsert: db.prepare(
+    this.s = lazyStatements(db, {
+      all: () => db.prepare('SELECT fingerprint, name, public_key, trusted_at FROM bundle_keyring ORDER BY name, fingerprint'),
+      get: () => db.prepare('SELECT fingerprint, name, public_key, trusted_at FROM bundle_keyring WHERE fingerprint = ?'),
+      byPrefix: () => db.prepare("SELECT fingerprint FROM bundle_keyring WHERE substr(fingerprint, 1, length(?)) = ?").pluck(),
+      upsert: () => db.prepare(
         `INSERT INTO bundle_keyring (fingerprint, name, public_key, trusted_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name`,
       ),
-      remove: db.prepare('DELETE FROM bundle_keyring WHERE fingerprint = ?'),
-    };
+      remove: () => db.prepare('DELETE FROM bundle_keyring WHERE fingerprint = ?'),
+    });
   }
 
   all(): KeyringRow[] {

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /**
  * SQL for noticing what other processes wrote to the workspace (see tracking/otherWriters.ts). Every
@@ -29,23 +30,23 @@ export class OtherWritersRepo {
 
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
-    this.s = {
+    this.s = lazyStatements(db, {
       // Changes whenever another connection (another process, a worker thread) commits; not for our own.
-      dataVersion: p('PRAGMA data_version').pluck(),
-      maxRunRowid: p('SELECT COALESCE(MAX(rowid), 0) FROM runs').pluck(),
-      maxExperimentRowid: p('SELECT COALESCE(MAX(rowid), 0) FROM experiments').pluck(),
-      runsAfter: p('SELECT rowid AS rowid, id FROM runs WHERE rowid > ? ORDER BY rowid'),
-      experimentsAfter: p('SELECT rowid AS rowid, id FROM experiments WHERE rowid > ? ORDER BY rowid'),
+      dataVersion: () => p('PRAGMA data_version').pluck(),
+      maxRunRowid: () => p('SELECT COALESCE(MAX(rowid), 0) FROM runs').pluck(),
+      maxExperimentRowid: () => p('SELECT COALESCE(MAX(rowid), 0) FROM experiments').pluck(),
+      runsAfter: () => p('SELECT rowid AS rowid, id FROM runs WHERE rowid > ? ORDER BY rowid'),
+      experimentsAfter: () => p('SELECT rowid AS rowid, id FROM experiments WHERE rowid > ? ORDER BY rowid'),
       // Running, or ended since the given time (clients log test metrics just after the end).
-      liveRunIds: p("SELECT id FROM runs WHERE deleted_at IS NULL AND (status = 'running' OR end_time >= ?)").pluck(),
-      runsIn: p(
+      liveRunIds: () => p("SELECT id FROM runs WHERE deleted_at IS NULL AND (status = 'running' OR end_time >= ?)").pluck(),
+      runsIn: () => p(
         `SELECT r.id, r.status, r.end_time, r.deleted_at,
                 (SELECT COUNT(*) FROM params WHERE run_id = r.id) AS params,
                 (SELECT COUNT(*) FROM run_tags WHERE run_id = r.id) AS tags
          FROM runs r WHERE r.id IN (SELECT value FROM json_each(?))`,
       ),
-      seriesOf: p('SELECT id, run_id, key, last, step, count FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))'),
-    };
+      seriesOf: () => p('SELECT id, run_id, key, last, step, count FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))'),
+    });
   }
 
   dataVersion(): number {

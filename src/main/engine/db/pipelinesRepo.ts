@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for pipelines, their runs, stage jobs, gate decisions and trigger state. Every value is a bound parameter. */
 
@@ -82,53 +83,53 @@ export class PipelinesRepo {
 
   constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      upsertPipeline: p(
+    this.s = lazyStatements(db, {
+      upsertPipeline: () => p(
         `INSERT INTO pipelines (name, source_path, text, definition_hash, created_at, updated_at) VALUES (@name, @source_path, @text, @definition_hash, @created_at, @updated_at)
          ON CONFLICT(name) DO UPDATE SET source_path = excluded.source_path, text = excluded.text, definition_hash = excluded.definition_hash, updated_at = excluded.updated_at`,
       ),
-      pipeline: p(`SELECT * FROM pipelines WHERE name = ?`),
-      pipelines: p(`SELECT * FROM pipelines ORDER BY name`),
-      deletePipeline: p(`DELETE FROM pipelines WHERE name = ?`),
-      insertRun: p(
+      pipeline: () => p(`SELECT * FROM pipelines WHERE name = ?`),
+      pipelines: () => p(`SELECT * FROM pipelines ORDER BY name`),
+      deletePipeline: () => p(`DELETE FROM pipelines WHERE name = ?`),
+      insertRun: () => p(
         `INSERT INTO pipeline_runs (id, pipeline, definition_hash, definition_json, base_dir, trigger, trigger_detail, state, force, from_stage, resume_of, created_at, started_at, ended_at, error, owner_pid, owner_host)
          VALUES (@id, @pipeline, @definition_hash, @definition_json, @base_dir, @trigger, @trigger_detail, @state, @force, @from_stage, @resume_of, @created_at, @started_at, @ended_at, @error, @owner_pid, @owner_host)`,
       ),
-      run: p(`SELECT * FROM pipeline_runs WHERE id = ?`),
-      latestRun: p(`SELECT * FROM pipeline_runs WHERE pipeline = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`),
-      runs: p(`SELECT * FROM pipeline_runs WHERE pipeline = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
-      unfinishedRuns: p(`SELECT * FROM pipeline_runs WHERE state IN ('queued', 'running')`),
-      startRun: p(`UPDATE pipeline_runs SET state = 'running', started_at = ? WHERE id = ?`),
-      endRun: p(`UPDATE pipeline_runs SET state = ?, ended_at = ?, error = ? WHERE id = ?`),
-      insertJob: p(
+      run: () => p(`SELECT * FROM pipeline_runs WHERE id = ?`),
+      latestRun: () => p(`SELECT * FROM pipeline_runs WHERE pipeline = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`),
+      runs: () => p(`SELECT * FROM pipeline_runs WHERE pipeline = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+      unfinishedRuns: () => p(`SELECT * FROM pipeline_runs WHERE state IN ('queued', 'running')`),
+      startRun: () => p(`UPDATE pipeline_runs SET state = 'running', started_at = ? WHERE id = ?`),
+      endRun: () => p(`UPDATE pipeline_runs SET state = ?, ended_at = ?, error = ? WHERE id = ?`),
+      insertJob: () => p(
         `INSERT INTO pipeline_jobs (id, run_id, pipeline, position, stage, type, state, key, why, inputs_json, outputs_json, files_json, started_at, ended_at, error, log)
          VALUES (@id, @run_id, @pipeline, @position, @stage, @type, @state, @key, @why, @inputs_json, @outputs_json, @files_json, @started_at, @ended_at, @error, @log)`,
       ),
-      updateJob: p(
+      updateJob: () => p(
         `UPDATE pipeline_jobs SET state = @state, key = @key, why = @why, inputs_json = @inputs_json, outputs_json = @outputs_json, files_json = @files_json,
          started_at = @started_at, ended_at = @ended_at, error = @error, log = @log WHERE id = @id`,
       ),
-      jobs: p(`SELECT * FROM pipeline_jobs WHERE run_id = ? ORDER BY position`),
-      failUnfinishedJobs: p(`UPDATE pipeline_jobs SET state = CASE WHEN state = 'running' THEN 'failed' ELSE 'skipped' END, error = CASE WHEN state = 'running' THEN ? ELSE error END, ended_at = ? WHERE run_id = ? AND state IN ('pending', 'running')`),
+      jobs: () => p(`SELECT * FROM pipeline_jobs WHERE run_id = ? ORDER BY position`),
+      failUnfinishedJobs: () => p(`UPDATE pipeline_jobs SET state = CASE WHEN state = 'running' THEN 'failed' ELSE 'skipped' END, error = CASE WHEN state = 'running' THEN ? ELSE error END, ended_at = ? WHERE run_id = ? AND state IN ('pending', 'running')`),
       /** The newest job of a stage whose outputs stand (ran or served from cache). */
-      latestDone: p(`SELECT * FROM pipeline_jobs WHERE pipeline = ? AND stage = ? AND state IN ('ran', 'cached') ORDER BY ended_at DESC, rowid DESC LIMIT 1`),
-      doneByKey: p(`SELECT * FROM pipeline_jobs WHERE pipeline = ? AND stage = ? AND key = ? AND state IN ('ran', 'cached') ORDER BY ended_at DESC, rowid DESC LIMIT 1`),
-      insertDecision: p(
+      latestDone: () => p(`SELECT * FROM pipeline_jobs WHERE pipeline = ? AND stage = ? AND state IN ('ran', 'cached') ORDER BY ended_at DESC, rowid DESC LIMIT 1`),
+      doneByKey: () => p(`SELECT * FROM pipeline_jobs WHERE pipeline = ? AND stage = ? AND key = ? AND state IN ('ran', 'cached') ORDER BY ended_at DESC, rowid DESC LIMIT 1`),
+      insertDecision: () => p(
         `INSERT INTO gate_decisions (id, pipeline_run, stage, model, alias, verdict, reason, challenger_run, challenger_evaluation, champion_version, champion_evaluation, data_version, rows, rule_json, numbers_json, created_at)
          VALUES (@id, @pipeline_run, @stage, @model, @alias, @verdict, @reason, @challenger_run, @challenger_evaluation, @champion_version, @champion_evaluation, @data_version, @rows, @rule_json, @numbers_json, @created_at)`,
       ),
-      decision: p(`SELECT * FROM gate_decisions WHERE id = ?`),
-      triggerState: p(`SELECT state_json FROM pipeline_trigger_state WHERE pipeline = ? AND trigger_id = ?`),
-      setTriggerState: p(
+      decision: () => p(`SELECT * FROM gate_decisions WHERE id = ?`),
+      triggerState: () => p(`SELECT state_json FROM pipeline_trigger_state WHERE pipeline = ? AND trigger_id = ?`),
+      setTriggerState: () => p(
         `INSERT INTO pipeline_trigger_state (pipeline, trigger_id, state_json) VALUES (?, ?, ?) ON CONFLICT(pipeline, trigger_id) DO UPDATE SET state_json = excluded.state_json`,
       ),
-      fileHash: p(`SELECT * FROM pipeline_file_hashes WHERE path = ?`),
-      setFileHash: p(
+      fileHash: () => p(`SELECT * FROM pipeline_file_hashes WHERE path = ?`),
+      setFileHash: () => p(
         `INSERT INTO pipeline_file_hashes (path, size, mtime_ms, ino, hash) VALUES (@path, @size, @mtime_ms, @ino, @hash)
          ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, hash = excluded.hash`,
       ),
-      addLineage: p(`INSERT OR IGNORE INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-    };
+      addLineage: () => p(`INSERT OR IGNORE INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+    });
   }
 
   transaction<T>(fn: () => T): T {

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for the owners of runs a Lathe process executes itself (`lathe run`). Every value is a bound parameter. */
 
@@ -15,14 +16,14 @@ export class RunOwnersRepo {
   private readonly s;
 
   constructor(db: Db) {
-    this.s = {
-      claim: db.prepare(`INSERT OR REPLACE INTO run_owners (run_id, pid, host, started, child_pid) VALUES (@run_id, @pid, @host, @started, @child_pid)`),
-      setChild: db.prepare(`UPDATE run_owners SET child_pid = ? WHERE run_id = ?`),
-      release: db.prepare(`DELETE FROM run_owners WHERE run_id = ?`),
+    this.s = lazyStatements(db, {
+      claim: () => db.prepare(`INSERT OR REPLACE INTO run_owners (run_id, pid, host, started, child_pid) VALUES (@run_id, @pid, @host, @started, @child_pid)`),
+      setChild: () => db.prepare(`UPDATE run_owners SET child_pid = ? WHERE run_id = ?`),
+      release: () => db.prepare(`DELETE FROM run_owners WHERE run_id = ?`),
       // Owners of runs still marked running; a finished run's owner row is released with it.
-      running: db.prepare(`SELECT o.run_id, o.pid, o.host, o.started, o.child_pid FROM run_owners o JOIN runs r ON r.id = o.run_id WHERE r.status = 'running'`),
-      stale: db.prepare(`DELETE FROM run_owners WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
-    };
+      running: () => db.prepare(`SELECT o.run_id, o.pid, o.host, o.started, o.child_pid FROM run_owners o JOIN runs r ON r.id = o.run_id WHERE r.status = 'running'`),
+      stale: () => db.prepare(`DELETE FROM run_owners WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
+    });
   }
 
   claim(row: RunOwnerRow): void {

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for training runs' split membership (migration 9). Every value is a bound parameter. */
 
@@ -18,16 +19,16 @@ export class SplitsRepo {
   private readonly s;
 
   constructor(db: Db) {
-    this.s = {
-      put: db.prepare(
+    this.s = lazyStatements(db, {
+      put: () => db.prepare(
         `INSERT INTO run_splits (run_id, version_id, rows, encoding, parts, sha256, train_rows, validation_rows, test_rows, created_at)
          VALUES (@runId, @versionId, @rows, @encoding, @parts, @sha256, @train, @validation, @test, @createdAt)
          ON CONFLICT (run_id) DO UPDATE SET version_id = excluded.version_id, rows = excluded.rows, encoding = excluded.encoding,
            parts = excluded.parts, sha256 = excluded.sha256, train_rows = excluded.train_rows,
            validation_rows = excluded.validation_rows, test_rows = excluded.test_rows, created_at = excluded.created_at`,
       ),
-      get: db.prepare('SELECT run_id, version_id, rows, encoding, parts, sha256, train_rows, validation_rows, test_rows FROM run_splits WHERE run_id = ?'),
-    };
+      get: () => db.prepare('SELECT run_id, version_id, rows, encoding, parts, sha256, train_rows, validation_rows, test_rows FROM run_splits WHERE run_id = ?'),
+    });
   }
 
   put(r: { runId: string; versionId: string; rows: number; encoding: string; parts: Uint8Array; sha256: string; train: number; validation: number; test: number }): void {

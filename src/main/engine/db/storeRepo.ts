@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 export interface ChunkLocation {
   hash: string;
@@ -18,31 +19,31 @@ export class StoreRepo {
   private readonly s;
 
   constructor(private readonly db: Db) {
-    this.s = {
-      hasChunk: db.prepare('SELECT 1 FROM chunks WHERE hash = ?').pluck(),
-      chunk: db.prepare('SELECT hash, pack_id, offset, length FROM chunks WHERE hash = ?'),
-      insertPack: db.prepare('INSERT INTO packs (id, size, created_at) VALUES (?, ?, ?)'),
-      insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (hash, pack_id, offset, length) VALUES (?, ?, ?, ?)'),
-      hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?').pluck(),
-      blob: db.prepare('SELECT hash, size, chunk_count FROM blobs WHERE hash = ?'),
-      insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, size, chunk_count, created_at) VALUES (?, ?, ?, ?)'),
-      insertBlobChunk: db.prepare(
+    this.s = lazyStatements(db, {
+      hasChunk: () => db.prepare('SELECT 1 FROM chunks WHERE hash = ?').pluck(),
+      chunk: () => db.prepare('SELECT hash, pack_id, offset, length FROM chunks WHERE hash = ?'),
+      insertPack: () => db.prepare('INSERT INTO packs (id, size, created_at) VALUES (?, ?, ?)'),
+      insertChunk: () => db.prepare('INSERT OR IGNORE INTO chunks (hash, pack_id, offset, length) VALUES (?, ?, ?, ?)'),
+      hasBlob: () => db.prepare('SELECT 1 FROM blobs WHERE hash = ?').pluck(),
+      blob: () => db.prepare('SELECT hash, size, chunk_count FROM blobs WHERE hash = ?'),
+      insertBlob: () => db.prepare('INSERT OR IGNORE INTO blobs (hash, size, chunk_count, created_at) VALUES (?, ?, ?, ?)'),
+      insertBlobChunk: () => db.prepare(
         'INSERT OR IGNORE INTO blob_chunks (blob_hash, seq, chunk_hash, offset, length) VALUES (?, ?, ?, ?, ?)',
       ),
-      blobChunks: db.prepare('SELECT seq, chunk_hash, offset, length FROM blob_chunks WHERE blob_hash = ? ORDER BY seq'),
-      blobChunksInRange: db.prepare(
+      blobChunks: () => db.prepare('SELECT seq, chunk_hash, offset, length FROM blob_chunks WHERE blob_hash = ? ORDER BY seq'),
+      blobChunksInRange: () => db.prepare(
         `SELECT seq, chunk_hash, offset, length FROM blob_chunks
          WHERE blob_hash = ? AND offset < ? AND offset + length > ? ORDER BY seq`,
       ),
-      blobChunkLocations: db.prepare(
+      blobChunkLocations: () => db.prepare(
         `SELECT bc.chunk_hash AS hash, bc.length AS length, c.pack_id AS pack_id, c.offset AS offset
          FROM blob_chunks bc LEFT JOIN chunks c ON c.hash = bc.chunk_hash
          WHERE bc.blob_hash = ? ORDER BY bc.seq`,
       ),
-      packIds: db.prepare('SELECT id FROM packs').pluck(),
-      allChunks: db.prepare('SELECT hash, pack_id, offset, length FROM chunks ORDER BY pack_id, offset'),
-      allBlobs: db.prepare('SELECT hash, size FROM blobs'),
-    };
+      packIds: () => db.prepare('SELECT id FROM packs').pluck(),
+      allChunks: () => db.prepare('SELECT hash, pack_id, offset, length FROM chunks ORDER BY pack_id, offset'),
+      allBlobs: () => db.prepare('SELECT hash, size FROM blobs'),
+    });
   }
 
   hasChunk(hash: string): boolean {

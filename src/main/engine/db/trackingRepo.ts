@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for experiment tracking. Every value, keys included, is a bound parameter. */
 
@@ -77,60 +78,60 @@ export class TrackingRepo {
 
   constructor(readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      insertExperiment: p('INSERT INTO experiments (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
-      experiment: p(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.id = ?`),
-      experimentByName: p(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.name = ?`),
-      experimentIdByName: p('SELECT id FROM experiments WHERE name = ?').pluck(),
-      experiments: p(
+    this.s = lazyStatements(db, {
+      insertExperiment: () => p('INSERT INTO experiments (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
+      experiment: () => p(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.id = ?`),
+      experimentByName: () => p(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.name = ?`),
+      experimentIdByName: () => p('SELECT id FROM experiments WHERE name = ?').pluck(),
+      experiments: () => p(
         `SELECT ${EXPERIMENT_COLUMNS} FROM experiments e
          WHERE (? = 'all' OR (? = 'active') = (e.deleted_at IS NULL)) AND (? IS NULL OR e.name LIKE ?)
          ORDER BY e.created_at DESC, e.name LIMIT ? OFFSET ?`,
       ),
-      renameExperiment: p('UPDATE experiments SET name = ?, updated_at = ? WHERE id = ?'),
-      describeExperiment: p('UPDATE experiments SET description = ?, updated_at = ? WHERE id = ?'),
-      setExperimentDeleted: p('UPDATE experiments SET deleted_at = ?, updated_at = ? WHERE id = ?'),
-      experimentTags: p('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key'),
-      setExperimentTag: p(
+      renameExperiment: () => p('UPDATE experiments SET name = ?, updated_at = ? WHERE id = ?'),
+      describeExperiment: () => p('UPDATE experiments SET description = ?, updated_at = ? WHERE id = ?'),
+      setExperimentDeleted: () => p('UPDATE experiments SET deleted_at = ?, updated_at = ? WHERE id = ?'),
+      experimentTags: () => p('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key'),
+      setExperimentTag: () => p(
         'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
       ),
 
-      insertRun: p(
+      insertRun: () => p(
         `INSERT INTO runs (id, experiment_id, name, status, source, start_time, end_time, notes, environment_json)
          VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       ),
-      run: p(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`),
-      runState: p('SELECT status, deleted_at, experiment_id FROM runs WHERE id = ?'),
-      updateRun: p(
+      run: () => p(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`),
+      runState: () => p('SELECT status, deleted_at, experiment_id FROM runs WHERE id = ?'),
+      updateRun: () => p(
         `UPDATE runs SET name = coalesce(@name, name), status = coalesce(@status, status),
            end_time = CASE WHEN @clearEnd THEN NULL ELSE coalesce(@end_time, end_time) END,
            notes = coalesce(@notes, notes) WHERE id = @id`,
       ),
-      setRunDeleted: p('UPDATE runs SET deleted_at = ? WHERE id = ?'),
-      trashedRuns: p('SELECT id FROM runs WHERE deleted_at IS NOT NULL AND deleted_at <= ?').pluck(),
-      purgeRun: p('DELETE FROM runs WHERE id = ?'),
-      purgeLineage: p("DELETE FROM lineage WHERE (to_kind = 'run' AND to_id = ?) OR (from_kind = 'run' AND from_id = ?)"),
-      setEnvironment: p('UPDATE runs SET environment_json = ? WHERE id = ?'),
+      setRunDeleted: () => p('UPDATE runs SET deleted_at = ? WHERE id = ?'),
+      trashedRuns: () => p('SELECT id FROM runs WHERE deleted_at IS NOT NULL AND deleted_at <= ?').pluck(),
+      purgeRun: () => p('DELETE FROM runs WHERE id = ?'),
+      purgeLineage: () => p("DELETE FROM lineage WHERE (to_kind = 'run' AND to_id = ?) OR (from_kind = 'run' AND from_id = ?)"),
+      setEnvironment: () => p('UPDATE runs SET environment_json = ? WHERE id = ?'),
 
-      param: p('SELECT value FROM params WHERE run_id = ? AND key = ?').pluck(),
-      insertParam: p('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)'),
-      setTag: p('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value'),
-      deleteTag: p('DELETE FROM run_tags WHERE run_id = ? AND key = ?'),
+      param: () => p('SELECT value FROM params WHERE run_id = ? AND key = ?').pluck(),
+      insertParam: () => p('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)'),
+      setTag: () => p('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value'),
+      deleteTag: () => p('DELETE FROM run_tags WHERE run_id = ? AND key = ?'),
 
-      seriesId: p('SELECT id FROM latest_metrics WHERE run_id = ? AND key = ?').pluck(),
-      insertSeries: p(
+      seriesId: () => p('SELECT id FROM latest_metrics WHERE run_id = ? AND key = ?').pluck(),
+      insertSeries: () => p(
         `INSERT INTO latest_metrics (run_id, key, last, min, max, step, timestamp, count)
          VALUES (?, ?, NULL, NULL, NULL, -9007199254740991, 0, 0) RETURNING id`,
       ).pluck(),
-      insertPoint: p('INSERT INTO metrics (series_id, step, seq, timestamp, value) VALUES (?, ?, ?, ?, ?)'),
-      seriesCount: p('SELECT count FROM latest_metrics WHERE id = ?').pluck(),
-      bucketMin: p('SELECT step, timestamp, value, min(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
-      bucketMax: p('SELECT step, timestamp, value, max(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
-      stepRange: p('SELECT min(step), max(step), count(*) FROM metrics WHERE series_id = ? AND step >= ? AND step <= ?').raw(),
-      firstStep: p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step LIMIT 1').pluck(),
-      pointAt: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? AND step = ? ORDER BY seq LIMIT 1').raw(),
-      lastStep: p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step DESC LIMIT 1').pluck(),
-      mergeSeries: p(
+      insertPoint: () => p('INSERT INTO metrics (series_id, step, seq, timestamp, value) VALUES (?, ?, ?, ?, ?)'),
+      seriesCount: () => p('SELECT count FROM latest_metrics WHERE id = ?').pluck(),
+      bucketMin: () => p('SELECT step, timestamp, value, min(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
+      bucketMax: () => p('SELECT step, timestamp, value, max(value) FROM metrics WHERE series_id = ? AND step >= ? AND step < ?').raw(),
+      stepRange: () => p('SELECT min(step), max(step), count(*) FROM metrics WHERE series_id = ? AND step >= ? AND step <= ?').raw(),
+      firstStep: () => p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step LIMIT 1').pluck(),
+      pointAt: () => p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? AND step = ? ORDER BY seq LIMIT 1').raw(),
+      lastStep: () => p('SELECT step FROM metrics WHERE series_id = ? ORDER BY step DESC LIMIT 1').pluck(),
+      mergeSeries: () => p(
         `UPDATE latest_metrics SET
            last = CASE WHEN @step > step OR (@step = step AND @timestamp >= timestamp) THEN @last ELSE last END,
            timestamp = CASE WHEN @step > step OR (@step = step AND @timestamp >= timestamp) THEN @timestamp ELSE timestamp END,
@@ -140,29 +141,29 @@ export class TrackingRepo {
            count = count + @count
          WHERE id = @id`,
       ),
-      latestForRun: p('SELECT run_id, key, last, min, max, step, timestamp, count FROM latest_metrics WHERE run_id = ? AND count > 0 ORDER BY key'),
-      historyAll: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, seq').raw(),
-      historyRange: p(
+      latestForRun: () => p('SELECT run_id, key, last, min, max, step, timestamp, count FROM latest_metrics WHERE run_id = ? AND count > 0 ORDER BY key'),
+      historyAll: () => p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, seq').raw(),
+      historyRange: () => p(
         'SELECT step, timestamp, value FROM metrics WHERE series_id = ? AND step >= ? AND step <= ? ORDER BY step, seq',
       ).raw(),
-      historyPage: p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, seq LIMIT ? OFFSET ?').raw(),
+      historyPage: () => p('SELECT step, timestamp, value FROM metrics WHERE series_id = ? ORDER BY step, seq LIMIT ? OFFSET ?').raw(),
 
-      upsertArtifact: p(
+      upsertArtifact: () => p(
         `INSERT INTO run_artifacts (run_id, path, blob_hash, size, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (run_id, path) DO UPDATE SET blob_hash = excluded.blob_hash, size = excluded.size, created_at = excluded.created_at`,
       ),
-      artifact: p('SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts WHERE run_id = ? AND path = ?'),
-      artifacts: p('SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts WHERE run_id = ? ORDER BY path'),
-      artifactsUnder: p(
+      artifact: () => p('SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts WHERE run_id = ? AND path = ?'),
+      artifacts: () => p('SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts WHERE run_id = ? ORDER BY path'),
+      artifactsUnder: () => p(
         `SELECT run_id, path, blob_hash, size, created_at FROM run_artifacts
          WHERE run_id = ? AND substr(path, 1, length(?)) = ? ORDER BY path`,
       ),
 
-      addInput: p(
+      addInput: () => p(
         `INSERT OR IGNORE INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at)
          VALUES ('dataset_version', ?, 'run', ?, 'input', ?)`,
       ),
-    };
+    });
   }
 
   transaction<T>(fn: () => T): T {

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for training runs (migration 006). Every value is a bound parameter. */
 
@@ -19,18 +20,18 @@ export class TrainingRepo {
   private readonly s;
 
   constructor(db: Db) {
-    this.s = {
-      upsert: db.prepare(
+    this.s = lazyStatements(db, {
+      upsert: () => db.prepare(
         `INSERT INTO training_runs (run_id, template, spec_json, state, owner_pid, owner_host, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id) DO UPDATE SET state = excluded.state, owner_pid = excluded.owner_pid, owner_host = excluded.owner_host,
            error = NULL, updated_at = excluded.updated_at`,
       ),
-      get: db.prepare('SELECT * FROM training_runs WHERE run_id = ?'),
-      setState: db.prepare('UPDATE training_runs SET state = ?, error = ?, updated_at = ? WHERE run_id = ?'),
-      setCheckpoint: db.prepare('UPDATE training_runs SET checkpoint_epoch = ?, updated_at = ? WHERE run_id = ?'),
-      setBackend: db.prepare('UPDATE training_runs SET backend = ?, updated_at = ? WHERE run_id = ?'),
-      unfinished: db.prepare("SELECT * FROM training_runs WHERE state IN ('queued', 'running')"),
-    };
+      get: () => db.prepare('SELECT * FROM training_runs WHERE run_id = ?'),
+      setState: () => db.prepare('UPDATE training_runs SET state = ?, error = ?, updated_at = ? WHERE run_id = ?'),
+      setCheckpoint: () => db.prepare('UPDATE training_runs SET checkpoint_epoch = ?, updated_at = ? WHERE run_id = ?'),
+      setBackend: () => db.prepare('UPDATE training_runs SET backend = ?, updated_at = ? WHERE run_id = ?'),
+      unfinished: () => db.prepare("SELECT * FROM training_runs WHERE state IN ('queued', 'running')"),
+    });
   }
 
   /** Records a training (new, or resumed) as queued by this process. */
