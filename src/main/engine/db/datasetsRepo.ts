@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 export interface DatasetRow {
   id: string;
@@ -41,47 +42,47 @@ export class DatasetsRepo {
   private readonly s;
 
   constructor(private readonly db: Db) {
-    this.s = {
-      datasetByName: db.prepare('SELECT id, name, created_at FROM datasets WHERE name = ?'),
-      allDatasets: db.prepare('SELECT id, name, created_at FROM datasets ORDER BY name'),
-      insertDataset: db.prepare('INSERT INTO datasets (id, name, created_at) VALUES (?, ?, ?)'),
-      deleteDataset: db.prepare('DELETE FROM datasets WHERE id = ?'),
-      versionCount: db.prepare('SELECT count(*) FROM dataset_versions WHERE dataset_id = ?').pluck(),
-      versions: db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC`),
-      latest: db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC LIMIT 1`),
-      byId: db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? AND id = ?`),
-      byNumber: db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? AND number = ?`),
-      byIdPrefix: db.prepare(
+    this.s = lazyStatements(db, {
+      datasetByName: () => db.prepare('SELECT id, name, created_at FROM datasets WHERE name = ?'),
+      allDatasets: () => db.prepare('SELECT id, name, created_at FROM datasets ORDER BY name'),
+      insertDataset: () => db.prepare('INSERT INTO datasets (id, name, created_at) VALUES (?, ?, ?)'),
+      deleteDataset: () => db.prepare('DELETE FROM datasets WHERE id = ?'),
+      versionCount: () => db.prepare('SELECT count(*) FROM dataset_versions WHERE dataset_id = ?').pluck(),
+      versions: () => db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC`),
+      latest: () => db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC LIMIT 1`),
+      byId: () => db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? AND id = ?`),
+      byNumber: () => db.prepare(`SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? AND number = ?`),
+      byIdPrefix: () => db.prepare(
         `SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = ? AND substr(id, 1, ?) = ? ORDER BY number`,
       ),
-      nextNumber: db.prepare('SELECT coalesce(max(number), 0) + 1 FROM dataset_versions WHERE dataset_id = ?').pluck(),
-      insertVersion: db.prepare(
+      nextNumber: () => db.prepare('SELECT coalesce(max(number), 0) + 1 FROM dataset_versions WHERE dataset_id = ?').pluck(),
+      insertVersion: () => db.prepare(
         `INSERT INTO dataset_versions (${VERSION_COLUMNS})
          VALUES (@dataset_id, @id, @number, @message, @created_at, @parent_id, @source_path, @format, @size, @file_count,
                  @row_count, @column_count, @stored_bytes, @profile_json, @index_blob)`,
       ),
-      reparentChildren: db.prepare('UPDATE dataset_versions SET parent_id = ? WHERE dataset_id = ? AND parent_id = ?'),
-      deleteVersion: db.prepare('DELETE FROM dataset_versions WHERE dataset_id = ? AND id = ?'),
-      insertFile: db.prepare(
+      reparentChildren: () => db.prepare('UPDATE dataset_versions SET parent_id = ? WHERE dataset_id = ? AND parent_id = ?'),
+      deleteVersion: () => db.prepare('DELETE FROM dataset_versions WHERE dataset_id = ? AND id = ?'),
+      insertFile: () => db.prepare(
         'INSERT INTO dataset_files (dataset_id, version_id, path, blob_hash, size, meta_json) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      files: db.prepare(
+      files: () => db.prepare(
         'SELECT path, blob_hash, size, meta_json FROM dataset_files WHERE dataset_id = ? AND version_id = ? ORDER BY path',
       ),
-      filePage: db.prepare(
+      filePage: () => db.prepare(
         `SELECT path, blob_hash, size, meta_json FROM dataset_files WHERE dataset_id = ? AND version_id = ?
          ORDER BY path LIMIT ? OFFSET ?`,
       ),
-      tagsOfDataset: db.prepare('SELECT tag, version_id FROM dataset_tags WHERE dataset_id = ? ORDER BY tag'),
-      tag: db.prepare('SELECT version_id FROM dataset_tags WHERE dataset_id = ? AND tag = ?').pluck(),
-      upsertTag: db.prepare(
+      tagsOfDataset: () => db.prepare('SELECT tag, version_id FROM dataset_tags WHERE dataset_id = ? ORDER BY tag'),
+      tag: () => db.prepare('SELECT version_id FROM dataset_tags WHERE dataset_id = ? AND tag = ?').pluck(),
+      upsertTag: () => db.prepare(
         `INSERT INTO dataset_tags (dataset_id, tag, version_id, moved_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (dataset_id, tag) DO UPDATE SET version_id = excluded.version_id, moved_at = excluded.moved_at`,
       ),
-      deleteTag: db.prepare('DELETE FROM dataset_tags WHERE dataset_id = ? AND tag = ?'),
-      deleteTagsOfVersion: db.prepare('DELETE FROM dataset_tags WHERE dataset_id = ? AND version_id = ?'),
+      deleteTag: () => db.prepare('DELETE FROM dataset_tags WHERE dataset_id = ? AND tag = ?'),
+      deleteTagsOfVersion: () => db.prepare('DELETE FROM dataset_tags WHERE dataset_id = ? AND version_id = ?'),
       // With a name for the refusal: a run's name, a model version as model@number (null when unknown).
-      lineageUses: db.prepare(
+      lineageUses: () => db.prepare(
         `SELECT l.to_kind, l.to_id, l.relation,
            CASE l.to_kind
              WHEN 'run' THEN (SELECT name FROM runs WHERE id = l.to_id)
@@ -89,7 +90,7 @@ export class DatasetsRepo {
            END AS label
          FROM lineage l WHERE l.from_kind = 'dataset_version' AND l.from_id = ? LIMIT 10`,
       ),
-    };
+    });
   }
 
   transaction<T>(fn: () => T): T {

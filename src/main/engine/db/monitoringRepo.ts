@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for monitoring (migrations 10 and 13). Every value is a bound parameter; statements prepared once. */
 
@@ -82,57 +83,57 @@ export class MonitoringRepo {
   private readonly s;
 
   constructor(private readonly db: Db) {
-    this.s = {
-      refGet: db.prepare('SELECT profile_json FROM monitor_references WHERE version_id = ?'),
-      refPut: db.prepare(
+    this.s = lazyStatements(db, {
+      refGet: () => db.prepare('SELECT profile_json FROM monitor_references WHERE version_id = ?'),
+      refPut: () => db.prepare(
         `INSERT INTO monitor_references (version_id, model, number, created_at, source, profile_json) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (version_id) DO UPDATE SET created_at = excluded.created_at, source = excluded.source, profile_json = excluded.profile_json`,
       ),
-      monitorGet: db.prepare('SELECT config_json, created_at FROM monitors WHERE model = ?'),
-      monitorPut: db.prepare('INSERT INTO monitors (model, created_at, config_json) VALUES (?, ?, ?) ON CONFLICT (model) DO UPDATE SET config_json = excluded.config_json'),
-      windowGet: db.prepare('SELECT sketch_json, quantiles_json FROM monitor_windows WHERE model = ? AND start = ? AND version = ? AND alias = ?'),
-      windowPut: db.prepare(
+      monitorGet: () => db.prepare('SELECT config_json, created_at FROM monitors WHERE model = ?'),
+      monitorPut: () => db.prepare('INSERT INTO monitors (model, created_at, config_json) VALUES (?, ?, ?) ON CONFLICT (model) DO UPDATE SET config_json = excluded.config_json'),
+      windowGet: () => db.prepare('SELECT sketch_json, quantiles_json FROM monitor_windows WHERE model = ? AND start = ? AND version = ? AND alias = ?'),
+      windowPut: () => db.prepare(
         `INSERT INTO monitor_windows (model, version, alias, start, rows, updated_at, sketch_json, quantiles_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (model, start, version, alias) DO UPDATE SET rows = excluded.rows, updated_at = excluded.updated_at, sketch_json = excluded.sketch_json, quantiles_json = excluded.quantiles_json`,
       ),
-      windowPutSketch: db.prepare('UPDATE monitor_windows SET sketch_json = ?, updated_at = ? WHERE model = ? AND start = ? AND version = ? AND alias = ?'),
-      windowsRange: db.prepare('SELECT model, version, alias, start, rows, updated_at, sketch_json FROM monitor_windows WHERE model = ? AND start >= ? AND start < ? ORDER BY start, version, alias'),
-      quantilesRange: db.prepare('SELECT version, alias, start, quantiles_json FROM monitor_windows WHERE model = ? AND start >= ? AND start < ? ORDER BY start'),
-      windowBounds: db.prepare('SELECT MIN(start) AS first, MAX(start) AS last FROM monitor_windows WHERE model = ?'),
-      models: db.prepare('SELECT model, COUNT(DISTINCT start) AS windows, SUM(rows) AS rows, MIN(start) AS first, MAX(start) AS last FROM monitor_windows GROUP BY model ORDER BY model'),
-      lastWindowRows: db.prepare('SELECT SUM(rows) AS rows FROM monitor_windows WHERE model = ? AND start = ?'),
-      versions: db.prepare('SELECT DISTINCT version FROM monitor_windows WHERE model = ? ORDER BY version'),
-      keyInsertMany: db.prepare(`INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES ${Array.from({ length: KEYS_PER_INSERT }, () => '(?, ?)').join(', ')}`),
-      keyInsertOne: db.prepare('INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES (?, ?)'),
-      keyPage: db.prepare('SELECT page FROM monitor_request_keys WHERE key = ?').pluck(),
-      pageNext: db.prepare('SELECT COALESCE(MAX(id), 0) + 1 FROM monitor_request_pages').pluck(),
-      pageInsert: db.prepare(
+      windowPutSketch: () => db.prepare('UPDATE monitor_windows SET sketch_json = ?, updated_at = ? WHERE model = ? AND start = ? AND version = ? AND alias = ?'),
+      windowsRange: () => db.prepare('SELECT model, version, alias, start, rows, updated_at, sketch_json FROM monitor_windows WHERE model = ? AND start >= ? AND start < ? ORDER BY start, version, alias'),
+      quantilesRange: () => db.prepare('SELECT version, alias, start, quantiles_json FROM monitor_windows WHERE model = ? AND start >= ? AND start < ? ORDER BY start'),
+      windowBounds: () => db.prepare('SELECT MIN(start) AS first, MAX(start) AS last FROM monitor_windows WHERE model = ?'),
+      models: () => db.prepare('SELECT model, COUNT(DISTINCT start) AS windows, SUM(rows) AS rows, MIN(start) AS first, MAX(start) AS last FROM monitor_windows GROUP BY model ORDER BY model'),
+      lastWindowRows: () => db.prepare('SELECT SUM(rows) AS rows FROM monitor_windows WHERE model = ? AND start = ?'),
+      versions: () => db.prepare('SELECT DISTINCT version FROM monitor_windows WHERE model = ? ORDER BY version'),
+      keyInsertMany: () => db.prepare(`INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES ${Array.from({ length: KEYS_PER_INSERT }, () => '(?, ?)').join(', ')}`),
+      keyInsertOne: () => db.prepare('INSERT OR IGNORE INTO monitor_request_keys (key, page) VALUES (?, ?)'),
+      keyPage: () => db.prepare('SELECT page FROM monitor_request_keys WHERE key = ?').pluck(),
+      pageNext: () => db.prepare('SELECT COALESCE(MAX(id), 0) + 1 FROM monitor_request_pages').pluck(),
+      pageInsert: () => db.prepare(
         'INSERT INTO monitor_request_pages (id, model, version, alias, window_start, rows, ids_json, times_json, predictions_json, probs_json, labels_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
       ),
-      pageGet: db.prepare('SELECT * FROM monitor_request_pages WHERE id = ?'),
-      pageLabels: db.prepare('UPDATE monitor_request_pages SET labels_json = ? WHERE id = ?'),
-      pageRows: db.prepare('SELECT COALESCE(SUM(rows), 0) FROM monitor_request_pages WHERE model = ?').pluck(),
-      legacyTable: db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'monitor_requests_v12'").pluck(),
-      outcomeGet: db.prepare('SELECT value FROM monitor_outcomes WHERE model = ? AND request_id = ? AND outcome = ?'),
-      outcomePut: db.prepare('INSERT INTO monitor_outcomes (model, request_id, outcome, value) VALUES (?, ?, ?, ?) ON CONFLICT (model, request_id, outcome) DO UPDATE SET value = excluded.value'),
-      ingestInsert: db.prepare("INSERT INTO monitor_ingests (id, model, kind, source, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')"),
-      ingestFinish: db.prepare('UPDATE monitor_ingests SET finished_at = ?, status = ?, result_json = ? WHERE id = ?'),
-      ingestsInterrupted: db.prepare("UPDATE monitor_ingests SET status = 'interrupted', finished_at = ? WHERE status = 'running'"),
-      segmentInsert: db.prepare('INSERT INTO monitor_segments (file, model, ingest_id, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      segmentFiles: db.prepare('SELECT file FROM monitor_segments'),
-      labelsIn: db.prepare('SELECT ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
-      segmentsOf: db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
-      ruleList: db.prepare('SELECT * FROM monitor_alert_rules ORDER BY model, created_at, id'),
-      ruleListModel: db.prepare('SELECT * FROM monitor_alert_rules WHERE model = ? ORDER BY created_at, id'),
-      ruleGet: db.prepare('SELECT * FROM monitor_alert_rules WHERE id = ?'),
-      ruleInsert: db.prepare('INSERT INTO monitor_alert_rules (id, model, name, builtin, rule_json, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      ruleUpdate: db.prepare("UPDATE monitor_alert_rules SET name = ?, rule_json = ?, state = 'inactive', since = NULL, streak = 0, last_window = NULL WHERE id = ?"),
-      ruleState: db.prepare('UPDATE monitor_alert_rules SET state = ?, since = ?, streak = ?, last_value = ?, last_window = ? WHERE id = ?'),
-      ruleDelete: db.prepare('DELETE FROM monitor_alert_rules WHERE id = ?'),
-      historyInsert: db.prepare('INSERT INTO monitor_alert_history (rule_id, model, rule, series, from_state, to_state, window, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      historyList: db.prepare('SELECT * FROM monitor_alert_history ORDER BY id DESC LIMIT ?'),
-      historyModel: db.prepare('SELECT * FROM monitor_alert_history WHERE model = ? ORDER BY id DESC LIMIT ?'),
-    };
+      pageGet: () => db.prepare('SELECT * FROM monitor_request_pages WHERE id = ?'),
+      pageLabels: () => db.prepare('UPDATE monitor_request_pages SET labels_json = ? WHERE id = ?'),
+      pageRows: () => db.prepare('SELECT COALESCE(SUM(rows), 0) FROM monitor_request_pages WHERE model = ?').pluck(),
+      legacyTable: () => db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'monitor_requests_v12'").pluck(),
+      outcomeGet: () => db.prepare('SELECT value FROM monitor_outcomes WHERE model = ? AND request_id = ? AND outcome = ?'),
+      outcomePut: () => db.prepare('INSERT INTO monitor_outcomes (model, request_id, outcome, value) VALUES (?, ?, ?, ?) ON CONFLICT (model, request_id, outcome) DO UPDATE SET value = excluded.value'),
+      ingestInsert: () => db.prepare("INSERT INTO monitor_ingests (id, model, kind, source, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')"),
+      ingestFinish: () => db.prepare('UPDATE monitor_ingests SET finished_at = ?, status = ?, result_json = ? WHERE id = ?'),
+      ingestsInterrupted: () => db.prepare("UPDATE monitor_ingests SET status = 'interrupted', finished_at = ? WHERE status = 'running'"),
+      segmentInsert: () => db.prepare('INSERT INTO monitor_segments (file, model, ingest_id, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      segmentFiles: () => db.prepare('SELECT file FROM monitor_segments'),
+      labelsIn: () => db.prepare('SELECT ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
+      segmentsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
+      ruleList: () => db.prepare('SELECT * FROM monitor_alert_rules ORDER BY model, created_at, id'),
+      ruleListModel: () => db.prepare('SELECT * FROM monitor_alert_rules WHERE model = ? ORDER BY created_at, id'),
+      ruleGet: () => db.prepare('SELECT * FROM monitor_alert_rules WHERE id = ?'),
+      ruleInsert: () => db.prepare('INSERT INTO monitor_alert_rules (id, model, name, builtin, rule_json, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      ruleUpdate: () => db.prepare("UPDATE monitor_alert_rules SET name = ?, rule_json = ?, state = 'inactive', since = NULL, streak = 0, last_window = NULL WHERE id = ?"),
+      ruleState: () => db.prepare('UPDATE monitor_alert_rules SET state = ?, since = ?, streak = ?, last_value = ?, last_window = ? WHERE id = ?'),
+      ruleDelete: () => db.prepare('DELETE FROM monitor_alert_rules WHERE id = ?'),
+      historyInsert: () => db.prepare('INSERT INTO monitor_alert_history (rule_id, model, rule, series, from_state, to_state, window, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      historyList: () => db.prepare('SELECT * FROM monitor_alert_history ORDER BY id DESC LIMIT ?'),
+      historyModel: () => db.prepare('SELECT * FROM monitor_alert_history WHERE model = ? ORDER BY id DESC LIMIT ?'),
+    });
   }
 
   transaction<T>(fn: () => T): T {

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { lazyStatements } from './statements';
 
 /** SQL for sweeps and their trials. Every value is a bound parameter. */
 
@@ -42,25 +43,25 @@ export class SweepsRepo {
 
   constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      insertSweep: p(
+    this.s = lazyStatements(db, {
+      insertSweep: () => p(
         `INSERT INTO sweeps (id, name, experiment_id, status, created_at, spec_json, owner_pid, owner_host) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`,
       ),
-      running: p(`SELECT * FROM sweeps WHERE status = 'running'`),
-      endUnfinishedTrials: p(`UPDATE sweep_trials SET status = 'failed', error = ?, updated_at = ? WHERE sweep_id = ? AND status IN ('queued', 'running')`),
-      insertTrial: p(`INSERT INTO sweep_trials (sweep_id, trial, params_json, status, updated_at) VALUES (?, ?, ?, 'queued', ?)`),
-      get: p(`SELECT * FROM sweeps WHERE id = ?`),
-      list: p(`SELECT * FROM sweeps ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
-      trials: p(`SELECT * FROM sweep_trials WHERE sweep_id = ? ORDER BY trial`),
-      trialsOf: p(`SELECT * FROM sweep_trials WHERE sweep_id IN (SELECT value FROM json_each(?)) ORDER BY sweep_id, trial`),
-      trial: p(`SELECT * FROM sweep_trials WHERE sweep_id = ? AND trial = ?`),
-      updateTrial: p(
+      running: () => p(`SELECT * FROM sweeps WHERE status = 'running'`),
+      endUnfinishedTrials: () => p(`UPDATE sweep_trials SET status = 'failed', error = ?, updated_at = ? WHERE sweep_id = ? AND status IN ('queued', 'running')`),
+      insertTrial: () => p(`INSERT INTO sweep_trials (sweep_id, trial, params_json, status, updated_at) VALUES (?, ?, ?, 'queued', ?)`),
+      get: () => p(`SELECT * FROM sweeps WHERE id = ?`),
+      list: () => p(`SELECT * FROM sweeps ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
+      trials: () => p(`SELECT * FROM sweep_trials WHERE sweep_id = ? ORDER BY trial`),
+      trialsOf: () => p(`SELECT * FROM sweep_trials WHERE sweep_id IN (SELECT value FROM json_each(?)) ORDER BY sweep_id, trial`),
+      trial: () => p(`SELECT * FROM sweep_trials WHERE sweep_id = ? AND trial = ?`),
+      updateTrial: () => p(
         `UPDATE sweep_trials SET run_id = @run_id, status = @status, objective = @objective, epochs = @epochs, rung = @rung, error = @error, updated_at = @updated_at
          WHERE sweep_id = @sweep_id AND trial = @trial`,
       ),
-      end: p(`UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?`),
-      cancelQueued: p(`UPDATE sweep_trials SET status = 'cancelled', updated_at = ? WHERE sweep_id = ? AND status = 'queued'`),
-    };
+      end: () => p(`UPDATE sweeps SET status = ?, ended_at = ?, error = ? WHERE id = ?`),
+      cancelQueued: () => p(`UPDATE sweep_trials SET status = 'cancelled', updated_at = ? WHERE sweep_id = ? AND status = 'queued'`),
+    });
   }
 
   create(sweep: { id: string; name: string; experimentId: string; createdAt: number; spec: string; ownerPid: number; ownerHost: string }, trials: string[]): void {
