@@ -284,6 +284,16 @@ export function rowError(ref: PcaReference, features: Readonly<Record<string, un
   return errorOf(c, c.z);
 }
 
+/** Adds a row given by its cell of each of `ref.columns` (`at(k)`; the parse worker reads its batch's columns so). */
+export function addRowAt(acc: PcaAccumulator, ref: PcaReference, at: (k: number) => unknown): void {
+  const c = compile(ref);
+  standardise(c, at, c.z);
+  const e = errorOf(c, c.z);
+  acc.n++;
+  acc.sum += e;
+  acc.sumSq += e * e;
+}
+
 /** Adds one logged row to a window's accumulator (the ingest's one call per row). */
 export function addRow(acc: PcaAccumulator, ref: PcaReference | null | undefined, features: Readonly<Record<string, unknown>>): void {
   if (!ref) return;

@@ -1,18 +1,19 @@
 import { FUTURE_TOLERANCE_MS, type LineProblem } from '../../../shared/monitoring';
 import { openWorker } from '../workers/runWorker';
 import { fileLineBlocks } from './lines';
-import type { PredictionRecord } from '../../../shared/monitoring';
+import { sketchBatch, type PartialWindow } from './batchSketch';
 import { BatchEncoder, type ParsedBatch } from './parsedBatch';
 import type { ReferenceProfile } from './profile';
 import { acceptPrediction } from './records';
-import { addRecord, probsOf } from './windowRecord';
-import { WindowSketch, type WindowJSON } from './windowSketch';
+
+export type { PartialWindow } from './batchSketch';
 
 /**
  * Log files parsed on a second thread while the ingest's thread indexes and sketches (the
  * `monitorParse` worker entry): the worker reads the files, parses and checks every line exactly as
- * the inline path does (`parseLine`), and sends accepted records as columns (parsedBatch.ts) with the
- * problems of their lines, a batch at a time. The ingest asks for batches (`more`), at most
+ * the inline path does (`parseLine`), and sends
+ * accepted records as columns (parsedBatch.ts) with the problems of their lines and the windows
+ * sketched from them (batchSketch.ts), a batch at a time. The ingest asks for batches (`more`), at most
  * IN_FLIGHT ahead, so a log of many GB is never read faster than it is applied.
  */
 export interface ParseJob {
@@ -22,12 +23,6 @@ export interface ParseJob {
   /** Sketching on the worker: the window length and the stored profiles by version (rows of other versions are left to the ingest). */
   windowMs?: number;
   profiles?: Record<number, ReferenceProfile>;
-}
-
-/** A window the worker built from the rows it sketched (`sketched[i]`), keyed as the ingest keys its windows. */
-export interface PartialWindow {
-  key: string;
-  sketch: WindowJSON;
 }
 
 export type ParseCommand = { t: 'more' };
@@ -52,11 +47,20 @@ export type ParseReply = ParsedLines | { t: 'end' };
 
 /** Lines a batch holds at most (a few MB of columns). */
 export const PARSE_BATCH = 5000;
-const IN_FLIGHT = 3;
+/** Batches asked for ahead: more than the ingest's transaction holds (20k rows), so the worker keeps parsing while a batch commits. */
+const IN_FLIGHT = 6;
 const MAX_PROBLEMS = 100;
 
+export interface ParseOut {
+  enc: BatchEncoder;
+  lines: number;
+  future: number;
+  problems: LineProblem[];
+  problemsMore: number;
+}
+
 /** One line judged: an accepted record into the encoder, else its problem. */
-export function parseLine(out: { enc: BatchEncoder; sketcher: BatchSketcher | null; lines: number; future: number; problems: LineProblem[]; problemsMore: number }, job: ParseJob, file: string, line: number, text: string, futureAfter: number): void {
+export function parseLine(out: ParseOut, job: ParseJob, file: string, line: number, text: string, futureAfter: number): void {
   if (text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === '')) return;
   out.lines++;
   let v: unknown;
@@ -72,7 +76,6 @@ export function parseLine(out: { enc: BatchEncoder; sketcher: BatchSketcher | nu
   const a = acceptPrediction(v, job.model, job.version, futureAfter);
   if (a.ok) {
     out.enc.add(file, line, a.record, a.time, text);
-    out.sketcher?.add(a.record, a.time);
     return;
   }
   if (a.future) out.future++;
@@ -80,46 +83,18 @@ export function parseLine(out: { enc: BatchEncoder; sketcher: BatchSketcher | nu
   else out.problemsMore++;
 }
 
-/**
- * The worker's rows into windows, optimistically: the ingest merges these windows when every row of
- * its transaction proved new, and sketches the rows itself otherwise (rebuilt from the batch).
- */
-export class BatchSketcher {
-  private sketched: number[] = [];
-  private windows = new Map<string, WindowSketch>();
-
-  constructor(private readonly job: ParseJob) {}
-
-  add(rec: PredictionRecord, time: number): void {
-    const p = this.job.profiles?.[rec.version];
-    const ms = this.job.windowMs;
-    if (!p || !ms) {
-      this.sketched.push(0);
-      return;
-    }
-    const key = `${Math.floor(time / ms) * ms}|${rec.version}|${rec.alias ?? ''}`;
-    let w = this.windows.get(key);
-    if (!w) this.windows.set(key, (w = new WindowSketch(p)));
-    addRecord(w, p, rec, probsOf(p, rec));
-    this.sketched.push(1);
-  }
-
-  take(): { sketched: Uint8Array; windows: PartialWindow[] } {
-    return { sketched: Uint8Array.from(this.sketched), windows: [...this.windows].map(([key, w]) => ({ key, sketch: w.toJSON() })) };
-  }
-}
-
 /** The worker's loop: batches of parsed lines, each sent when the ingest has asked for one. */
 export async function serveParse(job: ParseJob, send: (r: ParseReply) => void, credit: () => Promise<void>): Promise<void> {
   let done = 0;
   let total = 0;
-  const fresh = () => ({ enc: new BatchEncoder(), sketcher: job.profiles ? new BatchSketcher(job) : null, lines: 0, future: 0, problems: [] as LineProblem[], problemsMore: 0 });
+  const fresh = (): ParseOut => ({ enc: new BatchEncoder(), lines: 0, future: 0, problems: [], problemsMore: 0 });
   let out = fresh();
   let futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
   const ship = async () => {
+    const batch = out.enc.take();
+    const sketches = sketchBatch(batch, job.profiles, job.windowMs);
     await credit();
-    const sketches = out.sketcher?.take() ?? { sketched: new Uint8Array(out.enc.size), windows: [] };
-    send({ t: 'batch', batch: out.enc.take(), lines: out.lines, future: out.future, problems: out.problems, problemsMore: out.problemsMore, done, total, ...sketches });
+    send({ t: 'batch', batch, lines: out.lines, future: out.future, problems: out.problems, problemsMore: out.problemsMore, done, total, ...sketches });
     out = fresh();
     futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
   };

@@ -40,16 +40,16 @@ export interface ParsedBatch {
   textEnd: Int32Array;
 }
 
-const ABSENT = 0;
-const NULL = 1;
-const NUMBER = 2;
-const TRUE = 3;
-const FALSE = 4;
-const STRING = 5;
+export const ABSENT = 0;
+export const NULL = 1;
+export const NUMBER = 2;
+export const TRUE = 3;
+export const FALSE = 4;
+export const STRING = 5;
 
 type Cell = string | number | boolean | null;
 
-/** Builds ParsedBatch columns row by row (in the parse worker). */
+/** Builds ParsedBatch columns row by row (in the parse worker): `beginRow`, its cells, `endRow` (`add` for a checked record). */
 export class BatchEncoder {
   private rows = 0;
   private readonly files: string[] = [];
@@ -63,7 +63,8 @@ export class BatchEncoder {
   private aliasOf: number[] = [];
   private aliasNames: string[] = [];
   private aliasIdx = new Map<string, number>();
-  private names: string[] = [];
+  /** Feature columns by first appearance. */
+  private readonly names: string[] = [];
   private nameIdx = new Map<string, number>();
   /** Per column: code and value of every row so far (columns found later are filled with ABSENT). */
   private colCodes: number[][] = [];
@@ -72,7 +73,7 @@ export class BatchEncoder {
   private predCode: number[] = [];
   private predValue: number[] = [];
   private hasProbs: number[] = [];
-  private probNames: string[] = [];
+  private readonly probNames: string[] = [];
   private probIdx = new Map<string, number>();
   private probCols: number[][] = [];
   private latency: number[] = [];
@@ -84,75 +85,105 @@ export class BatchEncoder {
     return this.rows;
   }
 
-  private cell(v: Cell, codes: number[], values: number[]): void {
-    if (v === null) {
-      codes.push(NULL);
-      values.push(0);
-    } else if (typeof v === 'number') {
-      codes.push(NUMBER);
-      values.push(v);
-    } else if (typeof v === 'boolean') {
-      codes.push(v ? TRUE : FALSE);
-      values.push(0);
-    } else {
-      codes.push(STRING);
-      values.push(this.strings.push(v) - 1);
+  /** The column of a feature name, added (ABSENT for the rows before) when new. */
+  column(name: string): number {
+    let c = this.nameIdx.get(name);
+    if (c === undefined) {
+      this.nameIdx.set(name, (c = this.names.push(name) - 1));
+      this.colCodes.push(new Array<number>(this.rows).fill(ABSENT));
+      this.colValues.push(new Array<number>(this.rows).fill(0));
     }
+    return c;
   }
 
-  add(file: string, line: number, rec: PredictionRecord, time: number, text: string): void {
-    const r = this.rows++;
+  probColumn(name: string): number {
+    let c = this.probIdx.get(name);
+    if (c === undefined) {
+      this.probIdx.set(name, (c = this.probNames.push(name) - 1));
+      this.probCols.push(new Array<number>(this.rows).fill(NaN));
+    }
+    return c;
+  }
+
+  beginRow(file: string, line: number, id: string, time: number, timeText: string | null, version: number, alias: string | null, latency: number, text: string): void {
     let f = this.fileIdx.get(file);
     if (f === undefined) this.fileIdx.set(file, (f = this.files.push(file) - 1));
     this.fileOf.push(f);
     this.lineOf.push(line);
-    this.ids.push(rec.requestId);
+    this.ids.push(id);
     this.times.push(time);
-    this.timeText.push(typeof rec.time === 'string' ? rec.time : null);
-    this.versions.push(rec.version);
-    if (rec.alias === undefined || rec.alias === null) this.aliasOf.push(-1);
+    this.timeText.push(timeText);
+    this.versions.push(version);
+    if (alias === null) this.aliasOf.push(-1);
     else {
-      let a = this.aliasIdx.get(rec.alias);
-      if (a === undefined) this.aliasIdx.set(rec.alias, (a = this.aliasNames.push(rec.alias) - 1));
+      let a = this.aliasIdx.get(alias);
+      if (a === undefined) this.aliasIdx.set(alias, (a = this.aliasNames.push(alias) - 1));
       this.aliasOf.push(a);
     }
-    const cells = rec.features as Record<string, Cell>;
-    for (const k in cells) {
-      let c = this.nameIdx.get(k);
-      if (c === undefined) {
-        this.nameIdx.set(k, (c = this.names.push(k) - 1));
-        this.colCodes.push(new Array<number>(r).fill(ABSENT));
-        this.colValues.push(new Array<number>(r).fill(0));
-      }
-      this.cell(cells[k], this.colCodes[c], this.colValues[c]);
-    }
+    this.latency.push(latency);
+    this.text.push(text);
+    this.chars += text.length;
+    this.textEnd.push(this.chars);
+  }
+
+  /** A cell of column `c` in the current row: a code, and the number (NUMBER) or string (STRING). */
+  feature(c: number, code: number, value: number, str: string | null): void {
+    this.colCodes[c].push(code);
+    this.colValues[c].push(code === STRING ? this.strings.push(str!) - 1 : value);
+  }
+
+  prediction(code: number, value: number, str: string | null): void {
+    this.predCode.push(code);
+    this.predValue.push(code === STRING ? this.strings.push(str!) - 1 : value);
+  }
+
+  prob(c: number, x: number): void {
+    this.probCols[c].push(x);
+  }
+
+  endRow(hasProbs: boolean): void {
+    const r = this.rows++;
     // Columns this row did not have.
-    for (let c = 0; c < this.names.length; c++) {
+    for (let c = 0; c < this.colCodes.length; c++) {
       if (this.colCodes[c].length === r) {
         this.colCodes[c].push(ABSENT);
         this.colValues[c].push(0);
       }
     }
-    const pv: number[] = [];
-    this.cell(rec.output.prediction, this.predCode, pv);
-    this.predValue.push(pv[0]);
+    this.hasProbs.push(hasProbs ? 1 : 0);
+    for (const col of this.probCols) if (col.length === r) col.push(NaN);
+  }
+
+  private cell(c: number, v: Cell): void {
+    if (v === null) this.feature(c, NULL, 0, null);
+    else if (typeof v === 'number') this.feature(c, NUMBER, v, null);
+    else if (typeof v === 'boolean') this.feature(c, v ? TRUE : FALSE, 0, null);
+    else this.feature(c, STRING, 0, v);
+  }
+
+  add(file: string, line: number, rec: PredictionRecord, time: number, text: string): void {
+    this.beginRow(file, line, rec.requestId, time, typeof rec.time === 'string' ? rec.time : null, rec.version, rec.alias ?? null, rec.latencyMs ?? NaN, text);
+    const cells = rec.features as Record<string, Cell>;
+    // Records mostly list their features alike, and JSON.parse interns short keys: the k-th key is
+    // usually the k-th column's very string (one comparison, no lookup).
+    let j = 0;
+    const names = this.names;
+    for (const k in cells) {
+      this.cell(j < names.length && names[j] === k ? j : this.column(k), cells[k]);
+      j++;
+    }
+    const p = rec.output.prediction;
+    if (typeof p === 'number') this.prediction(NUMBER, p, null);
+    else this.prediction(STRING, 0, p);
     const pr = rec.output.probabilities;
-    this.hasProbs.push(pr ? 1 : 0);
     if (pr) {
+      let q = 0;
       for (const k in pr) {
-        let c = this.probIdx.get(k);
-        if (c === undefined) {
-          this.probIdx.set(k, (c = this.probNames.push(k) - 1));
-          this.probCols.push(new Array<number>(r).fill(NaN));
-        }
-        this.probCols[c].push(pr[k]);
+        this.prob(q < this.probNames.length && this.probNames[q] === k ? q : this.probColumn(k), pr[k]);
+        q++;
       }
     }
-    for (const col of this.probCols) if (col.length === r) col.push(NaN);
-    this.latency.push(rec.latencyMs ?? NaN);
-    this.text.push(text);
-    this.chars += text.length;
-    this.textEnd.push(this.chars);
+    this.endRow(pr !== undefined);
   }
 
   /** The columns so far (row-major for features and probabilities); the encoder is spent. */

@@ -37,16 +37,21 @@ export function addRecord(w: WindowSketch, p: ReferenceProfile, rec: PredictionR
   const extra = keys - (fs.length - missing);
   w.quality.missingFields += missing;
   w.quality.extraFields += extra;
-  w.addCell(w.prediction, rec.output.prediction);
+  addOutputs(w, p, rec.output.prediction, probs, rec.latencyMs);
+  addReconstructionError(w.pca, p.multivariate, cells);
+  return { missing, extra };
+}
+
+/** A record's prediction, CBPE's expected confusion (calibrated probabilities in the profile's class order) and latency. */
+export function addOutputs(w: WindowSketch, p: ReferenceProfile, prediction: string | number, probs: number[] | null, latencyMs: number | undefined): void {
+  w.addCell(w.prediction, prediction);
   if (w.cbpe && p.labels && probs && probs.every(Number.isFinite)) {
     const c = calibrate(p.calibration, probs);
-    let j = p.labels.indexOf(String(rec.output.prediction));
+    let j = p.labels.indexOf(String(prediction));
     if (j < 0) j = c.indexOf(Math.max(...c));
     for (let i = 0; i < c.length; i++) w.cbpe.expected[i][j] += c[i];
     w.cbpe.varSum += c[j] * (1 - c[j]);
     w.cbpe.n++;
   }
-  if (rec.latencyMs !== undefined) w.latency.add(rec.latencyMs);
-  addReconstructionError(w.pca, p.multivariate, cells);
-  return { missing, extra };
+  if (latencyMs !== undefined) w.latency.add(latencyMs);
 }
