@@ -88,6 +88,17 @@ export const sampleMonitorSpecs = [
         await box.check();
         for (let i = 0; i < 50 && !(await api(server, 'settings.get', {})).desktopNotifications; i++) await page.waitForTimeout(100);
         assert.equal((await api(server, 'settings.get', {})).desktopNotifications, true);
+        // A rule made in the form keeps its resolve delay (hysteresis) and says it on its row.
+        await page.getByTestId('rule-series').fill('traffic');
+        await page.getByLabel('operator').selectOption('<');
+        await page.getByLabel('threshold').fill('5');
+        await page.getByLabel('quiet windows to resolve').fill('4');
+        await page.getByRole('button', { name: 'Add rule' }).click();
+        const made = page.getByTestId('alert-rule').filter({ hasText: 'traffic < 5' });
+        await made.waitFor();
+        assert.match(await made.innerText(), /resolves after 4 quiet/);
+        const stored = (await api(server, 'monitor.alerts', { model: MODEL })).rules.find((r) => r.series === 'traffic');
+        assert.equal(stored.resolveAfter, 4);
         await sizesOf(ctx, page, 'monitor-sample-alerts');
         assert.deepEqual(errors, []);
       } finally {

@@ -37,7 +37,7 @@ function RuleRow(props: { rule: AlertRule }) {
           {r.builtin ? ' · default' : ''}
         </div>
       </td>
-      <td className="mono small truncate" title={`${r.series} ${r.op} ${r.threshold}`}>
+      <td className="mono small truncate" title={`${r.series} ${r.op} ${r.threshold} for ${r.forWindows} window${r.forWindows === 1 ? '' : 's'}, resolves after ${r.resolveAfter} quiet`}>
         {r.series} {r.op} {formatNumber(r.threshold)}
         <div className="muted small">
           for {r.forWindows} window{r.forWindows === 1 ? '' : 's'}
@@ -167,7 +167,7 @@ export function AlertsPanel(props: { model: string; alerts: AlertsView }) {
           <span className="muted small">{alerts.firing} firing</span>
         </div>
         <div className="table-scroll">
-          <table className="table compact">
+          <table className="table compact mon-rules">
             <thead>
               <tr>
                 <th>Rule</th>
