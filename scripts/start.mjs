@@ -80,8 +80,8 @@ function supervise(cmd, args, env) {
 }
 
 function serveInBrowser(extraArgs) {
-  // bin/lathe.mjs: the bundled CLI, rebuilt when the sources changed (what ships is what runs).
-  supervise(process.execPath, [path.join(root, 'bin', 'lathe.mjs'), 'serve', ...extraArgs], process.env);
+  // bin/lathe.cjs: the bundled CLI, rebuilt when the sources changed (what ships is what runs).
+  supervise(process.execPath, [path.join(root, 'bin', 'lathe.cjs'), 'serve', ...extraArgs], process.env);
 }
 
 async function main() {

@@ -10,7 +10,7 @@ import { childCpuMs, median, report } from './harness';
 import { seedRuns } from './seedRuns';
 
 /**
- * CLI start times, the way the README runs it (`lathe` on the PATH is bin/lathe.mjs), against Node's own
+ * CLI start times, the way the README runs it (`lathe` on the PATH is bin/lathe.cjs), against Node's own
  * start (`node -e 0`) measured in the same rounds: the targets are absolute (--version < 150 ms, runs
  * list < 300 ms), and the overhead over Node says how much of that is ours on a busy machine.
  * Commands are interleaved round by round so that load from elsewhere hits them alike, and each one's CPU
@@ -18,7 +18,8 @@ import { seedRuns } from './seedRuns';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = path.join(ROOT, 'bin', 'lathe.mjs');
+// package.json's bin (what `npm link` puts on the PATH); bin/lathe.mjs, the old entry, runs it through an ES module.
+const BIN = path.join(ROOT, 'bin', 'lathe.cjs');
 
 /** Wall and CPU (the child's user + system, null off Linux) milliseconds of one run. */
 function timeOnce(args: string[], env: NodeJS.ProcessEnv): { ms: number; cpu: number | null } {

@@ -8,11 +8,11 @@ import { DIST_MAIN, ensureMainBuilt, ROOT, startServe } from './built';
 
 /**
  * What ships is what is tested: the CLI as `npm run build` leaves it (dist/main/cli.cjs and its worker
- * bundles), run as a user runs it, through bin/lathe.mjs and directly. A module that does not survive
+ * bundles), run as a user runs it, through bin/lathe.cjs and directly. A module that does not survive
  * bundling (jsonc-parser's UMD build did not) fails here.
  */
 
-const BIN = path.join(ROOT, 'bin', 'lathe.mjs');
+const BIN = path.join(ROOT, 'bin', 'lathe.cjs');
 let CLI: string;
 let home: string;
 let work: string;
@@ -44,7 +44,7 @@ afterAll(() => {
 });
 
 describe('the built CLI', () => {
-  it('answers --version from the bundle and from bin/lathe.mjs', () => {
+  it('answers --version from the bundle and from bin/lathe.cjs', () => {
     expect(lathe('--version').stdout.trim()).toBe(version);
     expect(run(BIN, ['--version']).stdout.trim()).toBe(version);
   });
@@ -74,7 +74,7 @@ describe('the built CLI', () => {
     expect(lathe('models', 'register', runId, '--name', 'species', '--json').code).toBe(0);
     expect(lathe('models', 'alias', 'species@1', 'champion').code).toBe(0);
     const out = path.join(work, 'onnx');
-    // Through bin/lathe.mjs (the bundle as a vm.Script with a code cache): the ONNX check loads
+    // Through bin/lathe.cjs (the bundle as a vm.Script with a code cache): the ONNX check loads
     // onnxruntime on demand, which once failed there ("A dynamic import callback was not specified").
     const exported = run(BIN, ['export', 'species@champion', '--format', 'onnx', '--out', out, '--json']);
     expect(exported.code, exported.stderr).toBe(0);

@@ -6,13 +6,13 @@ import { tempDir } from '../helpers';
 import { ensureMainBuilt, ROOT, startServe } from './built';
 
 /**
- * `lathe` as a user runs it (bin/lathe.mjs, which compiles the bundle as a code-cached vm.Script) prints
+ * `lathe` as a user runs it (bin/lathe.cjs, which compiles the bundle as a code-cached vm.Script) prints
  * no Node warning: its importModuleDynamically option made Node print "ExperimentalWarning:
  * vm.USE_MAIN_CONTEXT_DEFAULT_LOADER" as soon as the bundle's code ran an import(). Each run starts without
  * the code cache, and once with it, since the two paths compile the bundle differently.
  */
 
-const BIN = path.join(ROOT, 'bin', 'lathe.mjs');
+const BIN = path.join(ROOT, 'bin', 'lathe.cjs');
 let home: string;
 
 beforeAll(async () => {

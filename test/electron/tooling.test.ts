@@ -141,7 +141,7 @@ describe('electron-builder.yml', () => {
   it('package.json points at the bundles', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     expect(pkg.main).toBe('dist/main/electron.cjs');
-    expect(pkg.bin.lathe).toBe('bin/lathe.mjs');
+    expect(pkg.bin.lathe).toBe('bin/lathe.cjs');
     expect(pkg.scripts.start).toBe('node scripts/start.mjs');
   });
 });
@@ -173,10 +173,12 @@ describe('npm start without the Electron runtime', () => {
   }, 60_000);
 });
 
-describe('bin/lathe.mjs', () => {
-  it('runs the CLI', () => {
+describe('bin/lathe.cjs', () => {
+  it('runs the CLI, and so does the old entry bin/lathe.mjs', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    const out = execFileSync(process.execPath, [path.join(root, 'bin', 'lathe.mjs'), '--version'], { encoding: 'utf8', cwd: os.tmpdir() });
-    expect(out.trim()).toBe(pkg.version);
+    for (const entry of ['lathe.cjs', 'lathe.mjs']) {
+      const out = execFileSync(process.execPath, [path.join(root, 'bin', entry), '--version'], { encoding: 'utf8', cwd: os.tmpdir() });
+      expect(out.trim()).toBe(pkg.version);
+    }
   });
 });
