@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LatheEvent } from '../../src/shared/contract';
 import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
+import { defaultRules } from '../../src/main/engine/monitoring/alerts';
 import { aliasMarkers } from '../../src/main/engine/monitoring/service';
 import { tempDir } from '../helpers';
 import { logLines, trainRealModel, writeLines } from './fixture';
@@ -58,7 +59,11 @@ describe('monitoring a registered model', () => {
     expect(ref.heldOut.accuracy).toBeGreaterThan(0.6);
     for (const f of ref.features) expect(f.bytes).toBeLessThan(16 * 1024);
     expect(events.some((e) => e.type === 'monitor.reference')).toBe(true);
-    expect((await invoke(engine, 'monitor.alerts', { model: 'churn' })).rules.length).toBeGreaterThanOrEqual(4);
+    const rules = (await invoke(engine, 'monitor.alerts', { model: 'churn' })).rules;
+    expect(rules.length).toBeGreaterThanOrEqual(4);
+    // Listed in the order they were made (default rules share a timestamp: random ids must not shuffle them).
+    const expected = defaultRules(ref.heldOut.accuracy ?? null, rules.some((r) => r.series === 'multivariate.drift')).map((r) => r.series);
+    expect(rules.map((r) => r.series)).toEqual(expected);
   });
 
   it('ingests a log file: valid lines kept, bad lines named by line number, duplicates, future times, missing and extra fields counted', async () => {
