@@ -33,3 +33,28 @@ describe('profiling shortcuts give the same answers as the plain way', () => {
     expect(asBytes.result().max).toBe(asText.result().max);
   });
 });
+
+describe('repeated values settled from their counts', () => {
+  it('give the sums, bounds, histogram and type counts of adding every cell one by one', () => {
+    let x = 7;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    // 3,000 distinct prices over 60,000 cells, with booleans, dates and blanks mixed in (a text column).
+    const cells = Array.from({ length: 60_000 }, (_, i) => (i % 97 === 0 ? '' : i % 89 === 0 ? 'true' : i % 83 === 0 ? '2024-01-0' + (i % 9) : (Math.floor(rnd() * 3000) / 7).toFixed(2)));
+    const prices = cells.filter((c) => /^\d/.test(c) && !c.includes('-'));
+    const settled = new ColumnProfiler('p', 200);
+    feedBytes(settled, prices);
+    // addValue tallies every number as it comes (no deferral): the same double-double sums, value by value.
+    const direct = new ColumnProfiler('p', 200);
+    for (const c of prices) direct.addValue(Number(c));
+    const { quantiles: _a, ...bytes } = settled.result();
+    const { quantiles: _b, ...values } = direct.result();
+    expect(bytes).toEqual(values);
+    const mixed = new ColumnProfiler('m');
+    feedBytes(mixed, cells);
+    const state = mixed.state();
+    expect(state.tallies[0]).toBe(60_000);
+    expect(state.tallies[2]).toBe(prices.length);
+    expect(state.tallies[3]).toBe(cells.filter((c) => c === 'true').length);
+    expect(state.tallies[4]).toBe(cells.filter((c) => c.startsWith('2024')).length);
+  });
+});

@@ -67,11 +67,6 @@ export class DistinctCounter {
     return this.slots[slot * STRIDE + KIND];
   }
 
-  /** The number `insert` was given for the value in `slot`. */
-  valueAt(slot: number): number {
-    return this.values[slot];
-  }
-
   /** Adds a new value at the free slot `find` reported; false when the cap is reached. */
   insert(freeSlot: number, lo: number, hi: number, text: string | null, kind = KIND_UNKNOWN, value = 0): boolean {
     if (this.size >= this.cap) return false;
@@ -164,6 +159,15 @@ export class DistinctCounter {
       counts[n++] = s[at + COUNT];
     }
     return { values, counts };
+  }
+
+  /** Calls `fn` with the kind, count and number of every value counted. */
+  forEachKind(fn: (kind: number, count: number, value: number) => void): void {
+    const s = this.slots;
+    for (let i = 0; i < this.values.length; i++) {
+      const at = i * STRIDE;
+      if (s[at + COUNT] > 0) fn(s[at + KIND], s[at + COUNT], this.values[i]);
+    }
   }
 
   /** Calls `fn` with the hash lanes of every value counted. */

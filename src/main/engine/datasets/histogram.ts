@@ -93,6 +93,17 @@ export class StreamingHistogram {
     this.bins[j - this.first]++;
   }
 
+  /** `x` added `c` times (the same bins as c calls of `add`). */
+  addTimes(x: number, c: number): void {
+    while (c > 0 && this.bins === null) {
+      this.add(x);
+      c--;
+    }
+    if (c === 0) return;
+    this.add(x);
+    (this.bins as Float64Array)[Math.floor(x * this.scale) - this.first] += c - 1;
+  }
+
   private start(): void {
     const warm = this.warm as number[];
     this.warm = null;

@@ -124,6 +124,21 @@ function addTwoSum(acc: Float64Array, i: number, x: number): void {
   acc[i] = t;
 }
 
+/** Adds the exact product a * c to the double-double sum at `i` (Dekker's product: its rounding error goes into the low part). */
+function addProduct(acc: Float64Array, i: number, a: number, c: number): void {
+  const p = a * c;
+  let t = 134217729 * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = 134217729 * c;
+  const ch = t - (t - c);
+  const cl = c - ch;
+  const e = ah * ch - p + ah * cl + al * ch + al * cl;
+  addTwoSum(acc, i, p);
+  // Past ~2^996 the split overflows; such sums overflow anyway.
+  if (Number.isFinite(e)) acc[i + 1] += e;
+}
+
 /** What a column profile sends between threads, to be merged (structured-clone friendly). */
 export interface ColumnState {
   name: string;
@@ -184,6 +199,11 @@ export class ColumnProfiler {
   private readonly quantiles = new QuantileSketch();
   /** The number `classifyBytes` last found (kept beside the value in the exact counter). */
   private lastNumber = 0;
+  /**
+   * False while the exact counter alone counts the CSV/TSV numbers, booleans and dates it holds (a
+   * repeated value costs one increment); `settle` then tallies them from the counts, once.
+   */
+  private settled = false;
 
   /** `shift`: a typical value of the column (the first number in a sample), so sums stay small. */
   constructor(
@@ -206,55 +226,92 @@ export class ColumnProfiler {
    * A CSV/TSV field: bytes [start, end) of `buf`, already unquoted unless `escaped` (has "" inside).
    * A value seen before in this column (the exact counter holds its kind and number) is not parsed
    * again: the same bytes make the same number, and a repeated date cannot move the date range.
+   * While the counter holds the column, a repeated number, boolean or date costs only its count's
+   * increment: its sums, bounds and histogram bin come from the counts when the profile is settled.
    */
   addBytes(buf: Buffer, start: number, end: number, escaped: boolean): void {
     if (start === end) return this.addMissing();
     if (escaped) return this.addString(unescapeQuoted(buf, start, end));
     this.tallies[COUNT]++;
     hashBytesLanes(buf, start, end);
-    if (this.hll !== null) this.hll.addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
     const exact = this.exact;
     if (exact === null) {
-      this.classifyBytes(buf, start, end);
+      (this.hll as HyperLogLog).addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
+      this.tallyKind(this.classifyBytes(buf, start, end), buf, start, end);
       return;
     }
     const slot = exact.find(lastHash.lo, lastHash.hi);
-    if (slot < 0) {
-      const kind = this.classifyBytes(buf, start, end);
-      if (exact.insert(slot, lastHash.lo, lastHash.hi, exact.keepsTexts ? buf.toString('utf8', start, end) : null, kind, this.lastNumber)) return;
-      this.giveUpExact();
-      // The sketch now holds every number before this one; this one was counted only in the exact counter.
-      if (kind === KIND_NUMBER) this.quantiles.add(this.lastNumber);
+    if (slot >= 0) {
+      exact.increment(slot);
+      // A number, boolean or date the counter holds is tallied from its count when the counter is settled.
+      const kind = exact.kindAt(slot);
+      if (kind === KIND_UNKNOWN || this.settled) this.tallyKind(kind === KIND_UNKNOWN ? this.classifyBytes(buf, start, end) : kind, buf, start, end);
       return;
     }
-    exact.increment(slot);
-    const kind = exact.kindAt(slot);
-    if (kind === KIND_NUMBER) this.addNumber(exact.valueAt(slot), false);
-    else if (kind === KIND_BOOLEAN) this.tallies[BOOLEANS]++;
-    else if (kind === KIND_DATE) this.tallies[DATES]++;
-    else if (kind === KIND_UNKNOWN) this.classifyBytes(buf, start, end);
+    const kind = this.classifyBytes(buf, start, end);
+    const settled = this.settled;
+    if (settled) this.tallyKind(kind, buf, start, end);
+    // A new date can move the date range (a repeated one cannot): its bytes are compared now.
+    else if (kind === KIND_DATE) this.dateRange(buf, start, end);
+    if (exact.insert(slot, lastHash.lo, lastHash.hi, exact.keepsTexts ? buf.toString('utf8', start, end) : null, kind, this.lastNumber)) return;
+    // The counter is full and gives up (settling first); this value, not in it, is tallied here.
+    this.giveUpExact();
+    if (!settled) this.tallyKind(kind, buf, start, end);
+    else if (kind === KIND_NUMBER) this.quantiles.add(this.lastNumber);
   }
 
   /**
-   * Counts a field as the number, boolean, date or other text it is; a number is left in `lastNumber`
-   * (and goes into the quantile sketch only when there is no exact counter to keep it).
+   * What a CSV/TSV field is (number, boolean, date or other text), from its bytes; a number is left
+   * in `lastNumber`. Nothing is tallied (see `tallyKind`).
    */
   private classifyBytes(buf: Buffer, start: number, end: number): number {
     const x = parseNumberBytes(buf, start, end);
     if (x - x === 0) {
-      this.addNumber(x, this.exact === null);
       this.lastNumber = x;
       return KIND_NUMBER;
     }
-    if (isBooleanBytes(buf, start, end)) {
-      this.tallies[BOOLEANS]++;
-      return KIND_BOOLEAN;
-    }
-    if (isDateBytes(buf, start, end)) {
-      this.addDateBytes(buf, start, end);
-      return KIND_DATE;
-    }
+    if (isBooleanBytes(buf, start, end)) return KIND_BOOLEAN;
+    if (isDateBytes(buf, start, end)) return KIND_DATE;
     return KIND_TEXT;
+  }
+
+  /** Tallies one field of the kind `classifyBytes` found (its number still in `lastNumber`). */
+  private tallyKind(kind: number, buf: Buffer, start: number, end: number): void {
+    if (kind === KIND_NUMBER) this.addNumber(this.lastNumber, this.exact === null);
+    else if (kind === KIND_BOOLEAN) this.tallies[BOOLEANS]++;
+    else if (kind === KIND_DATE) {
+      this.tallies[DATES]++;
+      this.dateRange(buf, start, end);
+    }
+  }
+
+  /**
+   * Adds the fields the exact counter holds as numbers, booleans and dates (only counted there while
+   * it was fed) to the tallies, sums and histogram, once: `state`, `result`, `merge` and giving up
+   * the counter settle first. A number seen c times adds c * (x - shift) to the double-double sums
+   * as an exact product, the same sum one value at a time would give (rounding aside, ~2^-100).
+   */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const exact = this.exact;
+    if (exact === null) return;
+    exact.forEachKind((kind, count, x) => {
+      if (kind === KIND_NUMBER) this.addNumberTimes(x, count);
+      else if (kind === KIND_BOOLEAN) this.tallies[BOOLEANS] += count;
+      else if (kind === KIND_DATE) this.tallies[DATES] += count;
+    });
+  }
+
+  private addNumberTimes(x: number, c: number): void {
+    this.tallies[NUMBERS] += c;
+    this.tallies[N] += c;
+    const d = x - this.shift;
+    addProduct(this.sums, 0, d, c);
+    addProduct(this.sums, 2, d * d, c);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    this.histogram.addTimes(x, c);
   }
 
   /** A value from JSON or Parquet. */
@@ -303,11 +360,10 @@ export class ColumnProfiler {
     if (sketch) this.quantiles.add(x);
   }
 
-  /** A date cell as bytes: compared in place, decoded only when it is a new minimum or maximum. */
-  private addDateBytes(buf: Buffer, start: number, end: number): void {
+  /** A date cell's bytes widen the date range: compared in place, decoded only when it is a new minimum or maximum. */
+  private dateRange(buf: Buffer, start: number, end: number): void {
     // isDateBytes checked that the first 10 bytes are ASCII; only a time part may not be.
-    for (let i = start + 10; i < end; i++) if (buf[i] >= 0x80) return this.addDate(buf.toString('utf8', start, end));
-    this.tallies[DATES]++;
+    for (let i = start + 10; i < end; i++) if (buf[i] >= 0x80) return this.textDateRange(buf.toString('utf8', start, end));
     // ASCII bytes are UTF-16 code units, so this is exactly the string comparison addDate makes.
     if (this.minDate === null || compareAsciiBytes(buf, start, end, this.minDate) < 0) this.minDate = buf.toString('latin1', start, end);
     if (this.maxDate === null || compareAsciiBytes(buf, start, end, this.maxDate) > 0) this.maxDate = buf.toString('latin1', start, end);
@@ -315,6 +371,10 @@ export class ColumnProfiler {
 
   private addDate(text: string): void {
     this.tallies[DATES]++;
+    this.textDateRange(text);
+  }
+
+  private textDateRange(text: string): void {
     if (this.minDate === null || text < this.minDate) this.minDate = text;
     if (this.maxDate === null || text > this.maxDate) this.maxDate = text;
   }
@@ -335,6 +395,7 @@ export class ColumnProfiler {
    * it holds with their counts into the quantile sketch, and drops the counter.
    */
   private dropExact(): HyperLogLog {
+    this.settle();
     const hll = this.hll ?? new HyperLogLog();
     if (this.exact !== null) this.moveOut(this.exact, hll);
     this.exact = null;
@@ -359,6 +420,7 @@ export class ColumnProfiler {
 
   /** This profile's state, to merge elsewhere. */
   state(): ColumnState {
+    this.settle();
     return {
       name: this.name,
       shift: this.shift,
@@ -378,6 +440,8 @@ export class ColumnProfiler {
   /** Adds the profile of another part of the same column (same shift), exactly as one pass would. */
   merge(o: ColumnState): void {
     if (o.shift !== this.shift) throw new Error(`column ${this.name}: cannot merge profiles with different shifts`);
+    // Settled states hold their counter's tallies already, so the merged counter's counts are all tallied.
+    this.settle();
     for (let i = 0; i < this.tallies.length; i++) this.tallies[i] += o.tallies[i];
     addTwoSum(this.sums, 0, o.sums[0]);
     this.sums[1] += o.sums[1];
@@ -401,6 +465,7 @@ export class ColumnProfiler {
   }
 
   result(): ColumnProfile {
+    this.settle();
     const t = this.tallies;
     const present = t[COUNT] - t[MISSING];
     const distinct = this.exact ? this.exact.size : Math.round((this.hll as HyperLogLog).estimate());
