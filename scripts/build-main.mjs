@@ -79,6 +79,7 @@ export const ENTRIES = {
     out: 'cli.cjs',
     options: { ...NODE_BUNDLE, plugins: [LAZY_ZOD] },
     ascii: true,
+    builtinsOnDemand: true,
   },
   // One per name in WORKER_ENTRIES (src/main/engine/workers/protocol.ts; test/electron/bundles.test.ts checks they match).
   ...Object.fromEntries(
@@ -100,6 +101,44 @@ function escapeNonAscii(file) {
   // eslint-disable-next-line no-control-regex -- the complement of ASCII, on purpose
   const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (ascii !== text) fs.writeFileSync(file, ascii);
+}
+
+/**
+ * How the CLI bundle takes Node's built-ins, so a short command loads only those it uses:
+ * - esbuild gives each module that imports a built-in by default or as a namespace its own copy of the
+ *   built-in's exports (`__toESM(require("node:fs"), 1)` defines a getter per export): about 100 copies
+ *   in the CLI bundle (fs 46, path 41, os 12, ...), each made at start. A built-in's exports never
+ *   change, so one copy per built-in serves every module alike.
+ * - The built-ins in LAZY_BUILTINS load on first use instead of at start (each of them, with what it
+ *   pulls in, is a few milliseconds of compiling Node's own code; `lathe runs list` uses none of them):
+ *   each `require` of one gets a stand-in that loads the module the first time anything reads from it.
+ */
+const LAZY_BUILTINS = ['node:child_process', 'node:worker_threads', 'node:zlib', 'node:stream/promises', 'node:http'];
+// Each call keeps its literal require inside a function (a bundle's requires stay readable to
+// test/electron/bundles.test.ts): `load` runs when the module is first needed.
+const BUILTIN_HELPERS = [
+  'var __lathe_lazy = (load, ns) => { let m; const real = () => m ??= load();',
+  ' return new Proxy({}, { get: (_, k) => ns && k === "default" ? real() : real()[k], has: (_, k) => k in real(),',
+  ' ownKeys: () => Reflect.ownKeys(real()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(real(), k); return d && { ...d, configurable: true }; } }); },',
+  ` __lathe_lazyIds = new Set(${JSON.stringify(LAZY_BUILTINS)}), __lathe_builtins = {},`,
+  ' __lathe_builtin = (id, load) => __lathe_builtins[id] ??= __lathe_lazyIds.has(id) ? __lathe_lazy(load, true) : __toESM(load(), 1);',
+].join('');
+
+export function builtinsOnDemand(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const at = text.indexOf('\nvar __toESM = ');
+  if (at < 0) return 0;
+  let rewritten = 0;
+  const lazy = new Set(LAZY_BUILTINS);
+  // One pass: a namespace copy (with or without esbuild's node-mode flag: a built-in has no __esModule,
+  // so its copy is the same either way), or a plain require of a lazy built-in.
+  const code = text.slice(at).replace(/__toESM\((require\("(node:[\w/]+)"\))(?:, 1)?\)|(?<![\w$.])require\("(node:[\w/]+)"\)/g, (match, call, id, plainId) => {
+    if (call) return rewritten++, `__lathe_builtin("${id}", () => ${call})`;
+    return lazy.has(plainId) ? (rewritten++, `__lathe_lazy(() => ${match})`) : match;
+  });
+  // On the line of esbuild's helper (no line added: the source map stays true), which every module's code runs after.
+  fs.writeFileSync(file, `${text.slice(0, at)}\n${BUILTIN_HELPERS}${code.slice(1)}`);
+  return rewritten;
 }
 
 export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only = Object.keys(ENTRIES), quiet = false } = {}) {
@@ -128,6 +167,7 @@ export async function buildMain({ outdir = path.join(root, 'dist', 'main'), only
       ...spec.options,
     });
     if (result.errors.length) throw new Error(`build-main: ${name} failed`);
+    if (spec.builtinsOnDemand) builtinsOnDemand(outfile);
     if (spec.ascii) escapeNonAscii(outfile);
     built.push(outfile);
     if (!quiet) console.log(`built ${path.relative(process.cwd(), outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB)`);

@@ -112,20 +112,22 @@ const evaluateStage = z
 export const GATE_METRICS = ['value', 'accuracy', 'log_loss', 'mae', 'mse'] as const;
 export type GateMetric = (typeof GATE_METRICS)[number];
 
-export const gateRuleSchema = z
-  .object({
-    /** `value` is business value per case from the evaluation's cost matrix (the default when it has one). */
-    primary: z.enum(GATE_METRICS).optional(),
-    /** The challenger must beat the champion by at least this much (in the metric's units per case). */
-    margin: z.number().min(0).default(0),
-    /** Metrics that may not get worse by more than `tolerance` (per case). */
-    guards: z.array(z.object({ metric: z.enum(GATE_METRICS), tolerance: z.number().min(0).default(0) }).strict()).max(10).default([]),
-    minRows: z.number().int().min(1).default(30),
-    resamples: z.number().int().min(100).max(100_000).default(1000),
-    confidence: z.number().gt(0.5).lt(1).default(0.95),
-    seed: z.number().int().min(0).default(1),
-  })
-  .strict();
+// The gate stage spreads these fields too: the shape itself, not gateRuleSchema.shape, which would build
+// the schema when this module loads (the CLI builds its schemas on first use: src/main/cli/lazyZod.ts).
+const gateRuleShape = {
+  /** `value` is business value per case from the evaluation's cost matrix (the default when it has one). */
+  primary: z.enum(GATE_METRICS).optional(),
+  /** The challenger must beat the champion by at least this much (in the metric's units per case). */
+  margin: z.number().min(0).default(0),
+  /** Metrics that may not get worse by more than `tolerance` (per case). */
+  guards: z.array(z.object({ metric: z.enum(GATE_METRICS), tolerance: z.number().min(0).default(0) }).strict()).max(10).default([]),
+  minRows: z.number().int().min(1).default(30),
+  resamples: z.number().int().min(100).max(100_000).default(1000),
+  confidence: z.number().gt(0.5).lt(1).default(0.95),
+  seed: z.number().int().min(0).default(1),
+};
+
+export const gateRuleSchema = z.object(gateRuleShape).strict();
 export type GateRule = z.output<typeof gateRuleSchema>;
 
 const gateStage = z
@@ -137,7 +139,7 @@ const gateStage = z
     alias: z.string().min(1).max(64).default('champion'),
     /** Optional: the champion's evaluation to compare with; it must be on the same data. */
     championEvaluation: z.string().min(1).max(200).optional(),
-    ...gateRuleSchema.shape,
+    ...gateRuleShape,
     ...common,
   })
   .strict();
