@@ -9,22 +9,11 @@ import { useExperimentsStore } from '../../stores/experimentsStore';
 import { runsSelectors, useRunsStore } from '../../stores/runsStore';
 import { cellText, columnId, columnLabel, type RunColumn } from '../../stores/runsTable';
 import type { ItemPager } from '../../stores/pager';
-import { StatusChip } from './StatusChip';
+import { bySlot, CHECK_WIDTH, columnsInView, layoutColumns, ROW_HEIGHT, slotCount, windowRows, type GridColumn } from './runsGrid';
 
-const ROW_HEIGHT = 28;
-
-function widthOf(c: RunColumn): number {
-  if (c.kind === 'attr') return { name: 240, status: 92, start_time: 166, duration: 86, experiment: 150, source: 80 }[c.key];
-  if (c.kind === 'metric') return 112;
-  return 120;
-}
-
-// Actions come from the stores' getState (stable), not per-row subscriptions: a fast scroll re-renders ~40 rows a frame.
+// Actions come from the stores' getState (stable), not per-row subscriptions: a fast scroll re-renders ~25 rows a frame.
 const select = (id: string, index: number, shift: boolean) => useRunsStore.getState().select(id, index, shift);
 const show = (runId: string) => useExperimentsStore.getState().show({ kind: 'run', runId });
-
-const isNumeric = (c: RunColumn) => c.kind === 'metric' || (c.kind === 'attr' && c.key === 'duration');
-const isName = (c: RunColumn) => c.kind === 'attr' && c.key === 'name';
 
 /**
  * A row's checkbox. It re-renders only when its state changes, not with every run that passes through
@@ -33,7 +22,7 @@ const isName = (c: RunColumn) => c.kind === 'attr' && c.key === 'name';
  */
 const Check = memo(function Check({ selected, disabled, slot }: { selected: boolean; disabled: boolean; slot: number }) {
   return (
-    <div className="cell cell-check" role="cell" onClick={(e) => e.stopPropagation()}>
+    <div className="cell cell-check" role="cell" aria-colindex={1} onClick={(e) => e.stopPropagation()}>
       <input
         type="checkbox"
         tabIndex={-1}
@@ -54,13 +43,43 @@ const Check = memo(function Check({ selected, disabled, slot }: { selected: bool
 });
 
 /**
- * One row of the window. Rows are keyed by their slot in the window, not by run, and always hold the
- * same cells (a run still loading shows empty ones): scrolling then changes only text, attributes and
- * the row's own transform on elements that stay, instead of unmounting and mounting ~40 rows a frame.
- * Slots keep their place in the DOM (no moves); the keyboard goes by row index (`onGridKey`), not by
- * DOM order.
+ * One cell: one element holding one text node, placed by its column (absolute left and width, so a new
+ * text lays out this cell alone). The status cell is the chip itself, as wide as its word; a running
+ * run's dot is its ::before.
  */
-const Row = memo(function Row({ index, slot, run, columns, width, selected, focusable }: { index: number; slot: number; run: Run | undefined; columns: RunColumn[]; width: number; selected: boolean; focusable: boolean }) {
+function cell(c: GridColumn, run: Run | undefined, slot: number) {
+  if (c.kind === 'status') {
+    return (
+      <div key={c.id} role="cell" aria-colindex={c.index + 2} className={run ? `${c.className} status status-${run.status}` : c.className} style={c.style} data-testid={run ? 'status-chip' : undefined}>
+        {run?.status}
+      </div>
+    );
+  }
+  const text = run ? cellText(run, c.column) : c.kind === 'name' ? '…' : '';
+  const isNull = !run || text === '' || text === '—';
+  return (
+    <div
+      key={c.id}
+      role="cell"
+      aria-colindex={c.index + 2}
+      className={isNull ? c.nullClassName : c.className}
+      style={c.style}
+      id={c.kind === 'name' ? `run-name-${slot}` : undefined}
+      data-testid={c.kind === 'name' && run ? 'run-name' : undefined}
+    >
+      {text === '' && run ? '—' : text}
+    </div>
+  );
+}
+
+/**
+ * One row of the window. Rows are keyed by their slot in the window, not by run, and always hold the
+ * same cells for the columns in view (a run still loading shows empty ones): scrolling then changes only
+ * text, attributes and the row's own transform on elements that stay, instead of unmounting and mounting
+ * ~25 rows a frame. Slots keep their place in the DOM (no moves); the keyboard goes by row index
+ * (`onGridKey`), not by DOM order. Memoized: a scroll step re-renders only the slots whose run changed.
+ */
+const Row = memo(function Row({ index, slot, run, columns, width, selected, focusable }: { index: number; slot: number; run: Run | undefined; columns: GridColumn[]; width: number; selected: boolean; focusable: boolean }) {
   return (
     <div
       role="row"
@@ -76,28 +95,7 @@ const Row = memo(function Row({ index, slot, run, columns, width, selected, focu
       onClick={run ? () => show(run.id) : undefined}
     >
       <Check selected={selected} disabled={!run} slot={slot} />
-      {columns.map((c) => {
-        const id = columnId(c);
-        if (c.kind === 'attr' && c.key === 'status')
-          return (
-            <div key={id} role="cell" className="cell" style={{ width: widthOf(c) }}>
-              {run && <StatusChip status={run.status} />}
-            </div>
-          );
-        const text = run ? cellText(run, c) : isName(c) ? '…' : '';
-        return (
-          <div
-            key={id}
-            role="cell"
-            className={`cell${isNumeric(c) ? ' cell-number' : ''}${isName(c) ? ' run-name' : ''}${text === '' || text === '—' || !run ? ' cell-null' : ''}`}
-            style={{ width: widthOf(c) }}
-            id={isName(c) ? `run-name-${slot}` : undefined}
-            data-testid={isName(c) && run ? 'run-name' : undefined}
-          >
-            {text === '' && run ? '—' : text}
-          </div>
-        );
-      })}
+      {columns.map((c) => cell(c, run, slot))}
     </div>
   );
 });
@@ -113,11 +111,6 @@ function titleIfClipped(e: MouseEvent<HTMLDivElement>): void {
   if (cell.scrollWidth > cell.clientWidth) {
     if (cell.title !== text) cell.title = text;
   } else if (cell.title) cell.removeAttribute('title');
-}
-
-/** The window's items in slot order (index mod `slots`): the order React keeps its children in, so none moves. */
-function bySlot<T extends { index: number }>(items: T[], slots: number): T[] {
-  return [...items].sort((a, b) => (a.index % slots) - (b.index % slots));
 }
 
 /** The runs of the current filter and sort, virtualised; pages of 200 come from runs.search as you scroll. */
@@ -140,20 +133,42 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
     ],
     [extra, showExperiment],
   );
-  const width = 34 + columns.reduce((t, c) => t + widthOf(c), 0);
+  const layout = useMemo(() => layoutColumns(columns), [columns]);
+  const width = layout.width;
   const total = pager.total ?? previous?.total ?? 0;
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 3 });
+  // Columns are virtualised too: a row renders the cells in view sideways (plus one either side), not
+  // all of them; the header keeps every column (it does not change as rows scroll). Declared before the
+  // rows' virtualizer so its scroll listener runs first: both read the scroller's size on each scroll
+  // event, and a read after the rows' synchronous re-render would force a layout inside the handler.
+  const colVirtualizer = useVirtualizer({
+    horizontal: true,
+    count: layout.columns.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => layout.columns[i].width,
+    getItemKey: (i) => layout.columns[i].id,
+    paddingStart: CHECK_WIDTH,
+    overscan: 1,
+  });
+  // One row of overscan: a scroll renders its rows in the same frame (the virtualizer's update is
+  // synchronous), so more only adds rows to lay out and paint.
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 1 });
   const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items[items.length - 1]?.index ?? 40;
+  // Keys are slots (row index mod an even count that depends on the viewport's height only): a row keeps
+  // its element, and its stripe, as the window moves; every slot is filled on every frame.
+  const slots = slotCount(virtualizer.scrollRect?.height ?? 0, 1, items.length);
+  const { start, end } = windowRows(items[0]?.index ?? 0, total, slots);
+  const first = start;
+  const last = Math.max(start, end - 1);
+  const colItems = colVirtualizer.getVirtualItems();
+  const colFirst = colItems[0]?.index ?? 0;
+  const colLast = colItems[colItems.length - 1]?.index ?? layout.columns.length - 1;
+  // The same array while the sideways window stays: rows (memo) then skip a re-render of unchanged slots.
+  const inView = useMemo(() => columnsInView(layout.columns, colFirst, colLast), [layout, colFirst, colLast]);
   useEffect(() => {
-    pager.request(first, Math.max(first, last), 1);
+    pager.request(first, last, 1);
   }, [pager, first, last]);
   const sortId = sort ? columnId(sort.column) : null;
-  // Keys are slots (index mod an even count at least the window's length): a row keeps its element, and
-  // its stripe, as the window moves; at most one row a frame is mounted anew.
-  const slots = items.length + (items.length % 2);
   // One tab stop in the table (the row last moved to); arrows move between rows, Enter opens, Space selects.
   const [focusIndex, setFocusIndex] = useState(0);
   const tabRow = focusIndex >= first && focusIndex <= last ? focusIndex : first;
@@ -190,21 +205,21 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
   }
   return (
     <div className="rows runs-rows">
-      <div className="grid-scroll" ref={scrollRef} role="table" aria-rowcount={total + 1} aria-label="Runs" data-testid="runs-grid" tabIndex={0} onKeyDown={onGridKey} onMouseOver={titleIfClipped}>
+      <div className="grid-scroll" ref={scrollRef} role="table" aria-rowcount={total + 1} aria-colcount={layout.columns.length + 1} aria-label="Runs" data-testid="runs-grid" tabIndex={0} onKeyDown={onGridKey} onMouseOver={titleIfClipped}>
         <div className="grid-head" role="row" style={{ width, minWidth: '100%' }}>
-          <div className="cell cell-check" role="columnheader" title={`${selectedCount} selected`}>
+          <div className="cell cell-check" role="columnheader" aria-colindex={1} title={`${selectedCount} selected`}>
             {selectedCount > 0 ? <span className="sel-count">{formatInt(selectedCount)}</span> : ''}
           </div>
-          {columns.map((c) => {
-            const id = columnId(c);
+          {layout.columns.map(({ column: c, id, width: w, index }) => {
             const dir = sortId === id ? sort!.dir : null;
             return (
               <div
                 key={id}
                 role="columnheader"
+                aria-colindex={index + 2}
                 aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}
                 className={`cell sortable${c.kind === 'metric' ? ' cell-number' : ''}${dir ? ' sorted' : ''}`}
-                style={{ width: widthOf(c) }}
+                style={{ width: w }}
                 title={`Sort by ${columnLabel(c)}${c.kind !== 'attr' ? ` (${c.kind})` : ''}`}
                 onClick={() => sortBy(c)}
                 data-testid={`col-${id}`}
@@ -217,9 +232,9 @@ export function RunsTable({ pager, previous, showExperiment }: { pager: ItemPage
           })}
         </div>
         <div className="runs-body" style={{ height: virtualizer.getTotalSize(), width, minWidth: '100%' }}>
-          {bySlot(items, slots).map((it) => {
-            const run = pager.item(it.index) ?? previous?.item(it.index);
-            return <Row key={it.index % slots} slot={it.index % slots} index={it.index} run={run} columns={columns} width={width} selected={run ? selected.has(run.id) : false} focusable={it.index === tabRow} />;
+          {bySlot(start, end, slots).map((index) => {
+            const run = pager.item(index) ?? previous?.item(index);
+            return <Row key={index % slots} slot={index % slots} index={index} run={run} columns={inView} width={width} selected={run ? selected.has(run.id) : false} focusable={index === tabRow} />;
           })}
         </div>
       </div>
