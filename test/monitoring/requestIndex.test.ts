@@ -57,6 +57,26 @@ describe('request keys', () => {
     expect(seen.size).toBe(200_000);
   });
 
+  it('over many insert chunks, a chunk that probes sees the ids earlier chunks claimed whole (duplicates of them are not new), with and without collisions', () => {
+    for (const bits of [53, 12]) {
+      setRequestKeyBits(bits);
+      try {
+        const { db, repo } = freshDb();
+        const ids = Array.from({ length: 1200 }, (_, i) => `chunked-${i}`);
+        // Repeats of ids from the first chunks, late in the list (a chunk that went in whole, then one that must probe).
+        const list = [...ids.slice(0, 900), 'chunked-5', 'chunked-260', ...ids.slice(900), 'chunked-1199', 'chunked-0'];
+        const first = new Set<string>();
+        const want = list.map((id) => (first.has(id) ? 0 : (first.add(id), 1)));
+        expect([...claimBatch(repo, 'm', list)]).toEqual(want);
+        expect([...claimBatch(repo, 'm', ['chunked-7', 'chunked-1100', 'fresh-one'])]).toEqual([0, 0, 1]);
+        expect(repo.requestCount('m')).toBe(1201);
+        db.close();
+      } finally {
+        setRequestKeyBits(53);
+      }
+    }
+  });
+
   it('with colliding keys (narrowed to 6 bits), every id is claimed once, found again, and duplicates are told apart from collisions', () => {
     setRequestKeyBits(6);
     try {

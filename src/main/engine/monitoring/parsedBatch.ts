@@ -35,9 +35,13 @@ export interface ParsedBatch {
   probs: Float64Array;
   /** NaN where absent. */
   latency: Float64Array;
-  /** The accepted lines as received, joined: row i is `text.slice(textEnd[i - 1] ?? 0, textEnd[i])`. */
-  text: string;
-  textEnd: Int32Array;
+  /**
+   * The accepted lines as received, UTF-8, each ended by "\n": row i is bytes [lineEnd[i - 1] ?? 0,
+   * lineEnd[i]). Bytes, so the ingest appends them to the raw files as they are (no string to join
+   * and encode again on its thread).
+   */
+  bytes: Uint8Array;
+  lineEnd: Int32Array;
 }
 
 export const ABSENT = 0;
@@ -70,6 +74,8 @@ export class BatchEncoder {
   private colCodes: number[][] = [];
   private colValues: number[][] = [];
   private strings: string[] = [];
+  /** Each distinct string once a batch (categories repeat: fewer strings to copy between threads and to rebuild there). */
+  private stringIdx = new Map<string, number>();
   private predCode: number[] = [];
   private predValue: number[] = [];
   private hasProbs: number[] = [];
@@ -78,8 +84,6 @@ export class BatchEncoder {
   private probCols: number[][] = [];
   private latency: number[] = [];
   private text: string[] = [];
-  private textEnd: number[] = [];
-  private chars = 0;
 
   get size(): number {
     return this.rows;
@@ -122,19 +126,23 @@ export class BatchEncoder {
     }
     this.latency.push(latency);
     this.text.push(text);
-    this.chars += text.length;
-    this.textEnd.push(this.chars);
   }
 
   /** A cell of column `c` in the current row: a code, and the number (NUMBER) or string (STRING). */
   feature(c: number, code: number, value: number, str: string | null): void {
     this.colCodes[c].push(code);
-    this.colValues[c].push(code === STRING ? this.strings.push(str!) - 1 : value);
+    this.colValues[c].push(code === STRING ? this.stringOf(str!) : value);
   }
 
   prediction(code: number, value: number, str: string | null): void {
     this.predCode.push(code);
-    this.predValue.push(code === STRING ? this.strings.push(str!) - 1 : value);
+    this.predValue.push(code === STRING ? this.stringOf(str!) : value);
+  }
+
+  private stringOf(s: string): number {
+    let k = this.stringIdx.get(s);
+    if (k === undefined) this.stringIdx.set(s, (k = this.strings.push(s) - 1));
+    return k;
   }
 
   prob(c: number, x: number): void {
@@ -224,8 +232,7 @@ export class BatchEncoder {
       probNames: this.probNames,
       probs,
       latency: Float64Array.from(this.latency),
-      text: this.text.join(''),
-      textEnd: Int32Array.from(this.textEnd),
+      ...utf8Lines(this.text),
     };
   }
 }
@@ -256,10 +263,56 @@ export function featuresOf(b: ParsedBatch, i: number): Record<string, Cell> {
   return features;
 }
 
+/** Row `i`'s prediction (a string or a number, as checked). */
+export function predictionAt(b: ParsedBatch, i: number): string | number {
+  return cellOf(b, b.predCode[i], b.predValue[i]) as string | number;
+}
+
+/** Row `i`'s alias, null for none. */
+export function aliasAt(b: ParsedBatch, i: number): string | null {
+  const a = b.aliasOf[i];
+  return a < 0 ? null : b.aliasNames[a];
+}
+
+/** Lines as one UTF-8 buffer, each ended by "\n", and where each ends (byte lengths counted only when some character is not ASCII). */
+function utf8Lines(lines: string[]): { bytes: Uint8Array; lineEnd: Int32Array } {
+  const joined = lines.length ? lines.join('\n') + '\n' : '';
+  const bytes = Buffer.from(joined, 'utf8');
+  const lineEnd = new Int32Array(lines.length);
+  const ascii = bytes.length === joined.length;
+  let end = 0;
+  for (let i = 0; i < lines.length; i++) lineEnd[i] = end += (ascii ? lines[i].length : Buffer.byteLength(lines[i], 'utf8')) + 1;
+  return { bytes, lineEnd };
+}
+
+/** Row `i`'s bytes, its "\n" included (a view, not a copy). */
+export function lineBytesAt(b: ParsedBatch, i: number): Uint8Array {
+  return b.bytes.subarray(i ? b.lineEnd[i - 1] : 0, b.lineEnd[i]);
+}
+
+/** Row `i`'s line as received. */
+export function textAt(b: ParsedBatch, i: number): string {
+  const from = i ? b.lineEnd[i - 1] : 0;
+  return Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength).toString('utf8', from, b.lineEnd[i] - 1);
+}
+
+/** Where each class of `labels` is among a batch's probability columns (-1: none), found once a batch. */
+const probColumns = new WeakMap<ParsedBatch, { labels: readonly string[]; cols: Int32Array }>();
+
+/** Row `i`'s probabilities in the order of `labels` (NaN for a class it lacks), as probsOf gives a record's; null without either. */
+export function probsAt(b: ParsedBatch, i: number, labels: readonly string[] | null | undefined): number[] | null {
+  if (!labels || !b.hasProbs[i]) return null;
+  let l = probColumns.get(b);
+  if (!l || l.labels !== labels) probColumns.set(b, (l = { labels, cols: Int32Array.from(labels, (x) => b.probNames.indexOf(x)) }));
+  const P = b.probNames.length;
+  const out = new Array<number>(labels.length);
+  for (let j = 0; j < labels.length; j++) out[j] = l.cols[j] < 0 ? NaN : b.probs[i * P + l.cols[j]];
+  return out;
+}
+
 /**
  * Row `i` of a batch as the record it was parsed from (only the fields the ingest reads), with its
- * source, time and text. Without `withFeatures` the features are left empty (a row the worker
- * sketched needs them only if its batch must be sketched again: `featuresOf`).
+ * source, time and text. Without `withFeatures` the features are left empty.
  */
 export function rowOf(b: ParsedBatch, i: number, model: string, withFeatures = true): { src: string; line: number; rec: PredictionRecord; time: number; text: string } {
   const features = withFeatures ? featuresOf(b, i) : {};
@@ -272,17 +325,16 @@ export function rowOf(b: ParsedBatch, i: number, model: string, withFeatures = t
       if (!Number.isNaN(x)) probabilities[b.probNames[c]] = x;
     }
   }
-  const prediction = cellOf(b, b.predCode[i], b.predValue[i]) as string | number;
-  const a = b.aliasOf[i];
+  const prediction = predictionAt(b, i);
   const rec: PredictionRecord = {
     requestId: b.ids[i],
     time: b.timeText[i] ?? b.times[i],
     model,
     version: b.versions[i],
-    alias: a < 0 ? null : b.aliasNames[a],
+    alias: aliasAt(b, i),
     features,
     output: probabilities ? { prediction, probabilities } : { prediction },
   };
   if (!Number.isNaN(b.latency[i])) rec.latencyMs = b.latency[i];
-  return { src: b.files[b.fileOf[i]], line: b.lineOf[i], rec, time: b.times[i], text: b.text.slice(i ? b.textEnd[i - 1] : 0, b.textEnd[i]) };
+  return { src: b.files[b.fileOf[i]], line: b.lineOf[i], rec, time: b.times[i], text: textAt(b, i) };
 }

@@ -18,18 +18,41 @@ export class RawStore {
 
   /** Appends text to a window's file durably; the range key the database records, and the new end. */
   append(model: string, window: number, text: string): { key: string; end: number } {
-    const rel = path.join('monitoring', safe(model), 'raw', `${window}.ndjson`);
-    const abs = path.join(this.home, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    const fd = fs.openSync(abs, 'a');
-    try {
-      const start = fs.fstatSync(fd).size;
+    return this.appendTo(model, window, (fd) => {
       // Written as a string (encoded once, straight into the write); the bytes written come back.
       let bytes = fs.writeSync(fd, text);
       if (bytes < Buffer.byteLength(text)) {
         const buf = Buffer.from(text).subarray(bytes);
         bytes += fs.writeSync(fd, buf);
       }
+      return bytes;
+    });
+  }
+
+  /** Appends byte chunks (the parse worker's lines, as received) in one gathered write per pass. */
+  appendBytes(model: string, window: number, chunks: Uint8Array[]): { key: string; end: number } {
+    return this.appendTo(model, window, (fd) => {
+      let total = 0;
+      for (const c of chunks) total += c.byteLength;
+      let written = fs.writevSync(fd, chunks);
+      // A short write (rare): the rest in one piece.
+      if (written < total) {
+        const rest = Buffer.concat(chunks).subarray(written);
+        for (let off = 0; off < rest.byteLength; ) off += fs.writeSync(fd, rest, off);
+        written = total;
+      }
+      return written;
+    });
+  }
+
+  private appendTo(model: string, window: number, write: (fd: number) => number): { key: string; end: number } {
+    const rel = path.join('monitoring', safe(model), 'raw', `${window}.ndjson`);
+    const abs = path.join(this.home, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const fd = fs.openSync(abs, 'a');
+    try {
+      const start = fs.fstatSync(fd).size;
+      const bytes = write(fd);
       fs.fsyncSync(fd);
       return { key: `${rel}#${start}-${start + bytes}`, end: start + bytes };
     } finally {
@@ -71,4 +94,49 @@ export class RawStore {
 /** A model name as a folder name (model names are already restricted; this keeps it so). */
 function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * One window's raw lines for an append, in order: lines given as text, or as byte ranges of a parse
+ * worker's batch (consecutive ranges of one batch become one chunk, so a window's rows of a batch
+ * are written as a view of it).
+ */
+export class RawLines {
+  rows = 0;
+  private readonly chunks: Uint8Array[] = [];
+  private texts: string[] = [];
+  private run: { bytes: Uint8Array; from: number; to: number } | null = null;
+
+  addText(line: string): void {
+    if (this.run) this.closeRun();
+    this.texts.push(line);
+    this.rows++;
+  }
+
+  /** Bytes [from, to) of `bytes`, the line's "\n" included. */
+  addBytes(bytes: Uint8Array, from: number, to: number): void {
+    const r = this.run;
+    if (r && r.bytes === bytes && r.to === from) r.to = to;
+    else {
+      this.closeRun();
+      this.run = { bytes, from, to };
+    }
+    this.rows++;
+  }
+
+  take(): Uint8Array[] {
+    this.closeRun();
+    return this.chunks;
+  }
+
+  private closeRun(): void {
+    if (this.texts.length) {
+      this.chunks.push(Buffer.from(this.texts.join('\n') + '\n', 'utf8'));
+      this.texts = [];
+    }
+    if (this.run) {
+      this.chunks.push(this.run.bytes.subarray(this.run.from, this.run.to));
+      this.run = null;
+    }
+  }
 }

@@ -76,6 +76,7 @@ export class RequestIndex {
     const fresh = new Uint8Array(n);
     // Keys claimed by this list, and by which id (probing and duplicates inside the list ask it).
     const claimed = new Map<number, string>();
+    let listed = 0;
     let firstPage = Infinity;
     for (let i = 0; i < n; i++) if (pages[i] < firstPage) firstPage = pages[i];
     for (let from = 0; from < n; from += KEYS_PER_INSERT) {
@@ -87,11 +88,14 @@ export class RequestIndex {
       }
       if (this.repo.insertKeys(flat) === to - from) {
         // Every key was free and distinct: every id of the chunk is new.
-        for (let i = from; i < to; i++) {
-          claimed.set(keys[i], ids[i]);
-          fresh[i] = 1;
-        }
-      } else for (let i = from; i < to; i++) fresh[i] = this.probe(ids[i], keys[i], pages[i], firstPage, claimed) ? 1 : 0;
+        for (let i = from; i < to; i++) fresh[i] = 1;
+      } else {
+        // Only probing asks which id claimed a key: the chunks that went in whole are listed the first
+        // time (most batches never probe, and a map of 53-bit keys costs a heap number per entry).
+        for (; listed < from; listed++) claimed.set(keys[listed], ids[listed]);
+        for (let i = from; i < to; i++) fresh[i] = this.probe(ids[i], keys[i], pages[i], firstPage, claimed) ? 1 : 0;
+        listed = to;
+      }
     }
     return fresh;
   }

@@ -37,12 +37,12 @@ import { alertRuleInputSchema } from '../../../shared/monitoring';
 import { defaultRules, step } from './alerts';
 import { byStart, driftOf, load, quantileFromBins, seriesValue, windowPoint, type AnalysisContext } from './analysis';
 import { arrayLines, fileLineBlocks, fileLines } from './lines';
-import { featuresOf, rowOf, type ParsedBatch } from './parsedBatch';
+import { aliasAt, predictionAt, probsAt, rowOf, type ParsedBatch } from './parsedBatch';
 import { parsedInWorker, type ParsedLines, type PartialWindow } from './parseWorker';
 import { WorkerStartError } from '../workers/runWorker';
 import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
-import { RawStore } from './rawStore';
+import { RawLines, RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
 import { acceptPrediction, checkLabel, checkOutcome, csvFields, labelFromCsv, outcomeFromCsv } from './records';
 import { buildReference } from './reference';
@@ -805,8 +805,8 @@ function applyOutcome(w: WindowSketch, old: number | undefined, outcome: string,
  */
 class IngestRun {
   result: IngestResult;
-  /** Accepted lines waiting for the batch: where they came from (see whereOf), the record, its time, its text. */
-  private buffer: { src: string; line: number; rec: PredictionRecord; time: number; text: string | null; sketched?: { b: ParsedBatch; i: number } }[] = [];
+  /** Accepted lines waiting for the batch (see Pending). */
+  private buffer: Pending[] = [];
   /** Windows the parse worker built from the buffered rows marked `sketched`. */
   private partials: PartialWindow[] = [];
   private lastTime = -Infinity;
@@ -855,7 +855,7 @@ class IngestRun {
       if (a.future) this.result.future++;
       return this.problem(whereOf(src, line), a.message);
     }
-    this.buffer.push({ src, line, rec: a.record, time: a.time, text });
+    this.buffer.push({ src, line, rec: a.record, time: a.time, text, b: null, i: 0, sketched: false });
   }
 
   /** Lines judged by the parse worker: their counts and problems (in line order). */
@@ -868,13 +868,11 @@ class IngestRun {
   }
 
   /**
-   * Row `i` of a batch the parse worker accepted (checked there as `value` checks it); a row one of
-   * the worker's windows holds keeps its features in the batch until they are needed.
+   * Row `i` of a batch the parse worker accepted (checked there as `value` checks it): read from the
+   * batch's columns as needed (the record is rebuilt only when this thread sketches the row).
    */
   accept(b: ParsedBatch, i: number, sketched: boolean): void {
-    const row: (typeof this.buffer)[number] = rowOf(b, i, this.ref.model, !sketched);
-    if (sketched) row.sketched = { b, i };
-    this.buffer.push(row);
+    this.buffer.push({ src: '', line: 0, rec: null, time: b.times[i], text: null, b, i, sketched });
   }
 
   partial(windows: PartialWindow[]): void {
@@ -891,7 +889,7 @@ class IngestRun {
     const partials = this.partials;
     this.partials = [];
     const profiles = new Map<number, ReferenceProfile>();
-    for (const v of new Set(batch.map((b) => b.rec.version))) {
+    for (const v of new Set(batch.map(versionOf))) {
       try {
         profiles.set(v, await this.svc.profileFor(this.ref.model, v));
       } catch (e) {
@@ -904,29 +902,29 @@ class IngestRun {
     const written: string[] = [];
     this.futureAfter = futureLimit();
     // The rows with a profile, their window and probabilities, and their request keys.
-    const rows: { e: (typeof batch)[number]; p: ReferenceProfile; start: number; alias: string; probs: number[] | null }[] = [];
+    const rows: { e: Pending; p: ReferenceProfile; start: number; version: number; alias: string; probs: number[] | null }[] = [];
     const ids: string[] = [];
     const keys: number[] = [];
     const index = this.index;
     for (const e of batch) {
-      const rec = e.rec;
-      const p = profiles.get(rec.version);
+      const version = versionOf(e);
+      const p = profiles.get(version);
       if (!p) {
-        this.problem(whereOf(e.src, e.line), `${model}@${rec.version}: no reference profile (${this.versionError ?? 'unknown version'})`);
+        this.problem(e.b ? whereOf(e.b.files[e.b.fileOf[e.i]], e.b.lineOf[e.i]) : whereOf(e.src, e.line), `${model}@${version}: no reference profile (${this.versionError ?? 'unknown version'})`);
         continue;
       }
       const start = Math.floor(e.time / this.windowMs) * this.windowMs;
-      const alias = rec.alias ?? '';
-      rows.push({ e, p, start, alias, probs: probsOf(p, rec) });
-      ids.push(rec.requestId);
-      keys.push(index.keyOf(rec.requestId));
+      const id = e.b ? e.b.ids[e.i] : e.rec!.requestId;
+      rows.push({ e, p, start, version, alias: (e.b ? aliasAt(e.b, e.i) : e.rec!.alias) ?? '', probs: e.b ? probsAt(e.b, e.i, p.labels) : probsOf(p, e.rec!) });
+      ids.push(id);
+      keys.push(index.keyOf(id));
     }
     try {
       repo.transaction(() => {
-        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string; raw: string[]; page: PageColumns }>();
-        let last: { w: WindowSketch; start: number; version: number; alias: string; raw: string[]; page: PageColumns } | undefined;
+        const cache = new Map<string, { w: WindowSketch; start: number; version: number; alias: string; raw: RawLines; page: PageColumns }>();
+        let last: { w: WindowSketch; start: number; version: number; alias: string; raw: RawLines; page: PageColumns } | undefined;
         // Raw rows go to one file per window start, whatever their version and alias.
-        const rawByWindow = new Map<number, string[]>();
+        const rawByWindow = new Map<number, RawLines>();
         let accepted = 0;
         let dup = 0;
         let outOfOrder = 0;
@@ -935,15 +933,14 @@ class IngestRun {
         // Each row's window (and the page of the request index it goes to): logs come in time
         // order, so a row's window is mostly the previous row's.
         let nextPage = repo.nextPageId();
-        const windowOf = rows.map(({ e: entry, p, start, alias }) => {
-          const version = entry.rec.version;
+        const windowOf = rows.map(({ p, start, version, alias }) => {
           let e = last && last.start === start && last.version === version && last.alias === alias ? last : undefined;
           if (!e) {
             const key = `${start}|${version}|${alias}`;
             e = cache.get(key);
             if (!e) {
               let raw = rawByWindow.get(start);
-              if (!raw) rawByWindow.set(start, (raw = []));
+              if (!raw) rawByWindow.set(start, (raw = new RawLines()));
               const page = { id: nextPage++, start, version, alias, ids: [], times: [], predictions: [], probs: [] };
               cache.set(key, (e = { w: this.svc.loadWindow(model, start, version, alias, p), start, version, alias, raw, page }));
             }
@@ -961,20 +958,19 @@ class IngestRun {
         const merge = all && partials.length > 0 && sketchedRows === batch.filter((b) => b.sketched).length;
         for (let i = 0; i < rows.length; i++) {
           const { e: entry, p, probs } = rows[i];
-          const { rec, time, text } = entry;
+          const { b, time } = entry;
           if (!fresh[i]) {
             dup++;
             continue;
           }
           const e = windowOf[i];
           const page = e.page;
-          page.ids.push(rec.requestId);
+          page.ids.push(ids[i]);
           page.times.push(time);
-          page.predictions.push(String(rec.output.prediction));
+          page.predictions.push(String(b ? predictionAt(b, entry.i) : entry.rec!.output.prediction));
           page.probs.push(probs && probs.every(Number.isFinite) ? probs : null);
           if (!(merge && entry.sketched)) {
-            if (entry.sketched) rec.features = featuresOf(entry.sketched.b, entry.sketched.i);
-            const r = addRecord(e.w, p, rec, probs);
+            const r = addRecord(e.w, p, b ? rowOf(b, entry.i, model).rec : entry.rec!, probs);
             missing += r.missing;
             extra += r.extra;
           }
@@ -982,7 +978,8 @@ class IngestRun {
             outOfOrder++;
             e.w.quality.outOfOrder++;
           } else this.lastTime = time;
-          e.raw.push(text ?? JSON.stringify(rec));
+          if (b) e.raw.addBytes(b.bytes, entry.i ? b.lineEnd[entry.i - 1] : 0, b.lineEnd[entry.i]);
+          else e.raw.addText(entry.text ?? JSON.stringify(entry.rec));
           accepted++;
         }
         if (merge) {
@@ -1000,10 +997,10 @@ class IngestRun {
           repo.putWindow({ model, version: e.version, alias: e.alias, start: e.start, rows: e.w.rows, sketch: JSON.stringify(e.w.toJSON()), quantiles: '{}' });
         }
         for (const [start, lines] of rawByWindow) {
-          if (lines.length === 0) continue;
-          const seg = this.svc.raw.append(model, start, lines.join('\n') + '\n');
+          if (lines.rows === 0) continue;
+          const seg = this.svc.raw.appendBytes(model, start, lines.take());
           written.push(seg.key);
-          repo.addSegment({ file: seg.key, model, ingestId: this.result.ingestId, windowStart: start, rows: lines.length, bytes: seg.end });
+          repo.addSegment({ file: seg.key, model, ingestId: this.result.ingestId, windowStart: start, rows: lines.rows, bytes: seg.end });
           this.windows.add(start);
         }
         this.result.accepted += accepted;
@@ -1044,6 +1041,26 @@ export function aliasMarkers(history: readonly { at: number; alias: string; from
     else if (m.at < to) inside.push(marker);
   }
   return [...[...earlier.values()].sort((a, b) => a.at - b.at), ...inside];
+}
+
+/**
+ * An accepted row waiting for its batch: a record checked here (`rec`, its source, time and text),
+ * or row `i` of a batch the parse worker sent (`b`; `sketched` when one of its windows holds it).
+ * One shape for both, so the batch's loops see one kind of object.
+ */
+interface Pending {
+  src: string;
+  line: number;
+  rec: PredictionRecord | null;
+  time: number;
+  text: string | null;
+  b: ParsedBatch | null;
+  i: number;
+  sketched: boolean;
+}
+
+function versionOf(e: Pending): number {
+  return e.b ? e.b.versions[e.i] : e.rec!.version;
 }
 
 /** Where a buffered line came from, as problems name it: `file:line`, or `records[i]` inline. */
