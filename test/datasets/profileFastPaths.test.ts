@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnProfiler } from '../../src/main/engine/datasets/profile';
-import { hashString } from '../../src/main/engine/datasets/hashing';
+import { textKey } from '../../src/main/engine/datasets/hashing';
 import { HyperLogLog } from '../../src/main/engine/sketches';
 
 function feedBytes(p: ColumnProfiler, values: string[]) {
@@ -16,7 +16,7 @@ describe('profiling shortcuts give the same answers as the plain way', () => {
     const p = new ColumnProfiler('c');
     feedBytes(p, values);
     const reference = new HyperLogLog();
-    for (const v of values) reference.addNumber(hashString(v));
+    for (const v of values) reference.addNumber(textKey(v));
     const r = p.result();
     expect(r.distinctApprox).toBe(true);
     expect(r.distinct).toBe(Math.round(reference.estimate()));
@@ -56,5 +56,59 @@ describe('repeated values settled from their counts', () => {
     expect(state.tallies[2]).toBe(prices.length);
     expect(state.tallies[3]).toBe(cells.filter((c) => c === 'true').length);
     expect(state.tallies[4]).toBe(cells.filter((c) => c.startsWith('2024')).length);
+  });
+});
+
+describe('rows profiled in blocks', () => {
+  it('give the profile of row-by-row profiling whatever buffers they arrive in (bytes reused after each parse)', async () => {
+    const { DelimitedRows, planDelimited } = await import('../../src/main/engine/datasets/formats/delimited');
+    const { DelimitedParser } = await import('../../src/main/engine/datasets/formats/delimitedParser');
+    const { tableProfile } = await import('../../src/main/engine/datasets/profile');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    let x = 3;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const lines = ['id,word,price,flag'];
+    for (let i = 0; i < 3000; i++) lines.push(`${i},"w${Math.floor(rnd() * 40)}${rnd() < 0.05 ? ' ""q""' : ''}",${(rnd() * 50).toFixed(2)},${rnd() < 0.5}`);
+    const bytes = Buffer.from(lines.join('\r\n') + '\r\n');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-blocks-')), 'b.csv');
+    fs.writeFileSync(file, bytes);
+    const plan = await planDelimited(file, 'csv');
+    const profileOf = (feed: (parser: InstanceType<typeof DelimitedParser>) => void) => {
+      const sink = new DelimitedRows(plan, () => {});
+      feed(new DelimitedParser(0x2c, sink, file));
+      return tableProfile(sink.rows, sink.profilers);
+    };
+    // Reference: every row handed to the profilers as it is parsed.
+    const oneByOne = (() => {
+      const sink = new DelimitedRows(plan, () => {});
+      const parser = new DelimitedParser(0x2c, { row: (buf, b, n, at, line) => { sink.row(buf, b, n, at, line); sink.endOfBuffer(); } }, file);
+      parser.push(bytes);
+      parser.finish();
+      return tableProfile(sink.rows, sink.profilers);
+    })();
+    const whole = profileOf((p) => {
+      p.push(bytes);
+      p.finish();
+    });
+    // In place, as the part reader does: one buffer, the unparsed tail moved to its front, the rest overwritten.
+    const inPlace = profileOf((p) => {
+      const buf = Buffer.alloc(bytes.length);
+      let have = 0;
+      for (let at = 0; at < bytes.length; ) {
+        const n = Math.min(bytes.length - at, 1 + Math.floor(rnd() * 3000));
+        bytes.copy(buf, have, at, at + n);
+        at += n;
+        have += n;
+        const used = p.parseInPlace(buf.subarray(0, have), at === bytes.length);
+        buf.copy(buf, 0, used, have);
+        have -= used;
+        buf.fill(0x7a, have);
+      }
+    });
+    expect(whole).toEqual(oneByOne);
+    expect(inPlace).toEqual(oneByOne);
+    expect(oneByOne.rows).toBe(3000);
   });
 });

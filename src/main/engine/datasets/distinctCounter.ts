@@ -92,18 +92,32 @@ export class DistinctCounter {
     if (this.texts !== null) this.texts[slot] = text;
   }
 
+  /** Doubles the table, each value re-placed by its hash (probing inline: this runs for every value of a column that grows to the cap). */
   private grow(): void {
     const { slots, values, texts } = this;
     const n = values.length * 2;
-    this.slots = new Int32Array(n * STRIDE);
-    this.values = new Float64Array(n);
-    this.texts = texts === null ? null : new Array<string | undefined>(n);
+    const mask = n - 1;
+    const into = new Int32Array(n * STRIDE);
+    const intoValues = new Float64Array(n);
+    const intoTexts = texts === null ? null : new Array<string | undefined>(n);
     for (let i = 0; i < values.length; i++) {
       const at = i * STRIDE;
       if (slots[at + COUNT] === 0) continue;
-      const slot = -1 - this.find(slots[at + LO], slots[at + HI]);
-      this.put(slot, slots[at + LO], slots[at + HI], slots[at + COUNT], slots[at + KIND], values[i], texts?.[i]);
+      const lo = slots[at + LO];
+      const hi = slots[at + HI];
+      let j = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+      while (into[j * STRIDE + COUNT] !== 0) j = (j + 1) & mask;
+      const to = j * STRIDE;
+      into[to + LO] = lo;
+      into[to + HI] = hi;
+      into[to + COUNT] = slots[at + COUNT];
+      into[to + KIND] = slots[at + KIND];
+      intoValues[j] = values[i];
+      if (intoTexts !== null && texts !== null) intoTexts[j] = texts[i];
     }
+    this.slots = into;
+    this.values = intoValues;
+    this.texts = intoTexts;
   }
 
   /**
@@ -147,27 +161,24 @@ export class DistinctCounter {
   /** The numbers counted (kind KIND_NUMBER) and how often each was seen, in table order. */
   numbers(): { values: Float64Array; counts: Float64Array } {
     const s = this.slots;
+    const values = new Float64Array(this.size);
+    const counts = new Float64Array(this.size);
     let n = 0;
-    for (let at = 0; at < s.length; at += STRIDE) if (s[at + COUNT] > 0 && s[at + KIND] === KIND_NUMBER) n++;
-    const values = new Float64Array(n);
-    const counts = new Float64Array(n);
-    n = 0;
     for (let i = 0; i < this.values.length; i++) {
       const at = i * STRIDE;
       if (s[at + COUNT] === 0 || s[at + KIND] !== KIND_NUMBER) continue;
       values[n] = this.values[i];
       counts[n++] = s[at + COUNT];
     }
-    return { values, counts };
+    return { values: values.subarray(0, n), counts: counts.subarray(0, n) };
   }
 
-  /** Calls `fn` with the kind, count and number of every value counted. */
-  forEachKind(fn: (kind: number, count: number, value: number) => void): void {
+  /** How many fields the values of `kind` account for (their counts summed). */
+  countOfKind(kind: number): number {
     const s = this.slots;
-    for (let i = 0; i < this.values.length; i++) {
-      const at = i * STRIDE;
-      if (s[at + COUNT] > 0) fn(s[at + KIND], s[at + COUNT], this.values[i]);
-    }
+    let total = 0;
+    for (let at = 0; at < s.length; at += STRIDE) if (s[at + KIND] === kind) total += s[at + COUNT];
+    return total;
   }
 
   /** Calls `fn` with the hash lanes of every value counted. */

@@ -110,16 +110,23 @@ export class QuantileSketch {
   /**
    * Adds each `values[i]` `counts[i]` times, as KLL takes a weighted item: a count's binary digits
    * say which levels the value joins (weight 2^h at level h), so the total weight is exact and the
-   * cost grows with the number of values, not with the counts.
+   * cost grows with the number of values, not with the counts. The weight-1 items (odd counts: all
+   * of them in a column of distinct values) go in as added values, through the sorted batches, which
+   * is much cheaper than one KLL level of tens of thousands of items (its compactions sort with a
+   * comparator).
    */
   addWeighted(values: Float64Array, counts: Float64Array): void {
     const levels: number[][] = [];
     let n = 0;
     for (let i = 0; i < values.length; i++) {
       let c = counts[i];
-      n += c;
-      for (let h = 0; c > 0; h++, c = Math.floor(c / 2)) {
-        if (c % 2 === 1) (levels[h] ??= []).push(values[i]);
+      if (c % 2 === 1) this.add(values[i]);
+      c = Math.floor(c / 2);
+      for (let h = 1; c > 0; h++, c = Math.floor(c / 2)) {
+        if (c % 2 === 1) {
+          (levels[h] ??= []).push(values[i]);
+          n += 2 ** h;
+        }
       }
     }
     if (n === 0) return;

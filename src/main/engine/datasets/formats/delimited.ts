@@ -144,11 +144,17 @@ export async function planDelimited(file: string, format: 'csv' | 'tsv'): Promis
   return { file, format, delimiter, header, bom: bom ? 3 : 0, shifts: sampleShifts(rows, header), width: rows[0]?.length ?? 0 };
 }
 
+/** Rows a sink gathers before its columns are profiled, each column in one loop over them. */
+const BLOCK_ROWS = 512;
+
 /**
  * The row sink of an import pass over a delimited file, or over a part of one that starts at a row
  * boundary: checks every row's width, profiles every cell and reports each data row's start.
  * Given no `columns`, the first row names them (the start of the file); a part further on is given
  * the columns. A row starting at or after `stopAt` ends the part (`PartEnd` is thrown).
+ * Rows are gathered into blocks (their fields' bounds) and profiled column by column when a block
+ * is full or the parser is done with its buffer: a column's profiler then runs one tight loop
+ * instead of one call per cell, with the same cells in the same order.
  */
 export class DelimitedRows implements DelimitedRowSink {
   columns: string[] | null;
@@ -158,6 +164,9 @@ export class DelimitedRows implements DelimitedRowSink {
   headerLine = 0;
   /** Start of the first data row seen, or -1. */
   firstRow = -1;
+  private block = new Int32Array(0);
+  private blockRows = 0;
+  private blockBuf: Buffer | null = null;
 
   constructor(
     private readonly plan: DelimitedPlan,
@@ -166,26 +175,49 @@ export class DelimitedRows implements DelimitedRowSink {
     private readonly stopAt = Infinity,
   ) {
     this.columns = columns;
-    if (columns) this.profilers = columns.map((c, k) => new ColumnProfiler(c, plan.shifts[k] ?? 0));
+    if (columns) this.useColumns(columns);
+  }
+
+  private useColumns(columns: string[]): void {
+    this.profilers = columns.map((c, k) => new ColumnProfiler(c, this.plan.shifts[k] ?? 0));
+    this.block = new Int32Array(BLOCK_ROWS * 3 * columns.length);
   }
 
   row(buf: Buffer, b: Int32Array, n: number, rowStart: number, line: number): void {
-    if (rowStart >= this.stopAt) throw new PartEnd(rowStart);
+    if (rowStart >= this.stopAt) {
+      this.endOfBuffer();
+      throw new PartEnd(rowStart);
+    }
     if (this.columns === null) {
       const { header } = this.plan;
       const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
       if (header) ({ columns: this.columns, notes: this.notes } = uniqueColumnNames(names, line));
       else this.columns = names;
-      this.profilers = this.columns.map((c, k) => new ColumnProfiler(c, this.plan.shifts[k] ?? 0));
+      this.useColumns(this.columns);
       this.headerLine = line;
       if (header) return;
     }
-    const profilers = this.profilers;
-    if (n !== profilers.length) throw raggedRow(this.plan.file, line, n, profilers.length, this.plan.header);
-    for (let k = 0; k < n; k++) profilers[k].addBytes(buf, b[3 * k], b[3 * k + 1], b[3 * k + 2] === 1);
+    const width = this.profilers.length;
+    if (n !== width) throw raggedRow(this.plan.file, line, n, width, this.plan.header);
+    if (buf !== this.blockBuf) {
+      this.endOfBuffer();
+      this.blockBuf = buf;
+    }
+    const block = this.block;
+    for (let i = 0, at = this.blockRows * 3 * n; i < 3 * n; i++) block[at + i] = b[i];
+    if (++this.blockRows === BLOCK_ROWS) this.endOfBuffer();
     if (this.firstRow < 0) this.firstRow = rowStart;
     this.onRowStart(rowStart);
     this.rows++;
+  }
+
+  /** Profiles the gathered rows (their bytes are about to be reused). */
+  endOfBuffer(): void {
+    const rows = this.blockRows;
+    if (rows === 0 || this.blockBuf === null) return;
+    this.blockRows = 0;
+    const stride = 3 * this.profilers.length;
+    for (let k = 0; k < this.profilers.length; k++) this.profilers[k].addFields(this.blockBuf, this.block, 3 * k, stride, rows);
   }
 }
 

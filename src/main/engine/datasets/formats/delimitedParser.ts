@@ -11,6 +11,8 @@ const QUOTE = 0x22;
  */
 export interface DelimitedRowSink {
   row(buf: Buffer, bounds: Int32Array, fieldCount: number, rowStart: number, line: number): void;
+  /** Called when the parser is done with the buffer its last rows came from (a sink that keeps rows to handle later must handle them now). */
+  endOfBuffer?(): void;
 }
 
 /**
@@ -173,6 +175,7 @@ export class DelimitedParser {
       pos = i;
     }
     this.line = line;
+    this.sink.endOfBuffer?.();
     return pos;
   }
 }
