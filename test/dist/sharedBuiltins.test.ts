@@ -10,7 +10,7 @@ import { ensureMainBuilt } from './built';
 /**
  * How the CLI bundle takes Node's built-ins (build-main's builtinsOnDemand): one shared copy of each
  * built-in's exports instead of one per importing module, and child_process, worker_threads, zlib, ...
- * loaded the first time they are used, not at start.
+ * loaded the first time they are used, so `lathe runs list` loads none of them.
  */
 
 describe('builtinsOnDemand on a small bundle', () => {
@@ -57,3 +57,21 @@ it('the built CLI bundle takes its built-ins that way', async () => {
   expect(code).not.toMatch(/(?<!=> )require\("node:(child_process|worker_threads|zlib)"\)/);
   expect(code.split('\n').find((l) => l.includes('__lathe_builtin = '))).toMatch(/^var __lathe_lazy = .*var __toESM = /);
 });
+
+it('lathe runs list loads neither zlib nor child_process or worker_threads', async () => {
+  const dir = tempDir('lathe-builtins-home-');
+  try {
+    const hook = path.join(dir, 'hook.cjs');
+    const list = path.join(dir, 'loaded.txt');
+    fs.writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`);
+    const cli = path.join(await ensureMainBuilt(), 'cli.cjs');
+    const env = { ...process.env, LATHE_HOME: path.join(dir, 'home') };
+    execFileSync(process.execPath, [cli, 'runs', 'list'], { env }); // a new workspace imports the sample (hashes, zlib)
+    execFileSync(process.execPath, ['-r', hook, cli, 'runs', 'list'], { env });
+    const loaded = fs.readFileSync(list, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule fs');
+    expect(loaded.filter((m) => /^NativeModule (zlib|child_process|worker_threads)$/.test(m))).toEqual([]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
