@@ -26,6 +26,8 @@ const BATCH_LEVEL = 3;
  */
 export const QUANTILE_RANK_ERROR = 0.0133 + (2 ** BATCH_LEVEL - 1) / BATCH;
 
+/** Halved batches gathered before they are merged into KLL together. */
+const HALVED_RUNS = 4;
 /** Buckets of the batch sort: about 8 values each when the batch is spread evenly. */
 const BUCKETS = 512;
 /** A bucket holding more than this many values is sorted natively (insertion sort is quadratic). */
@@ -82,8 +84,8 @@ export function sortBatch(values: Float64Array, scratch: Float64Array, counts: I
  * The quantile sketch of one numeric column: the shared KLL sketch (sketches/kll.ts), fed in sorted
  * batches. Adding to KLL one value at a time costs about half a microsecond once it is deep (its
  * lowest level then compacts every 8 values); here a value costs a store into a typed array, and
- * every 4096 values are sorted (`sortBatch`), halved three times with random offsets (as KLL's own
- * compactions do) and merged as one level of weight 8. Columns with fewer values than a batch go
+ * every 4096 values are sorted (`sortBatch`) and halved three times with random offsets (as KLL's own
+ * compactions do); four such halved batches are merged at once as one level of weight 8. Columns with fewer values than a batch go
  * into the sketch value by value, so they stay exact while KLL is (n <= k).
  * Sketches of parts of a column merge (KLL's merge): the parallel import's quantiles are within
  * the same bound of the exact ones as the sequential pass's, not equal to them.
@@ -94,6 +96,8 @@ export class QuantileSketch {
   private scratch: Float64Array | null = null;
   private counts: Int32Array | null = null;
   private used = 0;
+  private halved: Float64Array | null = null;
+  private halvedUsed = 0;
   private sketch: KllSketch | null = null;
   private rng: number;
 
@@ -149,11 +153,23 @@ export class QuantileSketch {
       len >>= 1;
       for (let i = 0; i < len; i++) run[i] = run[2 * i + offset];
     }
-    const levels = Array.from({ length: BATCH_LEVEL + 1 }, () => '');
-    levels[BATCH_LEVEL] = encodeF64(run.subarray(0, len));
-    const batch = KllSketch.fromJSON({ k: this.kll().k, n: BATCH, rng: this.rng, levels });
-    this.kll().merge(batch);
+    // Halved batches wait in `halved` and go into KLL a few at a time: one merge (and its
+    // compactions) per HALVED_RUNS batches instead of one per batch.
+    const halved = (this.halved ??= new Float64Array(HALVED_RUNS * (BATCH >> BATCH_LEVEL)));
+    halved.set(run.subarray(0, len), this.halvedUsed);
+    this.halvedUsed += len;
     this.used = 0;
+    if (this.halvedUsed === halved.length) this.mergeHalved();
+  }
+
+  /** The halved batches waiting (items of weight 2^BATCH_LEVEL) merged into KLL as one level. */
+  private mergeHalved(): void {
+    if (this.halvedUsed === 0) return;
+    const levels = Array.from({ length: BATCH_LEVEL + 1 }, () => '');
+    levels[BATCH_LEVEL] = encodeF64((this.halved as Float64Array).subarray(0, this.halvedUsed));
+    const batch = KllSketch.fromJSON({ k: this.kll().k, n: this.halvedUsed << BATCH_LEVEL, rng: this.rng, levels });
+    this.halvedUsed = 0;
+    this.kll().merge(batch);
   }
 
   private kll(): KllSketch {
@@ -162,6 +178,7 @@ export class QuantileSketch {
 
   /** Moves values still in the batch into the sketch one by one (a short column stays exact). */
   private settle(): KllSketch {
+    this.mergeHalved();
     const s = this.kll();
     const buf = this.buf as Float64Array;
     for (let i = 0; i < this.used; i++) s.add(buf[i]);
@@ -171,7 +188,7 @@ export class QuantileSketch {
 
   /** State to send to another thread; null when no value was added. */
   state(): KllJSON | null {
-    if (this.sketch === null && this.used === 0) return null;
+    if (this.sketch === null && this.used === 0 && this.halvedUsed === 0) return null;
     return this.settle().toJSON();
   }
 
