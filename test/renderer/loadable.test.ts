@@ -107,6 +107,31 @@ describe('attempt', () => {
     expect(await attempt(st.setState, async () => 7)).toBe(7);
     expect(st.getState()).toMatchObject({ busy: false, error: null });
   });
+
+  it('writes nothing for an answer no longer wanted (still): the newer attempt owns busy and error', async () => {
+    const st = makeStore();
+    let seq = 0;
+    const guarded = <T>(p: Promise<T>) => {
+      const mine = ++seq;
+      return attempt(st.setState, () => p, { still: () => mine === seq });
+    };
+    const older = deferred<number>();
+    const newer = deferred<number>();
+    const a = guarded(older.promise);
+    const b = guarded(newer.promise);
+    older.reject(new LatheError('INTERNAL', 'late failure'));
+    expect(await a).toBeUndefined();
+    expect(st.getState()).toMatchObject({ busy: true, error: null });
+    newer.resolve(2);
+    expect(await b).toBe(2);
+    expect(st.getState()).toMatchObject({ busy: false, error: null });
+    // A late success after a newer failure does not clear that failure either.
+    const c = guarded(Promise.resolve(3));
+    const d = guarded(Promise.reject(new LatheError('CONFLICT', 'newest')));
+    expect(await d).toBeUndefined();
+    expect(await c).toBeUndefined();
+    expect(st.getState()).toMatchObject({ busy: false, error: { code: 'CONFLICT' } });
+  });
 });
 
 describe('toasts', () => {

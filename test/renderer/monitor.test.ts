@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import type { MonitoredModel } from '../../src/shared/monitoring';
-import { firingTotal, rangeBounds } from '../../src/renderer/stores/monitorStore';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertsView, DriftReport, MonitoredModel, MonitorTimeline } from '../../src/shared/monitoring';
+import { LatheError } from '../../src/shared/errors';
+import { setTransport } from '../../src/renderer/transport';
+import { firingTotal, initialMonitorState, rangeBounds, useMonitorStore } from '../../src/renderer/stores/monitorStore';
+import { fakeTransport, sketch } from './fakeTransport';
 
 const HOUR = 3_600_000;
 const model = (over: Partial<MonitoredModel> = {}): MonitoredModel => ({
@@ -34,5 +37,53 @@ describe('monitor store: ranges and the alert badge', () => {
   it('the navigation badge counts firing alerts across models', () => {
     expect(firingTotal(null)).toBe(0);
     expect(firingTotal([model({ alerts: { firing: 2, pending: 1 } }), model({ model: 'b', alerts: { firing: 1, pending: 0 } })])).toBe(3);
+  });
+});
+
+describe('monitor store: loading a model', () => {
+  afterEach(() => {
+    setTransport(null);
+    useMonitorStore.setState(initialMonitorState);
+  });
+
+  it('is busy while its calls run, then shows them; a failure shows its error and clears the flag', async () => {
+    let fail = false;
+    setTransport(
+      fakeTransport({
+        'monitor.list': () => [model()],
+        'monitor.timeline': () => (fail ? Promise.reject(new LatheError('INTERNAL', 'store gone')) : sketch<MonitorTimeline>({ windows: [] })),
+        'monitor.drift': () => sketch<DriftReport>({}),
+        'monitor.alerts': () => sketch<AlertsView>({}),
+      }),
+    );
+    const opening = useMonitorStore.getState().open('churn');
+    await Promise.resolve();
+    await opening;
+    expect(useMonitorStore.getState()).toMatchObject({ loading: false, error: null, timeline: { windows: [] } });
+    fail = true;
+    const again = useMonitorStore.getState().setRange('24h');
+    expect(useMonitorStore.getState().loading).toBe(true);
+    await again;
+    expect(useMonitorStore.getState()).toMatchObject({ loading: false, error: { code: 'INTERNAL' } });
+  });
+
+  it('drops the answers of a model closed while they were on their way', async () => {
+    let answer!: () => void;
+    const timeline = new Promise<MonitorTimeline>((res) => (answer = () => res(sketch<MonitorTimeline>({ windows: [] }))));
+    setTransport(
+      fakeTransport({
+        'monitor.list': () => [model()],
+        'monitor.timeline': () => timeline,
+        'monitor.drift': () => sketch<DriftReport>({}),
+        'monitor.alerts': () => sketch<AlertsView>({}),
+      }),
+    );
+    const opening = useMonitorStore.getState().open('churn');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(useMonitorStore.getState().loading).toBe(true);
+    useMonitorStore.getState().close();
+    answer();
+    await opening;
+    expect(useMonitorStore.getState()).toMatchObject({ model: null, loading: false, timeline: null, error: null });
   });
 });

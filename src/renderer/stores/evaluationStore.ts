@@ -3,7 +3,7 @@ import type { DatasetProfile, DatasetSummary, DatasetVersion } from '../../share
 import type { CostMatrix, Evaluation, EvaluationComparison, EvaluationSplit } from '../../shared/evaluation';
 import type { Run } from '../../shared/tracking';
 import type { ModelSignature } from '../../shared/training';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import type { LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { binaryCostOf, defaultMatrix, EMPTY_BINARY_COST, matrixCostOf, type BinaryCostForm } from './evaluationLogic';
 import type { FieldErrors } from './trainingForm';
@@ -113,13 +113,14 @@ export const useEvaluationStore = create<EvaluationState & EvaluationActions>()(
   },
 
   async remove(id) {
-    try {
-      await transport().call('evaluation.delete', { id });
-      return true;
-    } catch (e) {
-      set((s) => ({ current: { ...s.current, error: toLatheError(e) } }));
-      return false;
-    }
+    const removed = await attempt(
+      (p) => set((s) => ({ current: { ...s.current, error: p.error } })),
+      async () => {
+        await transport().call('evaluation.delete', { id });
+        return true;
+      },
+    );
+    return removed ?? false;
   },
 
   async startForm(runId) {

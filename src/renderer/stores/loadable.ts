@@ -91,17 +91,25 @@ export async function load<S, T>(set: SetState<S>, get: () => S, slot: Slot<S, T
 }
 
 /**
- * A store action whose busy flag and error sit in the store (a form the user submits): clears the last
- * error, marks busy, and keeps a failure for the form's <ErrorBox>. The action's result, or undefined
- * when it failed.
+ * An action whose busy flag and error sit in a store or a component (a form the user submits, a load
+ * that fills several fields): clears the last error, marks busy, and keeps a failure for the <ErrorBox>.
+ * `still` drops an answer no longer wanted (a newer load started, the model was closed): nothing is
+ * written for it, the newer one owns the flag. The action's result, or undefined when it failed or was
+ * dropped.
  */
-export async function attempt<T>(write: (patch: { busy: boolean; error: LatheError | null }) => void, action: () => Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(
+  write: (patch: { busy: boolean; error: LatheError | null }) => void,
+  action: () => Promise<T>,
+  opts: { still?: () => boolean } = {},
+): Promise<T | undefined> {
   write({ busy: true, error: null });
   try {
     const result = await action();
+    if (opts.still && !opts.still()) return undefined;
     write({ busy: false, error: null });
     return result;
   } catch (e) {
+    if (opts.still && !opts.still()) return undefined;
     write({ busy: false, error: toLatheError(e) });
     return undefined;
   }

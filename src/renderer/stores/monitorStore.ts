@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import { toLatheError, type LatheError } from '../../shared/errors';
 import type { AlertsView, DriftReport, FeatureDetail, MonitoredModel, MonitorTimeline } from '../../shared/monitoring';
 import { transport } from '../transport';
-import { field, idle, load, type Loadable } from './loadable';
+import { attempt, field, idle, load, type Loadable } from './loadable';
 
 /**
  * The Monitor screen: the monitored models, one model's timeline (per-window series with alias moves),
@@ -76,21 +76,21 @@ export const useMonitorStore = create<MonitorState & MonitorActions>()((set, get
     if (!model) return;
     const mine = ++seq;
     const bounds = rangeBounds(list.data?.find((m) => m.model === model), range);
-    set({ loading: true });
-    try {
-      const t = transport();
-      const [timeline, drift, alerts] = await Promise.all([
-        t.call('monitor.timeline', { ref: model, ...bounds }),
-        t.call('monitor.drift', { ref: model, ...bounds }),
-        t.call('monitor.alerts', { model, limit: 200 }),
-      ]);
-      const featureDetail = feature ? await t.call('monitor.feature', { ref: model, feature, ...bounds }) : null;
-      if (mine !== seq) return;
-      set({ timeline, drift, alerts, featureDetail, loading: false, error: null });
-    } catch (e) {
-      if (mine !== seq) return;
-      set({ loading: false, error: toLatheError(e) });
-    }
+    const t = transport();
+    const loaded = await attempt(
+      (p) => set({ loading: p.busy, error: p.error }),
+      async () => {
+        const [timeline, drift, alerts] = await Promise.all([
+          t.call('monitor.timeline', { ref: model, ...bounds }),
+          t.call('monitor.drift', { ref: model, ...bounds }),
+          t.call('monitor.alerts', { model, limit: 200 }),
+        ]);
+        const featureDetail = feature ? await t.call('monitor.feature', { ref: model, feature, ...bounds }) : null;
+        return { timeline, drift, alerts, featureDetail };
+      },
+      { still: () => mine === seq },
+    );
+    if (loaded) set(loaded);
   }
 
   let pending: ReturnType<typeof setTimeout> | null = null;

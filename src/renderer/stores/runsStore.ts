@@ -1,8 +1,9 @@
 import { create } from 'zustand';
 import type { Run } from '../../shared/tracking';
-import { toLatheError, type LatheError } from '../../shared/errors';
+import type { LatheError } from '../../shared/errors';
 import { transport } from '../transport';
 import { ItemPager } from './pager';
+import { attempt } from './loadable';
 import {
   checkQuery,
   columnFromId,
@@ -306,15 +307,15 @@ export const useRunsStore = create<RunsStore>()((set, get) => {
     async loadGroups() {
       const { groupBy, groupMetric } = get();
       if (!groupBy) return;
-      set((s) => ({ groups: { ...s.groups, loading: true } }));
-      try {
-        const { runs, total } = await get().fetchAll(10_000);
-        if (get().groupBy !== groupBy) return;
-        const metric = groupMetric ? columnFromId(groupMetric) : null;
-        set({ groups: { data: groupRuns(runs, groupBy, metric), loading: false, error: null, capped: total > runs.length } });
-      } catch (e) {
-        set({ groups: { data: null, loading: false, error: toLatheError(e), capped: false } });
-      }
+      // A failure drops the groups shown: they were of a request that now fails.
+      const all = await attempt(
+        (p) => set((s) => ({ groups: { ...(p.error ? { data: null, capped: false } : s.groups), loading: p.busy, error: p.error } })),
+        () => get().fetchAll(10_000),
+        { still: () => get().groupBy === groupBy },
+      );
+      if (!all) return;
+      const metric = groupMetric ? columnFromId(groupMetric) : null;
+      set({ groups: { data: groupRuns(all.runs, groupBy, metric), loading: false, error: null, capped: all.total > all.runs.length } });
     },
 
     saveView(name) {

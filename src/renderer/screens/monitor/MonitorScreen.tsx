@@ -4,6 +4,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { transport } from '../../transport';
 import { rangeBounds } from '../../stores/monitorStore';
 import { useToastStore } from '../../stores/toastStore';
+import { attempt } from '../../stores/loadable';
 import { toLatheError, type LatheError } from '../../../shared/errors';
 import { formatInt, formatNumber } from '../../format';
 import { RANGES, useMonitorStore, type MonitorTab } from '../../stores/monitorStore';
@@ -155,21 +156,20 @@ function MakeDataset(props: { model: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LatheError | null>(null);
   const make = async () => {
-    setBusy(true);
-    try {
-      const bounds = rangeBounds(list.data?.find((m) => m.model === props.model), range);
-      const r = await transport().call('monitor.toDataset', { ref: props.model, name, ...bounds });
-      useToastStore.getState().push({
-        kind: 'success',
-        message: `${r.created ? 'Made' : 'Already had'} ${r.dataset}@v${r.version.number}: ${formatInt(r.rows)} logged rows with labels${r.unlabelled ? ` (${formatInt(r.unlabelled)} without a label left out)` : ''}`,
-      });
-      setOpen(false);
-      setError(null);
-    } catch (e) {
-      setError(toLatheError(e));
-    } finally {
-      setBusy(false);
-    }
+    const bounds = rangeBounds(list.data?.find((m) => m.model === props.model), range);
+    const r = await attempt(
+      (p) => {
+        setBusy(p.busy);
+        setError(p.error);
+      },
+      () => transport().call('monitor.toDataset', { ref: props.model, name, ...bounds }),
+    );
+    if (!r) return;
+    useToastStore.getState().push({
+      kind: 'success',
+      message: `${r.created ? 'Made' : 'Already had'} ${r.dataset}@v${r.version.number}: ${formatInt(r.rows)} logged rows with labels${r.unlabelled ? ` (${formatInt(r.unlabelled)} without a label left out)` : ''}`,
+    });
+    setOpen(false);
   };
   if (!open)
     return (
