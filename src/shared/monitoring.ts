@@ -253,6 +253,13 @@ export interface MultivariatePoint {
   rows: number;
 }
 
+/** How the windows of a range fared against the multivariate (PCA) band; null when none was judged. */
+export function multivariateOutcome(windows: WindowPoint[]): { judged: number; outside: number; last: MultivariatePoint } | null {
+  const judged = windows.map((w) => w.multivariate).filter((m): m is MultivariatePoint => m !== null);
+  if (judged.length === 0) return null;
+  return { judged: judged.length, outside: judged.filter((m) => m.drift).length, last: judged[judged.length - 1] };
+}
+
 /** Whether a version's reference carries the multivariate check, and how it judges (said on screen). */
 export interface MultivariateSummary {
   available: boolean;

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { AlertsView, DriftReport, IngestResult, JoinResult, LogDatasetResult, MonitoredModel, MonitorTimeline, ReferenceSummary, ReportResult } from '../../../shared/monitoring';
+import { multivariateOutcome, type AlertsView, type DriftReport, type IngestResult, type JoinResult, type LogDatasetResult, type MonitoredModel, type MonitorTimeline, type ReferenceSummary, type ReportResult } from '../../../shared/monitoring';
 import { dispatch } from '../../engine/dispatch';
-import { multivariateOutcome } from '../../engine/monitoring/report';
 import { getEngine, run, type JsonOpt } from '../context';
 import * as f from '../format';
 import { formatNumber } from '../../../shared/numberFormat';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../../shared/errors';
 import { formatNumber } from '../../../shared/numberFormat';
-import type { DriftReport, FeatureDrift, MonitorTimeline, MultivariatePoint, ReportResult } from '../../../shared/monitoring';
+import { multivariateOutcome, type DriftReport, type FeatureDrift, type MonitorTimeline, type ReportResult } from '../../../shared/monitoring';
 import type { MonitoringService } from './service';
 
 /**
@@ -74,13 +74,6 @@ function driftTable(d: DriftReport): string {
   });
   const more = d.features.length > MAX_FEATURES ? `<p class="muted">${d.features.length - MAX_FEATURES} more features not shown.</p>` : '';
   return `<table><thead><tr><th>feature</th><th>verdict</th><th>test (method, statistic, rule) [threshold source]</th><th>PSI (0.1 / 0.25 bands)</th><th>missing rate ref → now</th><th>new categories</th><th>reference (grey) vs now (red)</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
-}
-
-/** How the windows of a range fared against the multivariate (PCA) band; null when none was judged. */
-export function multivariateOutcome(windows: MonitorTimeline['windows']): { judged: number; outside: number; last: MultivariatePoint } | null {
-  const judged = windows.map((w) => w.multivariate).filter((m): m is MultivariatePoint => m !== null);
-  if (judged.length === 0) return null;
-  return { judged: judged.length, outside: judged.filter((m) => m.drift).length, last: judged[judged.length - 1] };
 }
 
 /** The PCA chart with its band, or nothing when the reference has no multivariate check. */
