@@ -16,20 +16,10 @@ export class RawStore {
     return path.join(this.home, 'monitoring');
   }
 
-  /** Appends text to a window's file durably; the range key the database records, and the new end. */
-  append(model: string, window: number, text: string): { key: string; end: number } {
-    return this.appendTo(model, window, (fd) => {
-      // Written as a string (encoded once, straight into the write); the bytes written come back.
-      let bytes = fs.writeSync(fd, text);
-      if (bytes < Buffer.byteLength(text)) {
-        const buf = Buffer.from(text).subarray(bytes);
-        bytes += fs.writeSync(fd, buf);
-      }
-      return bytes;
-    });
-  }
-
-  /** Appends byte chunks (the parse worker's lines, as received) in one gathered write per pass. */
+  /**
+   * Appends byte chunks (lines as received, each ended by "\n") to a window's file durably, in one
+   * gathered write; the range key the database records, and the new end.
+   */
   appendBytes(model: string, window: number, chunks: Uint8Array[]): { key: string; end: number } {
     return this.appendTo(model, window, (fd) => {
       let total = 0;
