@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { CommandPalette } from './components/CommandPalette';
+import { CopyMenu } from './components/CopyMenu';
 import { Nav } from './components/Nav';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
@@ -93,6 +94,7 @@ export function App() {
       </div>
       {paletteOpen && <CommandPalette />}
       <Toasts />
+      <CopyMenu />
     </div>
   );
 }

@@ -118,6 +118,36 @@ async function eachView(ctx, check) {
 
 export const polishSpecs = [
   {
+    name: 'polish: a right click on a runs-table cell offers Copy and copies the whole value; controls keep their own menu',
+    async run(ctx) {
+      const { page, context, origin } = ctx;
+      await championModel(ctx);
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+      if (await page.getByTestId('palette').isVisible()) await page.keyboard.press('Escape');
+      await backToList(page, 'experiments');
+      await page.locator('[data-testid=experiment-row][data-name="polish"]').click();
+      await page.getByTestId('runs-view').waitFor();
+      const cell = page.locator('[data-testid=run-row] [data-testid=run-name]', { hasText: 'polish-tiny' }).first();
+      await cell.click({ button: 'right' });
+      const menu = page.getByTestId('copy-menu');
+      await menu.waitFor();
+      assert.match(await menu.innerText(), /Copy\s+polish-tiny/);
+      await ctx.shot('copy-menu-dark');
+      await page.getByTestId('copy-menu-copy').click();
+      await page.getByTestId('copy-menu-copy').filter({ hasText: 'Copied' }).waitFor();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'polish-tiny');
+      await menu.waitFor({ state: 'detached' });
+      // Escape closes it; a button is not a value to copy.
+      await cell.click({ button: 'right' });
+      await menu.waitFor();
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached' });
+      await page.getByTestId('nav-models').click({ button: 'right' });
+      await page.waitForTimeout(200);
+      assert.equal(await menu.count(), 0, 'a right click on a control opens no copy menu');
+    },
+  },
+  {
     name: 'polish: the palette finds a model by its alias and opens that version',
     async run(ctx) {
       const { page } = ctx;
