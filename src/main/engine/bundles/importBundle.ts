@@ -11,6 +11,7 @@ import { deferForeignKeys } from '../db/connection';
 import { emptyUndo } from '../db/pendingFlushRepo';
 import { newId } from '../ids';
 import { HashWorker } from '../store/hashWorker';
+import { Writeback } from '../store/durable';
 import { verifyChunked } from '../store/verification';
 import { checkChunkLists, checkEntryName, checkReferences, MANIFEST_NAME, parseManifest, refused, type RawManifest } from './format';
 import { gateIndexes, gateMetadata, indexHashes, type GateResult } from './manifestGate';
@@ -84,8 +85,8 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
   // objects (sealed only after every check passed) and nothing in the database.
   const quarantine = path.join(b.store.tmpDir, `bundle-${task}`);
   fs.mkdirSync(quarantine, { recursive: true });
-  // No writeback during the import: the pack is synced after the call returns (see above).
   const session = i.dryRun ? null : b.store.beginStage();
+  if (session) session.writeback = new Writeback();
   // Objects with a chunk list are hashed twice (each chunk, and the whole object): the whole-object
   // hash runs on a second thread for large bundles.
   const hasher = stat.size > b.hashThreadMin ? HashWorker.start() : null;
@@ -212,7 +213,10 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
     const rows = gated.metadata;
     gateIndexes(rows, (h) => indexBytes.get(h) ?? Buffer.alloc(0));
     // All checks passed: commit everything, or nothing, in one transaction.
-    session?.seal({ durable: false });
+    if (session) {
+      await session.settle();
+      session.seal({ durable: false });
+    }
     reading = false;
     const undo = emptyUndo();
     let pending: string | null = null;
