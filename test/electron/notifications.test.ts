@@ -98,11 +98,11 @@ describe('desktop notifications of firing alerts', () => {
     engine.events.subscribe(alertNotifier({ Notification: mine.Notification, window: () => w, env: {}, open: () => undefined, enabled: async () => (await invoke(engine, 'settings.get', {})).desktopNotifications }));
     engine.events.subscribe(alertNotifier({ Notification: control.Notification, window: () => w, env: {}, open: () => undefined }));
     expect(await invoke(engine, 'settings.set', { desktopNotifications: false })).toEqual({ desktopNotifications: false });
-    // Calm hours resolve the firing rules; drifted hours make them fire again.
+    // Calm hours resolve the firing rules (the default rules resolve after 3 quiet windows); drifted hours make them fire again.
     const at = START + 5 * 3_600_000;
-    const calm = await logLines(engine, 'churn@1', { hours: 2, perHour: 300, start: at, seed: 23, idPrefix: 'c2' });
+    const calm = await logLines(engine, 'churn@1', { hours: 3, perHour: 300, start: at, seed: 23, idPrefix: 'c2' });
     await invoke(engine, 'monitor.ingest', { ref: 'churn', records: calm.lines.map((l) => JSON.parse(l)) });
-    const drifted = await logLines(engine, 'churn@1', { hours: 3, perHour: 300, start: at + 2 * 3_600_000, seed: 24, shift: { mean: { x0: 1.5, x1: 1.2, x2: 1, x3: -1 } }, idPrefix: 'd2' });
+    const drifted = await logLines(engine, 'churn@1', { hours: 3, perHour: 300, start: at + 3 * 3_600_000, seed: 24, shift: { mean: { x0: 1.5, x1: 1.2, x2: 1, x3: -1 } }, idPrefix: 'd2' });
     await invoke(engine, 'monitor.ingest', { ref: 'churn', records: drifted.lines.map((l) => JSON.parse(l)) });
     await new Promise((r) => setTimeout(r, 50));
     expect(control.shown.length, 'the rules fired again').toBeGreaterThan(0);
