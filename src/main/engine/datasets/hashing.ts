@@ -15,19 +15,8 @@ function lastKey(): number {
   return (lastHash.hi >>> 11) * 0x100000000 + (lastHash.lo >>> 0);
 }
 
+/** Two lanes, mixed (murmur3's finalisers), into `lastHash`. */
 function finishLanes(h1: number, h2: number): void {
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h2 ^= h2 >>> 15;
-  h2 = Math.imul(h2, 0xc2b2ae35);
-  h2 ^= h2 >>> 16;
-  lastHash.lo = h1 | 0;
-  lastHash.hi = h2 | 0;
-}
-
-/** `valueLanes`' two lanes, mixed, into `lastHash`. */
-function finishValue(h1: number, h2: number): void {
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
@@ -56,7 +45,7 @@ export function valueLanes(buf: Uint8Array, start: number, end: number): void {
   }
   let w = 0;
   for (let shift = 0; i < end; i++, shift += 8) w |= buf[i] << shift;
-  finishValue(Math.imul(h1 ^ w, 0x01000193), Math.imul(h2 ^ w, 0x5bd1e995));
+  finishLanes(Math.imul(h1 ^ w, 0x01000193), Math.imul(h2 ^ w, 0x5bd1e995));
 }
 
 let utf8Scratch = Buffer.allocUnsafe(256);
@@ -85,7 +74,7 @@ export function textLanes(text: string): void {
     if (c >= 0x80) return utf8Lanes(text);
     w |= c << shift;
   }
-  finishValue(Math.imul(h1 ^ w, 0x01000193), Math.imul(h2 ^ w, 0x5bd1e995));
+  finishLanes(Math.imul(h1 ^ w, 0x01000193), Math.imul(h2 ^ w, 0x5bd1e995));
 }
 
 function utf8Lanes(text: string): void {

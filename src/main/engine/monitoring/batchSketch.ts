@@ -1,5 +1,5 @@
 import { addRowAt } from './multivariate';
-import { ABSENT, FALSE, NUMBER, STRING, TRUE, type ParsedBatch } from './parsedBatch';
+import { ABSENT, cellOf, type ParsedBatch } from './parsedBatch';
 import type { ReferenceProfile } from './profile';
 import { addOutputs } from './windowRecord';
 import { WindowSketch, type WindowJSON } from './windowSketch';
@@ -25,21 +25,9 @@ interface Layout {
   probs: Int32Array | null;
 }
 
+/** A cell's value; undefined when the row has no such field. */
 function cell(b: ParsedBatch, code: number, value: number): string | number | boolean | null | undefined {
-  switch (code) {
-    case ABSENT:
-      return undefined;
-    case NUMBER:
-      return value;
-    case STRING:
-      return b.strings[value];
-    case TRUE:
-      return true;
-    case FALSE:
-      return false;
-    default:
-      return null;
-  }
+  return code === ABSENT ? undefined : cellOf(b, code, value);
 }
 
 function layoutOf(b: ParsedBatch, p: ReferenceProfile): Layout {

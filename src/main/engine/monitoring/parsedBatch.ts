@@ -237,7 +237,8 @@ export class BatchEncoder {
   }
 }
 
-function cellOf(b: ParsedBatch, code: number, value: number): Cell {
+/** A present cell's value from its code (callers handle ABSENT: a missing field is not a null). */
+export function cellOf(b: ParsedBatch, code: number, value: number): Cell {
   switch (code) {
     case NUMBER:
       return value;
