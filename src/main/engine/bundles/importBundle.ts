@@ -86,7 +86,12 @@ export async function importBundle(b: BundleService, i: ImportInput): Promise<Bu
   const quarantine = path.join(b.store.tmpDir, `bundle-${task}`);
   fs.mkdirSync(quarantine, { recursive: true });
   const session = i.dryRun ? null : b.store.beginStage();
-  if (session) session.writeback = new Writeback();
+  if (session) {
+    // The pack is written with O_DIRECT off the main thread where possible (store/directWriter.ts):
+    // through the page cache its writes cost more than hashing it. Else written back in 32 MiB steps.
+    session.directWrites = true;
+    session.writeback = new Writeback();
+  }
   // Objects with a chunk list are hashed twice (each chunk, and the whole object): the whole-object
   // hash runs on a second thread for large bundles.
   const hasher = stat.size > b.hashThreadMin ? HashWorker.start() : null;

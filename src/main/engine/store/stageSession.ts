@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChunkLocation } from '../db/storeRepo';
+import { DirectWriter } from './directWriter';
 import { fsyncDir, writeAll, type Writeback } from './durable';
 import { StreamChunker, type ChunkerOptions } from './fastcdc';
 import { changedWhileReading, READ_PIECE, sameStat, type FileHash } from './fileHash';
@@ -49,6 +50,12 @@ export class StageSession {
   private flushed = 0;
   /** Set (before staging) by callers that `await settle()` before `seal()`: writeback starts early. */
   writeback: Writeback | null = null;
+  /**
+   * Set (before staging) by callers that stage large async streams and `await settle()` before
+   * `seal()`: the pack is written with O_DIRECT in the background (directWriter.ts), where available.
+   */
+  directWrites = false;
+  private direct: DirectWriter | null = null;
 
   constructor(
     private readonly store: StageTarget,
@@ -69,7 +76,28 @@ export class StageSession {
   /** Adds a chunk whose hash the caller has just computed from these very bytes (unless already stored). */
   private stageChunk(chunk: Buffer, hash: string): void {
     if (this.pending.has(hash) || this.store.hasChunk(hash)) return;
-    if (this.fd === null) this.fd = fs.openSync(this.tmpPath, 'w');
+    if (this.fd === null && this.direct === null) this.open();
+    if (this.direct) this.direct.append(chunk);
+    else this.gather(chunk);
+    this.newChunks.push({ hash, pack_id: this.packId, offset: this.packSize, length: chunk.length });
+    this.pending.add(hash);
+    this.packSize += chunk.length;
+  }
+
+  private open(): void {
+    if (this.directWrites) this.direct = DirectWriter.open(this.tmpPath);
+    if (this.direct === null) this.fd = fs.openSync(this.tmpPath, 'w');
+    // Syncs in steps still matter with direct writes: the bytes sit in the disk's cache, and the next
+    // fsync (even SQLite's checkpoint at commit) would wait for all of them at once (measured 0.8 s at 512 MB).
+    else if (this.writeback) {
+      const wb = this.writeback;
+      this.direct.onWritten = (fd, n) => wb.wrote(fd, n);
+    }
+  }
+
+  /** The page-cache path: chunks gathered into WRITE_PIECE buffers, written synchronously. */
+  private gather(chunk: Buffer): void {
+    if (this.fd === null) throw new Error('StageSession: no pack open');
     if (this.wbuf === null) this.wbuf = Buffer.allocUnsafeSlow(WRITE_PIECE);
     if (this.wused + chunk.length > this.wbuf.length) this.flush();
     if (chunk.length > this.wbuf.length) {
@@ -80,9 +108,14 @@ export class StageSession {
       chunk.copy(this.wbuf, this.wused);
       this.wused += chunk.length;
     }
-    this.newChunks.push({ hash, pack_id: this.packId, offset: this.packSize, length: chunk.length });
-    this.pending.add(hash);
-    this.packSize += chunk.length;
+  }
+
+  /** Waits while direct writes are backed up, so the bytes in memory stay bounded. */
+  private async *paced(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const piece of source) {
+      yield piece;
+      if (this.direct) await this.direct.ready();
+    }
   }
 
   /** Writes out what is gathered; `background` false (seal) starts no background sync: the fsync follows. */
@@ -103,7 +136,7 @@ export class StageSession {
   async addChunked(source: AsyncIterable<Uint8Array>, claimed: readonly (readonly [string, number])[], bad: (why: string) => Error, hasher?: Hasher): Promise<StagedBlob> {
     const chunks: StagedBlob['chunks'] = [];
     let offset = 0;
-    const got = await verifyChunked(source, claimed, bad, (chunk, hash) => {
+    const got = await verifyChunked(this.paced(source), claimed, bad, (chunk, hash) => {
       this.stageChunk(chunk, hash);
       chunks.push({ hash, offset, length: chunk.length });
       offset += chunk.length;
@@ -169,7 +202,7 @@ export class StageSession {
       chunks.push({ hash: this.writeChunk(c), offset, length: c.length });
       offset += c.length;
     };
-    for await (const piece of source) {
+    for await (const piece of this.paced(source)) {
       const view = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       whole.update(view);
       for (const c of chunker.push(view)) take(c);
@@ -199,26 +232,38 @@ export class StageSession {
    * commit (store/deferredFlush.ts), so a crash before the bytes reach the disk is detected.
    */
   seal(opts: { durable: boolean } = { durable: true }): void {
-    if (this.writeback?.busy) throw new Error('StageSession.seal() while a background sync runs: await settle() first');
+    if (this.writeback?.busy || this.direct?.busy) throw new Error('StageSession.seal() while a background sync or write runs: await settle() first');
     if (this.sealed) return;
     this.sealed = true;
+    if (this.direct) {
+      this.direct.finish({ fsync: opts.durable });
+      this.direct = null;
+      this.place(opts.durable);
+      return;
+    }
     if (this.fd === null) return;
     // A background sync started here would still run when the fd is closed below.
     this.flush(false);
     if (opts.durable) fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = null;
+    this.place(opts.durable);
+  }
+
+  /** Moves the closed temp pack into objects/packs. */
+  private place(durable: boolean): void {
     const final = this.store.packPath(this.packId);
     fs.renameSync(this.tmpPath, final);
-    if (opts.durable) fsyncDir(path.dirname(final));
+    if (durable) fsyncDir(path.dirname(final));
   }
 
   get hasPack(): boolean {
     return this.packSize > 0;
   }
 
-  /** Waits for a background sync (see `writeback`); throws its error. */
+  /** Waits for a background sync (see `writeback`) and the direct writes in flight; throws their error. */
   async settle(): Promise<void> {
+    await this.direct?.settle();
     await this.writeback?.settle();
   }
 
@@ -229,6 +274,9 @@ export class StageSession {
       else fs.closeSync(fd);
     }
     this.fd = null;
+    const wb = this.writeback;
+    this.direct?.abandon(wb ? (close) => wb.whenIdle(close) : undefined);
+    this.direct = null;
     this.wbuf = null;
     this.wused = 0;
     fs.rmSync(this.tmpPath, { force: true });
