@@ -2,13 +2,14 @@ import os from 'node:os';
 import { LatheError, toLatheError } from '../../../shared/errors';
 import type { JobInfo, JobKind, JobProgress } from '../../../shared/training';
 import { newUuid } from '../ids';
+import { WarmWorkers } from '../workers/warmWorkers';
 
 /**
  * The compute queue: jobs wait by priority (then submission order) for one of a bounded number of
  * slots; each running job gets its slot index (the "worker" the UI shows) and an AbortSignal. A job's
- * body usually starts a worker thread with runWorker in that slot, so a worker is never reused after
- * a job: a thread that crashed, ran out of memory or was terminated is simply not there for the next
- * job, which gets a fresh one (and TF.js memory cannot leak from one job into the next).
+ * body runs its worker thread through `warm` (workers/warmWorkers.ts): a thread whose job finished
+ * and reset itself clean takes the next compatible job; one that failed, crashed, ran out of memory
+ * or was cancelled is gone, and the next job gets a fresh one.
  */
 
 export interface JobContext {
@@ -52,6 +53,8 @@ export class JobQueue {
   private readonly entries = new Map<string, Entry>();
   private readonly busy = new Set<number>();
   private seq = 0;
+  /** Worker threads kept warm between this queue's jobs. */
+  readonly warm = new WarmWorkers();
 
   constructor(
     private size: number,
@@ -173,6 +176,12 @@ export class JobQueue {
   /** Aborts everything (engine close): queued jobs never start, running ones are stopped. */
   cancelAll(): void {
     for (const e of this.entries.values()) if (e.info.state === 'queued' || e.info.state === 'running') this.cancel(e.info.id);
+  }
+
+  /** Engine close: everything aborted, idle warm workers ended (no thread outlives the engine). */
+  close(): void {
+    this.cancelAll();
+    this.warm.close();
   }
 
   private freeSlot(): number {

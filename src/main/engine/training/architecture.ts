@@ -12,32 +12,49 @@ export interface ModelShape {
   task: Task;
 }
 
+/**
+ * Names for one model's layers, numbered per layer class from 1: what TF.js gives the first model
+ * built in a fresh thread (`dense_Dense1`, ..., model `sequential_1`). TF.js's own counters are global
+ * to the thread, so without explicit names a job in a reused worker (workers/warmWorkers.ts) would
+ * save `dense_Dense4` where a fresh one saves `dense_Dense1`: a different model.json and hash.
+ */
+export function layerNames(): (snake: string, className: string) => string {
+  const counts = new Map<string, number>();
+  return (snake, className) => {
+    const n = (counts.get(className) ?? 0) + 1;
+    counts.set(className, n);
+    return `${snake}_${className}${n}`;
+  };
+}
+
 export function buildMlp(hp: MlpHyperparameters, shape: ModelShape): Tf.Sequential {
   const tf = tfjs();
-  const model = tf.sequential();
+  const name = layerNames();
+  const model = tf.sequential({ name: 'sequential_1' });
   hp.hiddenUnits.forEach((units, i) => {
-    model.add(tf.layers.dense({ units, inputShape: i === 0 ? shape.input : undefined, activation: hp.batchNorm ? 'linear' : hp.activation, kernelInitializer: 'glorotUniform' }));
+    model.add(tf.layers.dense({ name: name('dense', 'Dense'), units, inputShape: i === 0 ? shape.input : undefined, activation: hp.batchNorm ? 'linear' : hp.activation, kernelInitializer: 'glorotUniform' }));
     if (hp.batchNorm) {
-      model.add(tf.layers.batchNormalization());
-      model.add(tf.layers.activation({ activation: hp.activation }));
+      model.add(tf.layers.batchNormalization({ name: name('batch_normalization', 'BatchNormalization') }));
+      model.add(tf.layers.activation({ name: name('activation', 'Activation'), activation: hp.activation }));
     }
-    if (hp.dropout > 0) model.add(tf.layers.dropout({ rate: hp.dropout }));
+    if (hp.dropout > 0) model.add(tf.layers.dropout({ name: name('dropout', 'Dropout'), rate: hp.dropout }));
   });
-  model.add(tf.layers.dense({ units: shape.outputSize, activation: shape.task === 'classification' ? 'softmax' : 'linear' }));
+  model.add(tf.layers.dense({ name: name('dense', 'Dense'), units: shape.outputSize, activation: shape.task === 'classification' ? 'softmax' : 'linear' }));
   return model;
 }
 
 export function buildCnn(hp: CnnHyperparameters, shape: ModelShape): Tf.Sequential {
   const tf = tfjs();
-  const model = tf.sequential();
+  const name = layerNames();
+  const model = tf.sequential({ name: 'sequential_1' });
   hp.filters.forEach((filters, i) => {
-    model.add(tf.layers.conv2d({ filters, kernelSize: hp.kernelSize, padding: 'same', activation: 'relu', inputShape: i === 0 ? shape.input : undefined }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
+    model.add(tf.layers.conv2d({ name: name('conv2d', 'Conv2D'), filters, kernelSize: hp.kernelSize, padding: 'same', activation: 'relu', inputShape: i === 0 ? shape.input : undefined }));
+    model.add(tf.layers.maxPooling2d({ name: name('max_pooling2d', 'MaxPooling2D'), poolSize: 2, padding: 'same' }));
   });
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: hp.denseUnits, activation: 'relu' }));
-  if (hp.dropout > 0) model.add(tf.layers.dropout({ rate: hp.dropout }));
-  model.add(tf.layers.dense({ units: shape.outputSize, activation: 'softmax' }));
+  model.add(tf.layers.flatten({ name: name('flatten', 'Flatten') }));
+  model.add(tf.layers.dense({ name: name('dense', 'Dense'), units: hp.denseUnits, activation: 'relu' }));
+  if (hp.dropout > 0) model.add(tf.layers.dropout({ name: name('dropout', 'Dropout'), rate: hp.dropout }));
+  model.add(tf.layers.dense({ name: name('dense', 'Dense'), units: shape.outputSize, activation: 'softmax' }));
   return model;
 }
 

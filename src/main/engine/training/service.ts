@@ -28,7 +28,6 @@ import type { EventBus } from '../events';
 import type { ObjectStore } from '../store/objectStore';
 import type { Tracking } from '../tracking';
 import { captureEnvironment } from '../tracking/environment';
-import { runWorker } from '../workers/runWorker';
 import { checkModelSize } from './architecture';
 import { resolveBudget } from './budget';
 import { startCrossValidation } from './crossValidation';
@@ -309,7 +308,9 @@ export class TrainingService {
           }
         };
         try {
-          const out = await runWorker('train', input, {
+          // A warm worker is reused only with the same wasm threads and backend pin (fixed at its first job).
+          const out = await this.queue.warm.run('train', input, {
+            key: `${input.threads}|${input.backend ?? ''}`,
             signal: ctx.signal,
             onProgress: onMessage,
             onWorker: (w) => this.threads.set(ctx.id, w),
@@ -409,6 +410,6 @@ export class TrainingService {
   close(): void {
     this.closed = true;
     for (const j of this.queue.list()) if (j.runId && (j.state === 'queued' || j.state === 'running')) liveHere.delete(j.runId);
-    this.queue.cancelAll();
+    this.queue.close();
   }
 }

@@ -9,13 +9,24 @@ import type { TrainJobOutput, TrainMessage, TrainWorkerInput } from '../training
 /**
  * The messages a worker started by `runWorker` sends to its parent. `ready` comes first, once the
  * worker's modules have loaded (anything failing before it is a start failure, not a job failure);
- * then any number of `progress`, then exactly one `result` or `error`.
+ * then any number of `progress`, then exactly one `result` or `error`. A warm worker
+ * (warmWorkers.ts) repeats progress..result for every `job` it is given; `reusable` on its result
+ * says its reset left it as clean as a fresh one (false: the parent ends it).
  */
 export type WorkerMessage<TOut = unknown, TProgress = unknown> =
   | { type: 'ready' }
   | { type: 'progress'; data: TProgress }
-  | { type: 'result'; value: TOut }
+  | { type: 'result'; value: TOut; reusable?: boolean }
   | { type: 'error'; error: LatheErrorData; stack?: string };
+
+/** workerData of a warm worker: its jobs come as `WarmJobMessage`s, one after the other, not as workerData. */
+export interface WarmWorkerData {
+  warm: true;
+}
+export interface WarmJobMessage<TIn = unknown> {
+  type: 'job';
+  input: TIn;
+}
 
 /** The names of the worker entries Lathe ships: `src/main/engine/workers/<name>.worker.ts` -> `dist/main/workers/<name>.cjs`. */
 export const WORKER_ENTRIES = ['analyze', 'train', 'evaluate', 'hash', 'monitorParse'] as const;

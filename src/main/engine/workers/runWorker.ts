@@ -128,7 +128,7 @@ function sweepDevBundles(dir: string): void {
  * the process's execArgv: every variant is plain CommonJS that loads what it needs itself, and under
  * `tsx` (npm run bench, scripts) the inherited loader flags cost ~300 ms per worker start (measured).
  */
-async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
+export async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
   const base = { workerData, resourceLimits, execArgv: [] };
   if (!where.viaTsx) return new Worker(where.file, base);
   const bundled = await devBundle(where.file).catch(() => null);
@@ -257,14 +257,14 @@ function watchWorker<TOut, TProgress>(worker: Worker, label: string, limits: Res
   });
 }
 
-function outOfMemory(label: string, limits: ResourceLimits, cause: unknown): LatheError {
+export function outOfMemory(label: string, limits: ResourceLimits, cause: unknown): LatheError {
   return new LatheError('INTERNAL', `The ${label} worker ran out of memory (its heap limit is ${limits.maxOldGenerationSizeMb} MB) and was stopped; nothing else was affected`, {
     cause,
     hint: 'The job may be too large for one worker: try a smaller input, or raise the limit with LATHE_WORKER_HEAP_MB.',
   });
 }
 
-function abortReason(signal: AbortSignal): LatheError {
+export function abortReason(signal: AbortSignal): LatheError {
   const r: unknown = signal.reason;
   return r instanceof LatheError ? r : new LatheError('INTERNAL', 'The worker was cancelled', { cause: r });
 }

@@ -4,14 +4,15 @@
  * to the workspace, reads the dataset version, splits, learns preprocessing and encodes, posts what
  * it prepared (`prepared`), then trains.
  */
+import { tfjs } from '../compute/heavyModules';
 import { openReadOnlyDatabase } from '../db/connection';
 import { DatasetsRepo } from '../db/datasetsRepo';
 import { VersionReader } from '../datasets/versionReader';
 import { ObjectStore } from '../store/objectStore';
 import { checkModelSize } from '../training/architecture';
 import { prepareData, type TrainingData } from '../training/data';
-import { train, type TrainWorkerInput } from '../training/trainer';
-import { serveWorker } from './serveWorker';
+import { train, type TrainJobOutput, type TrainWorkerInput } from '../training/trainer';
+import { serveWorker, type EntryContext } from './serveWorker';
 
 async function prepare(job: TrainWorkerInput): Promise<TrainingData> {
   const { source } = job;
@@ -30,7 +31,29 @@ async function prepare(job: TrainWorkerInput): Promise<TrainingData> {
   }
 }
 
+const tf = tfjs();
+
+/**
+ * After each job in a warm worker (warmWorkers.ts): every tensor the job made was tracked by its
+ * scope and is gone; the model's and optimizer's variables go here. Clean means no tensor is left,
+ * so the next job starts from what a fresh thread has (TF.js loaded, backend ready, nothing allocated);
+ * the trainer seeds Math.random itself and the layers name themselves (architecture.ts layerNames).
+ */
+function reset(): boolean {
+  tf.disposeVariables();
+  return tf.memory().numTensors === 0;
+}
+
 serveWorker<'train'>(async (job, ctx) => {
+  tf.engine().startScope();
+  try {
+    return await trainJob(job, ctx);
+  } finally {
+    tf.engine().endScope();
+  }
+}, { reset });
+
+async function trainJob(job: TrainWorkerInput, ctx: EntryContext<'train'>): Promise<TrainJobOutput> {
   const data = await prepare(job);
   checkModelSize(job.spec, { input: data.inputShape, outputSize: data.outputSize, task: data.task });
   const { parts, ...prepared } = data;
@@ -51,4 +74,4 @@ serveWorker<'train'>(async (job, ctx) => {
   );
   ctx.transfer.push(result.model.weightData);
   return result;
-});
+}
