@@ -17,8 +17,8 @@ export interface StoreCheck {
  * whole stream); a chunk whose bytes do not match its claimed hash, or a stream longer or shorter than
  * its chunks, throws `bad(...)`. `onChunk` sees each chunk (a view: copy it to keep it).
  *
- * With a `hasher` (a second thread), the whole-stream hash and the checks of half of the chunks that
- * lie inside one piece of the stream run there, so `onChunk` may see a chunk before its check completes: the
+ * With a `hasher` (a second thread), the whole-stream hash and the checks of the chunks that lie
+ * inside one piece of the stream run there, so `onChunk` may see a chunk before its check completes: the
  * result is only known when this returns (it throws on a mismatch), and nothing staged may be sealed
  * before. Chunks that straddle two pieces are checked here, before `onChunk`.
  */
@@ -50,9 +50,11 @@ export async function verifyChunked(
       if (ci >= claimed.length) throw bad('it is longer than its chunks');
       const [hash, len] = claimed[ci];
       if (fill === 0 && piece.length - p >= len) {
-        // With a second thread, it hashes every object whole and checks every other chunk; this thread
-        // checks the rest (measured: the best balance of the two).
-        if (hasher && ci % 2 === 1) {
+        // With a second thread, it hashes every object whole and checks every chunk that lies inside a
+        // piece; this thread checks those that straddle two. Measured on a 512 MB import since the pack
+        // is written off this thread (store/directWriter.ts): CPU of this thread 0.85-1.04 s and of the
+        // hashing one 0.94-0.99 s, against 1.06-1.27 s and 0.72-0.76 s when it checked every other chunk.
+        if (hasher) {
           checks.push([p, len, hash]);
           onChunk?.(piece.subarray(p, p + len), hash);
           ci++;
