@@ -53,8 +53,8 @@ export class JobQueue {
   private readonly entries = new Map<string, Entry>();
   private readonly busy = new Set<number>();
   private seq = 0;
-  /** Worker threads kept warm between this queue's jobs. */
-  readonly warm = new WarmWorkers();
+  /** Worker threads kept warm between this queue's jobs: at most one idle per slot. */
+  readonly warm = new WarmWorkers({ maxIdle: () => this.size });
 
   constructor(
     private size: number,

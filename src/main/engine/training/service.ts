@@ -97,6 +97,8 @@ export class TrainingService {
   private readonly splits: SplitsRepo;
   private readonly data: DataContext;
   private pin: BackendName | null = backendFromEnv();
+  /** False once the backend is known to run no wasm threads here (Node: WASM_HAS_MULTITHREAD_SUPPORT is false). */
+  private threadsMatter = true;
   private readonly threads = new Map<string, Worker>();
   private readonly done = new Map<string, Promise<unknown>>();
   private readonly crossValidations = new Map<string, Promise<void>>();
@@ -231,6 +233,7 @@ export class TrainingService {
       throw new LatheError('INVALID_INPUT', `Run ${runId} has no checkpoint to resume from`, { where: 'runId', hint: 'Re-run it instead (`lathe train --from <run>`).' });
     }
     const ckpt = readModelFiles(runs.artifacts, runId, checkpointDir(row.checkpoint_epoch));
+    await this.status(); // the backend, for the warm worker key (start() does the same)
     const data = planData(this.data, spec);
     runs.update({ id: runId, status: 'running' });
     runs.setTags(runId, { 'training.resumed_from_epoch': String(row.checkpoint_epoch) }, ['training.error']);
@@ -308,9 +311,10 @@ export class TrainingService {
           }
         };
         try {
-          // A warm worker is reused only with the same wasm threads and backend pin (fixed at its first job).
+          // A warm worker is reused only with the same backend pin and, where wasm runs threads, the same
+          // thread count (fixed when its backend first loaded); without wasm threads the count changes nothing.
           const out = await this.queue.warm.run('train', input, {
-            key: `${input.threads}|${input.backend ?? ''}`,
+            key: `${this.threadsMatter ? input.threads : '-'}|${input.backend ?? ''}`,
             signal: ctx.signal,
             onProgress: onMessage,
             onWorker: (w) => this.threads.set(ctx.id, w),
@@ -397,6 +401,7 @@ export class TrainingService {
 
   async status(): Promise<ComputeStatus> {
     const sel = await selectBackend(this.pin);
+    this.threadsMatter = sel.active !== 'wasm' || sel.device.includes('threads');
     return { active: sel.active, device: sel.device, pinned: this.pin, probes: sel.probes, workers: this.queue.workers };
   }
 

@@ -15,8 +15,10 @@ import { abortReason, outOfMemory, resolveWorkerEntry, startWorker, WorkerStartE
  */
 
 export interface WarmWorkerOptions {
-  /** Idle workers end after this long; default `LATHE_WORKER_IDLE_MS` or 10 s. */
+  /** Idle workers end after this long; default `LATHE_WORKER_IDLE_MS` or 60 s. */
   idleMs?: number;
+  /** At most this many idle workers (the oldest ends first); default 2. A getter follows a pool that is resized. */
+  maxIdle?: () => number;
   /** A worker is ended after this many jobs (a bound on any slow growth); default 25. */
   maxJobs?: number;
 }
@@ -35,7 +37,7 @@ export interface WarmRunOptions<TProgress> extends RunWorkerOptions<TProgress> {
 
 function idleFromEnv(): number {
   const v = Number(process.env.LATHE_WORKER_IDLE_MS);
-  return Number.isFinite(v) && v >= 0 ? v : 10_000;
+  return Number.isFinite(v) && v >= 0 ? v : 60_000;
 }
 
 export class WarmWorkers {
@@ -44,12 +46,14 @@ export class WarmWorkers {
   private closed = false;
   private readonly idleMs: number;
   private readonly maxJobs: number;
+  private readonly maxIdle: () => number;
   /** Threads started so far (tests and benches read it to see reuse). */
   started = 0;
 
   constructor(opts: WarmWorkerOptions = {}) {
     this.idleMs = opts.idleMs ?? idleFromEnv();
     this.maxJobs = opts.maxJobs ?? 25;
+    this.maxIdle = opts.maxIdle ?? (() => 2);
   }
 
   /** Idle workers now. */
@@ -130,6 +134,7 @@ export class WarmWorkers {
     worker.once('exit', entry.onExit);
     worker.unref();
     this.idle.push(entry);
+    while (this.idle.length > Math.max(0, this.maxIdle())) this.drop(this.idle.shift() as Idle);
   }
 
   private runOn<TOut, TProgress>(worker: Worker, key: string, input: unknown, label: string, limits: ResourceLimits, opts: WarmRunOptions<TProgress>): Promise<TOut> {
