@@ -5,7 +5,7 @@ import { LatheError } from '../../../../shared/errors';
 import { ColumnProfiler, parseNumberBytes, tableProfile, unescapeQuoted } from '../profile';
 import { RowOffsets, type TableIndex } from '../rowIndex';
 import { DelimitedParser, type DelimitedRowSink } from './delimitedParser';
-import { hasBom, readTextFile } from './textInput';
+import { hasBom, readTextFileInPlace } from './textInput';
 import type { TableAnalysis } from './table';
 import { PartEnd } from './textPart';
 
@@ -242,16 +242,7 @@ export async function analyzeDelimited(
   const sink = new DelimitedRows(plan, (rowStart) => offsets.add(rowStart));
   // The BOM is not part of the first field; offsets stay absolute so pages read the right bytes.
   const parser = new DelimitedParser(plan.delimiter.charCodeAt(0), sink, file, plan.bom);
-  let first = true;
-  await readTextFile(
-    file,
-    (piece) => {
-      parser.push(first && plan.bom ? piece.subarray(3) : piece);
-      first = false;
-    },
-    onProgress,
-  );
-  parser.finish();
+  await readTextFileInPlace(file, plan.bom, parser, onProgress);
   if (sink.rows === 0) throw noDataRows(file, sink.headerLine);
   return delimitedAnalysis(plan, sink.rows, sink.profilers, sink.columns ?? [], offsets.offsets, sink.notes);
 }

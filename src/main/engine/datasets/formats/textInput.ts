@@ -61,29 +61,81 @@ export async function readTextFile(
       const atEnd = bytesRead === 0;
       const checkEnd = atEnd ? total : completeUtf8End(piece.subarray(0, total));
       const view = piece.subarray(0, checkEnd);
-      if (!isUtf8(view)) {
-        const bad = done + firstInvalidUtf8(view);
-        const line = await lineOf(file, bad);
-        throw new LatheError('BAD_FILE', `${file} is not UTF-8 text: byte ${bad} (line ${line}) is not valid UTF-8`, {
-          where: `${file}:${line}`,
-          hint: 'Save the file as UTF-8 (for example "CSV UTF-8" in a spreadsheet, or iconv -f latin1 -t utf-8) and add it again.',
-        });
-      }
-      // NUL is valid UTF-8 but never part of text: a file holding one is binary (or UTF-16) under a text name.
-      const nul = view.indexOf(0);
-      if (nul >= 0) {
-        const line = await lineOf(file, done + nul);
-        throw new LatheError('BAD_FILE', `${file} is not a text file: line ${line} holds a NUL byte (byte ${done + nul}), so it looks binary`, {
-          where: `${file}:${line}`,
-          hint: 'Lathe imports CSV, TSV and JSON Lines saved as UTF-8 text; export the data as UTF-8 (not UTF-16 or a binary format) and add it again.',
-        });
-      }
+      await checkText(file, view, done);
       if (view.length > 0) onPiece(view);
       done += checkEnd;
       onProgress?.(done);
       if (atEnd) break;
       pending = total - checkEnd;
       piece.copy(piece, 0, checkEnd, total);
+    }
+  } finally {
+    await fd.close();
+  }
+}
+
+/** Refuses bytes that are not UTF-8 or hold a NUL (`at`: the file offset of `view`), naming the line. */
+async function checkText(file: string, view: Buffer, at: number): Promise<void> {
+  if (!isUtf8(view)) {
+    const bad = at + firstInvalidUtf8(view);
+    const line = await lineOf(file, bad);
+    throw new LatheError('BAD_FILE', `${file} is not UTF-8 text: byte ${bad} (line ${line}) is not valid UTF-8`, {
+      where: `${file}:${line}`,
+      hint: 'Save the file as UTF-8 (for example "CSV UTF-8" in a spreadsheet, or iconv -f latin1 -t utf-8) and add it again.',
+    });
+  }
+  // NUL is valid UTF-8 but never part of text: a file holding one is binary (or UTF-16) under a text name.
+  const nul = view.indexOf(0);
+  if (nul >= 0) {
+    const line = await lineOf(file, at + nul);
+    throw new LatheError('BAD_FILE', `${file} is not a text file: line ${line} holds a NUL byte (byte ${at + nul}), so it looks binary`, {
+      where: `${file}:${line}`,
+      hint: 'Lathe imports CSV, TSV and JSON Lines saved as UTF-8 text; export the data as UTF-8 (not UTF-16 or a binary format) and add it again.',
+    });
+  }
+}
+
+/** A parser that works in the reader's own buffer (see `DelimitedParser.parseInPlace`). */
+export interface InPlaceConsumer {
+  /** Parses the complete rows of `buf`; returns how many bytes it used (all of them when `atEof`). */
+  parseInPlace(buf: Buffer, atEof: boolean): number;
+}
+
+/**
+ * `readTextFile` from byte `from` for a consumer that parses in the reader's buffer: what it did not
+ * use (a row cut by the read) moves to the buffer's front and the next read lands after it, so no
+ * piece is copied whole (joining each piece to the carried bytes cost ~6% of a CSV's analysis).
+ * The buffer doubles only when one row fills it. Same checks and errors as `readTextFile`.
+ */
+export async function readTextFileInPlace(file: string, from: number, consumer: InPlaceConsumer, onProgress?: (done: number) => void): Promise<void> {
+  const fd = await fs.promises.open(file, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(READ_PIECE);
+    // [0, have): bytes the consumer has not used, of which [0, checked) were checked.
+    let have = 0;
+    let checked = 0;
+    let pos = from;
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const { bytesRead } = await fd.read(buf, have, buf.length - have, pos);
+      pos += bytesRead;
+      const total = have + bytesRead;
+      const atEnd = bytesRead === 0;
+      const checkEnd = atEnd ? total : checked + completeUtf8End(buf.subarray(checked, total));
+      await checkText(file, buf.subarray(checked, checkEnd), pos - (total - checked));
+      onProgress?.(pos - (total - checkEnd));
+      if (atEnd) {
+        consumer.parseInPlace(buf.subarray(0, total), true);
+        return;
+      }
+      const used = consumer.parseInPlace(buf.subarray(0, checkEnd), false);
+      buf.copy(buf, 0, used, total);
+      have = total - used;
+      checked = checkEnd - used;
     }
   } finally {
     await fd.close();

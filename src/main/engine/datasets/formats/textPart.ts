@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { LatheError, toLatheError, type LatheErrorData } from '../../../../shared/errors';
-import { completeUtf8End } from './textInput';
+import { completeUtf8End, type InPlaceConsumer } from './textInput';
 
 /** Rows whose first byte lies in [start, end) (`end` null: to the end of the file). */
 export interface PartRange {
@@ -94,11 +94,6 @@ export function readPart(
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }
-}
-
-/** A parser that works in the reader's own buffer (see `DelimitedParser.parseInPlace`). */
-export interface InPlaceConsumer {
-  parseInPlace(buf: Buffer, atEof: boolean): number;
 }
 
 /**
