@@ -33,8 +33,21 @@ function alignedPieces(n: number): Buffer[] {
   return Array.from({ length: n }, (_, k) => all.subarray(k * PIECE, (k + 1) * PIECE));
 }
 
+/**
+ * Sets of pieces kept for the next writer: each WebAssembly memory reserves a large range of address
+ * space, so many short imports in a row should not each map a new one. At most two sets are kept.
+ */
+const spare: Buffer[][] = [];
+const PIECES = MAX_IN_FLIGHT + 1;
+const takePieces = (): Buffer[] => spare.pop() ?? alignedPieces(PIECES);
+const givePieces = (set: Buffer[]): void => {
+  if (set.length === PIECES && spare.length < 2) spare.push(set);
+};
+
 export class DirectWriter {
   private readonly free: Buffer[];
+  /** Every piece of this writer, returned to `spare` at close (when no write uses them any more). */
+  private readonly pieces: Buffer[];
   private current: Buffer;
   private used = 0;
   /** File offset of `current`'s first byte (a multiple of PIECE). */
@@ -48,7 +61,8 @@ export class DirectWriter {
   onWritten: ((fd: number, bytes: number) => void) | null = null;
 
   private constructor(readonly fd: number) {
-    this.free = alignedPieces(MAX_IN_FLIGHT + 1);
+    this.pieces = takePieces();
+    this.free = [...this.pieces];
     this.current = this.free.pop() as Buffer;
   }
 
@@ -173,5 +187,6 @@ export class DirectWriter {
     if (this.closed) return;
     this.closed = true;
     fs.closeSync(this.fd);
+    if (!this.busy) givePieces(this.pieces);
   }
 }
