@@ -73,6 +73,11 @@ export class WarmWorkers {
     const limits = opts.resourceLimits ?? workerResourceLimits();
     const key = `${entry}|${opts.key ?? ''}|${limits.maxOldGenerationSizeMb ?? ''}`;
     const worker = this.take(key) ?? (await this.start(entry, limits));
+    if (signal?.aborted) {
+      // Cancelled while its thread was starting: that thread may be half-loaded, so it goes too.
+      void worker.terminate();
+      throw abortReason(signal);
+    }
     opts.onWorker?.(worker);
     return this.runOn<WorkerOutput<E, I>, WorkerProgress<E, I>>(worker, key, input, entry, limits, opts);
   }
@@ -89,6 +94,7 @@ export class WarmWorkers {
     const [w] = this.idle.splice(i, 1);
     clearTimeout(w.timer);
     w.worker.off('exit', w.onExit);
+    w.worker.off('error', w.onExit);
     w.worker.ref();
     return w.worker;
   }
@@ -96,6 +102,7 @@ export class WarmWorkers {
   private drop(w: Idle): void {
     clearTimeout(w.timer);
     w.worker.off('exit', w.onExit);
+    w.worker.off('error', w.onExit);
     void w.worker.terminate();
   }
 
@@ -125,13 +132,16 @@ export class WarmWorkers {
         this.idle = this.idle.filter((w) => w !== entry);
         this.drop(entry);
       }, this.idleMs),
+      // An idle thread that dies or throws (nobody else listens then: an unheard 'error' would crash
+      // the process) just leaves the pool.
       onExit: () => {
         this.idle = this.idle.filter((w) => w !== entry);
-        clearTimeout(entry.timer);
+        this.drop(entry);
       },
     };
     entry.timer.unref();
     worker.once('exit', entry.onExit);
+    worker.once('error', entry.onExit);
     worker.unref();
     this.idle.push(entry);
     while (this.idle.length > Math.max(0, this.maxIdle())) this.drop(this.idle.shift() as Idle);
@@ -154,7 +164,10 @@ export class WarmWorkers {
         settled = true;
         detach();
         if (keep) this.park(worker, key);
-        else void worker.terminate();
+        else {
+          worker.on('error', () => {}); // whatever a thread being ended still throws has no job to fail
+          void worker.terminate();
+        }
         fn();
       };
       const onAbort = () => settle(() => reject(abortReason(signal as AbortSignal)));
