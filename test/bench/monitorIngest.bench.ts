@@ -36,6 +36,8 @@ export interface IngestMeasure {
   wallS: number;
   /** CPU seconds of the main (ingest) thread alone, from /proc (Linux); null elsewhere. */
   mainCpuS: number | null;
+  /** CPU seconds by thread (Linux): each live thread sampled every 50 ms during the ingest, so a thread that ended (the parse worker) keeps its last sample. */
+  threads: ThreadCpu[];
   windows: number;
   rawSegments: number;
   fileBytes: number;
@@ -51,31 +53,43 @@ export async function ingestOnce(dir: string, rows: number): Promise<IngestMeasu
     await trainRealModel(engine, dir, 'bench', FEATURES);
     console.warn = quiet;
     await invoke(engine, 'monitor.reference', { ref: 'bench@1' });
-    const rr = rng(5);
-    const start = Date.UTC(2026, 10, 1);
-    const lines: string[] = [];
-    for (let i = 0; i < rows; i++) {
-      const o = row(rr);
-      const p = modelP(o);
-      // Ids as the serving export makes them (random UUIDs): sequential ids would flatter a text-keyed index.
-      lines.push(JSON.stringify({ requestId: uuidLike(rr), time: start + Math.floor((i / rows) * 48 * 3_600_000), model: 'bench', version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
-    }
-    const file = path.join(dir, 'ingest.ndjson');
-    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const file = writeLog(dir, rows);
     const profiler = process.env.INGEST_PROFILE ? await startProfile() : null;
     const m0 = mainThreadCpuS();
+    const sampler = new ThreadSampler();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const res = await invoke(engine, 'monitor.ingest', { ref: 'bench', files: [file] });
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     const m1 = mainThreadCpuS();
+    const threads = sampler.stop();
     if (profiler) await profiler(process.env.INGEST_PROFILE!);
     if (res.accepted !== rows) throw new Error(`accepted ${res.accepted} of ${rows}`);
-    return { rows, cpuS: (c.user + c.system) / 1e6, wallS, mainCpuS: m0 !== null && m1 !== null ? m1 - m0 : null, windows: res.windows.length, rawSegments: res.rawSegments, fileBytes: fs.statSync(file).size };
+    return { rows, cpuS: (c.user + c.system) / 1e6, wallS, mainCpuS: m0 !== null && m1 !== null ? m1 - m0 : null, threads, windows: res.windows.length, rawSegments: res.rawSegments, fileBytes: fs.statSync(file).size };
   } finally {
     engine.close();
   }
+}
+
+/**
+ * The log the ingest reads, written by a function of its own so that its 300k strings are garbage
+ * before the ingest starts (held by the caller's frame they were ~100 MB of old generation that every
+ * mark of the main thread's heap during the ingest walked again).
+ */
+function writeLog(dir: string, rows: number): string {
+  const rr = rng(5);
+  const start = Date.UTC(2026, 10, 1);
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const o = row(rr);
+    const p = modelP(o);
+    // Ids as the serving export makes them (random UUIDs): sequential ids would flatter a text-keyed index.
+    lines.push(JSON.stringify({ requestId: uuidLike(rr), time: start + Math.floor((i / rows) * 48 * 3_600_000), model: 'bench', version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
+  }
+  const file = path.join(dir, 'ingest.ndjson');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
 }
 
 /**
@@ -90,6 +104,54 @@ function mainThreadCpuS(): number | null {
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return null;
+  }
+}
+
+export interface ThreadCpu {
+  tid: number;
+  /** The thread's name (/proc/self/task/<tid>/comm): node's own, libuv's pool, V8's platform workers. */
+  name: string;
+  cpuS: number;
+}
+
+function taskCpu(): Map<number, ThreadCpu> {
+  const out = new Map<number, ThreadCpu>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(Number(t), { tid: Number(t), name, cpuS: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Every thread's CPU during a span: the first and last sample of each thread seen (threads started during the span count from 0). */
+class ThreadSampler {
+  private readonly first = taskCpu();
+  private readonly last = new Map(this.first);
+  private readonly timer = setInterval(() => this.sample(), 50);
+  private sample(): void {
+    for (const [tid, t] of taskCpu()) this.last.set(tid, t);
+  }
+  stop(): ThreadCpu[] {
+    clearInterval(this.timer);
+    this.sample();
+    const out: ThreadCpu[] = [];
+    for (const [tid, t] of this.last) {
+      const cpuS = t.cpuS - (this.first.get(tid)?.cpuS ?? 0);
+      if (cpuS > 0) out.push({ tid, name: t.name + (tid === process.pid ? ' (main)' : this.first.has(tid) ? '' : ' (new)'), cpuS: Math.round(cpuS * 100) / 100 });
+    }
+    return out.sort((a, b) => b.cpuS - a.cpuS);
   }
 }
 
@@ -123,6 +185,6 @@ if (process.argv[1] && /monitorIngest\.bench\.ts$/.test(process.argv[1])) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-ingest-'));
   const load = os.loadavg()[0];
   ingestOnce(dir, Number(process.argv[2] ?? '100000'))
-    .then((r) => console.log(JSON.stringify({ rows: r.rows, cpuS: r.cpuS, wallS: r.wallS, windows: r.windows, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS), rowsPerMainCpuS: r.mainCpuS ? Math.round(r.rows / r.mainCpuS) : null, load: [load, os.loadavg()[0]] })))
+    .then((r) => console.log(JSON.stringify({ rows: r.rows, cpuS: r.cpuS, wallS: r.wallS, windows: r.windows, rowsPerCpuS: Math.round(r.rows / r.cpuS), rowsPerWallS: Math.round(r.rows / r.wallS), rowsPerMainCpuS: r.mainCpuS ? Math.round(r.rows / r.mainCpuS) : null, threads: r.threads.map((t) => `${t.name}:${t.cpuS}`).join(' '), load: [load, os.loadavg()[0]] })))
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
 }
