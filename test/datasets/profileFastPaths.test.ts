@@ -83,7 +83,7 @@ describe('rows profiled in blocks', () => {
     // Reference: every row handed to the profilers as it is parsed.
     const oneByOne = (() => {
       const sink = new DelimitedRows(plan, () => {});
-      const parser = new DelimitedParser(0x2c, { row: (buf, b, n, at, line) => { sink.row(buf, b, n, at, line); sink.endOfBuffer(); } }, file);
+      const parser = new DelimitedParser(0x2c, { row: (buf, b, n, start, line, at) => { sink.row(buf, b, n, start, line, at); sink.endOfBuffer(); } }, file);
       parser.push(bytes);
       parser.finish();
       return tableProfile(sink.rows, sink.profilers);

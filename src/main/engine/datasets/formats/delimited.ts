@@ -13,8 +13,9 @@ const SAMPLE_BYTES = 64 * 1024;
 const SAMPLE_ROWS = 50;
 const CANDIDATE_DELIMITERS = [',', '\t', ';', '|'];
 
-function fieldText(buf: Buffer, b: Int32Array, k: number): string {
-  return b[3 * k + 2] ? unescapeQuoted(buf, b[3 * k], b[3 * k + 1]) : buf.toString('utf8', b[3 * k], b[3 * k + 1]);
+function fieldText(buf: Buffer, b: Int32Array, k: number, at = 0): string {
+  const i = at + 3 * k;
+  return b[i + 2] ? unescapeQuoted(buf, b[i], b[i + 1]) : buf.toString('utf8', b[i], b[i + 1]);
 }
 
 function sampleRows(sample: Buffer, delimiter: string, file: string): string[][] {
@@ -164,7 +165,8 @@ export class DelimitedRows implements DelimitedRowSink {
   headerLine = 0;
   /** Start of the first data row seen, or -1. */
   firstRow = -1;
-  private block = new Int32Array(0);
+  /** The parser's bounds array, which holds the gathered rows one after another (none copied). */
+  private block: Int32Array = new Int32Array(0);
   private blockRows = 0;
   private blockBuf: Buffer | null = null;
 
@@ -180,17 +182,17 @@ export class DelimitedRows implements DelimitedRowSink {
 
   private useColumns(columns: string[]): void {
     this.profilers = columns.map((c, k) => new ColumnProfiler(c, this.plan.shifts[k] ?? 0));
-    this.block = new Int32Array(BLOCK_ROWS * 3 * columns.length);
   }
 
-  row(buf: Buffer, b: Int32Array, n: number, rowStart: number, line: number): void {
+  /** Keeps the row in the parser's array; returns where the next one goes (0 once a block is profiled). */
+  row(buf: Buffer, b: Int32Array, n: number, rowStart: number, line: number, at: number): number | void {
     if (rowStart >= this.stopAt) {
       this.endOfBuffer();
       throw new PartEnd(rowStart);
     }
     if (this.columns === null) {
       const { header } = this.plan;
-      const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
+      const names = header ? Array.from({ length: n }, (_, k) => fieldText(buf, b, k, at)) : Array.from({ length: n }, (_, k) => `column_${k + 1}`);
       if (header) ({ columns: this.columns, notes: this.notes } = uniqueColumnNames(names, line));
       else this.columns = names;
       this.useColumns(this.columns);
@@ -203,12 +205,17 @@ export class DelimitedRows implements DelimitedRowSink {
       this.endOfBuffer();
       this.blockBuf = buf;
     }
-    const block = this.block;
-    for (let i = 0, at = this.blockRows * 3 * n; i < 3 * n; i++) block[at + i] = b[i];
-    if (++this.blockRows === BLOCK_ROWS) this.endOfBuffer();
+    // The parser writes each row after the last one kept, so a block's rows lie `3 * n` apart.
+    if (at !== this.blockRows * 3 * n) b.copyWithin(this.blockRows * 3 * n, at, at + 3 * n);
+    this.block = b;
     if (this.firstRow < 0) this.firstRow = rowStart;
     this.onRowStart(rowStart);
     this.rows++;
+    if (++this.blockRows === BLOCK_ROWS) {
+      this.endOfBuffer();
+      return 0;
+    }
+    return this.blockRows * 3 * n;
   }
 
   /** Profiles the gathered rows (their bytes are about to be reused). */

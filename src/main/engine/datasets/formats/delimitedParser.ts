@@ -5,12 +5,15 @@ import { CR, LF, MAX_ROW_BYTES, rowTooLong } from './textInput';
 const QUOTE = 0x22;
 
 /**
- * Receives complete rows. Field k is bytes [bounds[3k], bounds[3k+1]) of `buf`, without its quotes;
- * bounds[3k+2] is 1 when the field had doubled quotes inside (`""`) that still need unescaping.
- * `buf` is only valid during the call.
+ * Receives complete rows. Field k is bytes [bounds[at + 3k], bounds[at + 3k+1]) of `buf`, without its
+ * quotes; bounds[at + 3k+2] is 1 when the field had doubled quotes inside (`""`) that still need
+ * unescaping. `buf` is only valid during the call. A sink that returns a number keeps the row's
+ * bounds where they are: the parser writes the next row's at that offset of the same array (a sink
+ * gathering rows in blocks then needs no copy of them), until `endOfBuffer`, after which it writes
+ * from 0 again. A sink that returns nothing gets every row at 0.
  */
 export interface DelimitedRowSink {
-  row(buf: Buffer, bounds: Int32Array, fieldCount: number, rowStart: number, line: number): void;
+  row(buf: Buffer, bounds: Int32Array, fieldCount: number, rowStart: number, line: number, at: number): number | void;
   /** Called when the parser is done with the buffer its last rows came from (a sink that keeps rows to handle later must handle them now). */
   endOfBuffer?(): void;
 }
@@ -28,6 +31,8 @@ export class DelimitedParser {
   /** Absolute byte offset of the first byte of the next buffer parsed. */
   private base: number;
   private bounds = new Int32Array(3 * 64);
+  /** Where in `bounds` the current row's fields go (see `DelimitedRowSink`). */
+  private at = 0;
 
   constructor(
     private readonly delimiter: number,
@@ -66,15 +71,17 @@ export class DelimitedParser {
 
   /** Records field k; a row wider than MAX_COLUMNS is refused here, before any column is profiled. */
   private field(k: number, start: number, end: number, escaped: number, rowLine: number): void {
-    if (3 * k + 3 > this.bounds.length) {
-      if (k >= MAX_COLUMNS) throw tooManyColumns(this.file, `${this.file}:${rowLine}`, `line ${rowLine} has more than ${MAX_COLUMNS} fields`);
+    const i = this.at + 3 * k;
+    if (i + 3 > this.bounds.length) {
+      if (k >= MAX_COLUMNS) throw tooMany(this.file, rowLine);
+      // Kept rows move with the array (the sink is handed the new one with the next row).
       const bigger = new Int32Array(this.bounds.length * 2);
       bigger.set(this.bounds);
       this.bounds = bigger;
     }
-    this.bounds[3 * k] = start;
-    this.bounds[3 * k + 1] = end;
-    this.bounds[3 * k + 2] = escaped;
+    this.bounds[i] = start;
+    this.bounds[i + 1] = end;
+    this.bounds[i + 2] = escaped;
   }
 
   /** Parses complete rows of `buf`; returns the offset where the first incomplete row starts. */
@@ -171,13 +178,20 @@ export class DelimitedParser {
         i = j < n ? j + 1 : j;
         break;
       }
-      this.sink.row(buf, this.bounds, f, this.base + rowStart, rowLine);
+      // Past the array's growth (kept rows make it larger than the widest row): the same refusal.
+      if (f > MAX_COLUMNS) throw tooMany(this.file, rowLine);
+      this.at = this.sink.row(buf, this.bounds, f, this.base + rowStart, rowLine, this.at) ?? 0;
       pos = i;
     }
     this.line = line;
     this.sink.endOfBuffer?.();
+    this.at = 0;
     return pos;
   }
+}
+
+function tooMany(file: string, line: number): LatheError {
+  return tooManyColumns(file, `${file}:${line}`, `line ${line} has more than ${MAX_COLUMNS} fields`);
 }
 
 function unclosedQuote(file: string, line: number): LatheError {
