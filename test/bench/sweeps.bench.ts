@@ -43,6 +43,21 @@ function threadCpu(): Map<string, number> {
   return out;
 }
 
+/** Milliseconds each thread of this process has spent waiting for a CPU on a run queue (Linux schedstat). */
+function threadWait(): Map<string, number> {
+  const out = new Map<string, number>();
+  const dir = '/proc/self/task';
+  if (!fs.existsSync(dir)) return out;
+  for (const tid of fs.readdirSync(dir)) {
+    try {
+      out.set(tid, Number(fs.readFileSync(`${dir}/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 /**
  * Where a sweep's CPU went: the main thread, threads that were there before and after it (V8's and
  * libuv's pools, and warm trial workers from an earlier sweep), and the rest: threads started or
@@ -54,6 +69,12 @@ interface CpuSplit {
   helpers: number;
   /** Trial worker threads started during the sweep (the rest ran on warm ones). */
   started: number;
+  /**
+   * Wall ms minus the time the trial threads (warm ones: there before and after, > 1 s CPU) waited for
+   * a CPU taken by other processes: one after the other their waits add up, side by side the longer
+   * one counts. An estimate of the wall time on an idle machine; NaN when no warm trial thread is seen.
+   */
+  unloadedMs: number;
 }
 
 /**
@@ -98,7 +119,7 @@ type SweepTimes = Awaited<ReturnType<typeof sweepMs>>;
 
 /** Two sweeps' times, CPU and trials added up (the ratio compares sums). */
 function merge(a: SweepTimes, b: SweepTimes): SweepTimes {
-  const cpu = { total: a.cpu.total + b.cpu.total, main: a.cpu.main + b.cpu.main, helpers: a.cpu.helpers + b.cpu.helpers, started: a.cpu.started + b.cpu.started };
+  const cpu = { total: a.cpu.total + b.cpu.total, main: a.cpu.main + b.cpu.main, helpers: a.cpu.helpers + b.cpu.helpers, started: a.cpu.started + b.cpu.started, unloadedMs: a.cpu.unloadedMs + b.cpu.unloadedMs };
   const trials = { beforeFirstBatch: [...a.trials.beforeFirstBatch, ...b.trials.beforeFirstBatch], afterLastBatch: [...a.trials.afterLastBatch, ...b.trials.afterLastBatch] };
   return { ms: a.ms + b.ms, runIds: [...a.runIds, ...b.runIds], cpu, trials };
 }
@@ -108,6 +129,7 @@ const msList = (xs: number[]) => xs.map((x) => `${Math.round(x)}`).join(', ');
 async function sweepMs(engine: Engine, parallelism: number, epochs: number): Promise<{ ms: number; runIds: string[]; cpu: CpuSplit; trials: TrialTimes }> {
   const watch = watchTrials(engine);
   const before = threadCpu();
+  const wait0 = threadWait();
   const started0 = engine.training.queue.warm.started;
   const cpu0 = process.cpuUsage();
   const { ms, value } = await time(async () => {
@@ -116,12 +138,19 @@ async function sweepMs(engine: Engine, parallelism: number, epochs: number): Pro
   });
   const used = process.cpuUsage(cpu0);
   const after = threadCpu();
+  const wait1 = threadWait();
   const trials = watch.stop();
   if (value.status !== 'finished') throw new Error(`bench sweep ${value.status}: ${value.error ?? ''}`);
   const main = (after.get(String(process.pid)) ?? 0) - (before.get(String(process.pid)) ?? 0);
   let helpers = 0;
-  for (const [tid, t] of after) if (tid !== String(process.pid) && before.has(tid)) helpers += t - (before.get(tid) ?? 0);
-  return { ms, runIds: value.trials.map((t) => t.runId as string), cpu: { total: (used.user + used.system) / 1000, main, helpers, started: engine.training.queue.warm.started - started0 }, trials };
+  const waits: number[] = [];
+  for (const [tid, t] of after) {
+    if (tid === String(process.pid) || !before.has(tid)) continue;
+    helpers += t - (before.get(tid) ?? 0);
+    if (t - (before.get(tid) ?? 0) > 1000) waits.push((wait1.get(tid) ?? 0) - (wait0.get(tid) ?? 0));
+  }
+  const waited = waits.length === 0 ? NaN : parallelism === 1 ? waits.reduce((a, b) => a + b, 0) : Math.max(...waits);
+  return { ms, runIds: value.trials.map((t) => t.runId as string), cpu: { total: (used.user + used.system) / 1000, main, helpers, started: engine.training.queue.warm.started - started0, unloadedMs: ms - waited }, trials };
 }
 
 const cores = (c: CpuSplit, ms: number) =>
@@ -149,6 +178,9 @@ export async function benchSweeps(dir: string, opts: { epochs: number }): Promis
       target: '<= 0.60',
       pass: ratio <= 0.6,
     });
+    console.log(
+      `      without the run-queue waits of the trial threads (other processes' load; an estimate of an idle machine): ${(par.cpu.unloadedMs / 1000).toFixed(2)} s vs ${(seq.cpu.unloadedMs / 1000).toFixed(2)} s, ratio ${(par.cpu.unloadedMs / seq.cpu.unloadedMs).toFixed(2)}`,
+    );
     // Why the ratio cannot reach 0.5: how many cores the one-after-the-other sweep already keeps busy.
     console.log(`      sequential: ${cores(seq.cpu, seq.ms)}; parallel: ${cores(par.cpu, par.ms)}`);
     console.log(`      each trial, job start to first batch: sequential ${msList(seq.trials.beforeFirstBatch)} ms, parallel ${msList(par.trials.beforeFirstBatch)} ms; last batch to job end: sequential ${msList(seq.trials.afterLastBatch)} ms, parallel ${msList(par.trials.afterLastBatch)} ms; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
