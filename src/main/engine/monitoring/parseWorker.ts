@@ -87,7 +87,7 @@ export function parseLine(out: ParseOut, job: ParseJob, file: string, line: numb
 export async function serveParse(job: ParseJob, send: (r: ParseReply) => void, credit: () => Promise<void>): Promise<void> {
   let done = 0;
   let total = 0;
-  const fresh = (): ParseOut => ({ enc: new BatchEncoder(), lines: 0, future: 0, problems: [], problemsMore: 0 });
+  const fresh = (): ParseOut => ({ enc: new BatchEncoder(PARSE_BATCH), lines: 0, future: 0, problems: [], problemsMore: 0 });
   let out = fresh();
   let futureAfter = Date.now() + FUTURE_TOLERANCE_MS;
   const ship = async () => {

@@ -53,90 +53,104 @@ export const STRING = 5;
 
 type Cell = string | number | boolean | null;
 
-/** Builds ParsedBatch columns row by row (in the parse worker): `beginRow`, its cells, `endRow` (`add` for a checked record). */
+/**
+ * Builds ParsedBatch columns row by row (in the parse worker): `add` for each checked record, then
+ * `take`. Numbers go straight into typed arrays (grown by doubling, feature columns kept column by
+ * column): with plain arrays every fresh encoder's pushes moved from small-integer to double elements
+ * again and the optimised `add` was thrown away and recompiled a dozen times a log.
+ */
 export class BatchEncoder {
   private rows = 0;
   private readonly files: string[] = [];
   private fileIdx = new Map<string, number>();
-  private fileOf: number[] = [];
-  private lineOf: number[] = [];
+  private fileOf: Uint16Array;
+  private lineOf: Float64Array;
   private ids: string[] = [];
-  private times: number[] = [];
+  private times: Float64Array;
   private timeText: (string | null)[] = [];
-  private versions: number[] = [];
-  private aliasOf: number[] = [];
+  private versions: Float64Array;
+  private aliasOf: Int16Array;
   private aliasNames: string[] = [];
   private aliasIdx = new Map<string, number>();
   /** Feature columns by first appearance. */
   private readonly names: string[] = [];
   private nameIdx = new Map<string, number>();
-  /** Per column: code and value of every row so far (columns found later are filled with ABSENT). */
-  private colCodes: number[][] = [];
-  private colValues: number[][] = [];
+  /** Per column: code and value of every row (zeros, i.e. ABSENT, where a row lacks the column). */
+  private colCodes: Uint8Array[] = [];
+  private colValues: Float64Array[] = [];
   private strings: string[] = [];
   /** Each distinct string once a batch (categories repeat: fewer strings to copy between threads and to rebuild there). */
   private stringIdx = new Map<string, number>();
-  private predCode: number[] = [];
-  private predValue: number[] = [];
-  private hasProbs: number[] = [];
+  private predCode: Uint8Array;
+  private predValue: Float64Array;
+  private hasProbs: Uint8Array;
   private readonly probNames: string[] = [];
   private probIdx = new Map<string, number>();
-  private probCols: number[][] = [];
-  private latency: number[] = [];
+  /** Per class: NaN where a row lacks it. */
+  private probCols: Float64Array[] = [];
+  private latency: Float64Array;
   private text: string[] = [];
+
+  /** `cap`: rows the typed columns hold before they grow (the parse worker's batch length: they never grow there). */
+  constructor(private cap = 1024) {
+    this.fileOf = new Uint16Array(cap);
+    this.lineOf = new Float64Array(cap);
+    this.times = new Float64Array(cap);
+    this.versions = new Float64Array(cap);
+    this.aliasOf = new Int16Array(cap);
+    this.predCode = new Uint8Array(cap);
+    this.predValue = new Float64Array(cap);
+    this.hasProbs = new Uint8Array(cap);
+    this.latency = new Float64Array(cap);
+  }
 
   get size(): number {
     return this.rows;
   }
 
   /** The column of a feature name, added (ABSENT for the rows before) when new. */
-  column(name: string): number {
+  private column(name: string): number {
     let c = this.nameIdx.get(name);
     if (c === undefined) {
       this.nameIdx.set(name, (c = this.names.push(name) - 1));
-      this.colCodes.push(new Array<number>(this.rows).fill(ABSENT));
-      this.colValues.push(new Array<number>(this.rows).fill(0));
+      this.colCodes.push(new Uint8Array(this.cap));
+      this.colValues.push(new Float64Array(this.cap));
     }
     return c;
   }
 
-  probColumn(name: string): number {
+  private probColumn(name: string): number {
     let c = this.probIdx.get(name);
     if (c === undefined) {
       this.probIdx.set(name, (c = this.probNames.push(name) - 1));
-      this.probCols.push(new Array<number>(this.rows).fill(NaN));
+      this.probCols.push(new Float64Array(this.cap).fill(NaN));
     }
     return c;
   }
 
-  beginRow(file: string, line: number, id: string, time: number, timeText: string | null, version: number, alias: string | null, latency: number, text: string): void {
-    let f = this.fileIdx.get(file);
-    if (f === undefined) this.fileIdx.set(file, (f = this.files.push(file) - 1));
-    this.fileOf.push(f);
-    this.lineOf.push(line);
-    this.ids.push(id);
-    this.times.push(time);
-    this.timeText.push(timeText);
-    this.versions.push(version);
-    if (alias === null) this.aliasOf.push(-1);
-    else {
-      let a = this.aliasIdx.get(alias);
-      if (a === undefined) this.aliasIdx.set(alias, (a = this.aliasNames.push(alias) - 1));
-      this.aliasOf.push(a);
-    }
-    this.latency.push(latency);
-    this.text.push(text);
-  }
-
-  /** A cell of column `c` in the current row: a code, and the number (NUMBER) or string (STRING). */
-  feature(c: number, code: number, value: number, str: string | null): void {
-    this.colCodes[c].push(code);
-    this.colValues[c].push(code === STRING ? this.stringOf(str!) : value);
-  }
-
-  prediction(code: number, value: number, str: string | null): void {
-    this.predCode.push(code);
-    this.predValue.push(code === STRING ? this.stringOf(str!) : value);
+  /** Twice the rows: every typed column copied into one twice as long (new probability cells NaN). */
+  private grow(): void {
+    const cap = Math.max(1024, this.cap * 2);
+    const more = <T extends Uint8Array | Uint16Array | Int16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    const u8 = (n: number) => new Uint8Array(n);
+    const f64 = (n: number) => new Float64Array(n);
+    this.fileOf = more(this.fileOf, (n) => new Uint16Array(n));
+    this.lineOf = more(this.lineOf, f64);
+    this.times = more(this.times, f64);
+    this.versions = more(this.versions, f64);
+    this.aliasOf = more(this.aliasOf, (n) => new Int16Array(n));
+    this.predCode = more(this.predCode, u8);
+    this.predValue = more(this.predValue, f64);
+    this.hasProbs = more(this.hasProbs, u8);
+    this.latency = more(this.latency, f64);
+    this.colCodes = this.colCodes.map((a) => more(a, u8));
+    this.colValues = this.colValues.map((a) => more(a, f64));
+    this.probCols = this.probCols.map((a) => more(a, (n) => new Float64Array(n).fill(NaN)));
+    this.cap = cap;
   }
 
   private stringOf(s: string): number {
@@ -145,53 +159,65 @@ export class BatchEncoder {
     return k;
   }
 
-  prob(c: number, x: number): void {
-    this.probCols[c].push(x);
-  }
-
-  endRow(hasProbs: boolean): void {
-    const r = this.rows++;
-    // Columns this row did not have.
-    for (let c = 0; c < this.colCodes.length; c++) {
-      if (this.colCodes[c].length === r) {
-        this.colCodes[c].push(ABSENT);
-        this.colValues[c].push(0);
-      }
+  private cell(c: number, r: number, v: Cell): void {
+    if (v === null) this.colCodes[c][r] = NULL;
+    else if (typeof v === 'number') {
+      this.colCodes[c][r] = NUMBER;
+      this.colValues[c][r] = v;
+    } else if (typeof v === 'boolean') this.colCodes[c][r] = v ? TRUE : FALSE;
+    else {
+      this.colCodes[c][r] = STRING;
+      this.colValues[c][r] = this.stringOf(v);
     }
-    this.hasProbs.push(hasProbs ? 1 : 0);
-    for (const col of this.probCols) if (col.length === r) col.push(NaN);
-  }
-
-  private cell(c: number, v: Cell): void {
-    if (v === null) this.feature(c, NULL, 0, null);
-    else if (typeof v === 'number') this.feature(c, NUMBER, v, null);
-    else if (typeof v === 'boolean') this.feature(c, v ? TRUE : FALSE, 0, null);
-    else this.feature(c, STRING, 0, v);
   }
 
   add(file: string, line: number, rec: PredictionRecord, time: number, text: string): void {
-    this.beginRow(file, line, rec.requestId, time, typeof rec.time === 'string' ? rec.time : null, rec.version, rec.alias ?? null, rec.latencyMs ?? NaN, text);
+    if (this.rows === this.cap) this.grow();
+    const r = this.rows;
+    let f = this.fileIdx.get(file);
+    if (f === undefined) this.fileIdx.set(file, (f = this.files.push(file) - 1));
+    this.fileOf[r] = f;
+    this.lineOf[r] = line;
+    this.ids.push(rec.requestId);
+    this.times[r] = time;
+    this.timeText.push(typeof rec.time === 'string' ? rec.time : null);
+    this.versions[r] = rec.version;
+    const alias = rec.alias ?? null;
+    if (alias === null) this.aliasOf[r] = -1;
+    else {
+      let a = this.aliasIdx.get(alias);
+      if (a === undefined) this.aliasIdx.set(alias, (a = this.aliasNames.push(alias) - 1));
+      this.aliasOf[r] = a;
+    }
+    this.latency[r] = rec.latencyMs ?? NaN;
+    this.text.push(text);
     const cells = rec.features as Record<string, Cell>;
     // Records mostly list their features alike, and JSON.parse interns short keys: the k-th key is
     // usually the k-th column's very string (one comparison, no lookup).
     let j = 0;
     const names = this.names;
     for (const k in cells) {
-      this.cell(j < names.length && names[j] === k ? j : this.column(k), cells[k]);
+      this.cell(j < names.length && names[j] === k ? j : this.column(k), r, cells[k]);
       j++;
     }
     const p = rec.output.prediction;
-    if (typeof p === 'number') this.prediction(NUMBER, p, null);
-    else this.prediction(STRING, 0, p);
+    if (typeof p === 'number') {
+      this.predCode[r] = NUMBER;
+      this.predValue[r] = p;
+    } else {
+      this.predCode[r] = STRING;
+      this.predValue[r] = this.stringOf(p);
+    }
     const pr = rec.output.probabilities;
     if (pr) {
       let q = 0;
       for (const k in pr) {
-        this.prob(q < this.probNames.length && this.probNames[q] === k ? q : this.probColumn(k), pr[k]);
+        this.probCols[q < this.probNames.length && this.probNames[q] === k ? q : this.probColumn(k)][r] = pr[k];
         q++;
       }
+      this.hasProbs[r] = 1;
     }
-    this.endRow(pr !== undefined);
+    this.rows = r + 1;
   }
 
   /** The columns so far (row-major for features and probabilities); the encoder is spent. */
@@ -210,28 +236,31 @@ export class BatchEncoder {
     }
     const P = this.probNames.length;
     const probs = new Float64Array(n * P);
-    for (let c = 0; c < P; c++) for (let i = 0; i < n; i++) probs[i * P + c] = this.probCols[c][i];
+    for (let c = 0; c < P; c++) {
+      const col = this.probCols[c];
+      for (let i = 0; i < n; i++) probs[i * P + c] = col[i];
+    }
     return {
       n,
       files: this.files,
-      fileOf: Uint16Array.from(this.fileOf),
-      lineOf: Float64Array.from(this.lineOf),
+      fileOf: this.fileOf.slice(0, n),
+      lineOf: this.lineOf.slice(0, n),
       ids: this.ids,
-      times: Float64Array.from(this.times),
+      times: this.times.slice(0, n),
       timeText: this.timeText,
-      versions: Float64Array.from(this.versions),
-      aliasOf: Int16Array.from(this.aliasOf),
+      versions: this.versions.slice(0, n),
+      aliasOf: this.aliasOf.slice(0, n),
       aliasNames: this.aliasNames,
       names: this.names,
       codes,
       values,
       strings: this.strings,
-      predCode: Uint8Array.from(this.predCode),
-      predValue: Float64Array.from(this.predValue),
-      hasProbs: Uint8Array.from(this.hasProbs),
+      predCode: this.predCode.slice(0, n),
+      predValue: this.predValue.slice(0, n),
+      hasProbs: this.hasProbs.slice(0, n),
       probNames: this.probNames,
       probs,
-      latency: Float64Array.from(this.latency),
+      latency: this.latency.slice(0, n),
       ...utf8Lines(this.text),
     };
   }
