@@ -128,7 +128,7 @@ function sweepDevBundles(dir: string): void {
  * the process's execArgv: every variant is plain CommonJS that loads what it needs itself, and under
  * `tsx` (npm run bench, scripts) the inherited loader flags cost ~300 ms per worker start (measured).
  */
-export async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
+async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
   const base = { workerData, resourceLimits, execArgv: [] };
   if (!where.viaTsx) return new Worker(where.file, base);
   const bundled = await devBundle(where.file).catch(() => null);
@@ -196,16 +196,20 @@ export function runWorkerAt<TIn, TOut, TProgress = unknown>(
   const { onProgress, signal, onWorker } = opts;
   const limits = opts.resourceLimits ?? workerResourceLimits();
   if (signal?.aborted) return Promise.reject(abortReason(signal));
-  if (!fs.existsSync(where.file)) return Promise.reject(new WorkerStartError(`The ${label} worker is missing (${where.file})`));
-  return startWorker(where, input, limits).then(
-    (worker) => {
-      onWorker?.(worker);
-      return watchWorker<TOut, TProgress>(worker, label, limits, onProgress, signal);
-    },
-    (e: unknown) => {
-      throw new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e);
-    },
-  );
+  return launchWorker(where, input, limits, label).then((worker) => {
+    onWorker?.(worker);
+    return watchWorker<TOut, TProgress>(worker, label, limits, onProgress, signal);
+  });
+}
+
+/** Starts the thread at `where`; a missing file or a start that throws is a `WorkerStartError` (callers may fall back to inline). */
+export async function launchWorker(where: WorkerLocation, workerData: unknown, limits: ResourceLimits, label: string): Promise<Worker> {
+  if (!fs.existsSync(where.file)) throw new WorkerStartError(`The ${label} worker is missing (${where.file})`);
+  try {
+    return await startWorker(where, workerData, limits);
+  } catch (e) {
+    throw new WorkerStartError(`The ${label} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
 }
 
 function watchWorker<TOut, TProgress>(worker: Worker, label: string, limits: ResourceLimits, onProgress?: (data: TProgress) => void, signal?: AbortSignal): Promise<TOut> {
@@ -234,30 +238,28 @@ function watchWorker<TOut, TProgress>(worker: Worker, label: string, limits: Res
       else if (m.type === 'result') settle(() => resolve(m.value));
       else if (m.type === 'error') settle(() => reject(LatheError.fromData(m.error)));
     });
-    worker.on('error', (e) => {
-      const message = e instanceof Error ? e.message : String(e);
-      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        return settle(() => reject(outOfMemory(label, limits, e)));
-      }
-      settle(() =>
-        reject(started ? new LatheError('INTERNAL', `The ${label} worker failed: ${message}`, { cause: e }) : new WorkerStartError(`The ${label} worker could not start: ${message}`, e)),
-      );
-    });
-    worker.on('exit', (code) => {
-      settle(() =>
-        reject(
-          started
-            ? new LatheError('INTERNAL', `The ${label} worker stopped unexpectedly (exit code ${code}) before finishing its job`, {
-                hint: 'It may have run out of memory or been killed; try again, and report it if it persists.',
-              })
-            : new WorkerStartError(`The ${label} worker exited (code ${code}) before it started`),
-        ),
-      );
-    });
+    worker.on('error', (e) => settle(() => reject(workerErrorFailure(e, label, limits, started))));
+    worker.on('exit', (code) => settle(() => reject(workerExitFailure(code, label, started))));
   });
 }
 
-export function outOfMemory(label: string, limits: ResourceLimits, cause: unknown): LatheError {
+/** What a worker's 'error' event means for its job: out of memory, a failure mid-job, or a start that failed (`started`: it had posted ready). */
+export function workerErrorFailure(e: unknown, label: string, limits: ResourceLimits, started: boolean): Error {
+  if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') return outOfMemory(label, limits, e);
+  const message = e instanceof Error ? e.message : String(e);
+  return started ? new LatheError('INTERNAL', `The ${label} worker failed: ${message}`, { cause: e }) : new WorkerStartError(`The ${label} worker could not start: ${message}`, e);
+}
+
+/** What a worker's exit before it answered means for its job. */
+export function workerExitFailure(code: number, label: string, started: boolean): Error {
+  return started
+    ? new LatheError('INTERNAL', `The ${label} worker stopped unexpectedly (exit code ${code}) before finishing its job`, {
+        hint: 'It may have run out of memory or been killed; try again, and report it if it persists.',
+      })
+    : new WorkerStartError(`The ${label} worker exited (code ${code}) before it started`);
+}
+
+function outOfMemory(label: string, limits: ResourceLimits, cause: unknown): LatheError {
   return new LatheError('INTERNAL', `The ${label} worker ran out of memory (its heap limit is ${limits.maxOldGenerationSizeMb} MB) and was stopped; nothing else was affected`, {
     cause,
     hint: 'The job may be too large for one worker: try a smaller input, or raise the limit with LATHE_WORKER_HEAP_MB.',

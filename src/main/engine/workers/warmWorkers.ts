@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { LatheError } from '../../../shared/errors';
 import type { WarmJobMessage, WarmWorkerData, WorkerEntryName, WorkerInput, WorkerMessage, WorkerOutput, WorkerProgress } from './protocol';
-import { abortReason, outOfMemory, resolveWorkerEntry, startWorker, WorkerStartError, workerResourceLimits, type RunWorkerOptions } from './runWorker';
+import { abortReason, launchWorker, resolveWorkerEntry, workerErrorFailure, workerExitFailure, workerResourceLimits, type RunWorkerOptions } from './runWorker';
 
 /**
  * Worker threads kept warm between jobs. A fresh isolate per job pays for loading and JIT-compiling
@@ -107,17 +106,11 @@ export class WarmWorkers {
   }
 
   private async start(entry: WorkerEntryName, limits: ResourceLimits): Promise<Worker> {
-    const where = resolveWorkerEntry(entry);
-    if (!fs.existsSync(where.file)) throw new WorkerStartError(`The ${entry} worker is missing (${where.file})`);
     const data: WarmWorkerData = { warm: true };
-    try {
-      const w = await startWorker(where, data, limits);
-      this.started++;
-      this.jobsOf.set(w, 0);
-      return w;
-    } catch (e) {
-      throw new WorkerStartError(`The ${entry} worker could not start: ${e instanceof Error ? e.message : String(e)}`, e);
-    }
+    const w = await launchWorker(resolveWorkerEntry(entry), data, limits, entry);
+    this.started++;
+    this.jobsOf.set(w, 0);
+    return w;
   }
 
   /** Parks a clean worker (or ends it when the pool is closed or it has done its share of jobs). */
@@ -125,20 +118,13 @@ export class WarmWorkers {
     const jobs = (this.jobsOf.get(worker) ?? 0) + 1;
     this.jobsOf.set(worker, jobs);
     if (this.closed || jobs >= this.maxJobs) return void worker.terminate();
-    const entry: Idle = {
-      key,
-      worker,
-      timer: setTimeout(() => {
-        this.idle = this.idle.filter((w) => w !== entry);
-        this.drop(entry);
-      }, this.idleMs),
-      // An idle thread that dies or throws (nobody else listens then: an unheard 'error' would crash
-      // the process) just leaves the pool.
-      onExit: () => {
-        this.idle = this.idle.filter((w) => w !== entry);
-        this.drop(entry);
-      },
+    const leave = () => {
+      this.idle = this.idle.filter((w) => w !== entry);
+      this.drop(entry);
     };
+    // Idle too long, or died or threw while idle (nobody else listens then: an unheard 'error' would
+    // crash the process): it leaves the pool.
+    const entry: Idle = { key, worker, timer: setTimeout(leave, this.idleMs), onExit: leave };
     entry.timer.unref();
     worker.once('exit', entry.onExit);
     worker.once('error', entry.onExit);
@@ -180,22 +166,8 @@ export class WarmWorkers {
         else if (m.type === 'result') settle(() => resolve(m.value), m.reusable === true);
         else if (m.type === 'error') settle(() => reject(LatheError.fromData(m.error)));
       };
-      const onError = (e: Error) => {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') return settle(() => reject(outOfMemory(label, limits, e)));
-        settle(() =>
-          reject(started ? new LatheError('INTERNAL', `The ${label} worker failed: ${e.message}`, { cause: e }) : new WorkerStartError(`The ${label} worker could not start: ${e.message}`, e)),
-        );
-      };
-      const onExit = (code: number) =>
-        settle(() =>
-          reject(
-            started
-              ? new LatheError('INTERNAL', `The ${label} worker stopped unexpectedly (exit code ${code}) before finishing its job`, {
-                  hint: 'It may have run out of memory or been killed; try again, and report it if it persists.',
-                })
-              : new WorkerStartError(`The ${label} worker exited (code ${code}) before it started`),
-          ),
-        );
+      const onError = (e: Error) => settle(() => reject(workerErrorFailure(e, label, limits, started)));
+      const onExit = (code: number) => settle(() => reject(workerExitFailure(code, label, started)));
       signal?.addEventListener('abort', onAbort, { once: true });
       worker.on('message', onMessage);
       worker.on('error', onError);
