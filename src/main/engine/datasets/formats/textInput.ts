@@ -95,6 +95,14 @@ async function checkText(file: string, view: Buffer, at: number): Promise<void> 
   }
 }
 
+/** `buf`, or a buffer twice its size holding its first `have` bytes when they fill it (one row longer than the buffer). */
+export function roomToRead(buf: Buffer<ArrayBuffer>, have: number): Buffer<ArrayBuffer> {
+  if (have < buf.length) return buf;
+  const bigger = Buffer.allocUnsafe(buf.length * 2);
+  buf.copy(bigger, 0, 0, have);
+  return bigger;
+}
+
 /** A parser that works in the reader's own buffer (see `DelimitedParser.parseInPlace`). */
 export interface InPlaceConsumer {
   /** Parses the complete rows of `buf`; returns how many bytes it used (all of them when `atEof`). */
@@ -116,11 +124,7 @@ export async function readTextFileInPlace(file: string, from: number, consumer: 
     let checked = 0;
     let pos = from;
     for (;;) {
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
+      buf = roomToRead(buf, have);
       const { bytesRead } = await fd.read(buf, have, buf.length - have, pos);
       pos += bytesRead;
       const total = have + bytesRead;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { LatheError, toLatheError, type LatheErrorData } from '../../../../shared/errors';
-import { completeUtf8End, type InPlaceConsumer } from './textInput';
+import { completeUtf8End, roomToRead, type InPlaceConsumer } from './textInput';
 
 /** Rows whose first byte lies in [start, end) (`end` null: to the end of the file). */
 export interface PartRange {
@@ -114,11 +114,7 @@ function readPartInPlace(file: string, range: PartRange, consumer: InPlaceConsum
     let pos = range.start;
     let tail = TAIL;
     for (;;) {
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
+      buf = roomToRead(buf, have);
       let want = Math.min(buf.length - have, end - pos);
       if (pos >= end) {
         want = Math.min(buf.length - have, tail);
