@@ -49,4 +49,47 @@ export function childCpuMs(): number | null {
   }
 }
 
+/** One thread of this process: its name (/proc/self/task/<tid>/comm: node's own, libuv's pool, V8's platform workers) and CPU seconds (utime + stime, clock ticks of 1/100 s). */
+export interface ThreadCpu {
+  tid: number;
+  name: string;
+  cpuS: number;
+}
+
+/** A thread's stat, or null when it has ended (or off Linux). */
+export function threadCpu(tid: number | string): ThreadCpu | null {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { tid: Number(tid), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuS: (Number(f[11]) + Number(f[12])) / 100 };
+  } catch {
+    return null;
+  }
+}
+
+/** Milliseconds a thread has waited for a CPU on a run queue (Linux schedstat), null when it has ended. */
+export function threadWaitMs(tid: number | string): number | null {
+  try {
+    return Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+/** `read` for every thread of this process now, by tid (empty off Linux; threads that end meanwhile are left out). */
+export function perThread<T>(read: (tid: string) => T | null): Map<number, T> {
+  const out = new Map<number, T>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const v = read(tid);
+    if (v !== null) out.set(Number(tid), v);
+  }
+  return out;
+}
+
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

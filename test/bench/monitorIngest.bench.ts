@@ -6,7 +6,7 @@ import { createEngine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
 import { FEATURES, modelP, rng, row } from '../monitoring/synthetic';
 import { trainRealModel } from '../monitoring/fixture';
-import { report } from './harness';
+import { perThread, report, threadCpu, type ThreadCpu } from './harness';
 
 /**
  * Ingest alone (also the last part of monitoring.bench.ts): `BENCH_ONLY=monitorIngest npm run bench`
@@ -93,47 +93,14 @@ function writeLog(dir: string, rows: number): string {
 }
 
 /**
- * The main thread's CPU seconds (utime + stime of /proc/self/task/<pid>/stat, in clock ticks of
- * 1/100 s): with the parse worker, the process's CPU time is two threads' and the wall time on an
- * idle machine is bound by the busier one.
+ * The main thread's CPU seconds: with the parse worker, the process's CPU time is two threads' and
+ * the wall time on an idle machine is bound by the busier one.
  */
 function mainThreadCpuS(): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
+  return threadCpu(process.pid)?.cpuS ?? null;
 }
 
-export interface ThreadCpu {
-  tid: number;
-  /** The thread's name (/proc/self/task/<tid>/comm): node's own, libuv's pool, V8's platform workers. */
-  name: string;
-  cpuS: number;
-}
-
-function taskCpu(): Map<number, ThreadCpu> {
-  const out = new Map<number, ThreadCpu>();
-  let tids: string[];
-  try {
-    tids = fs.readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const t of tids) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      out.set(Number(t), { tid: Number(t), name, cpuS: (Number(f[11]) + Number(f[12])) / 100 });
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
-}
+const taskCpu = () => perThread(threadCpu);
 
 /** Every thread's CPU during a span: the first and last sample of each thread seen (threads started during the span count from 0). */
 class ThreadSampler {

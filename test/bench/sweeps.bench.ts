@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
 import type { SweepSpecInput } from '../../src/shared/sweeps';
-import { median, report, time } from './harness';
+import { median, perThread, report, threadCpu, threadWaitMs, time } from './harness';
 
 /**
  * Sweeps: two trials on a pool of two workers against the same two trials one after the other (the
@@ -27,36 +26,13 @@ function spec(parallelism: number, epochs: number): SweepSpecInput {
 }
 
 /** CPU ms of this process's threads that exist now, by thread id (Linux /proc; empty elsewhere). */
-function threadCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  const dir = '/proc/self/task';
-  if (!fs.existsSync(dir)) return out;
-  for (const tid of fs.readdirSync(dir)) {
-    try {
-      const stat = fs.readFileSync(`${dir}/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, (Number(f[11]) + Number(f[12])) * (1000 / 100));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
+const threadCpuMs = () => perThread((tid) => {
+  const t = threadCpu(tid);
+  return t && t.cpuS * 1000;
+});
 
 /** Milliseconds each thread of this process has spent waiting for a CPU on a run queue (Linux schedstat). */
-function threadWait(): Map<string, number> {
-  const out = new Map<string, number>();
-  const dir = '/proc/self/task';
-  if (!fs.existsSync(dir)) return out;
-  for (const tid of fs.readdirSync(dir)) {
-    try {
-      out.set(tid, Number(fs.readFileSync(`${dir}/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
+const threadWait = () => perThread(threadWaitMs);
 
 /**
  * Where a sweep's CPU went: the main thread, threads that were there before and after it (V8's and
@@ -128,7 +104,7 @@ const msList = (xs: number[]) => xs.map((x) => `${Math.round(x)}`).join(', ');
 
 async function sweepMs(engine: Engine, parallelism: number, epochs: number): Promise<{ ms: number; runIds: string[]; cpu: CpuSplit; trials: TrialTimes }> {
   const watch = watchTrials(engine);
-  const before = threadCpu();
+  const before = threadCpuMs();
   const wait0 = threadWait();
   const started0 = engine.training.queue.warm.started;
   const cpu0 = process.cpuUsage();
@@ -137,15 +113,15 @@ async function sweepMs(engine: Engine, parallelism: number, epochs: number): Pro
     return engine.sweeps.wait(s.id);
   });
   const used = process.cpuUsage(cpu0);
-  const after = threadCpu();
+  const after = threadCpuMs();
   const wait1 = threadWait();
   const trials = watch.stop();
   if (value.status !== 'finished') throw new Error(`bench sweep ${value.status}: ${value.error ?? ''}`);
-  const main = (after.get(String(process.pid)) ?? 0) - (before.get(String(process.pid)) ?? 0);
+  const main = (after.get(process.pid) ?? 0) - (before.get(process.pid) ?? 0);
   let helpers = 0;
   const waits: number[] = [];
   for (const [tid, t] of after) {
-    if (tid === String(process.pid) || !before.has(tid)) continue;
+    if (tid === process.pid || !before.has(tid)) continue;
     helpers += t - (before.get(tid) ?? 0);
     if (t - (before.get(tid) ?? 0) > 1000) waits.push((wait1.get(tid) ?? 0) - (wait0.get(tid) ?? 0));
   }
