@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Native modules (better-sqlite3) and worker threads are happiest in forked processes.
     pool: 'forks',
+    // Vitest's default on 2 cores is one fork, so the suite ran one file at a time while its files spend
+    // much of their time waiting on worker threads, child processes and fsync. Two forks overlap that.
+    maxWorkers: 2,
   },
 });
