@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_COLUMNS, MAX_JSON_DEPTH } from '../../src/main/engine/datasets/formats/limits';
+import { requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 import { failure, workspace } from './fixtures';
 
@@ -20,12 +21,10 @@ function expectUnchanged(w: Workspace) {
   expect(fs.readdirSync(path.join(w.home, 'objects', 'packs'))).toEqual([]);
 }
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-const MAIN = path.resolve('src/main/cli/main.ts');
 const GNU_TIME = '/usr/bin/time';
 
 /**
- * `lathe <args>` as a user runs it, in a fresh workspace, with the V8 heap capped at 512 MB (the
+ * `lathe <args>` as a user runs it (the built CLI), in a fresh workspace, with the V8 heap capped at 512 MB (the
  * unbounded import needed gigabytes) and, where GNU time exists, the peak resident size measured.
  */
 function lathe(home: string, ...args: string[]): { code: number; stdout: string; stderr: string; seconds: number; peakMb: number | null } {
@@ -33,8 +32,8 @@ function lathe(home: string, ...args: string[]): { code: number; stdout: string;
   const timed = fs.existsSync(GNU_TIME);
   const started = Date.now();
   const r = timed
-    ? spawnSync(GNU_TIME, ['-f', 'peak-rss-kb=%M', TSX, MAIN, ...args], { env, encoding: 'utf8', timeout: 60_000 })
-    : spawnSync(TSX, [MAIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    ? spawnSync(GNU_TIME, ['-f', 'peak-rss-kb=%M', process.execPath, requireCliBundle(), ...args], { env, encoding: 'utf8', timeout: 60_000 })
+    : spawnSync(process.execPath, [requireCliBundle(), ...args], { env, encoding: 'utf8', timeout: 60_000 });
   const seconds = (Date.now() - started) / 1000;
   const m = /peak-rss-kb=(\d+)/.exec(r.stderr);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, seconds, peakMb: m ? Number(m[1]) / 1024 : null };

@@ -1,16 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
+import { requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 import { COLS, logLines, trainRealModel, writeLines } from './fixture';
 import { modelP, rng, row } from './synthetic';
 
-/** `lathe monitor ...` as a user runs it (tsx on the sources, a real workspace), and a killed ingest. */
-const TSX = path.resolve('node_modules/.bin/tsx');
-const MAIN = path.resolve('src/main/cli/main.ts');
+/** `lathe monitor ...` as a user runs it (the built CLI, a real workspace), and a killed ingest. */
 let home: string;
 let dir: string;
 let logFile: string;
@@ -18,7 +18,7 @@ let truth: Map<string, string>;
 const START = Date.UTC(2026, 10, 25);
 
 function lathe(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(TSX, [MAIN, ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [requireCliBundle(), ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -83,13 +83,16 @@ describe('lathe monitor', () => {
       lines.push(JSON.stringify({ requestId: `k${i}`, time: START + 3 * 3_600_000 + Math.floor(i * 720), model: 'churn', version: 1, features: Object.fromEntries(COLS.map((c) => [c, o[c]])), output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } } }));
     }
     const big = writeLines(dir, 'big.ndjson', lines);
-    const child = spawn(TSX, [MAIN, 'monitor', 'ingest', 'churn', big, '--json'], { env: { ...process.env, LATHE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Kill it once its first batch is committed (a raw segment of this ingest recorded on disk).
+    const child = spawn(process.execPath, [requireCliBundle(), 'monitor', 'ingest', 'churn', big, '--json'], { env: { ...process.env, LATHE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Kill it once its first batch is committed: a segment row of this ingest in the database (read-only;
+    // a raw file appearing on disk is not enough, its batch may not have committed yet).
     const raw = path.join(home, 'monitoring', 'churn', 'raw');
-    const before = new Set(listAll(raw));
+    const watch = new Database(path.join(home, 'lathe.db'), { readonly: true, fileMustExist: true });
+    const segments = watch.prepare('SELECT count(*) FROM monitor_segments').pluck();
+    const before = segments.get() as number;
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
-        if (listAll(raw).some((f) => !before.has(f))) {
+        if ((segments.get() as number) > before) {
           clearInterval(t);
           child.kill('SIGKILL');
           resolve();
@@ -101,6 +104,7 @@ describe('lathe monitor', () => {
       });
     });
     await new Promise((res) => child.once('exit', res).once('close', res));
+    watch.close();
     const rerun = JSON.parse(lathe('monitor', 'ingest', 'churn', big, '--json').out);
     expect(rerun.accepted + rerun.duplicates).toBe(120_000);
     expect(rerun.accepted).toBeLessThan(120_000);

@@ -8,6 +8,7 @@ import type { Engine } from '../../src/main/engine/engine';
 import type { SweepSpecInput } from '../../src/shared/sweeps';
 import { createEngine } from '../../src/main/engine/engine';
 import { tempEngine } from '../helpers';
+import { requireCliBundle } from '../cliBundle';
 
 /** Real sweeps on penguins through the real training queue (worker threads), on a temp workspace. */
 
@@ -146,7 +147,7 @@ describe('sweeps on the training pool', () => {
       ].join('\n'),
     );
     const lathe = (...args: string[]) =>
-      spawnSync(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/main/cli/main.ts'), ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+      spawnSync(process.execPath, [requireCliBundle(), ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 60_000 });
     const r = lathe('sweep', file);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Sweep cli-lr \([0-9a-f]{32}\): finished; random, 2 trials, maximize val_acc/);
