@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeTableOffThread, onePassThreadsStarted } from '../../src/main/engine/datasets/analyzeOffThread';
-import { analyzeTable } from '../../src/main/engine/datasets/tableAnalysis';
 import { failure, workspace } from './fixtures';
 
 // Force the analysis into the worker even for small files (this file runs in its own process).
@@ -83,28 +81,6 @@ describe('the import pass in a worker thread', () => {
     const err = await failure(w.add('l', file));
     expect(err).toMatchObject({ code: 'BAD_FILE', where: `${file}:3` });
     expectUnchanged(w);
-  });
-
-  it('a warm analysis thread analyses the next file as a fresh one does; a failed job ends its thread', async () => {
-    const w = await workspace();
-    // First a file of dates, text and quoted cells; then one whose id column passes the exact
-    // distinct cap (HyperLogLog, KLL sketch): what the first job left must not show in the second.
-    const quoted = Array.from({ length: 3000 }, (_, i) => `2024-02-${10 + (i % 19)},p${i % 41},"x, ""${i}"""`);
-    const first = w.write('a.csv', ['when,who,note', ...quoted].join('\n') + '\n');
-    const second = w.write('b.csv', bigCsv(60_000));
-    const bad = w.write('bad.csv', 'a,b\n1,2\n3\n');
-    const run = (file: string) => analyzeTableOffThread({ file, format: 'csv' }, fs.statSync(file).size, () => {});
-    const started = onePassThreadsStarted();
-    await run(first);
-    const warm = await run(second);
-    expect(onePassThreadsStarted() - started).toBe(1);
-    const fresh = await analyzeTable({ file: second, format: 'csv' }, () => {});
-    expect(warm.profile).toEqual(fresh.profile);
-    expect(warm.profile.columns[0].distinctApprox).toBe(true);
-    expect(Buffer.from(warm.index)).toEqual(Buffer.from(fresh.index));
-    expect(await failure(run(bad))).toMatchObject({ code: 'BAD_FILE' });
-    await run(first);
-    expect(onePassThreadsStarted() - started).toBe(2);
   });
 
   it('JSON Lines and Parquet go through the worker too', async () => {

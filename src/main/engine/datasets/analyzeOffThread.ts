@@ -1,23 +1,9 @@
 import { LatheError } from '../../../shared/errors';
-import { WorkerStartError } from '../workers/runWorker';
-import { WarmWorkers } from '../workers/warmWorkers';
+import { runWorker, WorkerStartError } from '../workers/runWorker';
 import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, analyzeParquetParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
 import { analyzeTable, tableResult, type TableJob, type TableResult } from './tableAnalysis';
 
 let inlineBecause: string | null = null;
-
-/**
- * The one-pass analysis thread, kept warm between imports (at most one idle; it does not keep the
- * process alive and ends after LATHE_WORKER_IDLE_MS, 60 s): a fresh isolate loads, compiles and
- * warms up the parser and profilers again, and grows its heap again. A job that fails or is
- * cancelled ends its thread, as before.
- */
-const onePassThreads = new WarmWorkers({ maxIdle: () => 1 });
-
-/** Threads the one-pass analysis has started in this process (tests see reuse by it). */
-export function onePassThreadsStarted(): number {
-  return onePassThreads.started;
-}
 
 /** Below this size a worker's start-up costs more than running beside the chunking saves. */
 export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
@@ -44,7 +30,7 @@ export async function analyzeTableOffThread(job: TableJob, size: number, onBytes
     }
   }
   try {
-    return await onePassThreads.run('analyze', job, { onProgress: onBytes, signal });
+    return await runWorker('analyze', job, { onProgress: onBytes, signal });
   } catch (e) {
     if (!(e instanceof WorkerStartError)) throw e;
     if (inlineBecause === null) {

@@ -3,11 +3,7 @@ import { isPartsJob, runPartsJob } from '../datasets/partsJob';
 import { analyzeTable } from '../datasets/tableAnalysis';
 import { serveWorker } from './serveWorker';
 
-/**
- * A whole table file in one pass, or (the parallel import) parts of one claimed from a shared counter.
- * A one-pass job leaves nothing behind but scratch buffers (written before they are read), so a warm
- * thread analyses its next file as a fresh one would (`reset`; test/datasets/worker.test.ts).
- */
+/** A whole table file in one pass, or (the parallel import) parts of one claimed from a shared counter. */
 serveWorker<'analyze'>(async (job, ctx) => {
   if (isPartsJob(job)) return runPartsJob(job, (m) => ctx.progress(m));
   const result = await analyzeTable(job, (done) => ctx.progress(done));
@@ -15,4 +11,4 @@ serveWorker<'analyze'>(async (job, ctx) => {
   const own = result.index.byteOffset === 0 && result.index.byteLength === result.index.buffer.byteLength ? result.index : new Uint8Array(result.index);
   ctx.transfer.push(own.buffer as ArrayBuffer);
   return { ...result, index: own };
-}, { reset: () => true });
+});
