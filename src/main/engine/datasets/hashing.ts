@@ -43,10 +43,8 @@ export function valueLanes(buf: Uint8Array, start: number, end: number): void {
     h2 = Math.imul(h2 ^ w, 0x5bd1e995);
     h2 ^= h2 >>> 13;
   }
-  // The last 0-3 bytes in one expression, not a byte loop (the same word): ~8% less analysis CPU on
-  // the bench CSV's eight columns held by the exact counter, whose cells are 2-10 bytes.
-  const rest = end - i;
-  const w = rest === 0 ? 0 : rest === 1 ? buf[i] : rest === 2 ? buf[i] | (buf[i + 1] << 8) : buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16);
+  let w = 0;
+  for (let shift = 0; i < end; i++, shift += 8) w |= buf[i] << shift;
   finishLanes(Math.imul(h1 ^ w, 0x01000193), Math.imul(h2 ^ w, 0x5bd1e995));
 }
 

@@ -255,81 +255,38 @@ export class ColumnProfiler {
    */
   addFields(buf: Buffer, bounds: Int32Array, at: number, stride: number, rows: number): void {
     let r = this.exact !== null && !this.settled ? this.countFields(buf, bounds, at, stride, rows) : 0;
-    if (r < rows && this.exact === null) return this.sketchFields(buf, bounds, at + r * stride, stride, rows - r);
     for (let i = at + r * stride; r < rows; r++, i += stride) this.addBytes(buf, bounds[i], bounds[i + 1], bounds[i + 2] === 1);
   }
 
-  /**
-   * `addFields` once the exact counter has given up (a column of many distinct values: ids, keys,
-   * measurements): every cell goes into the HyperLogLog and is classified and tallied, as `addBytes`
-   * does, in one loop with the counts kept in locals (the bench CSV's id column, 2.35M distinct
-   * values: ~13% less analysis CPU than a call of `addBytes` per cell).
-   */
-  private sketchFields(buf: Buffer, bounds: Int32Array, at: number, stride: number, rows: number): void {
-    const hll = this.hll as HyperLogLog;
-    let plain = 0;
-    let missing = 0;
+  /** `addFields` while the exact counter is fed and unsettled; returns how many it did (all, or up to the one that made the counter give up). */
+  private countFields(buf: Buffer, bounds: Int32Array, at: number, stride: number, rows: number): number {
+    const exact = this.exact as DistinctCounter;
+    const tallies = this.tallies;
     for (let r = 0, i = at; r < rows; r++, i += stride) {
       const start = bounds[i];
       const end = bounds[i + 1];
+      tallies[COUNT]++;
       if (start === end) {
-        missing++;
+        tallies[MISSING]++;
         continue;
       }
       if (bounds[i + 2] !== 0) {
+        tallies[COUNT]--;
         this.addString(unescapeQuoted(buf, start, end));
+        if (this.exact === null) return r + 1;
         continue;
       }
-      plain++;
-      valueLanes(buf, start, end);
-      hll.addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
-      const x = parseNumberBytes(buf, start, end);
-      if (x - x === 0) this.addNumber(x, true);
-      else if (isBooleanBytes(buf, start, end)) this.tallies[BOOLEANS]++;
-      else if (isDateBytes(buf, start, end)) {
-        this.tallies[DATES]++;
-        this.dateRange(buf, start, end);
-      }
-    }
-    this.tallies[COUNT] += plain + missing;
-    this.tallies[MISSING] += missing;
-  }
-
-  /**
-   * `addFields` while the exact counter is fed and unsettled; returns how many it did (all, or up to
-   * the one that made the counter give up). Plain and missing cells are counted in locals and added
-   * to the tallies once (an escaped cell goes through `addString`, which counts itself).
-   */
-  private countFields(buf: Buffer, bounds: Int32Array, at: number, stride: number, rows: number): number {
-    const exact = this.exact as DistinctCounter;
-    let plain = 0;
-    let missing = 0;
-    let r = 0;
-    for (let i = at; r < rows; r++, i += stride) {
-      const start = bounds[i];
-      const end = bounds[i + 1];
-      if (start === end) {
-        missing++;
-        continue;
-      }
-      if (bounds[i + 2] !== 0) {
-        this.addString(unescapeQuoted(buf, start, end));
-        if (this.exact === null) break;
-        continue;
-      }
-      plain++;
       valueLanes(buf, start, end);
       const slot = exact.find(lastHash.lo, lastHash.hi);
       if (slot >= 0) {
-        if (exact.hit(slot) === KIND_UNKNOWN) this.tallyKind(this.classifyBytes(buf, start, end), buf, start, end);
+        exact.increment(slot);
+        if (exact.kindAt(slot) === KIND_UNKNOWN) this.tallyKind(this.classifyBytes(buf, start, end), buf, start, end);
         continue;
       }
       this.addNew(exact, slot, buf, start, end);
-      if (this.exact === null) break;
+      if (this.exact === null) return r + 1;
     }
-    this.tallies[COUNT] += plain + missing;
-    this.tallies[MISSING] += missing;
-    return r < rows ? r + 1 : rows;
+    return rows;
   }
 
   /** A value the exact counter does not hold yet (`slot` the free slot `find` gave). */
