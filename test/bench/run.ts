@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchDatasets } from './datasets.bench';
+import { benchImportMemory } from './importMemory.bench';
 import { benchEvaluation } from './evaluation.bench';
 import { benchBundles } from './bundles.bench';
 import { benchCli } from './cli.bench';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     if (want('datasets')) console.log('\n# datasets');
     // 2.35M rows ~ 200 MB
     if (want('datasets')) await benchDatasets(dir, { bigRows: Math.round(2_350_000 * scale), millionRows: Math.round(1_000_000 * Math.min(1, scale * 2)) });
+    if (want('datasets')) benchImportMemory(dir, { bigRows: Math.round(2_350_000 * scale), rounds: 3 });
     if (want('tracking')) console.log('\n# tracking');
     if (want('tracking')) await benchTracking(dir, { points: Math.round(1_000_000 * Math.max(scale, 0.2)), runs: Math.round(10_000 * Math.max(scale, 0.2)) });
     if (want('training')) console.log('\n# training');
