@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { buildMain } from '../../scripts/build-main.mjs';
 import { createEngine } from '../../src/main/engine/engine';
-import { childCpuMs, median, report } from './harness';
+import { median, report, timeCommand } from './harness';
 import { seedRuns } from './seedRuns';
 
 /**
@@ -23,13 +21,8 @@ const BIN = path.join(ROOT, 'bin', 'lathe.cjs');
 
 /** Wall and CPU (the child's user + system, null off Linux) milliseconds of one run. */
 function timeOnce(args: string[], env: NodeJS.ProcessEnv): { ms: number; cpu: number | null } {
-  const c0 = childCpuMs();
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const ms = performance.now() - t0;
-  const c1 = childCpuMs();
-  if (r.status !== 0) throw new Error(`cli bench: ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { ms, cpu: c0 === null || c1 === null ? null : c1 - c0 };
+  const { ms, cpuMs } = timeCommand(process.execPath, args, env);
+  return { ms, cpu: cpuMs };
 }
 
 export async function benchCli(dir: string, opts: { runs: number; rounds: number }): Promise<void> {

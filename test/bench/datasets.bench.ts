@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { buildMain } from '../../scripts/build-main.mjs';
 import { createEngine } from '../../src/main/engine/engine';
-import { childCpuMs, mb, median, report, time } from './harness';
+import { childCpuMs, mb, median, report, time, timeCommand } from './harness';
 
 /**
  * Dataset targets from the foundation issue, each against a baseline measured in this same run:
@@ -73,27 +73,15 @@ const CLI = fileURLToPath(new URL('../../dist/main/cli.cjs', import.meta.url));
 /** Wall and CPU time of `lathe data add big <file>` through the bundled CLI in a workspace that exists. */
 function cliDataAddMs(home: string, file: string): { ms: number; cpuMs: number | null } {
   const env = { ...process.env, LATHE_HOME: home };
-  const made = spawnSync(process.execPath, [CLI, 'data', 'list'], { env, encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`datasets bench: lathe data list exited ${made.status}: ${made.stderr}`);
-  const c0 = childCpuMs();
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [CLI, 'data', 'add', 'big', file], { env, encoding: 'utf8' });
-  const ms = performance.now() - t0;
-  const c1 = childCpuMs();
-  if (r.status !== 0) throw new Error(`datasets bench: lathe data add exited ${r.status}: ${r.stderr}`);
-  return { ms, cpuMs: c0 === null || c1 === null ? null : c1 - c0 };
+  timeCommand(process.execPath, [CLI, 'data', 'list'], env);
+  return timeCommand(process.execPath, [CLI, 'data', 'add', 'big', file], env);
 }
 
 let shaCpuMs: number | null = null;
 
 function sha256sumMs(file: string): number {
-  const c0 = childCpuMs();
-  const t0 = performance.now();
-  const r = spawnSync('sha256sum', [file]);
-  if (r.status !== 0) throw new Error('sha256sum failed');
-  const ms = performance.now() - t0;
-  const c1 = childCpuMs();
-  if (c0 !== null && c1 !== null) shaCpuMs = c1 - c0;
+  const { ms, cpuMs } = timeCommand('sha256sum', [file]);
+  if (cpuMs !== null) shaCpuMs = cpuMs;
   return ms;
 }
 
@@ -115,7 +103,7 @@ export async function benchDatasets(dir: string, opts: { bigRows: number; millio
   const home = path.join(dir, 'home');
   const engine = await createEngine({ home, sample: false, door: 'test' });
   try {
-    // --- import vs sha256sum and DuckDB's SUMMARIZE; peak memory at half and full size ---
+    // --- import vs sha256sum and DuckDB's SUMMARIZE (after a half-size import that warms the code) ---
     const big = path.join(dir, 'big.csv');
     writeCsv(big, opts.bigRows);
     const half = path.join(dir, 'half.csv');

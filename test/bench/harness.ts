@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -47,6 +48,20 @@ export function childCpuMs(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Runs a command to its end and returns its wall time and CPU time (the child's user + system, null
+ * off Linux); throws, naming the command and quoting its stderr, when it exits non-zero.
+ */
+export function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; cpuMs: number | null } {
+  const c0 = childCpuMs();
+  const t0 = performance.now();
+  const r = spawnSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  const c1 = childCpuMs();
+  if (r.status !== 0) throw new Error(`${[command, ...args].join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, cpuMs: c0 === null || c1 === null ? null : c1 - c0 };
 }
 
 /** One thread of this process: its name (/proc/self/task/<tid>/comm: node's own, libuv's pool, V8's platform workers) and CPU seconds (utime + stime, clock ticks of 1/100 s). */

@@ -19,7 +19,6 @@ import { mb, median, report } from './harness';
 
 interface ChildResult {
   maxRssKb: number;
-  ms: number;
   rows: number;
 }
 
@@ -62,7 +61,7 @@ export function benchImportMemory(dir: string, opts: { bigRows: number; rounds: 
   const indexBytes = Math.ceil(capped.rows / ROW_INDEX_STRIDE) * 8;
   report({
     name: `peak memory of a CSV import, fresh process each, old space capped at 128 MB (median of ${opts.rounds}), half -> full size`,
-    value: `${mb(capped.half)} -> ${mb(capped.full)} (${growth < 0 ? "-" : "+"}${mb(Math.abs(growth))} for +${mb(added)} of file; the row index is ${mb(indexBytes)}; default heap: ${mb(free.half)} -> ${mb(free.full)})`,
+    value: `${mb(capped.half)} -> ${mb(capped.full)} (${growth < 0 ? '-' : '+'}${mb(Math.abs(growth))} for +${mb(added)} of file; the row index is ${mb(indexBytes)}; default heap: ${mb(free.half)} -> ${mb(free.full)})`,
     ratio: growth / added,
     target: 'grows by < 10% of the added file',
     pass: growth < 0.1 * added,

@@ -7,7 +7,7 @@ import { invoke } from '../../src/main/engine/dispatch';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
 import { diskError } from '../../src/main/engine/diskErrors';
 import { startServer, type RunningServer } from '../../src/main/server/server';
-import { requireCliBundle } from '../cliBundle';
+import { latheSync } from '../cliBundle';
 import { tempDir } from '../helpers';
 
 /**
@@ -18,7 +18,6 @@ import { tempDir } from '../helpers';
  * part is skipped with the reason printed, and only the narrow boundary (real SQLite and fs error
  * objects through diskError) runs.
  */
-
 
 function tryMount(dir: string): string | null {
   if (process.platform !== 'linux') return 'tmpfs mounts are a Linux feature';
@@ -94,19 +93,18 @@ describe('a full disk', () => {
 
   it('the CLI: exit 1 and the same message, for an import and for data list on a new workspace', (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
-    const env = { ...process.env, LATHE_HOME: home };
-    const add = spawnSync(process.execPath, [requireCliBundle(), 'data', 'add', 'big', path.join(scratch, 'big.csv')], { env, encoding: 'utf8', timeout: 60_000 });
-    expect(add.status).toBe(1);
+    const add = latheSync(['data', 'add', 'big', path.join(scratch, 'big.csv')], { home, timeout: 60_000 });
+    expect(add.code).toBe(1);
     expect(add.stderr).toContain('is full');
     expect(add.stderr).toContain('Nothing was lost');
     // A workspace that does not exist yet cannot even be created: that is the disk too, not Lathe.
-    const fresh = spawnSync(process.execPath, [requireCliBundle(), 'data', 'list', '--json'], { env: { ...env, LATHE_HOME: path.join(mountDir, 'fresh') }, encoding: 'utf8', timeout: 60_000 });
-    expect(fresh.status, fresh.stderr).toBe(1);
+    const fresh = latheSync(['data', 'list', '--json'], { home: path.join(mountDir, 'fresh'), timeout: 60_000 });
+    expect(fresh.code, fresh.stderr).toBe(1);
     const { error } = JSON.parse(fresh.stdout) as { error: { code: string; message: string } };
     expect(error.code).toMatch(/^DISK_(FULL|ERROR)$/);
     expect(error.message).toContain(`mounted at ${fs.realpathSync(mountDir)}`);
-    const list = spawnSync(process.execPath, [requireCliBundle(), 'data', 'list', '--json'], { env, encoding: 'utf8', timeout: 60_000 });
-    if (list.status === 0) expect(JSON.parse(list.stdout).map((d: { name: string }) => d.name)).toContain('kept');
+    const list = latheSync(['data', 'list', '--json'], { home, timeout: 60_000 });
+    if (list.code === 0) expect(JSON.parse(list.stdout).map((d: { name: string }) => d.name)).toContain('kept');
     else expect(list.stderr).toContain('is full');
   });
 

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
-import { requireCliBundle } from '../cliBundle';
+import { latheSync, requireCliBundle } from '../cliBundle';
 import { tempDir } from '../helpers';
 import { COLS, logLines, trainRealModel, writeLines } from './fixture';
 import { modelP, rng, row } from './synthetic';
@@ -18,8 +18,8 @@ let truth: Map<string, string>;
 const START = Date.UTC(2026, 10, 25);
 
 function lathe(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [requireCliBundle(), ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  const r = latheSync(args, { home });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 beforeAll(async () => {

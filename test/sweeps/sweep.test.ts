@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import type { Engine } from '../../src/main/engine/engine';
 import type { SweepSpecInput } from '../../src/shared/sweeps';
 import { createEngine } from '../../src/main/engine/engine';
 import { tempEngine } from '../helpers';
-import { requireCliBundle } from '../cliBundle';
+import { latheSync } from '../cliBundle';
 
 /** Real sweeps on penguins through the real training queue (worker threads), on a temp workspace. */
 
@@ -146,17 +145,16 @@ describe('sweeps on the training pool', () => {
         '',
       ].join('\n'),
     );
-    const lathe = (...args: string[]) =>
-      spawnSync(process.execPath, [requireCliBundle(), ...args], { env: { ...process.env, LATHE_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+    const lathe = (...args: string[]) => latheSync(args, { home, timeout: 60_000 });
     const r = lathe('sweep', file);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Sweep cli-lr \([0-9a-f]{32}\): finished; random, 2 trials, maximize val_acc/);
     expect(r.stdout).toMatch(/learningRate/);
     expect(r.stdout).toMatch(/best: trial \d \(run [0-9a-f]{32}\) val_acc = /);
     expect(lathe('sweeps', 'list').stdout).toMatch(/cli-lr\s+finished\s+random\s+2 done/);
     fs.writeFileSync(file, 'name: x\nbase: [1\n');
     const bad = lathe('sweep', file);
-    expect(bad.status).toBe(1);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/sweep\.yaml:\d+:\d+: /);
   });
 });
