@@ -10,7 +10,7 @@ import { referenceColumn } from '../../src/main/engine/monitoring/reference';
 import { WindowSketch, type WindowJSON } from '../../src/main/engine/monitoring/windowSketch';
 import { normal, rng } from '../monitoring/synthetic';
 import { median, report } from './harness';
-import { ingestOnce, reportIngest } from './monitorIngest.bench';
+import { ingestLogs, reportIngest } from './monitorIngest.bench';
 
 /**
  * Monitoring (issue 11):
@@ -110,7 +110,7 @@ print(json.dumps({'ms':(time.perf_counter()-t)*1000,'out':out}))`;
 
   // Ingest through the real engine: a registered model with 12 features, its reference, an NDJSON file.
   const l0 = os.loadavg()[0];
-  const m = await ingestOnce(dir, opts.ingestRows);
+  const m = await ingestLogs(dir, opts.ingestRows);
   reportIngest(m, [l0, os.loadavg()[0]]);
 }
 

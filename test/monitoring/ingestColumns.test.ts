@@ -49,7 +49,10 @@ describe('the ingest on columns', () => {
     const profile = await syntheticProfile(3000);
     const recs = awkward(3000);
     const enc = new BatchEncoder();
-    recs.forEach((rec, i) => enc.add('f', i + 1, rec, rec.time as number, JSON.stringify(rec)));
+    recs.forEach((rec, i) => {
+      const line = Buffer.from(JSON.stringify(rec));
+      enc.add('f', i + 1, rec, rec.time as number, line, 0, line.length);
+    });
     const b = enc.take();
     const { sketched, windows } = sketchBatch(b, { 1: profile }, HOUR);
     expect([...sketched]).toEqual(recs.map((x) => (x.version === 1 ? 1 : 0)));
@@ -70,7 +73,10 @@ describe('the ingest on columns', () => {
     const recs = awkward(500);
     const texts = recs.map((x, i) => JSON.stringify(x) + (i % 5 === 0 ? ' ü€𝄞' : ''));
     const enc = new BatchEncoder();
-    recs.forEach((rec, i) => enc.add('f', i + 1, rec, rec.time as number, texts[i]));
+    recs.forEach((rec, i) => {
+      const line = Buffer.from(texts[i]);
+      enc.add('f', i + 1, rec, rec.time as number, line, 0, line.length);
+    });
     const b = enc.take();
     // Categories repeat: each distinct string is sent once.
     expect(new Set(b.strings).size).toBe(b.strings.length);

@@ -25,9 +25,15 @@ describe('fileLineBlocks', () => {
     const got = await all([f]);
     expect(got.map((l) => l.text)).toEqual([...lines, 'tail']);
     expect(got[12_345].where).toBe(`${f}:12346`);
+    // Each line's bytes as read are its text in UTF-8 (a multi-byte character split by a chunk's end too).
     let blocks = 0;
-    for await (const _b of fileLineBlocks([f], () => undefined)) blocks++;
+    const asRead: string[] = [];
+    for await (const b of fileLineBlocks([f], () => undefined)) {
+      blocks++;
+      for (let k = 0; k < b.lines.length; k++) asRead.push(Buffer.from(b.bytes.subarray(b.from[k], b.to[k])).toString('utf8'));
+    }
     expect(blocks).toBeGreaterThan(1);
+    expect(asRead).toEqual([...lines, 'tail']);
   });
 
   it('numbers lines per file, reads .gz, reports progress to the total, and stops when aborted', async () => {

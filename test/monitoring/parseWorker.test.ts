@@ -7,13 +7,19 @@ import { parsedInWorker, PARSE_BATCH, type ParsedLines } from '../../src/main/en
 import { acceptPrediction } from '../../src/main/engine/monitoring/records';
 import { addRecord, probsOf } from '../../src/main/engine/monitoring/windowRecord';
 import { WindowSketch } from '../../src/main/engine/monitoring/windowSketch';
+import { WarmWorkers } from '../../src/main/engine/workers/warmWorkers';
 import { record as syntheticRecord, row, rng, syntheticProfile } from './synthetic';
 import { tempDir } from '../helpers';
 
 /** The parse worker (a real thread): the records it hands back are the ones the inline path parses, problems named alike, in order. */
 
 const dir = tempDir('lathe-parse-');
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// One pool for the file, as the monitoring service keeps one: a log read to its end gives its thread back.
+const threads = new WarmWorkers();
+afterAll(() => {
+  threads.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const T = Date.UTC(2026, 10, 1);
 function record(i: number): Record<string, unknown> {
@@ -36,7 +42,7 @@ function record(i: number): Record<string, unknown> {
 async function collect(file: string, signal = new AbortController().signal) {
   const rows: ReturnType<typeof rowOf>[] = [];
   const batches: ParsedLines[] = [];
-  for await (const m of parsedInWorker({ files: [file], model: 'm', version: null }, signal)) {
+  for await (const m of parsedInWorker({ files: [file], model: 'm', version: null }, signal, threads)) {
     batches.push(m);
     for (let k = 0; k < m.batch.n; k++) rows.push(rowOf(m.batch, k, 'm'));
   }
@@ -88,6 +94,15 @@ describe('the parse worker', () => {
       const { alias, latencyMs, ...rest } = e.rec;
       expect(r.rec).toEqual({ ...rest, alias: alias ?? null, ...(latencyMs === undefined ? {} : { latencyMs }) });
     });
+
+    // The same log again runs on the same (warm) thread, with the same rows and problems.
+    const started = threads.started;
+    expect(threads.idleCount).toBe(1);
+    const again = await collect(file);
+    expect(threads.started).toBe(started);
+    expect(again.rows).toEqual(rows);
+    expect(again.batches.flatMap((b) => b.problems)).toEqual(batches.flatMap((b) => b.problems));
+    expect(threads.idleCount).toBe(1);
   }, 60_000);
 
   it('stops reading when the ingest is cancelled', async () => {
@@ -95,11 +110,13 @@ describe('the parse worker', () => {
     fs.writeFileSync(file, Array.from({ length: 6 * PARSE_BATCH }, (_, i) => JSON.stringify(record(i))).join('\n') + '\n');
     const ac = new AbortController();
     let seen = 0;
-    for await (const m of parsedInWorker({ files: [file], model: 'm', version: null }, ac.signal)) {
+    for await (const m of parsedInWorker({ files: [file], model: 'm', version: null }, ac.signal, threads)) {
       seen += m.batch.n;
       ac.abort();
     }
     expect(seen).toBe(PARSE_BATCH);
+    // A stopped parse ends its thread (it may be mid-file): none is given back.
+    expect(threads.idleCount).toBe(0);
   }, 60_000);
 
   it('builds, for rows of a version it has the profile of, the windows the ingest thread would (merged per batch)', async () => {
@@ -112,7 +129,7 @@ describe('the parse worker', () => {
     fs.writeFileSync(file, recs.map((x) => JSON.stringify(x)).join('\n') + '\n');
     const merged = new Map<string, WindowSketch>();
     const sketched: number[] = [];
-    for await (const m of parsedInWorker({ files: [file], model: 'synthetic', version: null, windowMs: HOUR, profiles: { 1: profile } }, new AbortController().signal)) {
+    for await (const m of parsedInWorker({ files: [file], model: 'synthetic', version: null, windowMs: HOUR, profiles: { 1: profile } }, new AbortController().signal, threads)) {
       sketched.push(...m.sketched);
       for (const w of m.windows) {
         const into = merged.get(w.key) ?? new WindowSketch(profile);

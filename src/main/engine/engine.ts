@@ -135,6 +135,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       pipelines.close();
       sweeps.close();
       training.close();
+      monitoring.close();
       tracking.close();
       store.close();
       db.close();

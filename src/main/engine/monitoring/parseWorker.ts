@@ -1,5 +1,6 @@
 import { FUTURE_TOLERANCE_MS, type LineProblem } from '../../../shared/monitoring';
-import { openWorker } from '../workers/runWorker';
+import type { Worker } from 'node:worker_threads';
+import type { WarmWorkers } from '../workers/warmWorkers';
 import { fileLineBlocks } from './lines';
 import { sketchBatch, type PartialWindow } from './batchSketch';
 import { BatchEncoder, type ParsedBatch } from './parsedBatch';
@@ -13,8 +14,9 @@ export type { PartialWindow } from './batchSketch';
  * `monitorParse` worker entry): the worker reads the files, parses and checks every line exactly as
  * the inline path does (`parseLine`), and sends
  * accepted records as columns (parsedBatch.ts) with the problems of their lines and the windows
- * sketched from them (batchSketch.ts), a batch at a time. The ingest asks for batches (`more`), at most
- * IN_FLIGHT ahead, so a log of many GB is never read faster than it is applied.
+ * sketched from them (batchSketch.ts), a batch at a time. The worker may send `credits` batches, then
+ * one for each `more`, so it is at most IN_FLIGHT ahead and a log of many GB is never read faster than
+ * it is applied.
  */
 export interface ParseJob {
   files: string[];
@@ -23,6 +25,8 @@ export interface ParseJob {
   /** Sketching on the worker: the window length and the stored profiles by version (rows of other versions are left to the ingest). */
   windowMs?: number;
   profiles?: Record<number, ReferenceProfile>;
+  /** Batches the worker sends before it waits for a `more`. */
+  credits: number;
 }
 
 export type ParseCommand = { t: 'more' };
@@ -59,8 +63,8 @@ export interface ParseOut {
   problemsMore: number;
 }
 
-/** One line judged: an accepted record into the encoder, else its problem. */
-export function parseLine(out: ParseOut, job: ParseJob, file: string, line: number, text: string, futureAfter: number): void {
+/** One line judged (`text`, read as bytes [from, to) of `bytes`): an accepted record into the encoder, else its problem. */
+export function parseLine(out: ParseOut, job: ParseJob, file: string, line: number, text: string, futureAfter: number, bytes: Uint8Array, from: number, to: number): void {
   if (text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === '')) return;
   out.lines++;
   let v: unknown;
@@ -75,7 +79,7 @@ export function parseLine(out: ParseOut, job: ParseJob, file: string, line: numb
   }
   const a = acceptPrediction(v, job.model, job.version, futureAfter);
   if (a.ok) {
-    out.enc.add(file, line, a.record, a.time, text);
+    out.enc.add(file, line, a.record, a.time, bytes, from, to);
     return;
   }
   if (a.future) out.future++;
@@ -100,7 +104,7 @@ export async function serveParse(job: ParseJob, send: (r: ParseReply) => void, c
   };
   for await (const b of fileLineBlocks(job.files, (d, t) => ((done = d), (total = t)))) {
     for (let k = 0; k < b.lines.length; k++) {
-      parseLine(out, job, b.file, b.firstLine + k, b.lines[k], futureAfter);
+      parseLine(out, job, b.file, b.firstLine + k, b.lines[k], futureAfter, b.bytes, b.from[k], b.to[k]);
       if (out.lines >= PARSE_BATCH) await ship();
     }
   }
@@ -109,22 +113,33 @@ export async function serveParse(job: ParseJob, send: (r: ParseReply) => void, c
 }
 
 /**
- * The ingest's side: batches from a worker, in file order, asking for the next ones as it goes.
- * Throws WorkerStartError when no thread can start (the caller then parses inline); stopping the
- * generator (return, or `signal`) ends the thread.
+ * The ingest's side: batches from a worker of `threads` (kept warm between ingests: a fresh isolate
+ * compiled the parse and sketch code again each log, ~13% of an ingest's CPU on V8's threads), in
+ * file order, asking for the next ones as it goes. Throws WorkerStartError when no thread can start
+ * (the caller then parses inline); stopping the generator early (return, or `signal`) ends the
+ * thread, a log read to its end gives it back to `threads`.
  */
-export async function* parsedInWorker(job: ParseJob, signal: AbortSignal): AsyncGenerator<ParsedLines> {
+export async function* parsedInWorker(job: Omit<ParseJob, 'credits'>, signal: AbortSignal, threads: WarmWorkers): AsyncGenerator<ParsedLines> {
   const queue: ParseReply[] = [];
   let wake: (() => void) | null = null;
   let failure: unknown = null;
   let ended = false;
-  const session = openWorker('monitorParse', job, {
-    onProgress: (m) => {
-      queue.push(m);
-      wake?.();
+  let finished = false;
+  let thread: Worker | null = null;
+  const stopper = new AbortController();
+  const done = threads.run(
+    'monitorParse',
+    { ...job, credits: IN_FLIGHT },
+    {
+      signal: stopper.signal,
+      onWorker: (w) => (thread = w),
+      onProgress: (m) => {
+        queue.push(m);
+        wake?.();
+      },
     },
-  });
-  session.done.then(
+  );
+  done.then(
     () => {
       ended = true;
       wake?.();
@@ -137,7 +152,6 @@ export async function* parsedInWorker(job: ParseJob, signal: AbortSignal): Async
   const onAbort = () => wake?.();
   signal.addEventListener('abort', onAbort);
   try {
-    for (let i = 0; i < IN_FLIGHT; i++) session.send({ t: 'more' });
     for (;;) {
       while (queue.length === 0 && failure === null && !ended && !signal.aborted) await new Promise<void>((r) => (wake = r));
       wake = null;
@@ -147,13 +161,19 @@ export async function* parsedInWorker(job: ParseJob, signal: AbortSignal): Async
         if (failure !== null) throw failure;
         return;
       }
-      if (m.t === 'end') return;
-      session.send({ t: 'more' });
+      if (m.t === 'end') {
+        finished = true;
+        return;
+      }
+      // Progress comes only from a running job, so the thread is known by now.
+      thread!.postMessage({ t: 'more' } satisfies ParseCommand);
       yield m;
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
-    session.stop();
-    session.done.catch(() => undefined);
+    // Read to its end, the job returns and its thread goes back to the pool; otherwise it is ended.
+    if (finished) await done.catch(() => undefined);
+    else stopper.abort();
+    done.catch(() => undefined);
   }
 }

@@ -38,7 +38,8 @@ export interface ParsedBatch {
   /**
    * The accepted lines as received, UTF-8, each ended by "\n": row i is bytes [lineEnd[i - 1] ?? 0,
    * lineEnd[i]). Bytes, so the ingest appends them to the raw files as they are (no string to join
-   * and encode again on its thread).
+   * and encode again on its thread); copied from the bytes the lines were read as (no string
+   * encoded again on the worker either).
    */
   bytes: Uint8Array;
   lineEnd: Int32Array;
@@ -89,7 +90,13 @@ export class BatchEncoder {
   /** Per class: NaN where a row lacks it. */
   private probCols: Float64Array[] = [];
   private latency: Float64Array;
-  private text: string[] = [];
+  /** Each row's end in `bytes`, its "\n" included. */
+  private lineEnd: Int32Array;
+  /**
+   * The rows' lines as runs of the bytes they were read from: consecutive lines of one block are
+   * one run (a run holds the "\n" between its lines; `take` adds the last one), copied once at `take`.
+   */
+  private runs: { bytes: Uint8Array; from: number; to: number }[] = [];
 
   /** `cap`: rows the typed columns hold before they grow (the parse worker's batch length: they never grow there). */
   constructor(private cap = 1024) {
@@ -102,6 +109,7 @@ export class BatchEncoder {
     this.predValue = new Float64Array(cap);
     this.hasProbs = new Uint8Array(cap);
     this.latency = new Float64Array(cap);
+    this.lineEnd = new Int32Array(cap);
   }
 
   get size(): number {
@@ -131,7 +139,7 @@ export class BatchEncoder {
   /** Twice the rows: every typed column copied into one twice as long (new probability cells NaN). */
   private grow(): void {
     const cap = Math.max(1024, this.cap * 2);
-    const more = <T extends Uint8Array | Uint16Array | Int16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const more = <T extends Uint8Array | Uint16Array | Int16Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(cap);
       b.set(a);
       return b;
@@ -147,6 +155,7 @@ export class BatchEncoder {
     this.predValue = more(this.predValue, f64);
     this.hasProbs = more(this.hasProbs, u8);
     this.latency = more(this.latency, f64);
+    this.lineEnd = more(this.lineEnd, (n) => new Int32Array(n));
     this.colCodes = this.colCodes.map((a) => more(a, u8));
     this.colValues = this.colValues.map((a) => more(a, f64));
     this.probCols = this.probCols.map((a) => more(a, (n) => new Float64Array(n).fill(NaN)));
@@ -171,7 +180,8 @@ export class BatchEncoder {
     }
   }
 
-  add(file: string, line: number, rec: PredictionRecord, time: number, text: string): void {
+  /** A checked record and its line as read: bytes [from, to) of `bytes` (UTF-8, without its line end). */
+  add(file: string, line: number, rec: PredictionRecord, time: number, bytes: Uint8Array, from: number, to: number): void {
     if (this.rows === this.cap) this.grow();
     const r = this.rows;
     let f = this.fileIdx.get(file);
@@ -190,7 +200,10 @@ export class BatchEncoder {
       this.aliasOf[r] = a;
     }
     this.latency[r] = rec.latencyMs ?? NaN;
-    this.text.push(text);
+    this.lineEnd[r] = (r ? this.lineEnd[r - 1] : 0) + (to - from) + 1;
+    const run = this.runs.length ? this.runs[this.runs.length - 1] : null;
+    if (run && run.bytes === bytes && run.to + 1 === from && bytes[run.to] === 10) run.to = to;
+    else this.runs.push({ bytes, from, to });
     const cells = rec.features as Record<string, Cell>;
     // Records mostly list their features alike, and JSON.parse interns short keys: the k-th key is
     // usually the k-th column's very string (one comparison, no lookup).
@@ -261,8 +274,21 @@ export class BatchEncoder {
       probNames: this.probNames,
       probs,
       latency: this.latency.slice(0, n),
-      ...utf8Lines(this.text),
+      bytes: this.joinedLines(n),
+      lineEnd: this.lineEnd.slice(0, n),
     };
+  }
+
+  /** The runs copied into one buffer, each run ended by "\n". */
+  private joinedLines(n: number): Uint8Array {
+    const out = new Uint8Array(n ? this.lineEnd[n - 1] : 0);
+    let at = 0;
+    for (const r of this.runs) {
+      out.set(r.bytes.subarray(r.from, r.to), at);
+      at += r.to - r.from;
+      out[at++] = 10;
+    }
+    return out;
   }
 }
 
@@ -302,17 +328,6 @@ export function predictionAt(b: ParsedBatch, i: number): string | number {
 export function aliasAt(b: ParsedBatch, i: number): string | null {
   const a = b.aliasOf[i];
   return a < 0 ? null : b.aliasNames[a];
-}
-
-/** Lines as one UTF-8 buffer, each ended by "\n", and where each ends (byte lengths counted only when some character is not ASCII). */
-function utf8Lines(lines: string[]): { bytes: Uint8Array; lineEnd: Int32Array } {
-  const joined = lines.length ? lines.join('\n') + '\n' : '';
-  const bytes = Buffer.from(joined, 'utf8');
-  const lineEnd = new Int32Array(lines.length);
-  const ascii = bytes.length === joined.length;
-  let end = 0;
-  for (let i = 0; i < lines.length; i++) lineEnd[i] = end += (ascii ? lines[i].length : Buffer.byteLength(lines[i], 'utf8')) + 1;
-  return { bytes, lineEnd };
 }
 
 /** Row `i`'s bytes, its "\n" included (a view, not a copy). */

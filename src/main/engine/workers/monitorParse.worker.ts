@@ -1,12 +1,14 @@
 /**
  * Worker entry: prediction log lines parsed and checked off the ingest's thread
- * (monitoring/parseWorker.ts). Sends a batch each time the parent asks for one; ends after the last.
+ * (monitoring/parseWorker.ts). Sends `job.credits` batches, then one each time the parent asks for
+ * one; ends after the last. Kept warm between ingests (nothing of a job outlives it here), so the
+ * next log runs on code V8 has optimised already.
  */
 import { serveParse, type ParseCommand } from '../monitoring/parseWorker';
 import { serveWorker } from './serveWorker';
 
 serveWorker<'monitorParse'>(async (job, ctx) => {
-  let credits = 0;
+  let credits = job.credits;
   let waiting: (() => void) | null = null;
   ctx.onCommand((m: ParseCommand) => {
     if (m.t !== 'more') return;
@@ -21,4 +23,4 @@ serveWorker<'monitorParse'>(async (job, ctx) => {
   };
   await serveParse(job, (r) => ctx.progress(r), credit);
   return null;
-});
+}, { reset: () => true });

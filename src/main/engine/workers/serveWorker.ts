@@ -48,12 +48,20 @@ export function serveJob<TIn, TOut, TProgress = unknown, TCommand = never>(
   const warm = isWarm(workerData);
   post({ type: 'ready' });
   const runOne = (input: TIn) => {
+    // A job's command handlers end with it: in a warm worker the next job's commands are its own.
+    const handlers: ((command: TCommand) => void)[] = [];
     const ctx: WorkerContext<TProgress, TCommand> = {
       progress: (data) => post({ type: 'progress', data }),
       transfer: [],
-      onCommand: (handler) => void port.on('message', handler),
+      onCommand: (handler) => {
+        handlers.push(handler);
+        port.on('message', handler);
+      },
     };
-    const reusable = async () => (warm && opts.reset ? await opts.reset() : false);
+    const reusable = async () => {
+      for (const h of handlers) port.off('message', h);
+      return warm && opts.reset ? await opts.reset() : false;
+    };
     return Promise.resolve()
       .then(() => job(input, ctx))
       .then(
