@@ -60,3 +60,54 @@ describe('StreamChunker: the same cuts as one pass over the whole input', () => 
     for (let round = 0; round < 3; round++) expect(streamedCuts(data, () => 1 + Math.floor(rnd() * (round === 0 ? 2 * max : 3 * 1024 * 1024)))).toEqual(want);
   });
 });
+
+/**
+ * FastCDC with normalised chunking as first written, one byte at a time: the definition the cuts
+ * must keep forever (a cut that moves breaks dedup against every stored version).
+ */
+function bytewiseChunkLength(buf: Uint8Array, start: number, end: number): number {
+  const { min, avg, max } = DEFAULT_CHUNKING;
+  const remaining = end - start;
+  if (remaining <= min) return remaining;
+  let x = 0x9e3779b9;
+  const gear = new Int32Array(256).map(() => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x | 0;
+  });
+  const bits = Math.round(Math.log2(avg));
+  const top = (n: number) => (0xffffffff << (32 - n)) | 0;
+  const limit = Math.min(remaining, max);
+  const normal = Math.min(limit, avg);
+  let hash = 0;
+  let i = min;
+  for (; i < normal; i++) {
+    hash = ((hash << 1) + gear[buf[start + i]]) | 0;
+    if ((hash & top(bits + 2)) === 0) return i + 1;
+  }
+  for (; i < limit; i++) {
+    hash = ((hash << 1) + gear[buf[start + i]]) | 0;
+    if ((hash & top(bits - 2)) === 0) return i + 1;
+  }
+  return limit;
+}
+
+describe('nextChunkLength: the cuts of the byte-by-byte definition', () => {
+  it('on random bytes, text and runs that never cut, from every start phase and near the end', () => {
+    const { min, max } = DEFAULT_CHUNKING;
+    const text = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `${i},Isle${i % 20},${(i * 0.37).toFixed(2)}\n`).join(''));
+    const flat = Buffer.alloc(2 * max + 3, 7);
+    for (const data of [randomBytes(3 * 1024 * 1024), text, flat]) {
+      let cuts = 0;
+      for (let pos = 0; pos < data.length; cuts++) {
+        const want = bytewiseChunkLength(data, pos, data.length);
+        expect(nextChunkLength(data, pos, data.length), `at ${pos}`).toBe(want);
+        // Odd ends too (a read that stops mid-word): every tail length modulo 4.
+        for (const cut of [1, 2, 3, min + 1, min + 6]) if (data.length - cut > pos) expect(nextChunkLength(data, pos, data.length - cut)).toBe(bytewiseChunkLength(data, pos, data.length - cut));
+        pos += want + (cuts % 3); // shifted starts: every alignment of the 4-byte steps
+      }
+      expect(cuts).toBeGreaterThan(2);
+    }
+  });
+});

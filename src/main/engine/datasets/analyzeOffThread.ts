@@ -1,6 +1,7 @@
 import { LatheError } from '../../../shared/errors';
 import { runWorker, WorkerStartError } from '../workers/runWorker';
 import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, analyzeParquetParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
+import { analyzeWithHandoff, HANDOFF_MIN_LEFT, type HandoffFormat } from './handoff';
 import { analyzeTable, tableResult, type TableJob, type TableResult } from './tableAnalysis';
 
 let inlineBecause: string | null = null;
@@ -14,12 +15,16 @@ export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
  * a missing loader), the analysis runs inline and the reason is logged once. Files smaller than
  * WORKER_MIN_BYTES are analysed inline too. `LATHE_ANALYZE_WORKER=always|never` overrides both.
  */
-export async function analyzeTableOffThread(job: TableJob, size: number, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {
+export async function analyzeTableOffThread(job: TableJob, size: number, onBytes: (done: number) => void, opts: { signal?: AbortSignal; coreFree?: Promise<unknown> } = {}): Promise<TableResult> {
+  const { signal, coreFree } = opts;
   const mode = process.env.LATHE_ANALYZE_WORKER;
   if (mode === 'never' || (mode !== 'always' && size < WORKER_MIN_BYTES)) return analyzeInline(job, onBytes, signal);
-  if (wantsParallel(job, size)) {
+  const parallel = wantsParallel(job, size);
+  const handoff = !parallel && coreFree !== undefined && wantsHandoff(job, size);
+  if (parallel || handoff) {
     try {
       const { file, format } = job;
+      if (handoff) return tableResult((await analyzeWithHandoff(file, format as HandoffFormat, size, onBytes, coreFree, { signal })).table);
       if (format === 'parquet') return tableResult(await analyzeParquetParallel(file, size, onBytes, { signal }));
       if (format === 'jsonl') return tableResult(await analyzeJsonlParallel(file, size, onBytes, { signal }));
       return tableResult(await analyzeDelimitedParallel(file, format as 'csv' | 'tsv', size, onBytes, { signal }));
@@ -57,6 +62,18 @@ function wantsParallel(job: TableJob, size: number): boolean {
   const asked = Number(process.env.LATHE_ANALYZE_THREADS);
   const poolPays = Number.isInteger(asked) && asked > 0 ? asked > 1 : analysisThreads() > 2;
   return size >= PARALLEL_MIN_BYTES && poolPays;
+}
+
+/**
+ * The two-core handoff (handoff.ts) for CSV, TSV and JSON Lines large enough for it, when the caller
+ * says when its own work frees a core and the pool is not used; `LATHE_ANALYZE_HANDOFF=always|never`
+ * overrides (always: any size and core count, tests).
+ */
+function wantsHandoff(job: TableJob, size: number): boolean {
+  const mode = process.env.LATHE_ANALYZE_HANDOFF;
+  if (mode === 'never' || job.format === 'parquet') return false;
+  if (mode === 'always') return true;
+  return size >= HANDOFF_MIN_LEFT && analysisThreads() >= 2;
 }
 
 async function analyzeInline(job: TableJob, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {

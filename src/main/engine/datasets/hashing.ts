@@ -83,12 +83,6 @@ function utf8Lanes(text: string): void {
   valueLanes(utf8Scratch, 0, utf8Scratch.write(text, 0, 'utf8'));
 }
 
-/** The 53-bit key of `textLanes(text)`. */
-export function textKey(text: string): number {
-  textLanes(text);
-  return lastKey();
-}
-
 /** FNV-style lanes over UTF-16 code units (row identity in diffs). */
 export function hashString(s: string): number {
   let h1 = 0x811c9dc5;

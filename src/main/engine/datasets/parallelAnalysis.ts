@@ -41,8 +41,17 @@ export function partCount(size: number, threads: number): number {
   return threads * Math.max(2, Math.ceil(size / PART_BYTES / threads));
 }
 
-/** Appends the offsets of global rows k * ROW_INDEX_STRIDE that fall in a part whose first row is global row `before`. */
-function appendOffsets(offsets: number[], before: number, rowStarts: Float64Array): void {
+/**
+ * Appends the offsets of global rows k * ROW_INDEX_STRIDE that fall in a part whose first row is
+ * global row `before`, from every row's start or (a part that starts the file) from the index's own.
+ */
+function appendOffsets(offsets: number[], before: number, part: { rowStarts: Float64Array; rowStartsEvery: number }): void {
+  const { rowStarts, rowStartsEvery } = part;
+  if (rowStartsEvery !== 1) {
+    if (before !== 0 || rowStartsEvery !== ROW_INDEX_STRIDE) throw new Error(`row starts kept every ${rowStartsEvery} rows for a part after row ${before}`);
+    for (const at of rowStarts) offsets.push(at);
+    return;
+  }
   for (let i = (ROW_INDEX_STRIDE - (before % ROW_INDEX_STRIDE)) % ROW_INDEX_STRIDE; i < rowStarts.length; i += ROW_INDEX_STRIDE) offsets.push(rowStarts[i]);
 }
 
@@ -133,7 +142,7 @@ async function runParts<R extends AnyPartResult>(
   }
 }
 
-class DelimitedMerger implements Merger<PartResult> {
+export class DelimitedMerger implements Merger<PartResult> {
   profilers: ColumnProfiler[] = [];
   columns: string[] = [];
   notes: string[] = [];
@@ -153,7 +162,7 @@ class DelimitedMerger implements Merger<PartResult> {
       this.profilers = r.columns.map((c, i) => new ColumnProfiler(c, this.plan.shifts[i] ?? 0));
     }
     r.profiles.forEach((s, i) => this.profilers[i].merge(s));
-    appendOffsets(this.offsets, this.rows, r.rowStarts);
+    appendOffsets(this.offsets, this.rows, r);
     this.rows += r.rows;
   }
 }
@@ -184,7 +193,7 @@ export async function analyzeDelimitedParallel(
  * JSON Lines parts merge into columns in first-seen order over the whole file: a key first seen in
  * part j is missing from every row of the parts before it (and the row counts say how many).
  */
-class JsonlMerger implements Merger<JsonlPartResult> {
+export class JsonlMerger implements Merger<JsonlPartResult> {
   readonly profilers: ColumnProfiler[] = [];
   private readonly index = new Map<string, number>();
   rows = 0;
@@ -208,7 +217,7 @@ class JsonlMerger implements Merger<JsonlPartResult> {
     this.profilers.forEach((p, k) => {
       if (!seen.has(k)) p.addMissingTimes(r.rows);
     });
-    appendOffsets(this.offsets, this.rows, r.rowStarts);
+    appendOffsets(this.offsets, this.rows, r);
     this.rows += r.rows;
   }
 }

@@ -1,6 +1,6 @@
 import type { DelimitedPlan } from './formats/delimited';
 import { analyzeDelimitedPart, type PartResult } from './formats/delimitedPart';
-import type { PartRange } from './formats/textPart';
+import type { PartEndControl, PartRange } from './formats/textPart';
 import { analyzeJsonlPart, type JsonlPartResult } from './formats/jsonlPart';
 import { analyzeParquetPart, type ParquetPartResult } from './formats/parquetPart';
 
@@ -17,11 +17,64 @@ export type PartsJob =
   | { kind: 'parts'; format: 'jsonl'; file: string; ranges: PartRange[]; first: number; control: SharedArrayBuffer }
   | { kind: 'parts'; format: 'parquet'; file: string; width: number; ranges: PartRange[]; first: number; control: SharedArrayBuffer };
 
+/**
+ * The two-core handoff (handoff.ts): the `head` analyses the file from its start with an end set
+ * while it runs; the `tail`, started beside it, waits for its start, then analyses from there to
+ * the end (or returns null at once when it is not needed). `shared` is a BigInt64Array over a
+ * SharedArrayBuffer laid out as HANDOFF_SLOTS says. `waitForCut` (tests): the head too waits until
+ * the tail's slot is set, so a cut anywhere in a small file is taken before the head reads a byte.
+ */
+export type HandoffJob = { kind: 'handoff'; role: 'head' | 'tail'; shared: SharedArrayBuffer; waitForCut?: boolean } & ({ format: 'csv' | 'tsv'; plan: DelimitedPlan } | { format: 'jsonl'; file: string });
+
+/** Slots of a handoff's shared BigInt64Array: how far the head has read; its end (-1: not set); the tail's start (-1: wait, -2: not needed). */
+export const HANDOFF_SLOTS = { headAt: 0, headEnd: 1, tailStart: 2, length: 3 } as const;
+export const NOT_SET = -1n;
+export const NOT_NEEDED = -2n;
+
 export type AnyPartResult = PartResult | JsonlPartResult | ParquetPartResult;
 
 export type PartsProgress = { t: 'bytes'; n: number } | { t: 'part'; index: number; result: AnyPartResult };
 
 export const PARTS_AHEAD = 4;
+
+export function isHandoffJob(job: unknown): job is HandoffJob {
+  return typeof job === 'object' && job !== null && (job as { kind?: unknown }).kind === 'handoff';
+}
+
+/** A handoff worker's part (null: the tail was not needed). */
+export interface HandoffResult {
+  part: PartResult | JsonlPartResult | null;
+}
+
+export function runHandoffJob(job: HandoffJob, onBytes: (n: number) => void): HandoffResult {
+  const shared = new BigInt64Array(job.shared);
+  // Tests: this worker dies as an out-of-memory or killed thread would (the head as part 0, the tail as part 1).
+  if (process.env.LATHE_ANALYZE_CRASH_AT_PART === (job.role === 'head' ? '0' : '1')) process.exit(70);
+  if (job.role === 'head') {
+    if (job.waitForCut) waitWhileUnset(shared);
+    const end: PartEndControl = {
+      current: () => {
+        const at = Atomics.load(shared, HANDOFF_SLOTS.headEnd);
+        return at === NOT_SET ? null : Number(at);
+      },
+      readTo: (pos) => void Atomics.store(shared, HANDOFF_SLOTS.headAt, BigInt(pos)),
+    };
+    if (job.format === 'jsonl') return { part: analyzeJsonlPart(job.file, { start: 0, end: null }, onBytes, end) };
+    return { part: analyzeDelimitedPart(job.plan, { start: job.plan.bom, end: null }, null, onBytes, end) };
+  }
+  const start = waitWhileUnset(shared);
+  if (start === NOT_NEEDED) return { part: null };
+  const range = { start: Number(start), end: null };
+  if (job.format === 'jsonl') return { part: analyzeJsonlPart(job.file, range, onBytes) };
+  return { part: analyzeDelimitedPart(job.plan, range, placeholderColumns(job.plan.width), onBytes) };
+}
+
+/** Waits until the tail's start is set (or it is told it is not needed) and returns it; in short slices, so a terminate from the parent is seen soon. */
+function waitWhileUnset(shared: BigInt64Array): bigint {
+  let start = Atomics.load(shared, HANDOFF_SLOTS.tailStart);
+  for (; start === NOT_SET; start = Atomics.load(shared, HANDOFF_SLOTS.tailStart)) Atomics.wait(shared, HANDOFF_SLOTS.tailStart, NOT_SET, 200);
+  return start;
+}
 
 export function isPartsJob(job: unknown): job is PartsJob {
   return typeof job === 'object' && job !== null && (job as { kind?: unknown }).kind === 'parts';

@@ -1,6 +1,6 @@
 import type { ColumnProfile, ColumnQuantiles, ColumnType, TableProfile } from '../../../shared/datasets';
 import { HyperLogLog, type HllJSON, type KllJSON } from '../sketches';
-import { lastHash, textKey, valueLanes } from './hashing';
+import { lastHash, textLanes, valueLanes } from './hashing';
 import { DistinctCounter, KIND_NUMBER, KIND_UNKNOWN, type DistinctState } from './distinctCounter';
 import { StreamingHistogram, type HistogramState } from './histogram';
 import { exactQuantiles, QuantileSketch } from './quantiles';
@@ -109,11 +109,6 @@ function compareAsciiBytes(buf: Uint8Array, s: number, e: number, text: string):
 }
 
 const DATE_RE = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d.*)?$/;
-
-/** A value's 53-bit key from its two hash lanes (as `textKey` makes it), for the distinct sketch. */
-function keyOfLanes(lo: number, hi: number): number {
-  return (hi >>> 11) * 0x100000000 + (lo >>> 0);
-}
 
 /** Adds `x` to the double-double sum (hi, lo) in `acc` at index `i` (Knuth's two-sum: no rounding lost). */
 function addTwoSum(acc: Float64Array, i: number, x: number): void {
@@ -236,7 +231,7 @@ export class ColumnProfiler {
     valueLanes(buf, start, end);
     const exact = this.exact;
     if (exact === null) {
-      (this.hll as HyperLogLog).addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
+      (this.hll as HyperLogLog).addLanes(lastHash.lo, lastHash.hi);
       this.tallyKind(this.classifyBytes(buf, start, end), buf, start, end);
       return;
     }
@@ -363,8 +358,8 @@ export class ColumnProfiler {
       const x = Number(v);
       this.tallies[COUNT]++;
       const text = String(v);
-      const key = textKey(text);
-      if (this.hll !== null) this.hll.addNumber(key);
+      textLanes(text);
+      if (this.hll !== null) this.hll.addLanes(lastHash.lo, lastHash.hi);
       if (Number.isFinite(x)) this.addNumber(x, true);
       this.countText(text);
       return;
@@ -373,8 +368,8 @@ export class ColumnProfiler {
       this.tallies[COUNT]++;
       this.tallies[BOOLEANS]++;
       const text = String(v);
-      const key = textKey(text);
-      if (this.hll !== null) this.hll.addNumber(key);
+      textLanes(text);
+      if (this.hll !== null) this.hll.addLanes(lastHash.lo, lastHash.hi);
       this.countText(text);
       return;
     }
@@ -383,8 +378,8 @@ export class ColumnProfiler {
 
   private addString(text: string): void {
     this.tallies[COUNT]++;
-    const key = textKey(text);
-    if (this.hll !== null) this.hll.addNumber(key);
+    textLanes(text);
+    if (this.hll !== null) this.hll.addLanes(lastHash.lo, lastHash.hi);
     if (DATE_RE.test(text)) this.addDate(text);
     this.countText(text);
   }
@@ -429,7 +424,7 @@ export class ColumnProfiler {
    */
   private giveUpExact(): void {
     const hll = this.dropExact();
-    hll.addNumber(keyOfLanes(lastHash.lo, lastHash.hi));
+    hll.addLanes(lastHash.lo, lastHash.hi);
   }
 
   /**
@@ -446,7 +441,7 @@ export class ColumnProfiler {
   }
 
   private moveOut(exact: DistinctCounter, hll: HyperLogLog): void {
-    exact.forEachKey((lo, hi) => hll.addNumber(keyOfLanes(lo, hi)));
+    exact.forEachKey((lo, hi) => hll.addLanes(lo, hi));
     const { values, counts } = exact.numbers();
     this.quantiles.addWeighted(values, counts);
   }

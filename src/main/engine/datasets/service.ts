@@ -167,14 +167,19 @@ export class DatasetService {
     const { size, known } = file;
     const stopStaging = new AbortController();
     const stopAnalysis = new AbortController();
-    const analysing = analyzeTableOffThread({ file: source, format }, size, (done) => progress('reading', done, size), stopAnalysis.signal).catch((e: unknown) => {
+    // The analysis learns when staging is done (it may then use the core staging leaves free).
+    let stagingDone: () => void = () => {};
+    const coreFree = new Promise<void>((resolve) => (stagingDone = resolve));
+    const analysing = analyzeTableOffThread({ file: source, format }, size, (done) => progress('reading', done, size), { signal: stopAnalysis.signal, coreFree }).catch((e: unknown) => {
       stopStaging.abort();
       throw e;
     });
-    const staging = session.addFile(source, (done) => progress('chunking', done, size), { known, signal: stopStaging.signal }).catch((e: unknown) => {
-      stopAnalysis.abort();
-      throw e;
-    });
+    const staging = session.addFile(source, (done) => progress('chunking', done, size), { known, signal: stopStaging.signal })
+      .catch((e: unknown) => {
+        stopAnalysis.abort();
+        throw e;
+      })
+      .finally(() => stagingDone());
     let table: TableResult;
     let blob: StagedBlob;
     try {

@@ -40,32 +40,46 @@ function parsesCleanly(plan: DelimitedPlan, window: Buffer): boolean {
  */
 export function delimitedSplitPoints(plan: DelimitedPlan, size: number, parts: number): number[] {
   const starts = [plan.bom];
-  const fd = fs.openSync(plan.file, 'r');
+  withFile(plan.file, (read) => {
+    for (let i = 1; i < parts; i++) {
+      const at = delimitedSplitFrom(plan, read, size, Math.max(Math.floor((size * i) / parts), starts[starts.length - 1] + 1));
+      if (at !== null) starts.push(at);
+    }
+  });
+  return starts;
+}
+
+/** One split of a delimited file at or after `nominal` (`delimitedSplitPoints`' rule), or null when none is left before the end. */
+export function delimitedSplitAt(plan: DelimitedPlan, size: number, nominal: number): number | null {
+  return withFile(plan.file, (read) => delimitedSplitFrom(plan, read, size, nominal));
+}
+
+type ReadAt = (at: number) => Buffer;
+
+function delimitedSplitFrom(plan: DelimitedPlan, read: ReadAt, size: number, nominal: number): number | null {
+  if (nominal >= size) return null;
+  const bytes = read(nominal);
+  let first = -1;
+  let lf = bytes.indexOf(LF);
+  for (let tried = 0; lf >= 0 && tried < CANDIDATES; tried++, lf = bytes.indexOf(LF, lf + 1)) {
+    if (first < 0) first = lf + 1;
+    if (parsesCleanly(plan, bytes.subarray(lf + 1))) {
+      first = lf + 1;
+      break;
+    }
+  }
+  return first < 0 || nominal + first >= size ? null : nominal + first;
+}
+
+/** Runs `fn` with a reader of WINDOW bytes at an offset of `file` (one buffer, reused). */
+function withFile<T>(file: string, fn: (read: ReadAt) => T): T {
+  const fd = fs.openSync(file, 'r');
   try {
     const window = Buffer.allocUnsafe(WINDOW);
-    for (let i = 1; i < parts; i++) {
-      const nominal = Math.max(Math.floor((size * i) / parts), starts[starts.length - 1] + 1);
-      if (nominal >= size) break;
-      const n = fs.readSync(fd, window, 0, WINDOW, nominal);
-      const bytes = window.subarray(0, n);
-      let first = -1;
-      let chosen = -1;
-      let lf = bytes.indexOf(LF);
-      for (let tried = 0; lf >= 0 && tried < CANDIDATES; tried++, lf = bytes.indexOf(LF, lf + 1)) {
-        if (first < 0) first = lf + 1;
-        if (parsesCleanly(plan, bytes.subarray(lf + 1))) {
-          chosen = lf + 1;
-          break;
-        }
-      }
-      const at = chosen >= 0 ? chosen : first;
-      if (at < 0 || nominal + at >= size) continue;
-      starts.push(nominal + at);
-    }
+    return fn((at) => window.subarray(0, fs.readSync(fd, window, 0, WINDOW, at)));
   } finally {
     fs.closeSync(fd);
   }
-  return starts;
 }
 
 /**
@@ -74,24 +88,28 @@ export function delimitedSplitPoints(plan: DelimitedPlan, size: number, parts: n
  */
 export function lineSplitPoints(file: string, size: number, parts: number): number[] {
   const starts = [0];
-  const fd = fs.openSync(file, 'r');
-  try {
-    const window = Buffer.allocUnsafe(WINDOW);
+  withFile(file, (read) => {
     for (let i = 1; i < parts; i++) {
-      let at = Math.max(Math.floor((size * i) / parts), starts[starts.length - 1] + 1);
-      for (;;) {
-        const n = at < size ? fs.readSync(fd, window, 0, WINDOW, at) : 0;
-        if (n === 0) return starts;
-        const lf = window.subarray(0, n).indexOf(LF);
-        if (lf >= 0) {
-          if (at + lf + 1 < size) starts.push(at + lf + 1);
-          break;
-        }
-        at += n;
-      }
+      const at = lineSplitFrom(read, size, Math.max(Math.floor((size * i) / parts), starts[starts.length - 1] + 1));
+      if (at === null) break;
+      starts.push(at);
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
   return starts;
+}
+
+/** Just after the first line end at or after `nominal` of a JSON Lines file, or null when none is left before the end. */
+export function lineSplitAt(file: string, size: number, nominal: number): number | null {
+  return withFile(file, (read) => lineSplitFrom(read, size, nominal));
+}
+
+function lineSplitFrom(read: ReadAt, size: number, nominal: number): number | null {
+  for (let at = nominal; at < size; ) {
+    const bytes = read(at);
+    if (bytes.length === 0) return null;
+    const lf = bytes.indexOf(LF);
+    if (lf >= 0) return at + lf + 1 < size ? at + lf + 1 : null;
+    at += bytes.length;
+  }
+  return null;
 }

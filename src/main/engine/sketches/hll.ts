@@ -34,6 +34,16 @@ export class HyperLogLog {
     this.addHash(LANES[0], LANES[1]);
   }
 
+  /**
+   * A value already hashed to two independent, well-mixed 32-bit lanes (the dataset profile's
+   * `valueLanes`/`textLanes`): `a` picks the register, `b` gives the rank. No number is made or hashed
+   * again per value. A sketch must be fed one way only: the same value by `addLanes` and by
+   * `addNumber` lands in different registers.
+   */
+  addLanes(a: number, b: number): void {
+    this.addHash(a, b);
+  }
+
   private addHash(a: number, b: number): void {
     const i = a >>> (32 - this.p);
     const rank = b === 0 ? 33 : Math.clz32(b) + 1;

@@ -1,5 +1,5 @@
 import type { LatheErrorData } from '../../../shared/errors';
-import type { PartsJob, PartsProgress } from '../datasets/partsJob';
+import type { HandoffJob, HandoffResult, PartsJob, PartsProgress } from '../datasets/partsJob';
 import type { TableJob, TableResult } from '../datasets/tableAnalysis';
 import type { EvaluationJob, ScoredEvaluation } from '../evaluation/job';
 import type { HashCommand, HashJob, HashReply } from '../store/hashWorker';
@@ -38,7 +38,10 @@ export type WorkerEntryName = (typeof WORKER_ENTRIES)[number];
  * kind: the input picks the row. `command` is what the parent may send a running worker (`openWorker`).
  */
 export interface WorkerJobs {
-  analyze: { input: TableJob; output: TableResult; progress: number } | { input: PartsJob; output: { parts: number }; progress: PartsProgress };
+  analyze:
+    | { input: TableJob; output: TableResult; progress: number }
+    | { input: PartsJob; output: { parts: number }; progress: PartsProgress }
+    | { input: HandoffJob; output: HandoffResult; progress: number };
   train: { input: TrainWorkerInput; output: TrainJobOutput; progress: TrainMessage };
   evaluate: { input: EvaluationJob; output: ScoredEvaluation; progress: { done: number; total: number } };
   /** The hashing thread of store/hashWorker.ts: runs until stopped, answering commands as progress. */

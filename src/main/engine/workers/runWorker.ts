@@ -129,7 +129,9 @@ function sweepDevBundles(dir: string): void {
  * `tsx` (npm run bench, scripts) the inherited loader flags cost ~300 ms per worker start (measured).
  */
 async function startWorker(where: WorkerLocation, workerData: unknown, resourceLimits: ResourceLimits): Promise<Worker> {
-  const base = { workerData, resourceLimits, execArgv: [] };
+  // LATHE_WORKER_CPU_PROF=<dir>: every worker writes a V8 CPU profile there when it ends (for profiling; off by default).
+  const prof = process.env.LATHE_WORKER_CPU_PROF;
+  const base = { workerData, resourceLimits, execArgv: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [] };
   if (!where.viaTsx) return new Worker(where.file, base);
   const bundled = await devBundle(where.file).catch(() => null);
   if (bundled) return new Worker(bundled, base);

@@ -174,7 +174,8 @@ export class DelimitedRows implements DelimitedRowSink {
     private readonly plan: DelimitedPlan,
     private readonly onRowStart: (rowStart: number) => void,
     columns: string[] | null = null,
-    private readonly stopAt = Infinity,
+    /** Settable while the part runs (a movable end, textPart.ts). */
+    public stopAt = Infinity,
   ) {
     this.columns = columns;
     if (columns) this.useColumns(columns);

@@ -97,7 +97,8 @@ export class JsonlRows {
   constructor(
     private readonly file: string,
     private readonly onRowStart: (rowStart: number) => void,
-    private readonly stopAt = Infinity,
+    /** Settable while the part runs (a movable end, textPart.ts). */
+    public stopAt = Infinity,
   ) {}
 
   readonly line = (buf: Buffer, start: number, end: number, rowStart: number, line: number): void => {

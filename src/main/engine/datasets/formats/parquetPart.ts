@@ -15,6 +15,7 @@ export interface ParquetPartResult {
   stop: number;
   rows: number;
   rowStarts: Float64Array;
+  rowStartsEvery: number;
   profiles: ColumnState[];
   error: LatheErrorData | null;
 }
@@ -43,5 +44,5 @@ export async function analyzeParquetPart(file: string, range: PartRange, width: 
   } catch (e) {
     error = toLatheError(e).toJSON();
   }
-  return { start: range.start, firstRow: range.start, stop, rows, rowStarts: new Float64Array(0), profiles: profilers.map((p) => p.state()), error };
+  return { start: range.start, firstRow: range.start, stop, rows, rowStarts: new Float64Array(0), rowStartsEvery: 1, profiles: profilers.map((p) => p.state()), error };
 }

@@ -9,17 +9,49 @@ export interface PartRange {
   end: number | null;
 }
 
+/**
+ * The end of a part that is set while it is read (the two-core handoff, `datasets/handoff.ts`):
+ * asked before each read, told how far the part has been read after each.
+ */
+export interface PartEndControl {
+  /** The part's end once it is set, else null (to the end of the file). */
+  current(): number | null;
+  /** The file has been read up to `pos`. */
+  readTo(pos: number): void;
+}
+
+/** A `PartEndControl` that also tells the part's row sink when the end is set (it stops at the first row at or after it). */
+interface MovableEnd extends PartEndControl {
+  onSet(end: number): void;
+}
+
+export function withSink(control: PartEndControl, sink: { stopAt: number }): MovableEnd {
+  return {
+    current: () => control.current(),
+    readTo: (pos) => control.readTo(pos),
+    onSet: (end) => (sink.stopAt = end),
+  };
+}
+
 /** Thrown by a row sink at the first row of the next part: where that row starts. */
 export class PartEnd {
   constructor(readonly rowStart: number) {}
 }
 
-/** Every row start of a part, in a growing typed array (8 bytes a row, sent to the parent as is). */
+/**
+ * The row starts of a part, in a growing typed array (8 bytes a row, sent to the parent as is): every
+ * row's, or only every `every`-th row's for a part that starts the file (its rows' numbers in the file
+ * are known, so it keeps just the ones the row index wants).
+ */
 export class RowStarts {
   private buf = new Float64Array(64 * 1024);
   length = 0;
+  private rows = 0;
+
+  constructor(readonly every = 1) {}
 
   add(at: number): void {
+    if (this.rows++ % this.every !== 0) return;
     if (this.length === this.buf.length) {
       const bigger = new Float64Array(this.buf.length * 2);
       bigger.set(this.buf);
@@ -37,6 +69,15 @@ const PIECE = 4 * 1024 * 1024;
 /** Past the part's end only the row that crosses it is read: small reads, doubling (a long row stays linear). */
 const TAIL = 64 * 1024;
 
+/** The part's end after asking `movable` (only an open end can be set, once). */
+function movedEnd(end: number, movable: MovableEnd | undefined): number {
+  if (end !== Infinity || !movable) return end;
+  const set = movable.current();
+  if (set === null) return end;
+  movable.onSet(set);
+  return set;
+}
+
 function notText(file: string, at: number, why: string): LatheError {
   return new LatheError('BAD_FILE', `${file}: byte ${at} ${why}`, { where: file });
 }
@@ -53,9 +94,10 @@ export function readPart(
   range: PartRange,
   consumer: { push(piece: Buffer): void; finish(): void } | InPlaceConsumer,
   onBytes: (n: number) => void,
+  movable?: MovableEnd,
 ): { stop: number; error: LatheErrorData | null } {
-  if ('parseInPlace' in consumer) return readPartInPlace(file, range, consumer, onBytes);
-  const end = range.end ?? Infinity;
+  if ('parseInPlace' in consumer) return readPartInPlace(file, range, consumer, onBytes, movable);
+  let end = range.end ?? Infinity;
   let fd: number | null = null;
   try {
     fd = fs.openSync(file, 'r');
@@ -64,6 +106,7 @@ export function readPart(
     let pos = range.start;
     let tail = TAIL;
     for (;;) {
+      end = movedEnd(end, movable);
       let want = Math.min(PIECE, end - pos);
       if (pos >= end) {
         want = tail;
@@ -71,6 +114,7 @@ export function readPart(
       }
       const bytesRead = fs.readSync(fd, piece, pending, want, pos);
       pos += bytesRead;
+      movable?.readTo(pos);
       const total = pending + bytesRead;
       const atEnd = bytesRead === 0;
       const checkEnd = atEnd ? total : completeUtf8End(piece.subarray(0, total));
@@ -102,8 +146,8 @@ export function readPart(
  * next read lands after it; the buffer doubles only when one row fills it. Bytes are checked (UTF-8,
  * no NUL) once each, as they arrive.
  */
-function readPartInPlace(file: string, range: PartRange, consumer: InPlaceConsumer, onBytes: (n: number) => void): { stop: number; error: LatheErrorData | null } {
-  const end = range.end ?? Infinity;
+function readPartInPlace(file: string, range: PartRange, consumer: InPlaceConsumer, onBytes: (n: number) => void, movable?: MovableEnd): { stop: number; error: LatheErrorData | null } {
+  let end = range.end ?? Infinity;
   let fd: number | null = null;
   try {
     fd = fs.openSync(file, 'r');
@@ -115,6 +159,7 @@ function readPartInPlace(file: string, range: PartRange, consumer: InPlaceConsum
     let tail = TAIL;
     for (;;) {
       buf = roomToRead(buf, have);
+      end = movedEnd(end, movable);
       let want = Math.min(buf.length - have, end - pos);
       if (pos >= end) {
         want = Math.min(buf.length - have, tail);
@@ -122,6 +167,7 @@ function readPartInPlace(file: string, range: PartRange, consumer: InPlaceConsum
       }
       const bytesRead = fs.readSync(fd, buf, have, want, pos);
       pos += bytesRead;
+      movable?.readTo(pos);
       const total = have + bytesRead;
       const atEnd = bytesRead === 0;
       const checkEnd = atEnd ? total : checked + completeUtf8End(buf.subarray(checked, total));

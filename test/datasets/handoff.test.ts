@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import Papa from 'papaparse';
+import { analyzeDelimited } from '../../src/main/engine/datasets/formats/delimited';
+import { analyzeJsonl } from '../../src/main/engine/datasets/formats/jsonl';
+import { analyzeWithHandoff } from '../../src/main/engine/datasets/handoff';
+import { NeedsSequential } from '../../src/main/engine/datasets/parallelAnalysis';
+import type { TableProfile } from '../../src/shared/datasets';
+import { writeCsv } from '../bench/datasets.bench';
+import { failure, workspace } from './fixtures';
+import { exactPart, expectQuantilesWithin, numbersOfColumn } from './quantileCheck';
+import { lineEnds, rng, trickyCsv } from './splitFixtures';
+
+/**
+ * The two-core handoff (datasets/handoff.ts) on real worker threads: a head from the file's start
+ * whose end is set while it runs, a tail from the cut. Wherever the cut falls (after any line end,
+ * inside quoted fields too, where the guess is wrong and the rest is parsed again from where the
+ * head really stopped; past the end; not at all) the result is the one-pass profile and row index,
+ * quantiles within the sketch's bound. A worker that dies fails the import and leaves nothing.
+ */
+
+const envBefore = { ...process.env };
+afterEach(() => {
+  for (const k of ['LATHE_ANALYZE_HANDOFF', 'LATHE_ANALYZE_PARALLEL', 'LATHE_ANALYZE_CRASH_AT_PART', 'LATHE_ANALYZE_WORKER']) {
+    if (envBefore[k] === undefined) delete process.env[k];
+    else process.env[k] = envBefore[k];
+  }
+});
+
+const now = Promise.resolve();
+const never = new Promise<void>(() => {});
+
+async function csvWithCut(file: string, cut: number | null) {
+  return analyzeWithHandoff(file, 'csv', fs.statSync(file).size, () => {}, now, { cutAt: () => cut });
+}
+
+function expectQuantiles(text: string, profile: TableProfile): void {
+  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data.slice(1);
+  profile.columns.forEach((c, k) => {
+    if (c.type === 'numeric') expectQuantilesWithin(c, numbersOfColumn(rows, k));
+  });
+}
+
+describe('the handoff equals the one-pass analysis', () => {
+  it('with the cut after every line end, quoted ones included (BOM, LF)', async () => {
+    const w = await workspace();
+    const bytes = trickyCsv(50, 21, { bom: true });
+    const file = w.write('tricky.csv', bytes);
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    const cuts = lineEnds(bytes, 3);
+    expect(cuts.length).toBeGreaterThan(50);
+    let tails = 0;
+    for (const cut of cuts) {
+      const { table, tailFrom } = await csvWithCut(file, cut);
+      expect(exactPart(table.profile), `cut at ${cut}`).toEqual(exactPart(one.profile));
+      expect(table.index, `cut at ${cut}`).toEqual(one.index);
+      expect(table.notes).toEqual(one.notes);
+      if (tailFrom !== null) {
+        tails++;
+        // The tail's rows start at a real row: the cut itself, or (a cut inside a quoted field) the row the head stopped at.
+        expect(tailFrom).toBeGreaterThanOrEqual(cut);
+      }
+    }
+    // Every cut before the last row hands rows to the tail.
+    expect(tails).toBeGreaterThan(cuts.length - 3);
+  });
+
+  it('with cuts at random line ends (CRLF rows, CRLF inside quotes), quantiles within the bound', async () => {
+    const w = await workspace();
+    const bytes = trickyCsv(400, 22, { crlf: true });
+    const file = w.write('crlf.csv', bytes);
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    const ends = lineEnds(bytes, 0);
+    const r = rng(7);
+    for (let trial = 0; trial < 10; trial++) {
+      const cut = ends[Math.floor(r() * ends.length)];
+      const { table } = await csvWithCut(file, cut);
+      expect(exactPart(table.profile), `cut at ${cut}`).toEqual(exactPart(one.profile));
+      expect(table.index.offsets).toEqual(one.index.offsets);
+      expectQuantiles(bytes.toString('utf8'), table.profile as TableProfile);
+    }
+  });
+
+  it('with no cut, a cut past the end, and a head that is done before the core frees up', async () => {
+    const w = await workspace();
+    const bytes = trickyCsv(200, 23);
+    const file = w.write('t.csv', bytes);
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    for (const cut of [null, bytes.length, bytes.length + 100]) {
+      const { table, tailFrom } = await csvWithCut(file, cut);
+      expect(tailFrom).toBeNull();
+      expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
+    }
+    // Staging never ends: the head reads the whole file and the waiting tail is let go.
+    const { table, tailFrom } = await analyzeWithHandoff(file, 'csv', bytes.length, () => {}, never);
+    expect(tailFrom).toBeNull();
+    expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
+    expect(table.index).toEqual(one.index);
+  });
+
+  it('cuts what is left in two at a row boundary when the core frees up (a 26 MB file)', async () => {
+    const w = await workspace();
+    const file = path.join(w.dir, 'big.csv');
+    writeCsv(file, 450_000, 5);
+    const size = fs.statSync(file).size;
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    let progress = 0;
+    const { table, tailFrom } = await analyzeWithHandoff(file, 'csv', size, (done) => (progress = done), now);
+    // The head has read next to nothing when the core frees up at once: the tail takes a little under half.
+    expect(tailFrom).not.toBeNull();
+    expect((tailFrom as number) / size).toBeGreaterThan(0.4);
+    expect((tailFrom as number) / size).toBeLessThan(0.7);
+    const fd = fs.openSync(file, 'r');
+    const before = Buffer.alloc(1);
+    fs.readSync(fd, before, 0, 1, (tailFrom as number) - 1);
+    fs.closeSync(fd);
+    expect(before[0]).toBe(0x0a);
+    expect(progress).toBe(size);
+    expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
+    expect(table.index).toEqual(one.index);
+  });
+
+  it('JSON Lines: a cut after every line, keys first seen in the tail included', async () => {
+    const w = await workspace();
+    const r = rng(9);
+    const lines: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const row: Record<string, unknown> = { id: i, v: r() * 10 };
+      if (i > 60) row.late = `x${i % 7}`;
+      if (r() < 0.1) row.nested = { a: [1, 'é🐧'] };
+      lines.push(JSON.stringify(row));
+    }
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines.join('\n') + '\n')]);
+    const file = w.write('rows.jsonl', bytes);
+    const one = await analyzeJsonl(file, () => {});
+    for (const cut of lineEnds(bytes, 0).filter((_, i) => i % 3 === 0)) {
+      const { table } = await analyzeWithHandoff(file, 'jsonl', bytes.length, () => {}, now, { cutAt: () => cut });
+      expect(exactPart(table.profile), `cut at ${cut}`).toEqual(exactPart(one.profile));
+      expect(table.index).toEqual(one.index);
+    }
+  });
+
+  it('leaves a bad file to the one pass (a ragged row in the tail): NeedsSequential', async () => {
+    const w = await workspace();
+    const lines = ['a,b'];
+    for (let i = 0; i < 3000; i++) lines.push(i === 2500 ? `${i},2,3` : `${i},x`);
+    const text = lines.join('\n') + '\n';
+    const file = w.write('ragged.csv', text);
+    await expect(csvWithCut(file, text.indexOf('\n1500,') + 1)).rejects.toBeInstanceOf(NeedsSequential);
+  });
+});
+
+describe('the handoff through the engine', () => {
+  it('gives the same version, profile and row pages as the one pass, and the same error for a bad file', async () => {
+    const a = await workspace();
+    const b = await workspace();
+    const bytes = trickyCsv(3000, 24, { bom: true });
+    const fa = a.write('t.csv', bytes);
+    const fb = b.write('t.csv', bytes);
+    process.env.LATHE_ANALYZE_HANDOFF = 'never';
+    const one = await a.add('t', fa);
+    process.env.LATHE_ANALYZE_HANDOFF = 'always';
+    process.env.LATHE_ANALYZE_PARALLEL = 'never';
+    process.env.LATHE_ANALYZE_WORKER = 'always';
+    const two = await b.add('t', fb);
+    expect(two.version.id).toBe(one.version.id);
+    const show = async (x: typeof a) => (await x.engine['datasets.show']({ ref: 't@v1' })).profile;
+    expect(exactPart(await show(b))).toEqual(exactPart(await show(a)));
+    for (const offset of [0, 63, 64, 65, 2900]) {
+      expect(await b.engine['datasets.rows']({ ref: 't@v1', offset, limit: 100 })).toEqual(await a.engine['datasets.rows']({ ref: 't@v1', offset, limit: 100 }));
+    }
+    const lines = ['a,b'];
+    for (let i = 0; i < 5000; i++) lines.push(i === 4321 ? `${i},2,3` : `${i},x`);
+    const ragged = b.write('ragged.csv', lines.join('\n') + '\n');
+    const bad = await failure(b.add('r', ragged));
+    process.env.LATHE_ANALYZE_HANDOFF = 'never';
+    expect(bad).toEqual(await failure(a.add('r', ragged)));
+    expect(bad.message).toContain('line 4323');
+  });
+
+  for (const [role, part] of [['head', '0'], ['tail', '1']] as const) {
+    it(`a ${role} worker that dies fails the import and leaves the workspace unchanged`, async () => {
+      const w = await workspace();
+      const lines = ['id,x'];
+      for (let i = 0; i < 200_000; i++) lines.push(`${i},${i % 97}`);
+      const file = w.write('big.csv', lines.join('\n') + '\n');
+      const packs = path.join(w.home, 'objects', 'packs');
+      const before = fs.existsSync(packs) ? fs.readdirSync(packs).sort() : [];
+      process.env.LATHE_ANALYZE_HANDOFF = 'always';
+      process.env.LATHE_ANALYZE_PARALLEL = 'never';
+      process.env.LATHE_ANALYZE_WORKER = 'always';
+      process.env.LATHE_ANALYZE_CRASH_AT_PART = part;
+      const e = await failure(w.add('big', file));
+      expect(e.code).toBe('INTERNAL');
+      expect(e.message).toMatch(/stopped unexpectedly/);
+      expect(await w.engine['datasets.list']({})).toEqual([]);
+      expect(fs.existsSync(packs) ? fs.readdirSync(packs).sort() : []).toEqual(before);
+      expect(fs.readdirSync(path.join(w.home, 'tmp')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      delete process.env.LATHE_ANALYZE_CRASH_AT_PART;
+      expect((await w.add('big', file)).version.rowCount).toBe(200_000);
+    });
+  }
+});
