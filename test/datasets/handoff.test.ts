@@ -121,6 +121,23 @@ describe('the handoff equals the one-pass analysis', () => {
     expect(table.index).toEqual(one.index);
   });
 
+  it('a tail that starts columns past the exact cap (the head passed it first) merges to the one-pass profile', async () => {
+    const w = await workspace();
+    const file = path.join(w.dir, 'big.csv');
+    writeCsv(file, 450_000, 6);
+    const size = fs.statSync(file).size;
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    // The core frees up once the head has read 6 MB: its id column (a new value every row) passed the cap of 50,000 by then.
+    let free: () => void = () => {};
+    const coreFree = new Promise<void>((resolve) => (free = resolve));
+    const { table, tailFrom } = await analyzeWithHandoff(file, 'csv', size, (done) => done > 6e6 && free(), coreFree);
+    expect(tailFrom).not.toBeNull();
+    expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
+    expect(table.profile.columns[0]).toMatchObject({ name: 'id', distinctApprox: true });
+    expect(Math.abs(table.profile.columns[0].distinct - 450_000) / 450_000).toBeLessThan(0.07);
+    expect(table.index).toEqual(one.index);
+  });
+
   it('JSON Lines: a cut after every line, keys first seen in the tail included', async () => {
     const w = await workspace();
     const r = rng(9);

@@ -26,8 +26,14 @@ export type PartsJob =
  */
 export type HandoffJob = { kind: 'handoff'; role: 'head' | 'tail'; shared: SharedArrayBuffer; waitForCut?: boolean } & ({ format: 'csv' | 'tsv'; plan: DelimitedPlan } | { format: 'jsonl'; file: string });
 
-/** Slots of a handoff's shared BigInt64Array: how far the head has read; its end (-1: not set); the tail's start (-1: wait, -2: not needed). */
-export const HANDOFF_SLOTS = { headAt: 0, headEnd: 1, tailStart: 2, length: 3 } as const;
+/**
+ * Slots of a handoff's shared BigInt64Array: how far the head has read; its end (-1: not set); the
+ * tail's start (-1: wait, -2: not needed); which of the head's columns have passed the exact cap
+ * (the tail starts those past it too: the merge would drop their exact counts anyway).
+ */
+export const HANDOFF_SLOTS = { headAt: 0, headEnd: 1, tailStart: 2, pastCap: 3, length: 4 } as const;
+/** Columns the `pastCap` slot can name (bit k: the head's column k has passed the exact distinct cap). */
+const MASK_COLUMNS = 63;
 export const NOT_SET = -1n;
 export const NOT_NEEDED = -2n;
 
@@ -58,15 +64,28 @@ export function runHandoffJob(job: HandoffJob, onBytes: (n: number) => void): Ha
         return at === NOT_SET ? null : Number(at);
       },
       readTo: (pos) => void Atomics.store(shared, HANDOFF_SLOTS.headAt, BigInt(pos)),
+      profiled: (profilers) => {
+        let mask = 0n;
+        for (let k = 0; k < Math.min(profilers.length, MASK_COLUMNS); k++) if (profilers[k].pastExactCap) mask |= 1n << BigInt(k);
+        Atomics.store(shared, HANDOFF_SLOTS.pastCap, mask);
+      },
     };
     if (job.format === 'jsonl') return { part: analyzeJsonlPart(job.file, { start: 0, end: null }, onBytes, end) };
-    return { part: analyzeDelimitedPart(job.plan, { start: job.plan.bom, end: null }, null, onBytes, end) };
+    return { part: analyzeDelimitedPart(job.plan, { start: job.plan.bom, end: null }, null, onBytes, { movable: end }) };
   }
   const start = waitWhileUnset(shared);
   if (start === NOT_NEEDED) return { part: null };
   const range = { start: Number(start), end: null };
   if (job.format === 'jsonl') return { part: analyzeJsonlPart(job.file, range, onBytes) };
-  return { part: analyzeDelimitedPart(job.plan, range, placeholderColumns(job.plan.width), onBytes) };
+  return { part: analyzeDelimitedPart(job.plan, range, placeholderColumns(job.plan.width), onBytes, { pastCap: columnsIn(Atomics.load(shared, HANDOFF_SLOTS.pastCap)) }) };
+}
+
+/** The columns a `pastCap` mask names (an unset slot, -1, names none). */
+function columnsIn(mask: bigint): Set<number> {
+  const out = new Set<number>();
+  if (mask < 0n) return out;
+  for (let k = 0; k < MASK_COLUMNS; k++) if ((mask >> BigInt(k)) & 1n) out.add(k);
+  return out;
 }
 
 /** Waits until the tail's start is set (or it is told it is not needed) and returns it; in short slices, so a terminate from the parent is seen soon. */

@@ -189,8 +189,8 @@ export class ColumnProfiler {
   private minDate: string | null = null;
   private maxDate: string | null = null;
   private histogram = new StreamingHistogram();
-  private exact: DistinctCounter | null = new DistinctCounter(EXACT_DISTINCT_CAP, CATEGORICAL_MAX);
-  private hll: HyperLogLog | null = null;
+  private exact: DistinctCounter | null;
+  private hll: HyperLogLog | null;
   private readonly quantiles = new QuantileSketch();
   /** The number `classifyBytes` last found (kept beside the value in the exact counter). */
   private lastNumber = 0;
@@ -200,11 +200,26 @@ export class ColumnProfiler {
    */
   private settled = false;
 
-  /** `shift`: a typical value of the column (the first number in a sample), so sums stay small. */
+  /**
+   * `shift`: a typical value of the column (the first number in a sample), so sums stay small.
+   * `exact: false` starts past the exact cap (HyperLogLog and quantile sketch only): for a part whose
+   * column has already passed the cap in the part before it (the handoff's tail), so the merge
+   * would drop the exact counter anyway; it saves filling one to the cap and giving it up.
+   */
   constructor(
     readonly name: string,
     private readonly shift = 0,
-  ) {}
+    opts: { exact?: boolean } = {},
+  ) {
+    const exact = opts.exact ?? true;
+    this.exact = exact ? new DistinctCounter(EXACT_DISTINCT_CAP, CATEGORICAL_MAX) : null;
+    this.hll = exact ? null : new HyperLogLog();
+  }
+
+  /** Whether the column has passed the exact cap (its distinct count is the HyperLogLog's). */
+  get pastExactCap(): boolean {
+    return this.exact === null;
+  }
 
   addMissing(): void {
     this.tallies[COUNT]++;

@@ -176,13 +176,15 @@ export class DelimitedRows implements DelimitedRowSink {
     columns: string[] | null = null,
     /** Settable while the part runs (a movable end, textPart.ts). */
     public stopAt = Infinity,
+    /** Columns already past the exact distinct cap before this part (see ColumnProfiler's `exact`). */
+    private readonly pastCap: ReadonlySet<number> = new Set(),
   ) {
     this.columns = columns;
     if (columns) this.useColumns(columns);
   }
 
   private useColumns(columns: string[]): void {
-    this.profilers = columns.map((c, k) => new ColumnProfiler(c, this.plan.shifts[k] ?? 0));
+    this.profilers = columns.map((c, k) => new ColumnProfiler(c, this.plan.shifts[k] ?? 0, { exact: !this.pastCap.has(k) }));
   }
 
   /** Keeps the row in the parser's array; returns where the next one goes (0 once a block is profiled). */

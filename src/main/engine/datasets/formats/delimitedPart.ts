@@ -32,10 +32,17 @@ export interface PartResult {
  * `range.start` (taken to be a row boundary) to the first row at or after `range.end`. The first
  * part (`columns` null) reads the header as the sequential pass does; later parts are given the width.
  */
-export function analyzeDelimitedPart(plan: DelimitedPlan, range: PartRange, columns: string[] | null, onBytes: (n: number) => void, movable?: PartEndControl): PartResult {
+export function analyzeDelimitedPart(
+  plan: DelimitedPlan,
+  range: PartRange,
+  columns: string[] | null,
+  onBytes: (n: number) => void,
+  opts: { movable?: PartEndControl; pastCap?: ReadonlySet<number> } = {},
+): PartResult {
+  const { movable, pastCap } = opts;
   // A part that starts the file keeps only the row index's starts (every ROW_INDEX_STRIDE-th row).
   const starts = new RowStarts(columns === null ? ROW_INDEX_STRIDE : 1);
-  const sink = new DelimitedRows(plan, (at) => starts.add(at), columns, range.end ?? Infinity);
+  const sink = new DelimitedRows(plan, (at) => starts.add(at), columns, range.end ?? Infinity, pastCap);
   const parser = new DelimitedParser(plan.delimiter.charCodeAt(0), sink, plan.file, range.start);
   const { stop, error } = readPart(plan.file, range, parser, onBytes, movable && withSink(movable, sink));
   return {

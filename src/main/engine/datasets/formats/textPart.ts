@@ -18,6 +18,8 @@ export interface PartEndControl {
   current(): number | null;
   /** The file has been read up to `pos`. */
   readTo(pos: number): void;
+  /** After each read: the part's column profilers so far (the handoff's head tells the tail which columns passed the exact cap). */
+  profiled?(profilers: readonly { pastExactCap: boolean }[]): void;
 }
 
 /** A `PartEndControl` that also tells the part's row sink when the end is set (it stops at the first row at or after it). */
@@ -25,10 +27,13 @@ interface MovableEnd extends PartEndControl {
   onSet(end: number): void;
 }
 
-export function withSink(control: PartEndControl, sink: { stopAt: number }): MovableEnd {
+export function withSink(control: PartEndControl, sink: { stopAt: number; profilers: readonly { pastExactCap: boolean }[] }): MovableEnd {
   return {
     current: () => control.current(),
-    readTo: (pos) => control.readTo(pos),
+    readTo: (pos) => {
+      control.readTo(pos);
+      control.profiled?.(sink.profilers);
+    },
     onSet: (end) => (sink.stopAt = end),
   };
 }
