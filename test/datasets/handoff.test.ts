@@ -31,8 +31,9 @@ afterEach(() => {
 const now = Promise.resolve();
 const never = new Promise<void>(() => {});
 
-async function csvWithCut(file: string, cut: number | null) {
-  return analyzeWithHandoff(file, 'csv', fs.statSync(file).size, () => {}, now, { cutAt: () => cut });
+/** Worker 1 starts at `cut` from the beginning; `steal`: a worker that is done takes half of what the other has left from 1 MiB on, cut just past where it has read (so cuts the other has already passed happen too). */
+async function csvWithCut(file: string, cut: number | null, steal = false) {
+  return analyzeWithHandoff(file, 'csv', fs.statSync(file).size, () => {}, now, { firstCut: () => cut, ...(steal ? { minLeft: 1 << 20, margin: 1 } : {}) });
 }
 
 function expectQuantiles(text: string, profile: TableProfile): void {
@@ -50,20 +51,20 @@ describe('the handoff equals the one-pass analysis', () => {
     const one = await analyzeDelimited(file, 'csv', () => {});
     const cuts = lineEnds(bytes, 3);
     expect(cuts.length).toBeGreaterThan(50);
-    let tails = 0;
+    let twoParts = 0;
     for (const cut of cuts) {
-      const { table, tailFrom } = await csvWithCut(file, cut);
+      const { table, starts } = await csvWithCut(file, cut);
       expect(exactPart(table.profile), `cut at ${cut}`).toEqual(exactPart(one.profile));
       expect(table.index, `cut at ${cut}`).toEqual(one.index);
       expect(table.notes).toEqual(one.notes);
-      if (tailFrom !== null) {
-        tails++;
-        // The tail's rows start at a real row: the cut itself, or (a cut inside a quoted field) the row the head stopped at.
-        expect(tailFrom).toBeGreaterThanOrEqual(cut);
+      if (starts.length === 2) {
+        twoParts++;
+        // The second part's rows start at a real row: the cut itself, or (a cut inside a quoted field) the row the first stopped at.
+        expect(starts[1]).toBeGreaterThanOrEqual(cut);
       }
     }
-    // Every cut before the last row hands rows to the tail.
-    expect(tails).toBeGreaterThan(cuts.length - 3);
+    // Every cut before the last row gives worker 1 rows.
+    expect(twoParts).toBeGreaterThan(cuts.length - 3);
   });
 
   it('with cuts at random line ends (CRLF rows, CRLF inside quotes), quantiles within the bound', async () => {
@@ -88,13 +89,13 @@ describe('the handoff equals the one-pass analysis', () => {
     const file = w.write('t.csv', bytes);
     const one = await analyzeDelimited(file, 'csv', () => {});
     for (const cut of [null, bytes.length, bytes.length + 100]) {
-      const { table, tailFrom } = await csvWithCut(file, cut);
-      expect(tailFrom).toBeNull();
+      const { table, starts } = await csvWithCut(file, cut);
+      expect(starts).toHaveLength(1);
       expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
     }
-    // Staging never ends: the head reads the whole file and the waiting tail is let go.
-    const { table, tailFrom } = await analyzeWithHandoff(file, 'csv', bytes.length, () => {}, never);
-    expect(tailFrom).toBeNull();
+    // Staging never ends: worker 0 reads the whole file and the waiting worker 1 is let go.
+    const { table, starts } = await analyzeWithHandoff(file, 'csv', bytes.length, () => {}, never);
+    expect(starts).toHaveLength(1);
     expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
     expect(table.index).toEqual(one.index);
   });
@@ -106,14 +107,14 @@ describe('the handoff equals the one-pass analysis', () => {
     const size = fs.statSync(file).size;
     const one = await analyzeDelimited(file, 'csv', () => {});
     let progress = 0;
-    const { table, tailFrom } = await analyzeWithHandoff(file, 'csv', size, (done) => (progress = done), now);
-    // The head has read next to nothing when the core frees up at once: the tail takes a little under half.
-    expect(tailFrom).not.toBeNull();
-    expect((tailFrom as number) / size).toBeGreaterThan(0.4);
-    expect((tailFrom as number) / size).toBeLessThan(0.7);
+    const { table, starts } = await analyzeWithHandoff(file, 'csv', size, (done) => (progress = done), now);
+    // Worker 0 has read next to nothing when the core frees up at once: worker 1 takes a little under half.
+    expect(starts).toHaveLength(2);
+    expect(starts[1] / size).toBeGreaterThan(0.5);
+    expect(starts[1] / size).toBeLessThan(0.7);
     const fd = fs.openSync(file, 'r');
     const before = Buffer.alloc(1);
-    fs.readSync(fd, before, 0, 1, (tailFrom as number) - 1);
+    fs.readSync(fd, before, 0, 1, starts[1] - 1);
     fs.closeSync(fd);
     expect(before[0]).toBe(0x0a);
     expect(progress).toBe(size);
@@ -130,8 +131,8 @@ describe('the handoff equals the one-pass analysis', () => {
     // The core frees up once the head has read 6 MB: its id column (a new value every row) passed the cap of 50,000 by then.
     let free: () => void = () => {};
     const coreFree = new Promise<void>((resolve) => (free = resolve));
-    const { table, tailFrom } = await analyzeWithHandoff(file, 'csv', size, (done) => done > 6e6 && free(), coreFree);
-    expect(tailFrom).not.toBeNull();
+    const { table, starts } = await analyzeWithHandoff(file, 'csv', size, (done) => done > 6e6 && free(), coreFree);
+    expect(starts.length).toBeGreaterThan(1);
     expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
     expect(table.profile.columns[0]).toMatchObject({ name: 'id', distinctApprox: true });
     expect(Math.abs(table.profile.columns[0].distinct - 450_000) / 450_000).toBeLessThan(0.07);
@@ -152,10 +153,40 @@ describe('the handoff equals the one-pass analysis', () => {
     const file = w.write('rows.jsonl', bytes);
     const one = await analyzeJsonl(file, () => {});
     for (const cut of lineEnds(bytes, 0).filter((_, i) => i % 3 === 0)) {
-      const { table } = await analyzeWithHandoff(file, 'jsonl', bytes.length, () => {}, now, { cutAt: () => cut });
+      const { table } = await analyzeWithHandoff(file, 'jsonl', bytes.length, () => {}, now, { firstCut: () => cut, minLeft: 2, margin: 1 });
       expect(exactPart(table.profile), `cut at ${cut}`).toEqual(exactPart(one.profile));
       expect(table.index).toEqual(one.index);
     }
+  });
+
+  it('a worker that is done takes half of what the other has left, again and again (any cut, confirmed or parsed again)', async () => {
+    const w = await workspace();
+    // ~18 MB: several reads each, so parts are still running when the other worker is done.
+    const bytes = trickyCsv(500_000, 25, { bom: true, crlf: true });
+    const file = w.write('steal.csv', bytes);
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    const ends = lineEnds(bytes, 3);
+    const r = rng(12);
+    let most = 0;
+    for (let trial = 0; trial < 3; trial++) {
+      const { table, starts } = await csvWithCut(file, ends[Math.floor(r() * ends.length)], true);
+      most = Math.max(most, starts.length);
+      expect(starts).toEqual([...starts].sort((a, b) => a - b));
+      expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
+      expect(table.index).toEqual(one.index);
+      expectQuantiles(bytes.toString('utf8'), table.profile as TableProfile);
+    }
+    // Some trial made more parts than the first two.
+    expect(most).toBeGreaterThan(2);
+  });
+
+  it('a worker that dies fails the pass (the second worker, on its first part)', async () => {
+    const w = await workspace();
+    const bytes = trickyCsv(500, 26);
+    const file = w.write('t.csv', bytes);
+    process.env.LATHE_ANALYZE_CRASH_AT_PART = '1';
+    const e = await failure(csvWithCut(file, lineEnds(bytes, 0)[200]));
+    expect(e.message).toMatch(/stopped unexpectedly/);
   });
 
   it('leaves a bad file to the one pass (a ragged row in the tail): NeedsSequential', async () => {
@@ -196,26 +227,24 @@ describe('the handoff through the engine', () => {
     expect(bad.message).toContain('line 4323');
   });
 
-  for (const [role, part] of [['head', '0'], ['tail', '1']] as const) {
-    it(`a ${role} worker that dies fails the import and leaves the workspace unchanged`, async () => {
-      const w = await workspace();
-      const lines = ['id,x'];
-      for (let i = 0; i < 200_000; i++) lines.push(`${i},${i % 97}`);
-      const file = w.write('big.csv', lines.join('\n') + '\n');
-      const packs = path.join(w.home, 'objects', 'packs');
-      const before = fs.existsSync(packs) ? fs.readdirSync(packs).sort() : [];
-      process.env.LATHE_ANALYZE_HANDOFF = 'always';
-      process.env.LATHE_ANALYZE_PARALLEL = 'never';
-      process.env.LATHE_ANALYZE_WORKER = 'always';
-      process.env.LATHE_ANALYZE_CRASH_AT_PART = part;
-      const e = await failure(w.add('big', file));
-      expect(e.code).toBe('INTERNAL');
-      expect(e.message).toMatch(/stopped unexpectedly/);
-      expect(await w.engine['datasets.list']({})).toEqual([]);
-      expect(fs.existsSync(packs) ? fs.readdirSync(packs).sort() : []).toEqual(before);
-      expect(fs.readdirSync(path.join(w.home, 'tmp')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-      delete process.env.LATHE_ANALYZE_CRASH_AT_PART;
-      expect((await w.add('big', file)).version.rowCount).toBe(200_000);
-    });
-  }
+  it('a worker that dies fails the import and leaves the workspace unchanged', async () => {
+    const w = await workspace();
+    const lines = ['id,x'];
+    for (let i = 0; i < 200_000; i++) lines.push(`${i},${i % 97}`);
+    const file = w.write('big.csv', lines.join('\n') + '\n');
+    const packs = path.join(w.home, 'objects', 'packs');
+    const before = fs.existsSync(packs) ? fs.readdirSync(packs).sort() : [];
+    process.env.LATHE_ANALYZE_HANDOFF = 'always';
+    process.env.LATHE_ANALYZE_PARALLEL = 'never';
+    process.env.LATHE_ANALYZE_WORKER = 'always';
+    process.env.LATHE_ANALYZE_CRASH_AT_PART = '0';
+    const e = await failure(w.add('big', file));
+    expect(e.code).toBe('INTERNAL');
+    expect(e.message).toMatch(/stopped unexpectedly/);
+    expect(await w.engine['datasets.list']({})).toEqual([]);
+    expect(fs.existsSync(packs) ? fs.readdirSync(packs).sort() : []).toEqual(before);
+    expect(fs.readdirSync(path.join(w.home, 'tmp')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    delete process.env.LATHE_ANALYZE_CRASH_AT_PART;
+    expect((await w.add('big', file)).version.rowCount).toBe(200_000);
+  });
 });

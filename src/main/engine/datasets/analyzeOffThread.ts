@@ -1,7 +1,7 @@
 import { LatheError } from '../../../shared/errors';
 import { runWorker, WorkerStartError } from '../workers/runWorker';
 import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, analyzeParquetParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
-import { analyzeWithHandoff, HANDOFF_MIN_LEFT, type HandoffFormat } from './handoff';
+import { analyzeWithHandoff, HANDOFF_MIN_BYTES, type HandoffFormat } from './handoff';
 import { analyzeTable, tableResult, type TableJob, type TableResult } from './tableAnalysis';
 
 let inlineBecause: string | null = null;
@@ -73,7 +73,7 @@ function wantsHandoff(job: TableJob, size: number): boolean {
   const mode = process.env.LATHE_ANALYZE_HANDOFF;
   if (mode === 'never' || job.format === 'parquet') return false;
   if (mode === 'always') return true;
-  return size >= HANDOFF_MIN_LEFT && analysisThreads() >= 2;
+  return size >= HANDOFF_MIN_BYTES && analysisThreads() >= 2;
 }
 
 async function analyzeInline(job: TableJob, onBytes: (done: number) => void, signal?: AbortSignal): Promise<TableResult> {

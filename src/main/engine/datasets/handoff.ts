@@ -4,8 +4,8 @@ import type { PartResult } from './formats/delimitedPart';
 import { jsonlAnalysis } from './formats/jsonl';
 import type { JsonlPartResult } from './formats/jsonlPart';
 import type { TableAnalysis } from './formats/table';
-import { DelimitedMerger, JsonlMerger, NeedsSequential } from './parallelAnalysis';
-import { HANDOFF_SLOTS, NOT_NEEDED, NOT_SET, type AnyPartResult, type HandoffJob, type HandoffResult } from './partsJob';
+import { DelimitedMerger, JsonlMerger, mergeConfirmed, NeedsSequential, type Merger } from './parallelAnalysis';
+import { IDLE, OPEN, QUIT, STEAL, STEAL_SLOTS, type AnyPartResult, type PartsJob, type PartsProgress, type StealJob } from './partsJob';
 import { delimitedSplitAt, lineSplitAt } from './splitPoints';
 
 /**
@@ -13,31 +13,55 @@ import { delimitedSplitAt, lineSplitAt } from './splitPoints';
  * while the analysis runs on the other; staging ends well before the analysis (measured on the
  * bench's 132 MB CSV: ~0.55 s against ~1.3 s), after which one core idles. A pool of two from the
  * start oversubscribes the cores and pays per part (see analyzeOffThread.ts), so instead:
- * - the `head` worker analyses the file from its start, in one part whose end is not set yet;
- * - the `tail` worker is started beside it (its thread and code load while staging runs) and waits;
- * - when staging ends (`coreFree`), what the head has not read yet is cut in two at a row boundary:
- *   the head's end is set there and the tail starts there. Two parts, merged as the pool's are.
- * The cut is only a guess at a row boundary, confirmed like the pool's: the tail counts only if the
- * head stopped exactly at the tail's first row, else the rest is parsed again from where the head
- * really stopped. When staging ends with little left to read, the tail is told it is not needed.
+ * - worker 0 analyses the file from its start, in one part whose end is open;
+ * - worker 1 is started beside it (its thread and code load while staging runs) and waits;
+ * - when staging ends (`coreFree`), what worker 0 has not read yet is cut at a row boundary: its
+ *   part's end moves there and worker 1 takes the rest;
+ * - whenever a worker finishes a part while the other still has much to read, the other's part is
+ *   cut again and the idle worker takes its second half (work stealing: the two finish together
+ *   whatever their speeds; measured, the second worker's first part ran ~25% slower, and the
+ *   machine's own work shifts either one).
+ * Parts are merged in file order as the pool's are: each cut is only a guess at a row boundary,
+ * confirmed when the part before stopped exactly at the next part's first row, else that part is
+ * parsed again from where the part before really stopped.
  */
 
-/** Less than this left to read when the core frees up: the tail's start would cost more than it saves. */
-export const HANDOFF_MIN_LEFT = 16 * 1024 * 1024;
+/** Files from this size take the handoff (below it, staging is over too soon for a second worker to pay). */
+export const HANDOFF_MIN_BYTES = 16 * 1024 * 1024;
+/** A part is cut only with at least this much left to read (each side then has more work than a new part costs). */
+const MIN_LEFT = 8 * 1024 * 1024;
 /**
- * The tail's share of what is left: a little under half, as the tail starts cold (its code not yet
- * optimised) while the head is warm.
+ * A cut is at least this far past where its part has been read: a worker reads 4 MiB at a time and
+ * looks at its end before each read, so it cannot have passed the cut (if it has, the cut is found
+ * wrong and that part parsed again: slower, never wrong).
  */
-const TAIL_SHARE = 0.4;
-/** The cut is at least this far past where the head has read, so the head cannot have passed it (two of its reads). */
-const CUT_MARGIN = 8 * 1024 * 1024;
+const CUT_MARGIN = 4.5 * 1024 * 1024;
+/** Worker 1's share of what is left when the core frees up: under half, as it starts cold (measured ~20% slower than the warm worker 0 over its first part). */
+const FIRST_STEAL_SHARE = 0.45;
 
 export type HandoffFormat = 'csv' | 'tsv' | 'jsonl';
 
-/** The analysis, and where the tail's rows began (null: the head read the whole file). */
+/** The analysis, and the starts of the parts it was merged from (in file order). */
 export interface HandoffOutcome {
   table: TableAnalysis;
-  tailFrom: number | null;
+  starts: number[];
+}
+
+export interface HandoffOptions {
+  signal?: AbortSignal;
+  /** Tests: worker 1's part starts here from the beginning (before either worker reads), instead of when the core frees up. */
+  firstCut?: (plan: DelimitedPlan | null) => number | null;
+  /** Tests: cut parts with less left to read, closer to where they were read (see MIN_LEFT, CUT_MARGIN). */
+  minLeft?: number;
+  margin?: number;
+}
+
+interface Part {
+  start: number;
+  /** null: to the end of the file. */
+  end: number | null;
+  worker: number;
+  result?: AnyPartResult;
 }
 
 export async function analyzeWithHandoff(
@@ -46,103 +70,195 @@ export async function analyzeWithHandoff(
   size: number,
   onBytes: (done: number) => void,
   coreFree: Promise<unknown>,
-  opts: { signal?: AbortSignal; cutAt?: (plan: DelimitedPlan | null) => number | null } = {},
+  opts: HandoffOptions = {},
 ): Promise<HandoffOutcome> {
-  const { signal, cutAt } = opts;
+  const { signal } = opts;
   const plan = format === 'jsonl' ? null : await planDelimited(file, format);
   if (plan && plan.width === 0) throw new NeedsSequential('no complete row in the sample');
-  const shared = new SharedArrayBuffer(HANDOFF_SLOTS.length * 8);
-  const slots = new BigInt64Array(shared);
-  slots.fill(NOT_SET);
-  slots[HANDOFF_SLOTS.headAt] = 0n;
-  // `cutAt` (tests) puts the cut anywhere; the head then waits for it before its first read.
-  const waitForCut = cutAt !== undefined;
-  const jobOf = (role: 'head' | 'tail'): HandoffJob =>
-    plan ? { kind: 'handoff', role, format: plan.format, plan, shared, waitForCut } : { kind: 'handoff', role, format: 'jsonl', file, shared, waitForCut };
-
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
+  const scheduler = new StealScheduler(file, plan, size, opts);
   let bytes = 0;
-  const onProgress = (n: number) => onBytes(Math.min(size, (bytes += n)));
-  const run = (role: 'head' | 'tail') => runWorker('analyze', jobOf(role), { onProgress, signal: stop.signal });
-  const head = run('head');
-  const tail = run('tail');
-  const release = (start: bigint) => {
-    if (Atomics.compareExchange(slots, HANDOFF_SLOTS.tailStart, NOT_SET, start) !== NOT_SET) return;
-    Atomics.notify(slots, HANDOFF_SLOTS.tailStart);
+  const onProgress = (m: PartsProgress) => {
+    if (m.t === 'bytes') onBytes(Math.min(size, (bytes += m.n)));
+    else scheduler.done(m.index, m.result);
   };
-  // Both watched from the start: a worker that fails while the head runs ends the wait at once.
-  const both = Promise.all([head, tail]);
+  const workers = [0, 1].map((slot) => runWorker('analyze', scheduler.job(slot), { onProgress, signal: stop.signal }));
+  // Both watched from the start: a worker that fails ends the import at once.
+  const all = Promise.all(workers);
   try {
-    const first = await Promise.race([head.then(() => 'head'), both.then(() => 'head'), coreFree.then(() => 'free', () => 'free')]);
-    const headAt = Number(Atomics.load(slots, HANDOFF_SLOTS.headAt));
-    const cut = cutAt ? cutAt(plan) : first === 'free' ? cutFor(file, plan, size, headAt) : null;
-    if (cut !== null) {
-      // The head's end first: once the tail runs, the head must already stop there.
-      Atomics.store(slots, HANDOFF_SLOTS.headEnd, BigInt(cut));
-      release(BigInt(cut));
-    } else release(NOT_NEEDED);
-    const [h, t] = await both;
-    return await merged(file, plan, h, t, onProgress, stop.signal);
+    scheduler.begin(opts.firstCut?.(plan));
+    await Promise.race([all, coreFree.then(() => scheduler.coreFree(), () => scheduler.coreFree())]);
+    await all;
+    return await scheduler.merged(stop.signal, onProgress);
   } catch (e) {
-    release(NOT_NEEDED);
+    scheduler.quitAll();
     stop.abort(e);
-    await Promise.allSettled([head, tail]);
+    await Promise.allSettled(workers);
     throw e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
 }
 
-/** Where to cut what the head has not read yet (it has read up to `headAt`), or null when too little is left. */
-function cutFor(file: string, plan: DelimitedPlan | null, size: number, headAt: number): number | null {
-  const left = size - headAt;
-  if (left < HANDOFF_MIN_LEFT) return null;
-  const nominal = headAt + Math.max(CUT_MARGIN, Math.floor(left * (1 - TAIL_SHARE)));
-  return plan ? delimitedSplitAt(plan, size, nominal) : lineSplitAt(file, size, nominal);
-}
+/** The parts of one file and which worker reads which; it cuts and assigns them through the workers' shared slots. */
+class StealScheduler {
+  private readonly shared = new SharedArrayBuffer(2 * STEAL_SLOTS * 8);
+  private readonly slots = new BigInt64Array(this.shared);
+  private readonly parts: Part[] = [];
+  private readonly quit = [false, false];
+  /** Columns some part has taken past the exact cap: a later part may start them past it. */
+  private pastCap = 0n;
+  private readonly minLeft: number;
+  private readonly margin: number;
 
-/** The head and the tail merged in file order, the tail confirmed (or parsed again from where the head really stopped). */
-async function merged(
-  file: string,
-  plan: DelimitedPlan | null,
-  head: HandoffResult,
-  tail: HandoffResult,
-  onProgress: (n: number) => void,
-  signal: AbortSignal,
-): Promise<HandoffOutcome> {
-  const parts: AnyPartResult[] = [];
-  const h = head.part as AnyPartResult;
-  parts.push(h);
-  let t = tail.part;
-  if (t !== null && h.stop >= 0 && t.firstRow !== h.stop) {
-    const shared = startsAt(h.stop);
-    const again: HandoffJob = plan ? { kind: 'handoff', role: 'tail', format: plan.format, plan, shared } : { kind: 'handoff', role: 'tail', format: 'jsonl', file, shared };
-    t = (await runWorker('analyze', again, { onProgress, signal })).part;
+  constructor(
+    private readonly file: string,
+    private readonly plan: DelimitedPlan | null,
+    private readonly size: number,
+    opts: HandoffOptions,
+  ) {
+    this.minLeft = opts.minLeft ?? MIN_LEFT;
+    this.margin = opts.margin ?? CUT_MARGIN;
+    for (const w of [0, 1]) {
+      this.set(w, STEAL.cmd, IDLE);
+      this.set(w, STEAL.end, OPEN);
+    }
   }
-  // A head that ran to the file's end (stop -1) leaves nothing for the tail.
-  if (t !== null && h.stop >= 0) parts.push(t);
-  for (const p of parts) if (p.error) throw new NeedsSequential(p.error.message);
-  const tailFrom = parts.length > 1 ? h.stop : null;
-  if (plan) {
-    const merger = new DelimitedMerger(plan);
-    parts.forEach((p, k) => merger.add(p as PartResult, k));
-    if (merger.rows === 0) throw new NeedsSequential('no data rows');
-    return { table: delimitedAnalysis(plan, merger.rows, merger.profilers, merger.columns, merger.offsets, merger.notes), tailFrom };
-  }
-  const merger = new JsonlMerger();
-  parts.forEach((p, k) => merger.add(p as JsonlPartResult, k));
-  if (merger.rows === 0) throw new NeedsSequential('no rows');
-  return { table: jsonlAnalysis(file, merger.rows, merger.profilers, merger.offsets), tailFrom };
-}
 
-/** Shared slots for a tail that starts at `start` at once (a part parsed again). */
-function startsAt(start: number): SharedArrayBuffer {
-  const shared = new SharedArrayBuffer(HANDOFF_SLOTS.length * 8);
-  const slots = new BigInt64Array(shared);
-  slots.fill(NOT_SET);
-  slots[HANDOFF_SLOTS.tailStart] = BigInt(start);
-  return shared;
+  job(slot: number): StealJob {
+    const { plan, file, shared } = this;
+    return plan ? { kind: 'steal', slot, format: plan.format, plan, shared } : { kind: 'steal', slot, format: 'jsonl', file, shared };
+  }
+
+  /** Worker 0 takes the whole file; with `firstCut` (tests), worker 1 takes the rest from there at once. */
+  begin(firstCut: number | null | undefined): void {
+    const start = this.plan ? this.plan.bom : 0;
+    if (firstCut === undefined) return this.assign(0, start, null);
+    if (firstCut === null || firstCut <= start || firstCut >= this.size) {
+      this.assign(0, start, null);
+      return this.stopWorker(1);
+    }
+    this.assign(0, start, firstCut);
+    this.assign(1, firstCut, null);
+  }
+
+  /** Staging is done: worker 1 takes part of what worker 0 has left, or is not needed. */
+  coreFree(): void {
+    if (this.quit[1] || this.running(1)) return;
+    if (!this.steal(0, 1, FIRST_STEAL_SHARE)) this.stopWorker(1);
+  }
+
+  /** Part `index` is done: its worker takes half of what the other has left, or stops (both do, once nothing is left to share). */
+  done(index: number, result: AnyPartResult): void {
+    const part = this.parts[index];
+    part.result = result;
+    const w = part.worker;
+    const other = 1 - w;
+    if (this.steal(other, w, 0.5)) return;
+    this.stopWorker(w);
+    if (!this.running(other) && this.parts.some((p) => p.worker === other)) this.stopWorker(other);
+    // Worker 1 never started (the core was not free yet): nothing is left for it.
+    if (w === 0 && !this.running(1)) this.stopWorker(1);
+  }
+
+  quitAll(): void {
+    for (const w of [0, 1]) this.stopWorker(w);
+  }
+
+  /** Every part, merged in file order (each confirmed, or parsed again from where the part before stopped). */
+  async merged(signal: AbortSignal, onProgress: (m: PartsProgress) => void): Promise<HandoffOutcome> {
+    const parts = this.parts.filter((p) => p.result !== undefined).sort((a, b) => a.start - b.start);
+    if (parts.length !== this.parts.length) throw new Error('a handoff part has no result');
+    const starts: number[] = [];
+    const again = async (from: number, k: number): Promise<AnyPartResult> => {
+      let got: AnyPartResult | undefined;
+      const ranges = [{ start: from, end: parts[k].end }];
+      const control = new SharedArrayBuffer(8);
+      const job: PartsJob = this.plan
+        ? { kind: 'parts', format: this.plan.format, plan: this.plan, ranges, first: k, control }
+        : { kind: 'parts', format: 'jsonl', file: this.file, ranges, first: k, control };
+      await runWorker('analyze', job, {
+        signal,
+        onProgress: (m) => {
+          if (m.t === 'part') got = m.result;
+          else onProgress(m);
+        },
+      });
+      return got as AnyPartResult;
+    };
+    const tracking = <R extends AnyPartResult>(merger: Merger<R>): Merger<R> => ({
+      add: (r, k) => {
+        starts.push(r.firstRow);
+        merger.add(r, k);
+      },
+    });
+    const arrival = async (k: number) => parts[k].result as AnyPartResult;
+    const start = parts[0].start;
+    if (this.plan) {
+      const merger = new DelimitedMerger(this.plan);
+      await mergeConfirmed(parts.length, start, arrival as (k: number) => Promise<PartResult>, again as (from: number, k: number) => Promise<PartResult>, tracking(merger));
+      if (merger.rows === 0) throw new NeedsSequential('no data rows');
+      return { table: delimitedAnalysis(this.plan, merger.rows, merger.profilers, merger.columns, merger.offsets, merger.notes), starts };
+    }
+    const merger = new JsonlMerger();
+    await mergeConfirmed(parts.length, start, arrival as (k: number) => Promise<JsonlPartResult>, again as (from: number, k: number) => Promise<JsonlPartResult>, tracking(merger));
+    if (merger.rows === 0) throw new NeedsSequential('no rows');
+    return { table: jsonlAnalysis(this.file, merger.rows, merger.profilers, merger.offsets), starts };
+  }
+
+  /**
+   * Cuts the part `from` is reading at a row boundary about `share` of what it has left from its
+   * end, and gives the rest to `to`. False when too little is left (or no boundary is found).
+   */
+  private steal(from: number, to: number, share: number): boolean {
+    const part = this.running(from);
+    if (!part || this.quit[to]) return false;
+    const readAt = Number(this.get(from, STEAL.readAt));
+    const end = part.end ?? this.size;
+    const left = end - readAt;
+    if (left < this.minLeft) return false;
+    const nominal = readAt + Math.max(this.margin, Math.floor(left * (1 - share)));
+    const cut = nominal >= end ? null : this.plan ? delimitedSplitAt(this.plan, end, nominal) : lineSplitAt(this.file, end, nominal);
+    if (cut === null || cut >= end) return false;
+    // The running part stops at the cut before the new part can start there.
+    this.set(from, STEAL.end, BigInt(cut));
+    const rest = part.end;
+    part.end = cut;
+    this.pastCap |= this.get(0, STEAL.pastCap) | this.get(1, STEAL.pastCap);
+    this.assign(to, cut, rest);
+    return true;
+  }
+
+  private assign(w: number, start: number, end: number | null): void {
+    const index = this.parts.length;
+    this.parts.push({ start, end, worker: w });
+    this.set(w, STEAL.start, BigInt(start));
+    this.set(w, STEAL.end, end === null ? OPEN : BigInt(end));
+    this.set(w, STEAL.readAt, BigInt(start));
+    this.set(w, STEAL.startPastCap, this.pastCap);
+    this.set(w, STEAL.cmd, BigInt(index));
+    Atomics.notify(this.slots, w * STEAL_SLOTS + STEAL.cmd);
+  }
+
+  private stopWorker(w: number): void {
+    if (this.quit[w]) return;
+    this.quit[w] = true;
+    this.set(w, STEAL.cmd, QUIT);
+    Atomics.notify(this.slots, w * STEAL_SLOTS + STEAL.cmd);
+  }
+
+  private running(w: number): Part | undefined {
+    return this.parts.find((p) => p.worker === w && p.result === undefined);
+  }
+
+  private get(w: number, k: number): bigint {
+    return Atomics.load(this.slots, w * STEAL_SLOTS + k);
+  }
+
+  private set(w: number, k: number, v: bigint): void {
+    Atomics.store(this.slots, w * STEAL_SLOTS + k, v);
+  }
 }

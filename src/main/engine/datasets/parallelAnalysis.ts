@@ -55,7 +55,7 @@ function appendOffsets(offsets: number[], before: number, part: { rowStarts: Flo
   for (let i = (ROW_INDEX_STRIDE - (before % ROW_INDEX_STRIDE)) % ROW_INDEX_STRIDE; i < rowStarts.length; i += ROW_INDEX_STRIDE) offsets.push(rowStarts[i]);
 }
 
-interface Merger<R extends AnyPartResult> {
+export interface Merger<R extends AnyPartResult> {
   /** Adds part `k` (in file order) to the whole. */
   add(r: R, k: number): void;
 }
@@ -116,22 +116,14 @@ async function runParts<R extends AnyPartResult>(
     return got as R;
   };
   try {
-    let stop = ranges[0].start;
-    for (let k = 0; k < ranges.length; k++) {
-      let r: R | null = await arrival(k);
+    await mergeConfirmed(ranges.length, ranges[0].start, async (k) => {
+      const r = await arrival(k);
       results[k] = undefined;
-      if (k > 0 && r.firstRow !== stop) {
-        // The split was not a row boundary. After the file's end (stop -1) the part holds no rows.
-        r = stop < 0 ? null : await again(stop, k);
-      }
-      if (r?.error) throw new NeedsSequential(r.error.message);
-      if (r !== null) {
-        merger.add(r, k);
-        stop = r.stop;
-      }
+      return r;
+    }, again, merger, (k) => {
       Atomics.store(merged, 1, k + 1);
       Atomics.notify(merged, 1);
-    }
+    });
     await Promise.all(pool);
   } catch (e) {
     stopPool.abort(e);
@@ -139,6 +131,36 @@ async function runParts<R extends AnyPartResult>(
     throw e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Merges `count` parts in file order, the first starting at `start`. Each part after the first was
+ * split at a guessed row boundary: it counts only if the part before ended exactly where it began
+ * (its first row); otherwise it is parsed again (`again`) from where the part before really ended.
+ * A part that failed where it really is a part means the file is bad: `NeedsSequential`.
+ */
+export async function mergeConfirmed<R extends AnyPartResult>(
+  count: number,
+  start: number,
+  arrival: (k: number) => Promise<R>,
+  again: (from: number, k: number) => Promise<R>,
+  merger: Merger<R>,
+  merged: (k: number) => void = () => {},
+): Promise<void> {
+  let stop = start;
+  for (let k = 0; k < count; k++) {
+    let r: R | null = await arrival(k);
+    if (k > 0 && r.firstRow !== stop) {
+      // The split was not a row boundary. After the file's end (stop -1) the part holds no rows.
+      r = stop < 0 ? null : await again(stop, k);
+    }
+    if (r?.error) throw new NeedsSequential(r.error.message);
+    if (r !== null) {
+      merger.add(r, k);
+      stop = r.stop;
+    }
+    merged(k);
   }
 }
 

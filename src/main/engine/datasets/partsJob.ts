@@ -18,24 +18,24 @@ export type PartsJob =
   | { kind: 'parts'; format: 'parquet'; file: string; width: number; ranges: PartRange[]; first: number; control: SharedArrayBuffer };
 
 /**
- * The two-core handoff (handoff.ts): the `head` analyses the file from its start with an end set
- * while it runs; the `tail`, started beside it, waits for its start, then analyses from there to
- * the end (or returns null at once when it is not needed). `shared` is a BigInt64Array over a
- * SharedArrayBuffer laid out as HANDOFF_SLOTS says. `waitForCut` (tests): the head too waits until
- * the tail's slot is set, so a cut anywhere in a small file is taken before the head reads a byte.
+ * A worker of the two-core handoff (handoff.ts). It analyses the parts the parent assigns it, one
+ * at a time, through its slots in `shared` (a BigInt64Array over a SharedArrayBuffer, STEAL_SLOTS
+ * of them per worker, from `slot * STEAL_SLOTS`): the parent writes a part's start, end and the
+ * columns already past the exact cap, then its index into `cmd`; the worker reports how far it has
+ * read and which of its columns passed the cap, and follows `end` down while it reads (the parent
+ * moves it earlier to give the rest of the part to the other worker). Each part's result goes back
+ * as progress; `cmd` QUIT ends the job.
  */
-export type HandoffJob = { kind: 'handoff'; role: 'head' | 'tail'; shared: SharedArrayBuffer; waitForCut?: boolean } & ({ format: 'csv' | 'tsv'; plan: DelimitedPlan } | { format: 'jsonl'; file: string });
+export type StealJob = { kind: 'steal'; slot: number; shared: SharedArrayBuffer } & ({ format: 'csv' | 'tsv'; plan: DelimitedPlan } | { format: 'jsonl'; file: string });
 
-/**
- * Slots of a handoff's shared BigInt64Array: how far the head has read; its end (-1: not set); the
- * tail's start (-1: wait, -2: not needed); which of the head's columns have passed the exact cap
- * (the tail starts those past it too: the merge would drop their exact counts anyway).
- */
-export const HANDOFF_SLOTS = { headAt: 0, headEnd: 1, tailStart: 2, pastCap: 3, length: 4 } as const;
-/** Columns the `pastCap` slot can name (bit k: the head's column k has passed the exact distinct cap). */
+/** One worker's slots (see StealJob): cmd (IDLE, QUIT or a part's index), start, end (OPEN: to the file's end), readAt, its columns past the cap, the columns to start past it. */
+export const STEAL = { cmd: 0, start: 1, end: 2, readAt: 3, pastCap: 4, startPastCap: 5 } as const;
+export const STEAL_SLOTS = 6;
+export const IDLE = -1n;
+export const QUIT = -2n;
+export const OPEN = -1n;
+/** Columns a cap mask can name (bit k: column k). */
 const MASK_COLUMNS = 63;
-export const NOT_SET = -1n;
-export const NOT_NEEDED = -2n;
 
 export type AnyPartResult = PartResult | JsonlPartResult | ParquetPartResult;
 
@@ -43,56 +43,58 @@ export type PartsProgress = { t: 'bytes'; n: number } | { t: 'part'; index: numb
 
 export const PARTS_AHEAD = 4;
 
-export function isHandoffJob(job: unknown): job is HandoffJob {
-  return typeof job === 'object' && job !== null && (job as { kind?: unknown }).kind === 'handoff';
+export function isStealJob(job: unknown): job is StealJob {
+  return typeof job === 'object' && job !== null && (job as { kind?: unknown }).kind === 'steal';
 }
 
-/** A handoff worker's part (null: the tail was not needed). */
-export interface HandoffResult {
-  part: PartResult | JsonlPartResult | null;
-}
-
-export function runHandoffJob(job: HandoffJob, onBytes: (n: number) => void): HandoffResult {
-  const shared = new BigInt64Array(job.shared);
-  // Tests: this worker dies as an out-of-memory or killed thread would (the head as part 0, the tail as part 1).
-  if (process.env.LATHE_ANALYZE_CRASH_AT_PART === (job.role === 'head' ? '0' : '1')) process.exit(70);
-  if (job.role === 'head') {
-    if (job.waitForCut) waitWhileUnset(shared);
+export function runStealJob(job: StealJob, progress: (m: PartsProgress) => void): { parts: number } {
+  const all = new BigInt64Array(job.shared);
+  const base = job.slot * STEAL_SLOTS;
+  const at = (k: number) => base + k;
+  const onBytes = (n: number) => progress({ t: 'bytes', n });
+  let parts = 0;
+  for (;;) {
+    // Short slices, so a terminate from the parent is seen soon.
+    let cmd = Atomics.load(all, at(STEAL.cmd));
+    for (; cmd === IDLE; cmd = Atomics.load(all, at(STEAL.cmd))) Atomics.wait(all, at(STEAL.cmd), IDLE, 200);
+    if (cmd === QUIT) return { parts };
+    const index = Number(cmd);
+    // Tests: this worker dies as an out-of-memory or killed thread would, on taking that part.
+    if (process.env.LATHE_ANALYZE_CRASH_AT_PART === String(index)) process.exit(70);
+    const start = Number(Atomics.load(all, at(STEAL.start)));
     const end: PartEndControl = {
       current: () => {
-        const at = Atomics.load(shared, HANDOFF_SLOTS.headEnd);
-        return at === NOT_SET ? null : Number(at);
+        const e = Atomics.load(all, at(STEAL.end));
+        return e === OPEN ? null : Number(e);
       },
-      readTo: (pos) => void Atomics.store(shared, HANDOFF_SLOTS.headAt, BigInt(pos)),
-      profiled: (profilers) => {
-        let mask = 0n;
-        for (let k = 0; k < Math.min(profilers.length, MASK_COLUMNS); k++) if (profilers[k].pastExactCap) mask |= 1n << BigInt(k);
-        Atomics.store(shared, HANDOFF_SLOTS.pastCap, mask);
-      },
+      readTo: (pos) => void Atomics.store(all, at(STEAL.readAt), BigInt(pos)),
+      profiled: (profilers) => void Atomics.store(all, at(STEAL.pastCap), capMask(profilers)),
     };
-    if (job.format === 'jsonl') return { part: analyzeJsonlPart(job.file, { start: 0, end: null }, onBytes, end) };
-    return { part: analyzeDelimitedPart(job.plan, { start: job.plan.bom, end: null }, null, onBytes, { movable: end }) };
+    const range = { start, end: end.current() };
+    let result: AnyPartResult;
+    if (job.format === 'jsonl') result = analyzeJsonlPart(job.file, range, onBytes, end);
+    else {
+      const first = index === 0;
+      result = analyzeDelimitedPart(job.plan, range, first ? null : placeholderColumns(job.plan.width), onBytes, { movable: end, pastCap: columnsIn(Atomics.load(all, at(STEAL.startPastCap))) });
+    }
+    parts++;
+    // Idle before the result is sent: the parent may assign the next part as soon as it has it.
+    Atomics.store(all, at(STEAL.cmd), IDLE);
+    progress({ t: 'part', index, result });
   }
-  const start = waitWhileUnset(shared);
-  if (start === NOT_NEEDED) return { part: null };
-  const range = { start: Number(start), end: null };
-  if (job.format === 'jsonl') return { part: analyzeJsonlPart(job.file, range, onBytes) };
-  return { part: analyzeDelimitedPart(job.plan, range, placeholderColumns(job.plan.width), onBytes, { pastCap: columnsIn(Atomics.load(shared, HANDOFF_SLOTS.pastCap)) }) };
 }
 
-/** The columns a `pastCap` mask names (an unset slot, -1, names none). */
+/** Bit k set: column k has passed the exact distinct cap. */
+export function capMask(profilers: readonly { pastExactCap: boolean }[]): bigint {
+  let mask = 0n;
+  for (let k = 0; k < Math.min(profilers.length, MASK_COLUMNS); k++) if (profilers[k].pastExactCap) mask |= 1n << BigInt(k);
+  return mask;
+}
+
 function columnsIn(mask: bigint): Set<number> {
   const out = new Set<number>();
-  if (mask < 0n) return out;
   for (let k = 0; k < MASK_COLUMNS; k++) if ((mask >> BigInt(k)) & 1n) out.add(k);
   return out;
-}
-
-/** Waits until the tail's start is set (or it is told it is not needed) and returns it; in short slices, so a terminate from the parent is seen soon. */
-function waitWhileUnset(shared: BigInt64Array): bigint {
-  let start = Atomics.load(shared, HANDOFF_SLOTS.tailStart);
-  for (; start === NOT_SET; start = Atomics.load(shared, HANDOFF_SLOTS.tailStart)) Atomics.wait(shared, HANDOFF_SLOTS.tailStart, NOT_SET, 200);
-  return start;
 }
 
 export function isPartsJob(job: unknown): job is PartsJob {

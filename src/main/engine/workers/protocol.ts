@@ -1,5 +1,5 @@
 import type { LatheErrorData } from '../../../shared/errors';
-import type { HandoffJob, HandoffResult, PartsJob, PartsProgress } from '../datasets/partsJob';
+import type { PartsJob, PartsProgress, StealJob } from '../datasets/partsJob';
 import type { TableJob, TableResult } from '../datasets/tableAnalysis';
 import type { EvaluationJob, ScoredEvaluation } from '../evaluation/job';
 import type { HashCommand, HashJob, HashReply } from '../store/hashWorker';
@@ -41,7 +41,7 @@ export interface WorkerJobs {
   analyze:
     | { input: TableJob; output: TableResult; progress: number }
     | { input: PartsJob; output: { parts: number }; progress: PartsProgress }
-    | { input: HandoffJob; output: HandoffResult; progress: number };
+    | { input: StealJob; output: { parts: number }; progress: PartsProgress };
   train: { input: TrainWorkerInput; output: TrainJobOutput; progress: TrainMessage };
   evaluate: { input: EvaluationJob; output: ScoredEvaluation; progress: { done: number; total: number } };
   /** The hashing thread of store/hashWorker.ts: runs until stopped, answering commands as progress. */

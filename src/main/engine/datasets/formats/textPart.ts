@@ -10,11 +10,11 @@ export interface PartRange {
 }
 
 /**
- * The end of a part that is set while it is read (the two-core handoff, `datasets/handoff.ts`):
- * asked before each read, told how far the part has been read after each.
+ * The end of a part that can move earlier while it is read (the two-core handoff,
+ * `datasets/handoff.ts`): asked before each read, told how far the part has been read after each.
  */
 export interface PartEndControl {
-  /** The part's end once it is set, else null (to the end of the file). */
+  /** The part's end now (null: the end of the file). */
   current(): number | null;
   /** The file has been read up to `pos`. */
   readTo(pos: number): void;
@@ -74,11 +74,11 @@ const PIECE = 4 * 1024 * 1024;
 /** Past the part's end only the row that crosses it is read: small reads, doubling (a long row stays linear). */
 const TAIL = 64 * 1024;
 
-/** The part's end after asking `movable` (only an open end can be set, once). */
+/** The part's end after asking `movable`: an end only ever moves earlier. */
 function movedEnd(end: number, movable: MovableEnd | undefined): number {
-  if (end !== Infinity || !movable) return end;
+  if (!movable) return end;
   const set = movable.current();
-  if (set === null) return end;
+  if (set === null || set >= end) return end;
   movable.onSet(set);
   return set;
 }
