@@ -7,6 +7,7 @@ import { analyzeJsonl } from '../../src/main/engine/datasets/formats/jsonl';
 import { analyzeWithHandoff } from '../../src/main/engine/datasets/handoff';
 import { NeedsSequential } from '../../src/main/engine/datasets/parallelAnalysis';
 import type { TableProfile } from '../../src/shared/datasets';
+import { WarmWorkers } from '../../src/main/engine/workers/warmWorkers';
 import { writeCsv } from '../bench/datasets.bench';
 import { failure, workspace } from './fixtures';
 import { exactPart, expectQuantilesWithin, numbersOfColumn } from './quantileCheck';
@@ -137,6 +138,26 @@ describe('the handoff equals the one-pass analysis', () => {
     expect(table.profile.columns[0]).toMatchObject({ name: 'id', distinctApprox: true });
     expect(Math.abs(table.profile.columns[0].distinct - 450_000) / 450_000).toBeLessThan(0.07);
     expect(table.index).toEqual(one.index);
+  });
+
+  it('runs on threads kept warm: a second pass reuses both and gives the same result', async () => {
+    const w = await workspace();
+    const bytes = trickyCsv(2000, 27);
+    const file = w.write('t.csv', bytes);
+    const one = await analyzeDelimited(file, 'csv', () => {});
+    const threads = new WarmWorkers({ maxIdle: () => 2 });
+    try {
+      for (let round = 0; round < 2; round++) {
+        const { table, starts } = await analyzeWithHandoff(file, 'csv', bytes.length, () => {}, now, { threads, firstCut: () => lineEnds(bytes, 0)[700 + round] });
+        expect(starts).toHaveLength(2);
+        expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
+        expect(table.index).toEqual(one.index);
+      }
+      expect(threads.started).toBe(2);
+      expect(threads.idleCount).toBe(2);
+    } finally {
+      threads.close();
+    }
   });
 
   it('JSON Lines: a cut after every line, keys first seen in the tail included', async () => {

@@ -136,6 +136,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       sweeps.close();
       training.close();
       monitoring.close();
+      datasets.close();
       tracking.close();
       store.close();
       db.close();

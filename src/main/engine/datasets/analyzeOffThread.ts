@@ -1,5 +1,6 @@
 import { LatheError } from '../../../shared/errors';
 import { runWorker, WorkerStartError } from '../workers/runWorker';
+import type { WarmWorkers } from '../workers/warmWorkers';
 import { analysisThreads, analyzeDelimitedParallel, analyzeJsonlParallel, analyzeParquetParallel, isParallelFormat, NeedsSequential, PARALLEL_MIN_BYTES } from './parallelAnalysis';
 import { analyzeWithHandoff, HANDOFF_MIN_BYTES, type HandoffFormat } from './handoff';
 import { analyzeTable, tableResult, type TableJob, type TableResult } from './tableAnalysis';
@@ -15,8 +16,8 @@ export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
  * a missing loader), the analysis runs inline and the reason is logged once. Files smaller than
  * WORKER_MIN_BYTES are analysed inline too. `LATHE_ANALYZE_WORKER=always|never` overrides both.
  */
-export async function analyzeTableOffThread(job: TableJob, size: number, onBytes: (done: number) => void, opts: { signal?: AbortSignal; coreFree?: Promise<unknown> } = {}): Promise<TableResult> {
-  const { signal, coreFree } = opts;
+export async function analyzeTableOffThread(job: TableJob, size: number, onBytes: (done: number) => void, opts: { signal?: AbortSignal; coreFree?: Promise<unknown>; threads?: WarmWorkers } = {}): Promise<TableResult> {
+  const { signal, coreFree, threads } = opts;
   const mode = process.env.LATHE_ANALYZE_WORKER;
   if (mode === 'never' || (mode !== 'always' && size < WORKER_MIN_BYTES)) return analyzeInline(job, onBytes, signal);
   const parallel = wantsParallel(job, size);
@@ -24,7 +25,7 @@ export async function analyzeTableOffThread(job: TableJob, size: number, onBytes
   if (parallel || handoff) {
     try {
       const { file, format } = job;
-      if (handoff) return tableResult((await analyzeWithHandoff(file, format as HandoffFormat, size, onBytes, coreFree, { signal })).table);
+      if (handoff) return tableResult((await analyzeWithHandoff(file, format as HandoffFormat, size, onBytes, coreFree, { signal, threads })).table);
       if (format === 'parquet') return tableResult(await analyzeParquetParallel(file, size, onBytes, { signal }));
       if (format === 'jsonl') return tableResult(await analyzeJsonlParallel(file, size, onBytes, { signal }));
       return tableResult(await analyzeDelimitedParallel(file, format as 'csv' | 'tsv', size, onBytes, { signal }));

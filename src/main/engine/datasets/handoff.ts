@@ -1,4 +1,5 @@
 import { runWorker } from '../workers/runWorker';
+import type { WarmWorkers } from '../workers/warmWorkers';
 import { delimitedAnalysis, planDelimited, type DelimitedPlan } from './formats/delimited';
 import type { PartResult } from './formats/delimitedPart';
 import { jsonlAnalysis } from './formats/jsonl';
@@ -49,6 +50,8 @@ export interface HandoffOutcome {
 
 export interface HandoffOptions {
   signal?: AbortSignal;
+  /** Threads kept warm between imports (the engine's); without them each import starts two. */
+  threads?: WarmWorkers;
   /** Tests: worker 1's part starts here from the beginning (before either worker reads), instead of when the core frees up. */
   firstCut?: (plan: DelimitedPlan | null) => number | null;
   /** Tests: cut parts with less left to read, closer to where they were read (see MIN_LEFT, CUT_MARGIN). */
@@ -85,7 +88,8 @@ export async function analyzeWithHandoff(
     if (m.t === 'bytes') onBytes(Math.min(size, (bytes += m.n)));
     else scheduler.done(m.index, m.result);
   };
-  const workers = [0, 1].map((slot) => runWorker('analyze', scheduler.job(slot), { onProgress, signal: stop.signal }));
+  const run = (job: StealJob) => (opts.threads ? opts.threads.run('analyze', job, { onProgress, signal: stop.signal }) : runWorker('analyze', job, { onProgress, signal: stop.signal }));
+  const workers = [0, 1].map((slot) => run(scheduler.job(slot)));
   // Both watched from the start: a worker that fails ends the import at once.
   const all = Promise.all(workers);
   try {

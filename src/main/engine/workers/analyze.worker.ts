@@ -12,4 +12,5 @@ serveWorker<'analyze'>(async (job, ctx) => {
   const own = result.index.byteOffset === 0 && result.index.byteLength === result.index.buffer.byteLength ? result.index : new Uint8Array(result.index);
   ctx.transfer.push(own.buffer as ArrayBuffer);
   return { ...result, index: own };
-});
+  // Nothing a job leaves behind outlives it (each makes its own parsers and profiles): a thread kept warm is as clean as a fresh one.
+}, { reset: () => true });
