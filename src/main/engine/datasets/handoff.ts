@@ -134,7 +134,9 @@ class StealScheduler {
 
   job(slot: number): StealJob {
     const { plan, file, shared } = this;
-    return plan ? { kind: 'steal', slot, format: plan.format, plan, shared } : { kind: 'steal', slot, format: 'jsonl', file, shared };
+    const crash = process.env.LATHE_ANALYZE_CRASH_AT_PART;
+    const crashAtPart = crash === undefined ? undefined : Number(crash);
+    return plan ? { kind: 'steal', slot, format: plan.format, plan, shared, crashAtPart } : { kind: 'steal', slot, format: 'jsonl', file, shared, crashAtPart };
   }
 
   /** Worker 0 takes the whole file; with `firstCut` (tests), worker 1 takes the rest from there at once. */

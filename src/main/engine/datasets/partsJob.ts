@@ -24,9 +24,10 @@ export type PartsJob =
  * columns already past the exact cap, then its index into `cmd`; the worker reports how far it has
  * read and which of its columns passed the cap, and follows `end` down while it reads (the parent
  * moves it earlier to give the rest of the part to the other worker). Each part's result goes back
- * as progress; `cmd` QUIT ends the job.
+ * as progress; `cmd` QUIT ends the job. `crashAtPart` (tests, from LATHE_ANALYZE_CRASH_AT_PART in the
+ * parent: a thread kept warm keeps the environment it started with) makes the worker die on taking that part.
  */
-export type StealJob = { kind: 'steal'; slot: number; shared: SharedArrayBuffer } & ({ format: 'csv' | 'tsv'; plan: DelimitedPlan } | { format: 'jsonl'; file: string });
+export type StealJob = { kind: 'steal'; slot: number; shared: SharedArrayBuffer; crashAtPart?: number } & ({ format: 'csv' | 'tsv'; plan: DelimitedPlan } | { format: 'jsonl'; file: string });
 
 /** One worker's slots (see StealJob): cmd (IDLE, QUIT or a part's index), start, end (OPEN: to the file's end), readAt, its columns past the cap, the columns to start past it. */
 export const STEAL = { cmd: 0, start: 1, end: 2, readAt: 3, pastCap: 4, startPastCap: 5 } as const;
@@ -60,7 +61,7 @@ export function runStealJob(job: StealJob, progress: (m: PartsProgress) => void)
     if (cmd === QUIT) return { parts };
     const index = Number(cmd);
     // Tests: this worker dies as an out-of-memory or killed thread would, on taking that part.
-    if (process.env.LATHE_ANALYZE_CRASH_AT_PART === String(index)) process.exit(70);
+    if (job.crashAtPart === index) process.exit(70);
     const start = Number(Atomics.load(all, at(STEAL.start)));
     const end: PartEndControl = {
       current: () => {
