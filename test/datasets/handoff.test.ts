@@ -190,14 +190,15 @@ describe('the handoff equals the one-pass analysis', () => {
     const r = rng(12);
     let most = 0;
     for (let trial = 0; trial < 3; trial++) {
-      const { table, starts } = await csvWithCut(file, ends[Math.floor(r() * ends.length)], true);
+      // The first cut within the file's first rows: worker 0 is done long before worker 1 and takes half of its rest.
+      const { table, starts } = await csvWithCut(file, ends[Math.floor(r() * 200)], true);
       most = Math.max(most, starts.length);
       expect(starts).toEqual([...starts].sort((a, b) => a - b));
       expect(exactPart(table.profile)).toEqual(exactPart(one.profile));
       expect(table.index).toEqual(one.index);
       expectQuantiles(bytes.toString('utf8'), table.profile as TableProfile);
     }
-    // Some trial made more parts than the first two.
+    // A trial made more parts than the first two (some may be left empty or parsed again: one-byte margins).
     expect(most).toBeGreaterThan(2);
   });
 

@@ -42,7 +42,7 @@ const FIRST_STEAL_SHARE = 0.45;
 
 export type HandoffFormat = 'csv' | 'tsv' | 'jsonl';
 
-/** The analysis, and the starts of the parts it was merged from (in file order). */
+/** The analysis, and where the rows of each part it was merged from begin (in file order; parts left with no rows are not listed). */
 export interface HandoffOutcome {
   table: TableAnalysis;
   starts: number[];
@@ -197,7 +197,8 @@ class StealScheduler {
     };
     const tracking = <R extends AnyPartResult>(merger: Merger<R>): Merger<R> => ({
       add: (r, k) => {
-        starts.push(r.firstRow);
+        // A part left with no rows (the part before read past all of it) adds nothing.
+        if (r.rows > 0) starts.push(r.firstRow);
         merger.add(r, k);
       },
     });
