@@ -14,11 +14,12 @@ import { benchMonitorIngest } from './monitorIngest.bench';
 import { benchTracking } from './tracking.bench';
 import { benchTraining } from './training.bench';
 import { benchUi } from './ui.bench';
+import { benchMonitorScreen } from './monitorScreen.bench';
 
 /**
  * `npm run bench`: every speed and storage target, printed as a ratio against a baseline measured in
  * this same run on this same machine. `BENCH_SCALE=0.1` runs a quick, smaller version;
- * `BENCH_ONLY=datasets,bundles,sweeps` runs only those sections (cli, datasets, tracking, training, bundles, ui, evaluation, sweeps, pipelines, monitoring, monitorIngest).
+ * `BENCH_ONLY=datasets,bundles,sweeps` runs only those sections (cli, datasets, tracking, training, bundles, ui, evaluation, sweeps, pipelines, monitoring, monitorIngest, monitorScreen; the Monitor screen also runs with ui).
  */
 async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     if (want('bundles')) await benchBundles(dir, { bytes: Math.round(1024 ** 3 * scale) });
     if (want('ui')) console.log('\n# UI (Chromium)');
     if (want('ui')) await benchUi(dir, { runs: Math.round(10_000 * Math.max(scale, 0.2)), points: Math.round(1_000_000 * Math.max(scale, 0.2)) });
+    if (want('ui') || only?.has('monitorScreen')) await benchMonitorScreen(dir);
     if (want('evaluation')) console.log('\n# evaluation');
     if (want('evaluation')) await benchEvaluation({ rows: 10_000, resamples: 1000 });
     if (want('sweeps')) await benchSweeps(dir, { epochs: Math.max(5, Math.round(30 * Math.min(1, scale * 2))) });

@@ -16,9 +16,9 @@ import { seedRuns } from './seedRuns';
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.LATHE_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.LATHE_CHROMIUM ?? '/usr/bin/chromium';
 
-function ensureRenderer(): string {
+export function ensureRenderer(): string {
   const dir = path.join(ROOT, 'dist', 'renderer');
   if (!fs.existsSync(path.join(dir, 'index.html'))) {
     const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
@@ -31,7 +31,7 @@ function ensureRenderer(): string {
  * In-page script (a string: the bench runs under tsx, whose helpers do not exist in the page): run
  * `action`, then poll each frame until `done`, and answer the milliseconds to the frame after that.
  */
-function timeUntil(action: string, done: string): string {
+export function timeUntil(action: string, done: string): string {
   return `new Promise((resolve) => {
     const t = performance.now();
     ${action};
