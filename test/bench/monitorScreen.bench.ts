@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invoke } from '../../src/main/engine/dispatch';
-import { createEngine } from '../../src/main/engine/engine';
-import { startServer } from '../../src/main/server/server';
-import { CHROMIUM, ensureRenderer, timeUntil } from './ui.bench';
+import type { Engine } from '../../src/main/engine/engine';
+import { inChromium, timeUntil } from './ui.bench';
 import { median, report } from './harness';
 
 /**
@@ -33,7 +32,7 @@ function features(r: () => number, hour: number): Record<string, number | string
 }
 
 /** Trains and registers `wide`: a tabular MLP on 1500 rows of the 50 features. */
-async function wideModel(engine: Awaited<ReturnType<typeof createEngine>>, dir: string): Promise<void> {
+async function wideModel(engine: Engine, dir: string): Promise<void> {
   const r = rng(3);
   const names = [...Array.from({ length: NUMERIC }, (_, k) => `f${k}`), ...Array.from({ length: CATEGORICAL }, (_, k) => `g${k}`)];
   const lines = [[...names, 'y'].join(',')];
@@ -53,52 +52,38 @@ async function wideModel(engine: Awaited<ReturnType<typeof createEngine>>, dir: 
 }
 
 export async function benchMonitorScreen(dir: string): Promise<void> {
-  if (!fs.existsSync(CHROMIUM)) {
-    report({ name: 'Monitor screen in Chromium', value: `skipped: no Chromium at ${CHROMIUM}`, target: 'set LATHE_CHROMIUM', pass: false });
-    return;
-  }
-  const rendererDir = ensureRenderer();
-  const engine = await createEngine({ home: path.join(dir, 'monitor-ui-home'), sample: false, door: 'test' });
-  const { chromium } = await import('playwright-core');
-  let server: Awaited<ReturnType<typeof startServer>> | null = null;
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
-  try {
-    const quiet = console.warn;
-    console.warn = () => {};
-    await wideModel(engine, dir);
-    console.warn = quiet;
-    const r = rng(9);
-    const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - HOURS * 3_600_000;
-    const records = [];
-    for (let h = 0; h < HOURS; h++) {
-      for (let i = 0; i < PER_HOUR; i++) {
-        const p = r();
-        records.push({ requestId: `w-${h}-${i}`, time: start + h * 3_600_000 + i * 55_000, model: 'wide', version: 1, alias: 'champion', features: features(r, h), output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 1 });
+  await inChromium(
+    'Monitor screen in Chromium',
+    path.join(dir, 'monitor-ui-home'),
+    async (engine) => {
+      const quiet = console.warn;
+      console.warn = () => {};
+      await wideModel(engine, dir);
+      console.warn = quiet;
+      const r = rng(9);
+      const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - HOURS * 3_600_000;
+      const records = [];
+      for (let h = 0; h < HOURS; h++) {
+        for (let i = 0; i < PER_HOUR; i++) {
+          const p = r();
+          records.push({ requestId: `w-${h}-${i}`, time: start + h * 3_600_000 + i * 55_000, model: 'wide', version: 1, alias: 'champion', features: features(r, h), output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 1 });
+        }
       }
-    }
-    const ingested = await invoke(engine, 'monitor.ingest', { ref: 'wide', records });
-    if (ingested.windows.length !== HOURS) throw new Error(`expected ${HOURS} windows, got ${ingested.windows.length}`);
-    console.log(`  seeded a 50-feature model with ${HOURS} hourly windows (${ingested.accepted.toLocaleString('en-US')} logged predictions)`);
-
-    server = await startServer({ engine, port: 0, rendererDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    page.setDefaultTimeout(120_000);
-    await page.goto(server.url);
-    const origin = new URL(server.url).origin;
-    const opens: number[] = [];
-    for (let k = 0; k < 5; k++) {
-      await page.goto(`${origin}/#/monitor`);
-      await page.reload();
-      await page.getByTestId('monitor-row').filter({ hasText: 'wide' }).waitFor();
-      const painted = "!!document.querySelector('[data-testid=chart-traffic] svg') && !!document.querySelector('[data-testid=chart-drift] svg')";
-      opens.push((await page.evaluate(timeUntil("document.querySelector('[data-testid=monitor-row]').click()", painted))) as number);
-    }
-    const med = median(opens);
-    report({ name: `Monitor screen of a model with ${HOURS} hourly windows x 50 features opens (click -> traffic and drift charts painted)`, value: `median ${med.toFixed(0)} ms (first ${opens[0].toFixed(0)} ms)`, ratio: med / 1000, target: '< 1 s', pass: med < 1000 });
-  } finally {
-    await browser?.close().catch(() => {});
-    await server?.close().catch(() => {});
-    engine.close();
-  }
+      const ingested = await invoke(engine, 'monitor.ingest', { ref: 'wide', records });
+      if (ingested.windows.length !== HOURS) throw new Error(`expected ${HOURS} windows, got ${ingested.windows.length}`);
+      console.log(`  seeded a 50-feature model with ${HOURS} hourly windows (${ingested.accepted.toLocaleString('en-US')} logged predictions)`);
+    },
+    async (page, origin) => {
+      const opens: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        await page.goto(`${origin}/#/monitor`);
+        await page.reload();
+        await page.getByTestId('monitor-row').filter({ hasText: 'wide' }).waitFor();
+        const painted = "!!document.querySelector('[data-testid=chart-traffic] svg') && !!document.querySelector('[data-testid=chart-drift] svg')";
+        opens.push((await page.evaluate(timeUntil("document.querySelector('[data-testid=monitor-row]').click()", painted))) as number);
+      }
+      const med = median(opens);
+      report({ name: `Monitor screen of a model with ${HOURS} hourly windows x 50 features opens (click -> traffic and drift charts painted)`, value: `median ${med.toFixed(0)} ms (first ${opens[0].toFixed(0)} ms)`, ratio: med / 1000, target: '< 1 s', pass: med < 1000 });
+    },
+  );
 }

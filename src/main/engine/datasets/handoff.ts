@@ -1,11 +1,9 @@
 import { runWorker } from '../workers/runWorker';
 import type { WarmWorkers } from '../workers/warmWorkers';
 import { delimitedAnalysis, planDelimited, type DelimitedPlan } from './formats/delimited';
-import type { PartResult } from './formats/delimitedPart';
 import { jsonlAnalysis } from './formats/jsonl';
-import type { JsonlPartResult } from './formats/jsonlPart';
 import type { TableAnalysis } from './formats/table';
-import { DelimitedMerger, JsonlMerger, mergeConfirmed, NeedsSequential, type Merger } from './parallelAnalysis';
+import { DelimitedMerger, JsonlMerger, mergeConfirmed, NeedsSequential, partAgain, type Merger } from './parallelAnalysis';
 import { IDLE, OPEN, QUIT, STEAL, STEAL_SLOTS, type AnyPartResult, type PartsJob, type PartsProgress, type StealJob } from './partsJob';
 import { delimitedSplitAt, lineSplitAt } from './splitPoints';
 
@@ -165,9 +163,8 @@ class StealScheduler {
     const other = 1 - w;
     if (this.steal(other, w, 0.5)) return;
     this.stopWorker(w);
-    if (!this.running(other) && this.parts.some((p) => p.worker === other)) this.stopWorker(other);
-    // Worker 1 never started (the core was not free yet): nothing is left for it.
-    if (w === 0 && !this.running(1)) this.stopWorker(1);
+    // The other is idle too (done, or worker 1 never started because the core was not free yet): nothing is left for it.
+    if (!this.running(other)) this.stopWorker(other);
   }
 
   quitAll(): void {
@@ -178,42 +175,37 @@ class StealScheduler {
   async merged(signal: AbortSignal, onProgress: (m: PartsProgress) => void): Promise<HandoffOutcome> {
     const parts = this.parts.filter((p) => p.result !== undefined).sort((a, b) => a.start - b.start);
     if (parts.length !== this.parts.length) throw new Error('a handoff part has no result');
+    const { plan, file } = this;
     const starts: number[] = [];
-    const again = async (from: number, k: number): Promise<AnyPartResult> => {
-      let got: AnyPartResult | undefined;
-      const ranges = [{ start: from, end: parts[k].end }];
-      const control = new SharedArrayBuffer(8);
-      const job: PartsJob = this.plan
-        ? { kind: 'parts', format: this.plan.format, plan: this.plan, ranges, first: k, control }
-        : { kind: 'parts', format: 'jsonl', file: this.file, ranges, first: k, control };
-      await runWorker('analyze', job, {
-        signal,
-        onProgress: (m) => {
-          if (m.t === 'part') got = m.result;
-          else onProgress(m);
+    const mergeInto = <R extends AnyPartResult>(merger: Merger<R>) =>
+      mergeConfirmed<R>(
+        parts.length,
+        parts[0].start,
+        async (k) => parts[k].result as R,
+        (from, k) => {
+          const ranges = [{ start: from, end: parts[k].end }];
+          const control = new SharedArrayBuffer(8);
+          const job: PartsJob = plan ? { kind: 'parts', format: plan.format, plan, ranges, first: k, control } : { kind: 'parts', format: 'jsonl', file, ranges, first: k, control };
+          return partAgain<R>(job, signal, onProgress);
         },
-      });
-      return got as AnyPartResult;
-    };
-    const tracking = <R extends AnyPartResult>(merger: Merger<R>): Merger<R> => ({
-      add: (r, k) => {
-        // A part left with no rows (the part before read past all of it) adds nothing.
-        if (r.rows > 0) starts.push(r.firstRow);
-        merger.add(r, k);
-      },
-    });
-    const arrival = async (k: number) => parts[k].result as AnyPartResult;
-    const start = parts[0].start;
-    if (this.plan) {
-      const merger = new DelimitedMerger(this.plan);
-      await mergeConfirmed(parts.length, start, arrival as (k: number) => Promise<PartResult>, again as (from: number, k: number) => Promise<PartResult>, tracking(merger));
+        {
+          add: (r, k) => {
+            // A part left with no rows (the part before read past all of it) adds nothing.
+            if (r.rows > 0) starts.push(r.firstRow);
+            merger.add(r, k);
+          },
+        },
+      );
+    if (plan) {
+      const merger = new DelimitedMerger(plan);
+      await mergeInto(merger);
       if (merger.rows === 0) throw new NeedsSequential('no data rows');
-      return { table: delimitedAnalysis(this.plan, merger.rows, merger.profilers, merger.columns, merger.offsets, merger.notes), starts };
+      return { table: delimitedAnalysis(plan, merger.rows, merger.profilers, merger.columns, merger.offsets, merger.notes), starts };
     }
     const merger = new JsonlMerger();
-    await mergeConfirmed(parts.length, start, arrival as (k: number) => Promise<JsonlPartResult>, again as (from: number, k: number) => Promise<JsonlPartResult>, tracking(merger));
+    await mergeInto(merger);
     if (merger.rows === 0) throw new NeedsSequential('no rows');
-    return { table: jsonlAnalysis(this.file, merger.rows, merger.profilers, merger.offsets), starts };
+    return { table: jsonlAnalysis(file, merger.rows, merger.profilers, merger.offsets), starts };
   }
 
   /**

@@ -107,14 +107,7 @@ async function runParts<R extends AnyPartResult>(
     }
     return results[k] as R;
   };
-  /** Part k again, from a boundary the part before confirmed. */
-  const again = async (from: number, k: number): Promise<R> => {
-    let got: R | undefined;
-    await start([{ start: from, end: ranges[k].end }], k, new SharedArrayBuffer(8), (m) => {
-      if (m.t === 'part') got = m.result as R;
-    });
-    return got as R;
-  };
+  const again = (from: number, k: number) => partAgain<R>(jobFor([{ start: from, end: ranges[k].end }], k, new SharedArrayBuffer(8)), stopPool.signal);
   try {
     await mergeConfirmed(ranges.length, ranges[0].start, async (k) => {
       const r = await arrival(k);
@@ -132,6 +125,19 @@ async function runParts<R extends AnyPartResult>(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Part `job.first` again, alone on a fresh worker, from a boundary the part before confirmed (bytes read go to `onBytes`). */
+export async function partAgain<R extends AnyPartResult>(job: PartsJob, signal: AbortSignal, onBytes?: (m: PartsProgress) => void): Promise<R> {
+  let got: R | undefined;
+  await runWorker('analyze', job, {
+    signal,
+    onProgress: (m) => {
+      if (m.t === 'part') got = m.result as R;
+      else onBytes?.(m);
+    },
+  });
+  return got as R;
 }
 
 /**

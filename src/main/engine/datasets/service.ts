@@ -178,7 +178,9 @@ export class DatasetService {
     const { size, known } = file;
     const stopStaging = new AbortController();
     const stopAnalysis = new AbortController();
-    // The analysis learns when staging is done (it may then use the core staging leaves free).
+    // The analysis learns when staging is done (it may then use the core staging leaves free). It
+    // starts first: staging's first read would otherwise hold this thread (chunking 8 MiB) before the
+    // analysis workers are even launched (A/B, 5 imports each: median ~1.02-1.06 s as here, ~1.07-1.17 s staging first).
     let stagingDone: () => void = () => {};
     const coreFree = new Promise<void>((resolve) => (stagingDone = resolve));
     const analysing = analyzeTableOffThread({ file: source, format }, size, (done) => progress('reading', done, size), { signal: stopAnalysis.signal, coreFree, threads: this.analysisThreads }).catch((e: unknown) => {

@@ -13,7 +13,6 @@ export interface PartResult {
   /** Start of the first row at or after the part's end (the next part's first row), -1 when the file ended first. */
   stop: number;
   rows: number;
-  /** Byte offset of every data row of the part, in order. */
   /** Row starts of the part, in order: every row's, or every `rowStartsEvery`-th row's (a part that starts the file). */
   rowStarts: Float64Array;
   rowStartsEvery: number;
