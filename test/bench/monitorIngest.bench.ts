@@ -108,7 +108,7 @@ function parseOnlyRate(file: string): number {
  * before the ingest starts (held by the caller's frame they were ~100 MB of old generation that every
  * mark of the main thread's heap during the ingest walked again).
  */
-function writeLog(dir: string, rows: number, part: number): string {
+export function writeLog(dir: string, rows: number, part: number, model = 'bench', name = `ingest-${part}`): string {
   const rr = rng(5 + part);
   const start = Date.UTC(2026, 10, 1) + part * 48 * 3_600_000;
   const lines: string[] = [];
@@ -116,9 +116,9 @@ function writeLog(dir: string, rows: number, part: number): string {
     const o = row(rr);
     const p = modelP(o);
     // Ids as the serving export makes them (random UUIDs): sequential ids would flatter a text-keyed index.
-    lines.push(JSON.stringify({ requestId: uuidLike(rr), time: start + Math.floor((i / rows) * 48 * 3_600_000), model: 'bench', version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
+    lines.push(JSON.stringify({ requestId: uuidLike(rr), time: start + Math.floor((i / rows) * 48 * 3_600_000), model, version: 1, alias: 'champion', features: o, output: { prediction: p >= 0.5 ? 'yes' : 'no', probabilities: { no: 1 - p, yes: p } }, latencyMs: 0.4 }));
   }
-  const file = path.join(dir, `ingest-${part}.ndjson`);
+  const file = path.join(dir, `${name}.ndjson`);
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }

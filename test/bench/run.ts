@@ -11,6 +11,7 @@ import { benchSweeps } from './sweeps.bench';
 import { benchPipelines } from './pipelines.bench';
 import { benchMonitoring } from './monitoring.bench';
 import { benchMonitorIngest } from './monitorIngest.bench';
+import { benchMonitorRaw } from './monitorRaw.bench';
 import { benchTracking } from './tracking.bench';
 import { benchTraining } from './training.bench';
 import { benchUi } from './ui.bench';
@@ -19,7 +20,7 @@ import { benchMonitorScreen } from './monitorScreen.bench';
 /**
  * `npm run bench`: every speed and storage target, printed as a ratio against a baseline measured in
  * this same run on this same machine. `BENCH_SCALE=0.1` runs a quick, smaller version;
- * `BENCH_ONLY=datasets,bundles,sweeps` runs only those sections (cli, datasets, tracking, training, bundles, ui, evaluation, sweeps, pipelines, monitoring, monitorIngest, monitorScreen; the Monitor screen also runs with ui).
+ * `BENCH_ONLY=datasets,bundles,sweeps` runs only those sections (cli, datasets, tracking, training, bundles, ui, evaluation, sweeps, pipelines, monitoring, monitorRaw, monitorIngest, monitorScreen; the Monitor screen also runs with ui).
  */
 async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
     if (want('pipelines')) await benchPipelines(dir, { rows: 10_000, resamples: 1000 });
     if (want('monitoring')) console.log('\n# monitoring');
     if (want('monitoring')) await benchMonitoring(dir, { rows: Math.round(1_000_000 * scale), cols: 50, refRows: Math.round(100_000 * Math.max(scale, 0.1)), ingestRows: Math.round(300_000 * Math.max(scale, 0.2)) });
+    // The raw logged rows at a million rows: JavaScript over NDJSON against DuckDB and Parquet (information for a choice, no target).
+    if (want('monitorRaw')) console.log('\n# monitoring: raw rows (no target: the measurement for their form)');
+    if (want('monitorRaw')) await benchMonitorRaw(dir, { rows: Math.round(1_000_000 * scale) });
     // The ingest alone (also the last part of monitoring), only when asked: BENCH_ONLY=monitorIngest.
     if (only?.has('monitorIngest')) console.log('\n# monitoring ingest');
     if (only?.has('monitorIngest')) await benchMonitorIngest(dir, { rows: Math.round(300_000 * Math.max(scale, 0.2)) });
