@@ -36,8 +36,27 @@ export interface LogRowsOutput {
 /** RFC 4180 field: quoted when it holds a delimiter, quote or line end. */
 function field(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // A number or boolean never holds a delimiter, quote or line end (most cells: no test needed).
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+const ID_PREFIX = '{"requestId":"';
+
+/**
+ * The request id of a line as the serving export writes it (`{"requestId":"<id>",...`, no escape in
+ * the id and no second "requestId" key, which JSON.parse would let win), without parsing the line;
+ * null for any other line (it is parsed).
+ */
+function leadingId(line: string): string | null {
+  if (!line.startsWith(ID_PREFIX)) return null;
+  const end = line.indexOf('"', ID_PREFIX.length);
+  if (end < 0) return null;
+  const id = line.slice(ID_PREFIX.length, end);
+  return id.includes('\\') || line.includes('"requestId"', end) ? null : id;
 }
 
 function segmentText(home: string, key: string): string {
@@ -72,6 +91,15 @@ export function writeLogRows(i: LogRowsInput): LogRowsOutput {
       const lines: string[] = [];
       for (const line of segmentText(i.home, key).split('\n')) {
         if (!line.trim()) continue;
+        // A row without its label is left out unparsed when its id can be read off the line.
+        const id = i.labelledOnly ? leadingId(line) : null;
+        if (id !== null && !i.labels.has(id)) {
+          if (!seen.has(id)) {
+            seen.add(id);
+            out.unlabelled++;
+          }
+          continue;
+        }
         // Records were validated when ingested; a record here is one the ingest accepted.
         const rec = JSON.parse(line) as RawRecord;
         if (seen.has(rec.requestId)) continue;
@@ -84,7 +112,9 @@ export function writeLogRows(i: LogRowsInput): LogRowsOutput {
         if (label !== undefined) out.labelled++;
         out.rows++;
         out.versions.add(rec.version);
-        lines.push([...i.columns.map((c) => field(rec.features[c])), field(label ?? null)].join(','));
+        let text = '';
+        for (const c of i.columns) text += field(rec.features[c]) + ',';
+        lines.push(text + field(label ?? null));
       }
       if (lines.length) fs.writeSync(fd, lines.join('\n') + '\n');
     }
