@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createEngine } from '../../src/main/engine/engine';
+import { createEngine, type Engine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
 import { FEATURES, modelP, rng, row } from '../monitoring/synthetic';
 import { trainRealModel } from '../monitoring/fixture';
@@ -54,16 +54,27 @@ export interface IngestRuns {
   parseOnlyRowsPerS: number;
 }
 
+/** A fresh workspace at `home` with a real 12-feature model `name` trained (quietly) and its reference profile built: what the monitoring benches ingest into. */
+export async function monitoredModel(dir: string, home: string, name: string): Promise<Engine> {
+  const engine = await createEngine({ home, sample: false });
+  const quiet = console.warn;
+  try {
+    console.warn = () => {};
+    await trainRealModel(engine, dir, name, FEATURES);
+    console.warn = quiet;
+    await invoke(engine, 'monitor.reference', { ref: `${name}@1` });
+    return engine;
+  } catch (e) {
+    console.warn = quiet;
+    engine.close();
+    throw e;
+  }
+}
+
 /** Trains a 12-feature model in `dir`, builds its reference, and times `monitor.ingest` of two logs of `rows` logged predictions each (the second two days later, other ids). */
 export async function ingestLogs(dir: string, rows: number): Promise<IngestRuns> {
-  const home = path.join(dir, 'ingest-ws');
-  const engine = await createEngine({ home, sample: false });
+  const engine = await monitoredModel(dir, path.join(dir, 'ingest-ws'), 'bench');
   try {
-    const quiet = console.warn;
-    console.warn = () => {};
-    await trainRealModel(engine, dir, 'bench', FEATURES);
-    console.warn = quiet;
-    await invoke(engine, 'monitor.reference', { ref: 'bench@1' });
     const first = await timedIngest(engine, writeLog(dir, rows, 0), rows, null);
     const nextLog = writeLog(dir, rows, 1);
     const next = await timedIngest(engine, nextLog, rows, process.env.INGEST_PROFILE ?? null);
@@ -73,7 +84,7 @@ export async function ingestLogs(dir: string, rows: number): Promise<IngestRuns>
   }
 }
 
-async function timedIngest(engine: Awaited<ReturnType<typeof createEngine>>, file: string, rows: number, profileTo: string | null): Promise<IngestMeasure> {
+async function timedIngest(engine: Engine, file: string, rows: number, profileTo: string | null): Promise<IngestMeasure> {
   const profiler = profileTo ? await startProfile() : null;
   const m0 = mainThreadCpuS();
   const sampler = new ThreadSampler();

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { asyncBufferFromFile, parquetRead } from 'hyparquet';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
+import type { Engine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
 import { FEATURES } from '../monitoring/synthetic';
-import { trainRealModel } from '../monitoring/fixture';
-import { writeLog } from './monitorIngest.bench';
+import { monitoredModel, writeLog } from './monitorIngest.bench';
 
 /**
  * The raw logged rows at a million rows: what the issue asks to measure before choosing a form for
@@ -42,13 +42,11 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<Timed & { value: T }>
 
 const HOUR = 3_600_000;
 
-type Duck = { run(sql: string): Promise<unknown>; runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }> };
-
-async function openDuck(): Promise<{ con: Duck; version: string } | null> {
+async function openDuck(): Promise<{ con: DuckDBConnection; version: string } | null> {
   try {
     const { DuckDBInstance, version } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:');
-    return { con: (await instance.connect()) as unknown as Duck, version: version() };
+    return { con: await instance.connect(), version: version() };
   } catch {
     return null;
   }
@@ -60,43 +58,40 @@ const featureStruct = FEATURES.map((f) => `${f.startsWith('c') ? `"${f}" VARCHAR
 
 export async function benchMonitorRaw(dir: string, opts: { rows: number }): Promise<void> {
   const home = path.join(dir, 'raw-ws');
-  const engine = await createEngine({ home, sample: false });
+  const engine = await monitoredModel(dir, home, 'rawbench');
   try {
-    const quiet = console.warn;
-    console.warn = () => {};
-    await trainRealModel(engine, dir, 'rawbench', FEATURES);
-    console.warn = quiet;
-    await invoke(engine, 'monitor.reference', { ref: 'rawbench@1' });
     const logs = 4;
     const per = Math.round(opts.rows / logs);
-    const labels: string[] = ['request_id,label'];
+    // Every other request gets its label (ids read back from the log as written).
+    const labels = new Map<string, string>();
     for (let part = 0; part < logs; part++) {
       const file = writeLog(dir, per, part, 'rawbench', `raw-${part}`);
       await invoke(engine, 'monitor.ingest', { ref: 'rawbench', files: [file] });
-      // Every other request gets its label (ids read back from the log as written).
-      const text = fs.readFileSync(file, 'utf8');
       let k = 0;
-      for (const m of text.matchAll(/^\{"requestId":"([^"]+)"/gm)) if (k++ % 2 === 0) labels.push(`${m[1]},${m[1].charCodeAt(0) % 2 ? 'yes' : 'no'}`);
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/^\{"requestId":"([^"]+)"/gm)) if (k++ % 2 === 0) labels.set(m[1], m[1].charCodeAt(0) % 2 ? 'yes' : 'no');
       fs.rmSync(file);
     }
     const labelFile = path.join(dir, 'raw-labels.csv');
-    fs.writeFileSync(labelFile, labels.join('\n') + '\n');
+    fs.writeFileSync(labelFile, ['request_id,label', ...[...labels].map(([id, l]) => `${id},${l}`)].join('\n') + '\n');
     await invoke(engine, 'monitor.labels', { ref: 'rawbench', files: [labelFile] });
-    await measure(engine, dir, home, opts.rows, labels.length - 1);
+    await measure(engine, dir, home, opts.rows, labels, labelFile);
   } finally {
     engine.close();
   }
 }
 
-async function measure(engine: Engine, dir: string, home: string, rows: number, labelled: number): Promise<void> {
+async function measure(engine: Engine, dir: string, home: string, rows: number, labels: Map<string, string>, labelFile: string): Promise<void> {
+  const labelled = labels.size;
   const mon = engine.monitoring;
   const { first, last } = mon.repo.bounds('rawbench');
   if (first === null || last === null) throw new Error('nothing ingested');
   const to = last + HOUR;
   const segments = mon.repo.segments('rawbench', first, to);
-  const files = [...new Set(segments.map((s) => path.join(home, s.file.replace(/#.*$/, ''))))];
+  // Window files (a segment key is `<file>#<from>-<to>`).
+  const filesOf = (list: { file: string }[]) => [...new Set(list.map((s) => path.join(home, s.file.replace(/#.*$/, ''))))];
+  const files = filesOf(segments);
   const ndjsonBytes = files.reduce((s, f) => s + fs.statSync(f).size, 0);
-  const lastDay = [...new Set(mon.repo.segments('rawbench', to - 24 * HOUR, to).map((s) => path.join(home, s.file.replace(/#.*$/, ''))))];
+  const lastDay = filesOf(mon.repo.segments('rawbench', to - 24 * HOUR, to));
   console.log(`INFO  raw rows: ${rows} logged rows in ${files.length} window files (${(ndjsonBytes / 1e6).toFixed(0)} MB NDJSON), ${labelled} labelled; load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
 
   // --- the product's path: JavaScript over the NDJSON files ---
@@ -129,7 +124,7 @@ async function measure(engine: Engine, dir: string, home: string, rows: number, 
     const readJson = (list: string[]) => `read_json(${sqlList(list)}, format = 'newline_delimited', columns = {requestId: 'VARCHAR', "time": 'DOUBLE', version: 'INTEGER', alias: 'VARCHAR', features: 'STRUCT(${featureStruct})', latencyMs: 'DOUBLE'})`;
     const cols = FEATURES.map((f) => `r.features."${f}"`).join(', ');
     const duckOut = path.join(dir, 'raw-duck.csv');
-    const labelsSql = `CREATE OR REPLACE TABLE labels AS SELECT * FROM read_csv(${sqlString(path.join(dir, 'raw-labels.csv'))}, header = true, columns = {request_id: 'VARCHAR', label: 'VARCHAR'})`;
+    const labelsSql = `CREATE OR REPLACE TABLE labels AS SELECT * FROM read_csv(${sqlString(labelFile)}, header = true, columns = {request_id: 'VARCHAR', label: 'VARCHAR'})`;
     const dj = await timed(async () => {
       await con.run(labelsSql);
       await con.run(`COPY (SELECT ${cols}, l.label FROM ${readJson(files)} r JOIN labels l ON r.requestId = l.request_id) TO ${sqlString(duckOut)} (HEADER)`);
@@ -186,8 +181,6 @@ async function measure(engine: Engine, dir: string, home: string, rows: number, 
     await parquetRead({ file: await asyncBufferFromFile(file), columns, rowFormat: 'array', onComplete: (r: unknown[][]) => (out = r) });
     return out;
   };
-  const labelOf = new Map<string, string>();
-  for (const l of labels(dir)) labelOf.set(l[0], l[1]);
   const hj = await timed(async () => {
     const fd = fs.openSync(path.join(dir, 'raw-hyparquet.csv'), 'w');
     let n = 0;
@@ -196,7 +189,7 @@ async function measure(engine: Engine, dir: string, home: string, rows: number, 
       for (const f of jsPq) {
         const out: string[] = [];
         for (const r of await readColumns(f, ['requestId', ...FEATURES])) {
-          const label = labelOf.get(r[0] as string);
+          const label = labels.get(r[0] as string);
           if (label === undefined) continue;
           out.push([...r.slice(1), label].join(','));
           n++;
@@ -216,15 +209,6 @@ async function measure(engine: Engine, dir: string, home: string, rows: number, 
     return sum;
   });
   line(`slice, hyparquet over Parquet`, hs, jsSlice);
-}
-
-function labels(dir: string): string[][] {
-  return fs
-    .readFileSync(path.join(dir, 'raw-labels.csv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((l) => l)
-    .map((l) => l.split(','));
 }
 
 if (process.argv[1] && /monitorRaw\.bench\.ts$/.test(process.argv[1])) {
