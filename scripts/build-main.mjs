@@ -25,6 +25,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MAIN_EXTERNALS = [
   'electron',
   'better-sqlite3',
+  '@duckdb/*',
   'sharp',
   '@img/*',
   '@tensorflow/*',

@@ -131,7 +131,7 @@ describe('electron-builder.yml', () => {
         { from: '.lathe-electron/better_sqlite3.node', to: 'native/better_sqlite3.node' },
       ]),
     );
-    expect(config.asarUnpack).toEqual(expect.arrayContaining(['node_modules/better-sqlite3/**', 'node_modules/sharp/**']));
+    expect(config.asarUnpack).toEqual(expect.arrayContaining(['node_modules/better-sqlite3/**', 'node_modules/@duckdb/**', 'node_modules/sharp/**']));
     expect(config.npmRebuild).toBe(false); // node_modules keeps Node's ABI
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.mac.target).toEqual(['dmg']);

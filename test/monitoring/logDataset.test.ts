@@ -1,61 +1,175 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/main/engine/db/connection';
+import { MonitoringRepo } from '../../src/main/engine/db/monitoringRepo';
+import { Duck } from '../../src/main/engine/monitoring/duck';
 import { writeLogRows } from '../../src/main/engine/monitoring/logDataset';
+import type { RawColumn } from '../../src/main/engine/monitoring/rawColumns';
+import { rangeSql, rawRange, sealFile } from '../../src/main/engine/monitoring/rawParts';
+import { RawStore } from '../../src/main/engine/monitoring/rawStore';
 import { tempDir } from '../helpers';
 
 /**
- * Logged rows -> the CSV a dataset is made from (logDataset.ts), on real raw files: the rows left
- * out unparsed (no label, id read off the line) give exactly what parsing every line gives, and a
- * line whose id cannot be read off safely (other key order, an escaped id, a second "requestId" key
- * that JSON.parse lets win) is parsed.
+ * Raw logged rows in both their forms, on real files, a real SQLite file and DuckDB: NDJSON as
+ * landed, Parquet parts sealed from it, and the CSV a dataset is made from read from either (the
+ * same bytes). Sealing is crash-consistent at each step; a held file is neither appended to nor sealed.
  */
-const dir = tempDir('lathe-logrows-');
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
-const rec = (requestId: string, x: unknown, c: unknown) => JSON.stringify({ requestId, time: 1, model: 'm', version: 1, alias: null, features: { x, c }, output: { prediction: 'a' } });
+const HOUR = 3_600_000;
+const W0 = Date.UTC(2026, 10, 2, 10);
+const COLUMNS: RawColumn[] = [
+  { name: 'x', numeric: true },
+  { name: 'c', numeric: false },
+];
 
-function rawFile(name: string, lines: string[]): string[] {
-  const rel = path.join('raw', `${name}.ndjson`);
-  fs.mkdirSync(path.join(dir, 'raw'), { recursive: true });
-  const text = lines.join('\n') + '\n';
-  fs.writeFileSync(path.join(dir, rel), text);
-  // Two segments, as two ingest batches would record them.
-  const cut = Buffer.byteLength(lines.slice(0, 2).join('\n') + '\n');
-  return [`${rel}#0-${cut}`, `${rel}#${cut}-${Buffer.byteLength(text)}`];
+function workspace() {
+  const home = tempDir('lathe-rawrows-');
+  dirs.push(home);
+  const db = openDatabase(path.join(home, 'lathe.db'));
+  const repo = new MonitoringRepo(db);
+  const raw = new RawStore(home);
+  const duck = new Duck(path.join(home, 'tmp', 'duckdb'));
+  fs.mkdirSync(path.join(home, 'tmp'), { recursive: true });
+  const d = { home, repo, raw, duck };
+  /** Appends lines to a window's file as one ingest batch does, recording the segment. */
+  const land = (window: number, lines: string[]): string => {
+    const seg = raw.appendBytes('m', window, [Buffer.from(lines.join('\n') + '\n')]);
+    repo.transaction(() => repo.addSegment({ file: seg.key, model: 'm', ingestId: 'i', windowStart: window, rows: lines.length, bytes: 0 }));
+    return seg.key.replace(/#.*$/, '');
+  };
+  const csv = async (labels: Map<string, string>, labelledOnly: boolean) => {
+    const range = rawRange(d, 'm', W0, W0 + 4 * HOUR, path.join(home, 'tmp'));
+    try {
+      const out = path.join(home, 'tmp', 'rows.csv');
+      const r = await writeLogRows(duck, { rows: rangeSql(range, COLUMNS)!, labels, columns: COLUMNS, target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
+      return { ...r, versions: [...r.versions].sort(), text: fs.readFileSync(out, 'utf8') };
+    } finally {
+      range.release();
+    }
+  };
+  const close = () => {
+    duck.close();
+    db.close();
+  };
+  return { ...d, land, csv, close };
 }
 
-describe('writeLogRows', () => {
-  it('writes the labelled rows exactly as parsing every line would, whichever lines are read off unparsed', () => {
-    const lines = [
-      rec('a1', 1.5, 'x'),
-      rec('a2', 100, 'say "hi", twice'),
-      rec('a3', null, 'é🐧'),
-      // Same id again (kept once), keys in another order, an escaped id, and a second requestId key.
-      rec('a1', 9, 'dup'),
-      JSON.stringify({ time: 1, requestId: 'b1', version: 2, features: { x: 2, c: 'y' } }),
-      JSON.stringify({ requestId: 'q"1', version: 1, features: { x: true, c: { k: 1 } } }),
-      '{"requestId":"shadow","version":1,"features":{"x":3,"c":"z"},"requestId":"winner"}',
-      rec('a4', 1e-7, ''),
-    ];
-    const segments = rawFile('w1', lines);
-    const labels = new Map([
-      ['a1', 'yes'],
-      ['a3', 'no'],
-      ['b1', 'yes'],
-      ['q"1', 'no'],
-      ['winner', 'yes'],
-    ]);
-    const out = path.join(dir, 'labelled.csv');
-    const r = writeLogRows({ home: dir, segments, labels, columns: ['x', 'c'], target: 'y', labelledOnly: true, out });
-    expect(fs.readFileSync(out, 'utf8')).toBe(['x,c,y', '1.5,x,yes', ',é🐧,no', '2,y,yes', 'true,"{""k"":1}",no', '3,z,yes', ''].join('\n'));
-    expect(r).toMatchObject({ rows: 5, labelled: 5, unlabelled: 2 });
-    expect([...r.versions].sort()).toEqual([1, 2]);
+const rec = (requestId: string, time: number | string, features: Record<string, unknown>, version = 1) =>
+  JSON.stringify({ requestId, time, model: 'm', version, alias: 'champion', features, output: { prediction: 'a', probabilities: { a: 0.7, b: 0.3 } }, latencyMs: 0.4 });
 
-    const all = path.join(dir, 'all.csv');
-    const every = writeLogRows({ home: dir, segments, labels, columns: ['x', 'c'], target: 'y', labelledOnly: false, out: all });
-    expect(every).toMatchObject({ rows: 7, labelled: 5, unlabelled: 0 });
-    expect(fs.readFileSync(all, 'utf8').split('\n')).toContain('100,"say ""hi"", twice",');
-    expect(fs.readFileSync(all, 'utf8').split('\n')).toContain('1e-7,,');
+const LINES_W0 = [
+  rec('a2', W0 + 2000, { x: 100, c: 'say "hi", twice' }),
+  rec('a1', W0 + 1000, { x: 1.5, c: 'x' }),
+  // A type mismatch each way, a boolean, a null, a missing field, an undeclared field, unicode.
+  rec('a3', new Date(W0 + 3000).toISOString(), { x: '12', c: 7 }),
+  rec('a4', W0 + 4000, { x: true, c: null }, 2),
+  rec('a5', W0 + 5000, { c: 'é🐧', extra: 'kept' }),
+  rec('a6', W0 + 6000, { x: 1e-7, c: '' }),
+];
+const LINES_W1 = [rec('b1', W0 + HOUR + 1, { x: -3, c: 'line\nbreak' }), rec('b2', W0 + HOUR + 2, { x: 2.25, c: 'z' })];
+const LABELS = new Map([
+  ['a1', 'yes'],
+  ['a3', 'no'],
+  ['a4', 'yes'],
+  ['a5', 'no, really'],
+  ['b1', 'yes'],
+  ['nobody', 'no'],
+]);
+/** Ordered by time, then request id; a whole number without ".0"; a mismatched value as received. */
+const LABELLED_CSV = ['x,c,y', '1.5,x,yes', '12,7,no', 'true,,yes', ',é🐧,"no, really"', '-3,"line\nbreak",yes', ''].join('\n');
+
+describe('raw logged rows -> the CSV a dataset is made from', () => {
+  it('reads NDJSON and sealed Parquet parts as the same rows, byte for byte, with labels joined by request id', async () => {
+    const ws = workspace();
+    try {
+      const f0 = ws.land(W0, LINES_W0.slice(0, 3));
+      ws.land(W0, LINES_W0.slice(3));
+      ws.land(W0 + HOUR, LINES_W1);
+      const before = await ws.csv(LABELS, true);
+      expect(before).toMatchObject({ rows: 5, labelled: 5, unlabelled: 3, versions: [1, 2] });
+      expect(before.text).toBe(LABELLED_CSV);
+      const all = await ws.csv(LABELS, false);
+      expect(all).toMatchObject({ rows: 8, labelled: 5, unlabelled: 0 });
+      expect(all.text.split('\n')).toEqual(expect.arrayContaining(['100,"say ""hi"", twice",', '1e-07,"",', '2.25,z,']));
+
+      // Seal the first window: a part replaces its two segments, the NDJSON file is gone.
+      const sealed = await sealFile(ws, 'm', W0, f0, COLUMNS);
+      expect(sealed).toMatchObject({ rows: 6 });
+      expect(fs.existsSync(path.join(ws.home, f0))).toBe(false);
+      expect(ws.repo.segmentsOfFile(f0)).toEqual([]);
+      expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([6]);
+      // One window sealed, one still NDJSON: the same bytes.
+      expect((await ws.csv(LABELS, true)).text).toBe(LABELLED_CSV);
+      expect((await ws.csv(LABELS, false)).text).toBe(all.text);
+
+      // A late row for the sealed window lands in a new NDJSON file and becomes a second part.
+      const late = ws.land(W0, [rec('a0', W0 + 500, { x: 0, c: 'late' })]);
+      expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[1]).toBe('0,late,yes');
+      await sealFile(ws, 'm', W0, late, COLUMNS);
+      expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([6, 1]);
+      expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[1]).toBe('0,late,yes');
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('reads a field a later version declares from parts sealed before it did (kept as an undeclared field)', async () => {
+    const ws = workspace();
+    try {
+      const f = ws.land(W0, [rec('a1', W0 + 1, { x: 1, c: 'p', z: 'new' })]);
+      await sealFile(ws, 'm', W0, f, COLUMNS);
+      ws.land(W0 + HOUR, [rec('b1', W0 + HOUR, { x: 2, c: 'q', z: 'newer' })]);
+      const range = rawRange(ws, 'm', W0, W0 + 2 * HOUR, path.join(ws.home, 'tmp'));
+      const out = path.join(ws.home, 'tmp', 'z.csv');
+      const later = [...COLUMNS, { name: 'z', numeric: false }];
+      await writeLogRows(ws.duck, { rows: rangeSql(range, later)!, labels: new Map(), columns: later, target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
+      range.release();
+      expect(fs.readFileSync(out, 'utf8')).toBe('x,c,z,y\n1,p,new,\n2,q,newer,\n');
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('is crash-consistent at every step of sealing, and never seals or appends to a held file', async () => {
+    const ws = workspace();
+    try {
+      const f = ws.land(W0, LINES_W0);
+      // Bytes past the last recorded segment (a batch written, not committed): not sealed.
+      fs.appendFileSync(path.join(ws.home, f), rec('zz', W0, { x: 1, c: 'u' }) + '\n');
+      expect(await sealFile(ws, 'm', W0, f, COLUMNS)).toBeNull();
+      // ...and not read either.
+      expect((await ws.csv(LABELS, false)).rows).toBe(6);
+      ws.raw.reconcile(ws.repo.segmentFiles(), ws.repo.partFiles());
+
+      // Held by a reader: not sealed, and an append goes to a sibling file.
+      const release = ws.raw.hold([f]);
+      expect(await sealFile(ws, 'm', W0, f, COLUMNS)).toBeNull();
+      const sibling = ws.land(W0, [rec('h1', W0 + 9, { x: 9, c: 'h' })]);
+      expect(sibling).not.toBe(f);
+      release();
+      expect((await ws.csv(LABELS, false)).rows).toBe(7);
+
+      // Killed after the part was written, before it was recorded: the part is removed at start, the NDJSON kept.
+      const orphan = path.join(ws.home, ws.raw.partFile('m', W0, 'orphan'));
+      fs.mkdirSync(path.dirname(orphan), { recursive: true });
+      fs.writeFileSync(orphan, 'PAR1 half');
+      fs.writeFileSync(`${orphan}.tmp`, 'half');
+      // Killed after the transaction, before the NDJSON was removed: the NDJSON is removed at start.
+      const sealed = await sealFile(ws, 'm', W0, f, COLUMNS);
+      expect(sealed).not.toBeNull();
+      fs.writeFileSync(path.join(ws.home, f), LINES_W0.join('\n') + '\n');
+      expect(ws.raw.reconcile(ws.repo.segmentFiles(), ws.repo.partFiles())).toEqual({ truncated: 0, removed: 3 });
+      expect(fs.existsSync(orphan)).toBe(false);
+      expect(fs.existsSync(path.join(ws.home, sealed!.part))).toBe(true);
+      // Every row once: 6 sealed + 1 in the sibling.
+      expect((await ws.csv(LABELS, false)).rows).toBe(7);
+    } finally {
+      ws.close();
+    }
   });
 });

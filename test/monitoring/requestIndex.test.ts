@@ -194,7 +194,7 @@ describe('the whole path with colliding keys', () => {
 
     // The raw rows with their labels, as the dataset path writes them: exactly the CSV made here from the log.
     const out = path.join(dir, 'rows.csv');
-    const w = engine.monitoring.logRows({ ref: 'churn', from: START, to: START + 3 * 3_600_000, labelledOnly: false }, out);
+    const w = await engine.monitoring.logRows({ ref: 'churn', from: START, to: START + 3 * 3_600_000, labelledOnly: false }, out);
     expect(w).toMatchObject({ rows: 600, labelled: labelled.length });
     const expected = [[...COLS, 'y'].join(',')];
     for (const line of lines) {
@@ -203,5 +203,13 @@ describe('the whole path with colliding keys', () => {
       expected.push([...COLS.map((c) => String(rec.features[c])), label].join(','));
     }
     expect(fs.readFileSync(out, 'utf8')).toBe(expected.join('\n') + '\n');
+
+    // Sealed into Parquet parts (the windows closed long ago), the same rows read back as the same bytes.
+    const sealed = await engine.monitoring.compaction.run();
+    expect(sealed).toMatchObject({ sealed: 4, rows: 650, failed: [] });
+    expect(engine.monitoring.repo.segments('churn', START, START + 4 * 3_600_000)).toEqual([]);
+    const again2 = path.join(dir, 'rows-sealed.csv');
+    await engine.monitoring.logRows({ ref: 'churn', from: START, to: START + 3 * 3_600_000, labelledOnly: false }, again2);
+    expect(fs.readFileSync(again2, 'utf8')).toBe(expected.join('\n') + '\n');
   });
 });

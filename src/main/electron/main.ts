@@ -253,6 +253,7 @@ async function start(): Promise<void> {
     engine.live.watchOtherWriters(); // runs logged by other processes appear live; stops when the engine closes
     engine.live.startTriggers(); // pipeline triggers fire while the app runs
     engine.live.warmCompute(); // TF.js loads while the window is idle, not at the first training
+    engine.live.sealRawRows(); // closed windows' logged rows become Parquet parts while the app is idle
     // A monitoring alert that starts firing becomes a desktop notification (alertNotifier.ts).
     const opened = engine;
     engine.events.subscribe(alertNotifier({ Notification, window: () => mainWindow, env: process.env, open: () => focusWindow(), enabled: async () => (await opened['settings.get']({})).desktopNotifications }));

@@ -124,6 +124,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       watchOtherWriters: () => watchOtherWriters(db, events),
       startTriggers: () => pipelines.startTriggers(),
       warmCompute: () => void setTimeout(() => void training.status().catch(() => undefined), 500).unref(),
+      sealRawRows: () => monitoring.compaction.start(),
     },
     tracking,
     sweeps,

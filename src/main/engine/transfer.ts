@@ -73,4 +73,9 @@ export interface EngineLive {
    * middle of the UI's work. (The CLI does not: most commands never train.)
    */
   warmCompute(): void;
+  /**
+   * Seal closed windows' raw logged rows into Parquet parts, at start and whenever ingests go quiet
+   * (monitoring/rawCompaction.ts). The CLI does not: its commands end before the work would.
+   */
+  sealRawRows(): void;
 }

@@ -74,6 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Runs logged by other processes (another door, `lathe run`) reach this door's live views too.
   const stopWatching = opts.watchOtherWriters === false ? () => {} : engine.live.watchOtherWriters();
   engine.live.warmCompute();
+  engine.live.sealRawRows();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);

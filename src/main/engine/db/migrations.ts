@@ -15,6 +15,7 @@ import m011 from './migrations/011_pipelines';
 import m012 from './migrations/012_run_owner';
 import m013 from './migrations/013_request_keys';
 import m014 from './migrations/014_pending_flush';
+import m015 from './migrations/015_monitor_parts';
 
 /**
  * Numbered migrations, applied in order, each in its own transaction. The sha256 of each applied
@@ -36,6 +37,7 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
   { id: 12, name: 'run owner', sql: m012 },
   { id: 13, name: 'request keys', sql: m013 },
   { id: 14, name: 'pending flush', sql: m014 },
+  { id: 15, name: 'monitor parts', sql: m015 },
 ];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -121,6 +121,12 @@ export class MonitoringRepo {
       ingestsInterrupted: () => db.prepare("UPDATE monitor_ingests SET status = 'interrupted', finished_at = ? WHERE status = 'running'"),
       segmentInsert: () => db.prepare('INSERT INTO monitor_segments (file, model, ingest_id, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       segmentFiles: () => db.prepare('SELECT file FROM monitor_segments'),
+      segmentsOfFile: () => db.prepare("SELECT file, rows FROM monitor_segments WHERE file >= ? || '#' AND file < ? || '$'"),
+      segmentsDeleteFile: () => db.prepare("DELETE FROM monitor_segments WHERE file >= ? || '#' AND file < ? || '$'"),
+      landedFiles: () => db.prepare("SELECT DISTINCT model, window_start, substr(file, 1, instr(file, '#') - 1) AS file FROM monitor_segments ORDER BY model, window_start"),
+      partInsert: () => db.prepare('INSERT INTO monitor_parts (file, model, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      partFiles: () => db.prepare('SELECT file FROM monitor_parts'),
+      partsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_parts WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
       labelsIn: () => db.prepare('SELECT ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
       segmentsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
       ruleList: () => db.prepare('SELECT * FROM monitor_alert_rules ORDER BY model, created_at, rowid'),
@@ -294,6 +300,31 @@ export class MonitoringRepo {
 
   segments(model: string, from: number, to: number): { file: string; window_start: number; rows: number }[] {
     return this.s.segmentsOf.all(model, from, to) as { file: string; window_start: number; rows: number }[];
+  }
+
+  /** The segments of one NDJSON file (`<file>#<from>-<to>` keys; '#' < '$' bounds the prefix). */
+  segmentsOfFile(file: string): { file: string; rows: number }[] {
+    return this.s.segmentsOfFile.all(file, file) as { file: string; rows: number }[];
+  }
+
+  /** Every NDJSON file that holds recorded segments, with its model and window. */
+  landedFiles(): { model: string; window_start: number; file: string }[] {
+    return this.s.landedFiles.all() as { model: string; window_start: number; file: string }[];
+  }
+
+  /** Sealed Parquet parts of a range, in window order. */
+  parts(model: string, from: number, to: number): { file: string; window_start: number; rows: number }[] {
+    return this.s.partsOf.all(model, from, to) as { file: string; window_start: number; rows: number }[];
+  }
+
+  partFiles(): Set<string> {
+    return new Set((this.s.partFiles.all() as { file: string }[]).map((r) => r.file));
+  }
+
+  /** A sealed part replaces the segments of the NDJSON file it was made from (in the caller's transaction). */
+  sealed(p: { file: string; model: string; windowStart: number; rows: number; bytes: number; from: string }): void {
+    this.s.partInsert.run(p.file, p.model, p.windowStart, p.rows, p.bytes, Date.now());
+    this.s.segmentsDeleteFile.run(p.from, p.from);
   }
 
   rules(model?: string): RuleRow[] {

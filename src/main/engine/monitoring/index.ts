@@ -27,7 +27,7 @@ async function toDataset(m: MonitoringService, d: LogDatasetDeps, i: Parameters<
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${i.name.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`);
   try {
-    const rows = m.logRows(i, file);
+    const rows = await m.logRows(i, file);
     const message = i.message ?? `Logged rows of ${rows.model} from ${new Date(rows.from).toISOString()} to ${new Date(rows.to).toISOString()} with their labels`;
     const added = await d.addDataset({ name: i.name, path: file, message });
     const servedBy = [...rows.versions].sort((a, b) => a - b);

@@ -2,15 +2,39 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * Raw logged rows, kept as data for the next training: append-only NDJSON, one file per model and
- * window (`monitoring/<model>/raw/<window start>.ndjson`), holding each accepted record exactly as it
- * arrived. An ingest batch appends its records for a window, fsyncs, and records the byte range
- * (`<file>#<from>-<to>`) in the same transaction as the window sketches; at the next start every file
- * is cut back to its last recorded range and files no row records are removed, so a killed ingest
- * leaves no half-batch behind. Why not a columnar engine: docs/MONITORING.md ("Raw rows").
+ * Raw logged rows, kept as data for the next training. They land as append-only NDJSON, one file per
+ * model and window (`monitoring/<model>/raw/<window start>.ndjson`), holding each accepted record
+ * exactly as it arrived. An ingest batch appends its records for a window, fsyncs, and records the
+ * byte range (`<file>#<from>-<to>`) in the same transaction as the window sketches; at the next start
+ * every file is cut back to its last recorded range and files no row records are removed, so a
+ * killed ingest leaves no half-batch behind. Once a window has closed its file is sealed into a
+ * Parquet part (`rawParts.ts`, `monitoring/<model>/parts/`); parts no row of `monitor_parts` records
+ * are removed at the start too. Why this split: docs/MONITORING.md ("Raw rows").
  */
 export class RawStore {
+  /** NDJSON files being read or sealed (relative path -> holders): appends go to a sibling file meanwhile. */
+  private readonly held = new Map<string, number>();
+
   constructor(private readonly home: string) {}
+
+  /** Holds files (relative paths) unchanged until the returned release is called. */
+  hold(files: readonly string[]): () => void {
+    for (const f of files) this.held.set(f, (this.held.get(f) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const f of files) {
+        const n = (this.held.get(f) ?? 1) - 1;
+        if (n > 0) this.held.set(f, n);
+        else this.held.delete(f);
+      }
+    };
+  }
+
+  isHeld(file: string): boolean {
+    return this.held.has(file);
+  }
 
   private root(): string {
     return path.join(this.home, 'monitoring');
@@ -36,7 +60,7 @@ export class RawStore {
   }
 
   private appendTo(model: string, window: number, write: (fd: number) => number): { key: string; end: number } {
-    const rel = path.join('monitoring', safe(model), 'raw', `${window}.ndjson`);
+    const rel = this.landingFile(model, window);
     const abs = path.join(this.home, rel);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     const fd = fs.openSync(abs, 'a');
@@ -50,8 +74,24 @@ export class RawStore {
     }
   }
 
-  /** Cuts every raw file back to its last recorded byte and removes files no row records. */
-  reconcile(recorded: Set<string>): { truncated: number; removed: number } {
+  /** The window's NDJSON file, or a sibling (`<start>-<n>.ndjson`) while that one is held. */
+  private landingFile(model: string, window: number): string {
+    const dir = path.join('monitoring', safe(model), 'raw');
+    let rel = path.join(dir, `${window}.ndjson`);
+    for (let n = 1; this.held.has(rel); n++) rel = path.join(dir, `${window}-${n}.ndjson`);
+    return rel;
+  }
+
+  /** A new part's path (relative) for a model's window. */
+  partFile(model: string, window: number, id: string): string {
+    return path.join('monitoring', safe(model), 'parts', `${window}-${id}.parquet`);
+  }
+
+  /**
+   * Cuts every raw file back to its last recorded byte and removes files no row records: NDJSON no
+   * segment records, Parquet no part records, and temporary files.
+   */
+  reconcile(recorded: Set<string>, parts: Set<string>): { truncated: number; removed: number } {
     const committed = new Map<string, number>();
     for (const k of recorded) {
       const m = /^(.*)#(\d+)-(\d+)$/.exec(k);
@@ -64,7 +104,12 @@ export class RawStore {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const abs = path.join(dir, e.name);
         if (e.isDirectory()) walk(abs);
-        else if (e.name.endsWith('.ndjson') || e.name.endsWith('.tmp') || e.name.endsWith('.json.gz')) {
+        else if (e.name.endsWith('.parquet')) {
+          if (!parts.has(path.relative(this.home, abs))) {
+            fs.rmSync(abs, { force: true });
+            out.removed++;
+          }
+        } else if (e.name.endsWith('.ndjson') || e.name.endsWith('.tmp') || e.name.endsWith('.json.gz')) {
           const end = committed.get(path.relative(this.home, abs));
           if (end === undefined) {
             fs.rmSync(abs, { force: true });

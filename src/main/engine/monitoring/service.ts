@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { LatheError } from '../../../shared/errors';
 import type { CostMatrix } from '../../../shared/evaluation';
 import {
@@ -45,6 +46,10 @@ import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
 import { RawLines, RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
+import { Duck } from './duck';
+import { RawCompaction } from './rawCompaction';
+import { rangeSql, rawRange } from './rawParts';
+import type { RawColumn } from './rawColumns';
 import { acceptPrediction, checkLabel, checkOutcome, csvFields, labelFromCsv, outcomeFromCsv } from './records';
 import { buildReference } from './reference';
 import { carryOverRequests, RequestIndex, type PageColumns } from './requestIndex';
@@ -85,6 +90,10 @@ interface MonitorRef {
 export class MonitoringService {
   readonly repo: MonitoringRepo;
   readonly raw: RawStore;
+  /** The analytical engine raw rows are sealed and read with (opened at first use). */
+  readonly duck: Duck;
+  /** Seals closed windows' raw rows into Parquet parts. */
+  readonly compaction: RawCompaction;
   private readonly profiles = new Map<string, ReferenceProfile>();
   private readonly building = new Map<string, Promise<ReferenceProfile>>();
   private readonly running = new Map<string, AbortController>();
@@ -97,13 +106,22 @@ export class MonitoringService {
   constructor(private readonly d: MonitoringDeps) {
     this.repo = new MonitoringRepo(d.db);
     this.raw = new RawStore(d.home);
+    this.duck = new Duck(path.join(d.store.tmpDir, 'duckdb'));
+    this.compaction = new RawCompaction({
+      home: d.home,
+      repo: this.repo,
+      raw: this.raw,
+      duck: this.duck,
+      columnsOf: (model) => this.rawColumns(model),
+      windowMs: (model) => this.config(model).windowMinutes * 60_000,
+    });
     this.datasets = new DatasetsRepo(d.db);
     this.reader = new VersionReader(d.store, this.datasets);
     this.splits = new SplitsRepo(d.db);
     // A killed ingest: its committed batches stay (re-running skips them by request id); files it
     // wrote after its last commit are removed.
     this.repo.markInterrupted();
-    this.raw.reconcile(this.repo.segmentFiles());
+    this.raw.reconcile(this.repo.segmentFiles(), this.repo.partFiles());
     // A workspace written before migration 13: its request index moves to integer keys once.
     carryOverRequests(this.repo);
   }
@@ -270,9 +288,11 @@ export class MonitoringService {
 
   // Ingest ----------------------------------------------------------------------------------------
 
-  /** Ends the idle parse worker (an ingest still running ends its own when it is done). */
+  /** Ends the idle parse worker (an ingest still running ends its own when it is done) and the analytical engine. */
   close(): void {
     this.parseThreads.close();
+    this.compaction.close();
+    this.duck.close();
   }
 
   cancel(task: string): { cancelled: boolean } {
@@ -314,6 +334,7 @@ export class MonitoringService {
       throw e;
     } finally {
       this.running.delete(task);
+      this.compaction.touched();
     }
     const result = run.finish(ac.signal.aborted, Date.now() - started);
     this.repo.finishIngest(ingestId, result.cancelled ? 'cancelled' : 'done', JSON.stringify({ ...result, problems: result.problems.slice(0, 10) }));
@@ -521,7 +542,7 @@ export class MonitoringService {
    * A range's logged rows with their labels, written as a CSV in the model's input columns plus its
    * target (the caller imports it as a dataset version): raw records as served, not the window sketches.
    */
-  logRows(i: { ref: string; from?: string | number; to?: string | number; labelledOnly: boolean }, out: string): LogRowsOutput & { model: string; from: number; to: number } {
+  async logRows(i: { ref: string; from?: string | number; to?: string | number; labelledOnly: boolean }, out: string): Promise<LogRowsOutput & { model: string; from: number; to: number }> {
     const ref = this.parseRef(i.ref);
     const { from, to } = this.range(ref.model, i.from, i.to);
     const version = this.d.registry.show(ref.version !== null ? `${ref.model}@${ref.version}` : ref.alias !== null ? `${ref.model}@${ref.alias}` : ref.model);
@@ -529,21 +550,40 @@ export class MonitoringService {
     if (!sig || sig.inputs.kind !== 'table') {
       throw new LatheError('INVALID_INPUT', `${ref.model} is not a table model: logged rows become a dataset only for table models`, { where: 'ref' });
     }
-    const segments = this.repo.segments(ref.model, from, to).map((s) => s.file);
-    if (segments.length === 0) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
-    const written = writeLogRows({
-      home: this.d.home,
-      segments,
-      labels: this.repo.labelsIn(ref.model, from, to),
-      columns: sig.inputs.columns.map((c) => c.name),
-      target: sig.target,
-      labelledOnly: i.labelledOnly,
-      out,
-    });
-    if (written.rows === 0) {
-      throw new LatheError('INVALID_INPUT', `None of the ${written.unlabelled} logged rows of ${ref.model} in the range has a label yet`, { where: 'labelledOnly', hint: 'Join labels first (lathe monitor labels), or set labelledOnly to false.' });
+    const range = rawRange({ home: this.d.home, repo: this.repo, raw: this.raw, duck: this.duck }, ref.model, from, to, this.d.store.tmpDir);
+    try {
+      const rows = rangeSql(range, this.rawColumns(ref.model));
+      if (rows === null) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
+      const written = await writeLogRows(this.duck, {
+        rows,
+        labels: this.repo.labelsIn(ref.model, from, to),
+        columns: sig.inputs.columns.map((c) => ({ name: c.name, numeric: c.type === 'numeric' })),
+        target: sig.target,
+        labelledOnly: i.labelledOnly,
+        out,
+        tmpDir: this.d.store.tmpDir,
+      });
+      if (written.rows === 0) {
+        throw new LatheError('INVALID_INPUT', `None of the ${written.unlabelled} logged rows of ${ref.model} in the range has a label yet`, { where: 'labelledOnly', hint: 'Join labels first (lathe monitor labels), or set labelledOnly to false.' });
+      }
+      return { ...written, model: ref.model, from, to };
+    } finally {
+      range.release();
     }
-    return { ...written, model: ref.model, from, to };
+  }
+
+  /**
+   * The input columns a model's versions declare, as raw rows keep them (`rawColumns.ts`): numeric
+   * when the newest version declaring the column says so.
+   */
+  private rawColumns(model: string): RawColumn[] {
+    const columns = new Map<string, RawColumn>();
+    for (const v of this.d.registry.versions(model)) {
+      const sig = v.signature as ModelSignature | null;
+      if (sig?.inputs.kind !== 'table') continue;
+      for (const c of sig.inputs.columns) if (!columns.has(c.name)) columns.set(c.name, { name: c.name, numeric: c.type === 'numeric' });
+    }
+    return [...columns.values()];
   }
 
   timeline(i: { ref: string; from?: string | number; to?: string | number }): MonitorTimeline {
@@ -914,7 +954,7 @@ class IngestRun {
       repo.transaction(() => this.commit(batch, partials, rows, ids, keys, written));
     } catch (e) {
       // The transaction rolled back: the segments written for it are removed (or, if this process dies first, at the next start).
-      if (written.length) this.svc.raw.reconcile(repo.segmentFiles());
+      if (written.length) this.svc.raw.reconcile(repo.segmentFiles(), repo.partFiles());
       index.forget();
       throw e;
     }

@@ -1,0 +1,82 @@
+import { sqlList, sqlName, sqlString } from './duck';
+
+/**
+ * The columnar form of a logged record, as SQL over DuckDB: the one definition both the sealing of a
+ * window's NDJSON into Parquet and every read of NDJSON not sealed yet go through, so a row reads the
+ * same whichever form it is in.
+ *
+ * Columns of a row:
+ * - `requestId`, `model`, `version`, `alias`, `latencyMs`, `output` (JSON) as logged;
+ * - `time_ms` (the time in ms since 1970, an ISO string converted) and `time_text` (the string, when it was one);
+ * - for every input column the model's versions declare, `f:<name>` holding the value when it has
+ *   the column's type (DOUBLE for numeric columns, VARCHAR for the others) and `j:<name>` holding it
+ *   as JSON when it did not (a type mismatch kept as received; NULL on almost every row, so it
+ *   costs next to nothing in Parquet);
+ * - `extra`: the fields no version declares (MAP of JSON), NULL when there are none.
+ * Nothing a record held is dropped: a JSON null and a missing field both read as NULL.
+ */
+
+export interface RawColumn {
+  name: string;
+  numeric: boolean;
+}
+
+/** Prefixes keep input columns apart from the record's own fields whatever a feature is called. */
+export const typedName = (c: string): string => `f:${c}`;
+export const jsonName = (c: string): string => `j:${c}`;
+
+const NUMBER_TYPES = `('DOUBLE', 'BIGINT', 'UBIGINT')`;
+
+/** NDJSON files of logged records, read with the fields the columnar form needs. */
+export function ndjsonSource(files: readonly string[]): string {
+  return `read_json(${sqlList(files)}, format = 'newline_delimited', columns = {requestId: 'VARCHAR', "time": 'JSON', model: 'VARCHAR', version: 'INTEGER', alias: 'VARCHAR', latencyMs: 'DOUBLE', features: 'MAP(VARCHAR, JSON)', output: 'JSON'})`;
+}
+
+/** The SELECT list turning an `ndjsonSource` row into its columnar row. */
+export function columnarSelect(columns: readonly RawColumn[]): string {
+  const declared = sqlList(columns.map((c) => c.name));
+  const parts = [
+    'requestId',
+    `CASE WHEN json_type("time") = 'VARCHAR' THEN CAST(epoch_ms(TRY_CAST("time"->>'$' AS TIMESTAMPTZ)) AS DOUBLE) ELSE CAST("time" AS DOUBLE) END AS time_ms`,
+    `CASE WHEN json_type("time") = 'VARCHAR' THEN "time"->>'$' END AS time_text`,
+    'model',
+    'version',
+    'alias',
+    'latencyMs',
+    'output',
+  ];
+  for (const c of columns) {
+    const v = `features[${sqlString(c.name)}]`;
+    if (c.numeric) {
+      parts.push(`CASE WHEN json_type(${v}) IN ${NUMBER_TYPES} THEN CAST(${v} AS DOUBLE) END AS ${sqlName(typedName(c.name))}`);
+      parts.push(`CASE WHEN json_type(${v}) NOT IN ${NUMBER_TYPES} AND json_type(${v}) <> 'NULL' THEN ${v} END AS ${sqlName(jsonName(c.name))}`);
+    } else {
+      parts.push(`CASE WHEN json_type(${v}) = 'VARCHAR' THEN ${v}->>'$' END AS ${sqlName(typedName(c.name))}`);
+      parts.push(`CASE WHEN json_type(${v}) NOT IN ('VARCHAR', 'NULL') THEN ${v} END AS ${sqlName(jsonName(c.name))}`);
+    }
+  }
+  parts.push(`CASE WHEN len(list_filter(map_keys(features), k -> NOT list_contains(${declared}, k))) > 0 THEN map_from_entries(list_filter(map_entries(features), e -> NOT list_contains(${declared}, e.key))) END AS extra`);
+  return parts.join(',\n  ');
+}
+
+/** A JSON value as CSV text: a string as itself, anything else as its JSON. */
+const jsonText = (j: string): string => `CASE WHEN json_type(${j}) = 'VARCHAR' THEN ${j}->>'$' ELSE CAST(${j} AS VARCHAR) END`;
+
+/**
+ * One input column of columnar rows as text for a CSV cell: the typed value (a whole number without
+ * ".0"), else the mismatched value as received, else the field as an undeclared one (a part sealed
+ * before a version declared it); NULL (an empty cell) when the record had none.
+ * `have` names the columns the rows being read actually have (parts sealed earlier may lack some).
+ */
+export function cellText(c: string, have: Map<string, string>): string {
+  const options: string[] = [];
+  const typed = typedName(c);
+  const t = have.get(typed);
+  if (t === 'DOUBLE') {
+    const x = sqlName(typed);
+    options.push(`CASE WHEN ${x} = trunc(${x}) AND abs(${x}) < 1e15 THEN CAST(CAST(${x} AS BIGINT) AS VARCHAR) ELSE CAST(${x} AS VARCHAR) END`);
+  } else if (t !== undefined) options.push(`CAST(${sqlName(typed)} AS VARCHAR)`);
+  if (have.has(jsonName(c))) options.push(jsonText(sqlName(jsonName(c))));
+  if (have.has('extra')) options.push(jsonText(`extra[${sqlString(c)}]`));
+  return options.length === 0 ? 'NULL' : options.length === 1 ? options[0] : `coalesce(${options.join(', ')})`;
+}
