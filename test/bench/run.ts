@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     if (want('monitoring')) console.log('\n# monitoring');
     if (want('monitoring')) await benchMonitoring(dir, { rows: Math.round(1_000_000 * scale), cols: 50, refRows: Math.round(100_000 * Math.max(scale, 0.1)), ingestRows: Math.round(300_000 * Math.max(scale, 0.2)) });
     // The raw logged rows at a million rows: JavaScript over NDJSON against DuckDB and Parquet (information for a choice, no target).
-    if (want('monitorRaw')) console.log('\n# monitoring: raw rows (no target: the measurement for their form)');
+    if (want('monitorRaw')) console.log('\n# monitoring: raw rows (landing NDJSON, sealed Parquet parts, the join a dataset is made from)');
     if (want('monitorRaw')) await benchMonitorRaw(dir, { rows: Math.round(1_000_000 * scale) });
     // The ingest alone (also the last part of monitoring), only when asked: BENCH_ONLY=monitorIngest.
     if (only?.has('monitorIngest')) console.log('\n# monitoring ingest');

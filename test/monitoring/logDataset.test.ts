@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/engine/db/connection';
-import { MonitoringRepo } from '../../src/main/engine/db/monitoringRepo';
+import { MonitoringRepo, type LabelPage } from '../../src/main/engine/db/monitoringRepo';
 import { Duck } from '../../src/main/engine/monitoring/duck';
 import { writeLogRows } from '../../src/main/engine/monitoring/logDataset';
 import type { RawColumn } from '../../src/main/engine/monitoring/rawColumns';
-import { rangeSql, rawRange, sealFile } from '../../src/main/engine/monitoring/rawParts';
+import { rangeSql, rawRange, sealFiles } from '../../src/main/engine/monitoring/rawParts';
 import { RawStore } from '../../src/main/engine/monitoring/rawStore';
 import { tempDir } from '../helpers';
 
@@ -46,17 +46,27 @@ function workspace() {
     const range = rawRange(d, 'm', W0, W0 + 4 * HOUR, path.join(home, 'tmp'));
     try {
       const out = path.join(home, 'tmp', 'rows.csv');
-      const r = await writeLogRows(duck, { rows: rangeSql(range, COLUMNS)!, labels, columns: COLUMNS, target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
+      const r = await writeLogRows(duck, { rows: rangeSql(range, COLUMNS)!, total: range.rows, labels: pages(labels), versions: [1, 2], columns: COLUMNS, target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
       return { ...r, versions: [...r.versions].sort(), text: fs.readFileSync(out, 'utf8') };
     } finally {
       range.release();
     }
   };
+  /** Seals one file as the compaction does; its part, or null when the file was not sealable. */
+  const seal = async (window: number, file: string) => (await duck.use((con) => sealFiles(d, 'm', [{ window, file }], COLUMNS, con)))[0] ?? null;
   const close = () => {
     duck.close();
     db.close();
   };
-  return { ...d, land, csv, close };
+  return { ...d, land, csv, seal, close };
+}
+
+/** Labels as the request pages store them: aligned id and label arrays (a page of version 1 and one of version 2, nulls for no label). */
+function pages(labels: Map<string, string>): LabelPage[] {
+  const ids = [...labels.keys()];
+  const half = Math.ceil(ids.length / 2);
+  const page = (version: number, list: string[]) => ({ version, ids_json: JSON.stringify([...list, 'unlabelled']), labels_json: JSON.stringify([...list.map((id) => labels.get(id)!), null]) });
+  return [page(1, ids.slice(0, half)), page(2, ids.slice(half))];
 }
 
 const rec = (requestId: string, time: number | string, features: Record<string, unknown>, version = 1) =>
@@ -78,7 +88,6 @@ const LABELS = new Map([
   ['a4', 'yes'],
   ['a5', 'no, really'],
   ['b1', 'yes'],
-  ['nobody', 'no'],
 ]);
 /** Ordered by time, then request id; a whole number without ".0"; a mismatched value as received. */
 const LABELLED_CSV = ['x,c,y', '1.5,x,yes', '12,7,no', 'true,,yes', ',é🐧,"no, really"', '-3,"line\nbreak",yes', ''].join('\n');
@@ -98,7 +107,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       expect(all.text.split('\n')).toEqual(expect.arrayContaining(['100,"say ""hi"", twice",', '1e-07,"",', '2.25,z,']));
 
       // Seal the first window: a part replaces its two segments, the NDJSON file is gone.
-      const sealed = await sealFile(ws, 'm', W0, f0, COLUMNS);
+      const sealed = await ws.seal(W0, f0);
       expect(sealed).toMatchObject({ rows: 6 });
       expect(fs.existsSync(path.join(ws.home, f0))).toBe(false);
       expect(ws.repo.segmentsOfFile(f0)).toEqual([]);
@@ -110,7 +119,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       // A late row for the sealed window lands in a new NDJSON file and becomes a second part.
       const late = ws.land(W0, [rec('a0', W0 + 500, { x: 0, c: 'late' })]);
       expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[1]).toBe('0,late,yes');
-      await sealFile(ws, 'm', W0, late, COLUMNS);
+      await ws.seal(W0, late);
       expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([6, 1]);
       expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[1]).toBe('0,late,yes');
     } finally {
@@ -122,12 +131,12 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
     const ws = workspace();
     try {
       const f = ws.land(W0, [rec('a1', W0 + 1, { x: 1, c: 'p', z: 'new' })]);
-      await sealFile(ws, 'm', W0, f, COLUMNS);
+      await ws.seal(W0, f);
       ws.land(W0 + HOUR, [rec('b1', W0 + HOUR, { x: 2, c: 'q', z: 'newer' })]);
       const range = rawRange(ws, 'm', W0, W0 + 2 * HOUR, path.join(ws.home, 'tmp'));
       const out = path.join(ws.home, 'tmp', 'z.csv');
       const later = [...COLUMNS, { name: 'z', numeric: false }];
-      await writeLogRows(ws.duck, { rows: rangeSql(range, later)!, labels: new Map(), columns: later, target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
+      await writeLogRows(ws.duck, { rows: rangeSql(range, later)!, total: range.rows, labels: [], versions: [1], columns: later, target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
       range.release();
       expect(fs.readFileSync(out, 'utf8')).toBe('x,c,z,y\n1,p,new,\n2,q,newer,\n');
     } finally {
@@ -141,14 +150,14 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       const f = ws.land(W0, LINES_W0);
       // Bytes past the last recorded segment (a batch written, not committed): not sealed.
       fs.appendFileSync(path.join(ws.home, f), rec('zz', W0, { x: 1, c: 'u' }) + '\n');
-      expect(await sealFile(ws, 'm', W0, f, COLUMNS)).toBeNull();
+      expect(await ws.seal(W0, f)).toBeNull();
       // ...and not read either.
       expect((await ws.csv(LABELS, false)).rows).toBe(6);
       ws.raw.reconcile(ws.repo.segmentFiles(), ws.repo.partFiles());
 
       // Held by a reader: not sealed, and an append goes to a sibling file.
       const release = ws.raw.hold([f]);
-      expect(await sealFile(ws, 'm', W0, f, COLUMNS)).toBeNull();
+      expect(await ws.seal(W0, f)).toBeNull();
       const sibling = ws.land(W0, [rec('h1', W0 + 9, { x: 9, c: 'h' })]);
       expect(sibling).not.toBe(f);
       release();
@@ -159,12 +168,16 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       fs.mkdirSync(path.dirname(orphan), { recursive: true });
       fs.writeFileSync(orphan, 'PAR1 half');
       fs.writeFileSync(`${orphan}.tmp`, 'half');
+      const staging = path.join(ws.home, ws.raw.stagingDir('m', 'killed'), 'src=1');
+      fs.mkdirSync(staging, { recursive: true });
+      fs.writeFileSync(path.join(staging, 'data_0.parquet'), 'PAR1 half');
       // Killed after the transaction, before the NDJSON was removed: the NDJSON is removed at start.
-      const sealed = await sealFile(ws, 'm', W0, f, COLUMNS);
+      const sealed = await ws.seal(W0, f);
       expect(sealed).not.toBeNull();
       fs.writeFileSync(path.join(ws.home, f), LINES_W0.join('\n') + '\n');
-      expect(ws.raw.reconcile(ws.repo.segmentFiles(), ws.repo.partFiles())).toEqual({ truncated: 0, removed: 3 });
+      expect(ws.raw.reconcile(ws.repo.segmentFiles(), ws.repo.partFiles())).toEqual({ truncated: 0, removed: 4 });
       expect(fs.existsSync(orphan)).toBe(false);
+      expect(fs.existsSync(path.dirname(staging))).toBe(false);
       expect(fs.existsSync(path.join(ws.home, sealed!.part))).toBe(true);
       // Every row once: 6 sealed + 1 in the sibling.
       expect((await ws.csv(LABELS, false)).rows).toBe(7);

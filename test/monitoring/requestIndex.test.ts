@@ -136,7 +136,11 @@ describe('migration 13', () => {
       expect(f).toMatchObject({ version: r.version, alias: r.alias, windowStart: r.start, prediction: r.prediction, label: r.label });
       expect((r.model === 'a' ? b : a).find(r.id)).toBeUndefined();
     }
-    const labels = repo.labelsIn('a', 0, 7 * 3_600_000);
+    const labels = new Map<string, string>();
+    for (const page of repo.labelPages('a', 0, 7 * 3_600_000)) {
+      const ids = JSON.parse(page.ids_json) as string[];
+      (JSON.parse(page.labels_json) as (string | null)[]).forEach((l, i) => l !== null && labels.set(ids[i], l));
+    }
     expect(labels.size).toBe(rows.filter((r) => r.model === 'a' && r.label !== null).length);
     expect(labels.get('r3')).toBe('yes');
     // Ingest after the carry-over: the old ids are duplicates.

@@ -79,6 +79,12 @@ export interface ModelWindowSummary {
 /** Request keys per multi-row INSERT (two bound values each: key, page). */
 export const KEYS_PER_INSERT = 250;
 
+export interface LabelPage {
+  version: number;
+  ids_json: string;
+  labels_json: string;
+}
+
 export class MonitoringRepo {
   private readonly s;
 
@@ -127,7 +133,8 @@ export class MonitoringRepo {
       partInsert: () => db.prepare('INSERT INTO monitor_parts (file, model, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       partFiles: () => db.prepare('SELECT file FROM monitor_parts'),
       partsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_parts WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
-      labelsIn: () => db.prepare('SELECT ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
+      labelPages: () => db.prepare('SELECT version, ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
+      versionsIn: () => db.prepare('SELECT DISTINCT version FROM monitor_windows WHERE model = ? AND start >= ? AND start < ? ORDER BY version').pluck(),
       segmentsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
       ruleList: () => db.prepare('SELECT * FROM monitor_alert_rules ORDER BY model, created_at, rowid'),
       ruleListModel: () => db.prepare('SELECT * FROM monitor_alert_rules WHERE model = ? ORDER BY created_at, rowid'),
@@ -287,15 +294,14 @@ export class MonitoringRepo {
     return new Set((this.s.segmentFiles.all() as { file: string }[]).map((r) => r.file));
   }
 
-  /** request id -> label for the requests of a range that have one. */
-  labelsIn(model: string, from: number, to: number): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const r of this.s.labelsIn.all(model, from, to) as { ids_json: string; labels_json: string }[]) {
-      const ids = JSON.parse(r.ids_json) as string[];
-      const labels = JSON.parse(r.labels_json) as (string | null)[];
-      for (let i = 0; i < ids.length; i++) if (labels[i] != null) out.set(ids[i], labels[i]!);
-    }
-    return out;
+  /** The request pages of a range that hold labels: ids and labels as stored (aligned JSON arrays, null for no label). */
+  labelPages(model: string, from: number, to: number): LabelPage[] {
+    return this.s.labelPages.all(model, from, to) as LabelPage[];
+  }
+
+  /** The versions that served a range's rows. */
+  versionsIn(model: string, from: number, to: number): number[] {
+    return this.s.versionsIn.all(model, from, to) as number[];
   }
 
   segments(model: string, from: number, to: number): { file: string; window_start: number; rows: number }[] {

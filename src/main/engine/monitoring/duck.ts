@@ -49,11 +49,6 @@ export class Duck {
     });
   }
 
-  /** True while the engine is open or opening (false before first use and after it failed to load). */
-  get loaded(): boolean {
-    return this.opening !== null;
-  }
-
   /** True once `close` ran: long work checks it after each await and stops. */
   get isClosed(): boolean {
     return this.closed;

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { LatheError } from '../../../shared/errors';
+import type { LabelPage } from '../db/monitoringRepo';
 import { newId } from '../ids';
 import type { Duck } from './duck';
 import { sqlName, sqlString } from './duck';
@@ -16,10 +18,13 @@ import { cellText, type RawColumn } from './rawColumns';
  */
 
 export interface LogRowsInput {
-  /** The range's rows as SQL (`rangeSql`). */
+  /** The range's rows as SQL (`rangeSql`), and how many rows the range records. */
   rows: string;
-  /** request id -> label, for the requests of the range that have one. */
-  labels: Map<string, string>;
+  total: number;
+  /** The request pages of the range that hold labels, as stored. */
+  labels: readonly LabelPage[];
+  /** The versions that served the range's rows (all of them are written when `labelledOnly` is false). */
+  versions: readonly number[];
   /** The model's input columns, in signature order, and its target column. */
   columns: readonly RawColumn[];
   target: string;
@@ -39,40 +44,48 @@ export interface LogRowsOutput {
   versions: Set<number>;
 }
 
-/** RFC 4180 field: quoted when it holds a delimiter, quote or line end. */
-function field(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The labels reach DuckDB as a CSV of their own (one write, one read: faster than appending rows one call at a time). */
-function writeLabels(labels: Map<string, string>, file: string): void {
-  const lines = ['id,label'];
-  for (const [id, label] of labels) lines.push(`${field(id)},${field(label)}`);
-  fs.writeFileSync(file, lines.join('\n') + '\n');
+/**
+ * The labels reach DuckDB as the request pages store them, one NDJSON line a page, its JSON arrays
+ * copied as stored (no label is parsed or formatted in JavaScript).
+ */
+function writeLabels(pages: readonly LabelPage[], file: string): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (let k = 0; k < pages.length; k += 256) {
+      const lines = pages.slice(k, k + 256).map((p) => `{"v":${p.version},"ids":${p.ids_json},"labels":${p.labels_json}}\n`);
+      fs.writeSync(fd, lines.join(''));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export async function writeLogRows(duck: Duck, i: LogRowsInput): Promise<LogRowsOutput> {
-  const labelFile = path.join(i.tmpDir, `labels-${newId()}.csv`);
+  const labelFile = path.join(i.tmpDir, `labels-${newId()}.ndjson`);
   writeLabels(i.labels, labelFile);
   try {
     return await duck.use(async (con) => {
       await con.run(`CREATE TEMP VIEW logged AS ${i.rows}`);
       await con.run(
-        `CREATE TEMP TABLE labels AS SELECT * FROM read_csv(${sqlString(labelFile)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {id: 'VARCHAR', label: 'VARCHAR'})`,
+        `CREATE TEMP TABLE labels AS SELECT id, label, v AS version FROM (SELECT v, unnest(ids) AS id, unnest(labels) AS label FROM read_json(${sqlString(labelFile)}, format = 'newline_delimited', columns = {v: 'INTEGER', ids: 'VARCHAR[]', labels: 'VARCHAR[]'})) WHERE label IS NOT NULL`,
       );
+      const [labelled, labelledBy] = (await con.runAndReadAll('SELECT count(*), list(DISTINCT version) FROM labels')).getRows()[0];
       const have = new Map<string, string>();
       for (const [name, type] of (await con.runAndReadAll('DESCRIBE logged')).getRows()) have.set(String(name), String(type));
-      const join = `FROM logged r ${i.labelledOnly ? 'JOIN' : 'LEFT JOIN'} labels l ON r.requestId = l.id`;
-      const [total, labelled, versions] = (await con.runAndReadAll(`SELECT (SELECT count(*) FROM logged), count(l.label), list(DISTINCT r.version) ${join}`)).getRows()[0];
       const cells = i.columns.map((c) => `${cellText(c.name, have)} AS ${sqlName(c.name)}`);
-      await con.run(`COPY (SELECT ${[...cells, `l.label AS ${sqlName(i.target)}`].join(', ')} ${join} ORDER BY r.time_ms, r.requestId) TO ${sqlString(i.out)} (FORMAT csv, HEADER true)`);
-      const n = Number(total);
+      const join = `FROM logged r ${i.labelledOnly ? 'JOIN' : 'LEFT JOIN'} labels l ON r.requestId = l.id`;
+      const copied = await con.run(`COPY (SELECT ${[...cells, `l.label AS ${sqlName(i.target)}`].join(', ')} ${join} ORDER BY r.time_ms, r.requestId) TO ${sqlString(i.out)} (FORMAT csv, HEADER true)`);
+      const rows = Number(copied.rowsChanged);
       const withLabel = Number(labelled);
+      // Every labelled request has its raw row (both are committed by the same ingest transaction).
+      const expected = i.labelledOnly ? withLabel : i.total;
+      if (rows !== expected) throw new LatheError('INTERNAL', `Logged rows: ${rows} rows written where the range records ${expected}`, { hint: 'Run it again; if it repeats, the raw rows and the request index of this model disagree: please report it.' });
+      const servedLabelled = ((labelledBy as { items: unknown[] } | null)?.items ?? []).map(Number);
       return {
-        rows: i.labelledOnly ? withLabel : n,
+        rows,
         labelled: withLabel,
-        unlabelled: i.labelledOnly ? n - withLabel : 0,
-        versions: new Set((versions as { items: unknown[] } | null)?.items.map(Number) ?? []),
+        unlabelled: i.labelledOnly ? i.total - withLabel : 0,
+        versions: new Set(i.labelledOnly ? servedLabelled : i.versions),
       };
     });
   } finally {

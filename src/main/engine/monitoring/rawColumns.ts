@@ -28,8 +28,8 @@ export const jsonName = (c: string): string => `j:${c}`;
 const NUMBER_TYPES = `('DOUBLE', 'BIGINT', 'UBIGINT')`;
 
 /** NDJSON files of logged records, read with the fields the columnar form needs. */
-export function ndjsonSource(files: readonly string[]): string {
-  return `read_json(${sqlList(files)}, format = 'newline_delimited', columns = {requestId: 'VARCHAR', "time": 'JSON', model: 'VARCHAR', version: 'INTEGER', alias: 'VARCHAR', latencyMs: 'DOUBLE', features: 'MAP(VARCHAR, JSON)', output: 'JSON'})`;
+export function ndjsonSource(files: readonly string[], opts: { filename?: boolean } = {}): string {
+  return `read_json(${sqlList(files)}, format = 'newline_delimited', columns = {requestId: 'VARCHAR', "time": 'JSON', model: 'VARCHAR', version: 'INTEGER', alias: 'VARCHAR', latencyMs: 'DOUBLE', features: 'MAP(VARCHAR, JSON)', output: 'JSON'}${opts.filename ? ', filename = true' : ''})`;
 }
 
 /** The SELECT list turning an `ndjsonSource` row into its columnar row. */

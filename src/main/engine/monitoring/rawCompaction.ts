@@ -1,10 +1,13 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RawColumn } from './rawColumns';
-import { sealFile, type RawPartsDeps } from './rawParts';
+import { sealFiles, type Landed, type RawPartsDeps } from './rawParts';
 
 /** Rows may still arrive this long after a window ends (a serving process's last flush) before it is sealed. */
 const LATE_MS = 5 * 60_000;
 /** Sealing waits until ingests have been quiet this long (it would compete with them for the two cores). */
 const QUIET_MS = 10_000;
+/** NDJSON files sealed per DuckDB COPY. */
+const BATCH_FILES = 64;
 
 export interface CompactionDeps extends RawPartsDeps {
   /** The input columns the model's versions declare (a part keeps each as its own column). */
@@ -29,6 +32,8 @@ export class RawCompaction {
   private timer: NodeJS.Timeout | null = null;
   private live = false;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Window lengths per model (fixed once a model has logs). */
+  private readonly windowLengths = new Map<string, number>();
 
   constructor(private readonly d: CompactionDeps, private readonly now: () => number = Date.now) {}
 
@@ -68,27 +73,49 @@ export class RawCompaction {
 
   private async sealClosed(): Promise<CompactionResult> {
     const out: CompactionResult = { sealed: 0, rows: 0, bytes: 0, failed: [] };
-    const columns = new Map<string, RawColumn[]>();
-    const windowMs = new Map<string, number>();
-    for (const f of this.d.repo.landedFiles()) {
-      if (this.d.duck.isClosed) break;
+    const closed = this.d.repo.landedFiles().filter((f) => {
       try {
-        if (!windowMs.has(f.model)) windowMs.set(f.model, this.d.windowMs(f.model));
-        if (f.window_start + windowMs.get(f.model)! > this.now() - LATE_MS) continue;
-        if (!columns.has(f.model)) columns.set(f.model, this.d.columnsOf(f.model));
-        const r = await sealFile(this.d, f.model, f.window_start, f.file, columns.get(f.model)!);
-        if (r) {
-          out.sealed++;
-          out.rows += r.rows;
-          out.bytes += r.bytes;
-        }
+        return f.window_start + this.windowMs(f.model) <= this.now() - LATE_MS;
       } catch (e) {
-        if (this.d.duck.isClosed) break;
         out.failed.push({ file: f.file, message: (e as Error).message });
-        // Without its engine nothing seals: one message, not one per file.
-        if (!this.d.duck.loaded) break;
+        return false;
       }
+    });
+    if (closed.length === 0) return out;
+    try {
+      // One connection for the whole run (a connection per file costs more than a small file's copy).
+      await this.d.duck.use((con) => this.sealAll(closed, con, out));
+    } catch (e) {
+      // The engine did not load, or the workspace closed: what was sealed stays sealed.
+      if (!this.d.duck.isClosed) out.failed.push({ file: '(all)', message: (e as Error).message });
     }
     return out;
+  }
+
+  private windowMs(model: string): number {
+    let ms = this.windowLengths.get(model);
+    if (ms === undefined) this.windowLengths.set(model, (ms = this.d.windowMs(model)));
+    return ms;
+  }
+
+  private async sealAll(files: { model: string; window_start: number; file: string }[], con: DuckDBConnection, out: CompactionResult): Promise<void> {
+    const byModel = new Map<string, Landed[]>();
+    for (const f of files) byModel.set(f.model, [...(byModel.get(f.model) ?? []), { window: f.window_start, file: f.file }]);
+    for (const [model, landed] of byModel) {
+      // Batches bound the staging folder and let a closing workspace stop between them.
+      for (let k = 0; k < landed.length && !this.d.duck.isClosed; k += BATCH_FILES) {
+        const batch = landed.slice(k, k + BATCH_FILES);
+        try {
+          for (const r of await sealFiles(this.d, model, batch, this.d.columnsOf(model), con)) {
+            out.sealed++;
+            out.rows += r.rows;
+            out.bytes += r.bytes;
+          }
+        } catch (e) {
+          if (this.d.duck.isClosed) return;
+          for (const l of batch) out.failed.push({ file: l.file, message: (e as Error).message });
+        }
+      }
+    }
   }
 }

@@ -37,42 +37,70 @@ export interface SealResult {
   bytes: number;
 }
 
+/** A window's NDJSON file (relative path) to seal. */
+export interface Landed {
+  window: number;
+  file: string;
+}
+
 /**
- * Seals one NDJSON file (relative path) of a model's window into a Parquet part; null when it is not
- * sealable now (held by a reader, gone, or with bytes past its last recorded segment).
+ * Seals NDJSON files of one model into Parquet parts, one part per file, in one DuckDB COPY
+ * (partitioned by source file: a COPY per file costs 3x more for windows of a few thousand rows).
+ * A file is left as it is when it is not sealable now: held by a reader, gone, or with bytes past
+ * its last recorded segment. The parts are recorded, and the files' segments deleted, in one
+ * transaction; returns what was sealed.
  */
-export async function sealFile(d: RawPartsDeps, model: string, window: number, file: string, columns: readonly RawColumn[]): Promise<SealResult | null> {
-  if (d.raw.isHeld(file)) return null;
-  const segments = d.repo.segmentsOfFile(file);
-  if (segments.length === 0) return null;
-  const abs = path.join(d.home, file);
-  const end = Math.max(...segments.map((s) => segmentEnd(s.file)));
-  const rows = segments.reduce((n, s) => n + s.rows, 0);
-  if (!fs.existsSync(abs) || fs.statSync(abs).size !== end) return null;
-  const release = d.raw.hold([file]);
-  const part = d.raw.partFile(model, window, newId());
-  const partAbs = path.join(d.home, part);
-  const tmp = `${partAbs}.tmp`;
+export async function sealFiles(d: RawPartsDeps, model: string, landed: readonly Landed[], columns: readonly RawColumn[], con: DuckDBConnection): Promise<SealResult[]> {
+  const sealable: (Landed & { abs: string; rows: number })[] = [];
+  for (const l of landed) {
+    if (d.raw.isHeld(l.file)) continue;
+    const segments = d.repo.segmentsOfFile(l.file);
+    const abs = path.join(d.home, l.file);
+    if (segments.length === 0 || !fs.existsSync(abs)) continue;
+    if (fs.statSync(abs).size !== Math.max(...segments.map((s) => segmentEnd(s.file)))) continue;
+    sealable.push({ ...l, abs, rows: segments.reduce((n, s) => n + s.rows, 0) });
+  }
+  if (sealable.length === 0) return [];
+  const release = d.raw.hold(sealable.map((l) => l.file));
+  const staging = path.join(d.home, d.raw.stagingDir(model, newId()));
   try {
-    fs.mkdirSync(path.dirname(partAbs), { recursive: true });
-    const written = await d.duck.use(async (con) => {
-      await con.run(`COPY (SELECT ${columnarSelect(columns)} FROM ${ndjsonSource([abs])}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      return count(con, `SELECT count(*) FROM read_parquet(${sqlString(tmp)})`);
+    fs.mkdirSync(path.dirname(staging), { recursive: true });
+    const sources = sealable.map((l) => l.abs);
+    // Partition k (1-based) holds the rows of sources[k - 1]; the partition column is not written into the files.
+    await con.run(
+      `COPY (SELECT ${columnarSelect(columns)}, list_position(${sqlList(sources)}, filename) AS src FROM ${ndjsonSource(sources, { filename: true })}) TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (src))`,
+    );
+    // The workspace may have closed while DuckDB wrote: the staging folder is removed at the next start.
+    if (d.duck.isClosed) return [];
+    // Rows per written file (from the Parquet footers), checked per source against its segments.
+    const written = new Map<number, { file: string; rows: number }[]>();
+    for (const [file, src, n] of (await con.runAndReadAll(`SELECT filename, src, count(*) FROM read_parquet(${sqlString(path.join(staging, '*', '*.parquet'))}, hive_partitioning = true, filename = true) GROUP BY ALL`)).getRows()) {
+      const k = Number(src);
+      written.set(k, [...(written.get(k) ?? []), { file: String(file), rows: Number(n) }]);
+    }
+    const out: (SealResult & Landed)[] = [];
+    sealable.forEach((l, k) => {
+      const files = written.get(k + 1) ?? [];
+      const total = files.reduce((n, f) => n + f.rows, 0);
+      if (total !== l.rows) throw new LatheError('INTERNAL', `Sealing ${l.file}: its parts hold ${total} rows, its segments record ${l.rows}; the NDJSON files are kept`);
+      for (const f of files) {
+        const part = d.raw.partFile(model, l.window, newId());
+        const abs = path.join(d.home, part);
+        fs.mkdirSync(path.dirname(abs), { recursive: true });
+        syncFile(f.file);
+        fs.renameSync(f.file, abs);
+        out.push({ ...l, part, rows: f.rows, bytes: fs.statSync(abs).size });
+      }
     });
-    if (written !== rows) throw new LatheError('INTERNAL', `Sealing ${file}: the part holds ${written} rows, its segments record ${rows}; the NDJSON file is kept`);
-    // The workspace may have closed while DuckDB wrote: the temporary file is removed at the next start.
-    if (d.duck.isClosed) return null;
-    syncFile(tmp);
-    fs.renameSync(tmp, partAbs);
-    syncDir(path.dirname(partAbs));
-    const bytes = fs.statSync(partAbs).size;
-    d.repo.transaction(() => d.repo.sealed({ file: part, model, windowStart: window, rows, bytes, from: file }));
-    fs.rmSync(abs, { force: true });
-    return { part, rows, bytes };
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
+    if (d.duck.isClosed) return [];
+    syncDir(path.dirname(path.join(d.home, out[0].part)));
+    d.repo.transaction(() => {
+      for (const r of out) d.repo.sealed({ file: r.part, model, windowStart: r.window, rows: r.rows, bytes: r.bytes, from: r.file });
+    });
+    for (const l of sealable) fs.rmSync(l.abs, { force: true });
+    return out.map(({ part, rows, bytes }) => ({ part, rows, bytes }));
   } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
     release();
   }
 }
@@ -97,15 +125,12 @@ function syncDir(dir: string): void {
   }
 }
 
-async function count(con: DuckDBConnection, sql: string): Promise<number> {
-  const r = await con.runAndReadAll(sql);
-  return Number(r.getRows()[0][0]);
-}
-
 /** A range's raw rows: sealed parts and NDJSON files not sealed yet (absolute paths). */
 export interface RawRange {
   parts: string[];
   ndjson: string[];
+  /** Rows the range records (in both forms). */
+  rows: number;
   /** Releases the NDJSON files held for the read. */
   release(): void;
 }
@@ -117,7 +142,9 @@ export interface RawRange {
  */
 export function rawRange(d: RawPartsDeps, model: string, from: number, to: number, tmpDir: string): RawRange {
   const ends = new Map<string, number>();
+  let rows = 0;
   for (const s of d.repo.segments(model, from, to)) {
+    rows += s.rows;
     const f = segmentFile(s.file);
     ends.set(f, Math.max(ends.get(f) ?? 0, segmentEnd(s.file)));
   }
@@ -126,6 +153,10 @@ export function rawRange(d: RawPartsDeps, model: string, from: number, to: numbe
   const ndjson: string[] = [];
   for (const [file, end] of ends) {
     const abs = path.join(d.home, file);
+    if (!fs.existsSync(abs)) {
+      release();
+      throw new LatheError('BAD_FILE', `A raw rows file of ${model} is missing: ${file}`, { where: file, hint: 'It was moved or deleted outside Lathe; put it back, or re-ingest the logs of that window.' });
+    }
     if (fs.statSync(abs).size === end) ndjson.push(abs);
     else {
       const copy = path.join(tmpDir, `${newId()}.ndjson`);
@@ -134,8 +165,12 @@ export function rawRange(d: RawPartsDeps, model: string, from: number, to: numbe
       ndjson.push(copy);
     }
   }
-  const parts = d.repo.parts(model, from, to).map((p) => path.join(d.home, p.file));
-  return { parts, ndjson, release };
+  const parts: string[] = [];
+  for (const p of d.repo.parts(model, from, to)) {
+    rows += p.rows;
+    parts.push(path.join(d.home, p.file));
+  }
+  return { parts, ndjson, rows, release };
 }
 
 /** SQL for a range's rows as one table of columnar rows (`rawColumns.ts`); null when there are none. */

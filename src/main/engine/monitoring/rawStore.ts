@@ -87,6 +87,11 @@ export class RawStore {
     return path.join('monitoring', safe(model), 'parts', `${window}-${id}.parquet`);
   }
 
+  /** A folder (relative) a sealing writes its parts into before they are renamed into place. */
+  stagingDir(model: string, id: string): string {
+    return path.join('monitoring', safe(model), 'parts', `.seal-${id}`);
+  }
+
   /**
    * Cuts every raw file back to its last recorded byte and removes files no row records: NDJSON no
    * segment records, Parquet no part records, and temporary files.
@@ -103,7 +108,11 @@ export class RawStore {
     const walk = (dir: string) => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const abs = path.join(dir, e.name);
-        if (e.isDirectory()) walk(abs);
+        if (e.isDirectory() && e.name.startsWith('.seal-')) {
+          // A sealing that did not finish: its parts were never recorded.
+          fs.rmSync(abs, { recursive: true, force: true });
+          out.removed++;
+        } else if (e.isDirectory()) walk(abs);
         else if (e.name.endsWith('.parquet')) {
           if (!parts.has(path.relative(this.home, abs))) {
             fs.rmSync(abs, { force: true });

@@ -556,7 +556,9 @@ export class MonitoringService {
       if (rows === null) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
       const written = await writeLogRows(this.duck, {
         rows,
-        labels: this.repo.labelsIn(ref.model, from, to),
+        total: range.rows,
+        labels: this.repo.labelPages(ref.model, from, to),
+        versions: this.repo.versionsIn(ref.model, from, to),
         columns: sig.inputs.columns.map((c) => ({ name: c.name, numeric: c.type === 'numeric' })),
         target: sig.target,
         labelledOnly: i.labelledOnly,
