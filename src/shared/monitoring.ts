@@ -293,7 +293,17 @@ export interface MonitorTimeline {
   reference: { version: number; metrics: Record<string, number>; valuePer1000: number | null; multivariate?: MultivariateSummary }[];
   /** Summary over the whole range: "since X, value per 1000 went from A to B". */
   summary: { rows: number; firstValuePer1000: number | null; lastValuePer1000: number | null; metric: string | null };
+  /** Where the range's raw logged rows are kept: sealed Parquet parts, and NDJSON files still landing (docs/MONITORING.md "Raw rows"). */
+  raw: RawRowsSummary;
   caveat: string;
+}
+
+export interface RawRowsSummary {
+  sealedRows: number;
+  parts: number;
+  partBytes: number;
+  landingRows: number;
+  landingFiles: number;
 }
 
 export interface FeatureDetail {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../src/main/engine/engine';
 import { invoke } from '../../src/main/engine/dispatch';
-import { sqlList } from '../../src/main/engine/monitoring/duck';
+import { sqlList } from '../../src/main/engine/db/duck';
 import { report } from './harness';
 import { FEATURES } from '../monitoring/synthetic';
 import { monitoredModel, writeLog } from './monitorIngest.bench';

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/engine/db/connection';
 import { MonitoringRepo, type LabelPage } from '../../src/main/engine/db/monitoringRepo';
-import { Duck } from '../../src/main/engine/monitoring/duck';
+import { Duck } from '../../src/main/engine/db/duck';
 import { writeLogRows } from '../../src/main/engine/monitoring/logDataset';
-import type { RawColumn } from '../../src/main/engine/monitoring/rawColumns';
-import { rangeSql, rawRange, sealFiles } from '../../src/main/engine/monitoring/rawParts';
+import { rangeRows, type RawColumn } from '../../src/main/engine/db/rawRowsSql';
+import { rawRange, sealFiles } from '../../src/main/engine/monitoring/rawParts';
 import { RawStore } from '../../src/main/engine/monitoring/rawStore';
 import { tempDir } from '../helpers';
 
@@ -46,7 +46,7 @@ function workspace() {
     const range = rawRange(d, 'm', W0, W0 + 4 * HOUR, path.join(home, 'tmp'));
     try {
       const out = path.join(home, 'tmp', 'rows.csv');
-      const r = await writeLogRows(duck, { rows: rangeSql(range, COLUMNS)!, total: range.rows, labels: pages(labels), versions: [1, 2], columns: COLUMNS, target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
+      const r = await writeLogRows(duck, { rows: rangeRows(range.parts, range.ndjson, COLUMNS)!, total: range.rows, labels: pages(labels), versions: [1, 2], columns: COLUMNS, target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
       return { ...r, versions: [...r.versions].sort(), text: fs.readFileSync(out, 'utf8') };
     } finally {
       range.release();
@@ -136,7 +136,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       const range = rawRange(ws, 'm', W0, W0 + 2 * HOUR, path.join(ws.home, 'tmp'));
       const out = path.join(ws.home, 'tmp', 'z.csv');
       const later = [...COLUMNS, { name: 'z', numeric: false }];
-      await writeLogRows(ws.duck, { rows: rangeSql(range, later)!, total: range.rows, labels: [], versions: [1], columns: later, target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
+      await writeLogRows(ws.duck, { rows: rangeRows(range.parts, range.ndjson, later)!, total: range.rows, labels: [], versions: [1], columns: later, target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
       range.release();
       expect(fs.readFileSync(out, 'utf8')).toBe('x,c,z,y\n1,p,new,\n2,q,newer,\n');
     } finally {

@@ -132,7 +132,7 @@ export class MonitoringRepo {
       landedFiles: () => db.prepare("SELECT DISTINCT model, window_start, substr(file, 1, instr(file, '#') - 1) AS file FROM monitor_segments ORDER BY model, window_start"),
       partInsert: () => db.prepare('INSERT INTO monitor_parts (file, model, window_start, rows, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       partFiles: () => db.prepare('SELECT file FROM monitor_parts'),
-      partsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_parts WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
+      partsOf: () => db.prepare('SELECT file, window_start, rows, bytes FROM monitor_parts WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
       labelPages: () => db.prepare('SELECT version, ids_json, labels_json FROM monitor_request_pages WHERE model = ? AND window_start >= ? AND window_start < ? AND labels_json IS NOT NULL'),
       versionsIn: () => db.prepare('SELECT DISTINCT version FROM monitor_windows WHERE model = ? AND start >= ? AND start < ? ORDER BY version').pluck(),
       segmentsOf: () => db.prepare('SELECT file, window_start, rows FROM monitor_segments WHERE model = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, created_at'),
@@ -319,8 +319,8 @@ export class MonitoringRepo {
   }
 
   /** Sealed Parquet parts of a range, in window order. */
-  parts(model: string, from: number, to: number): { file: string; window_start: number; rows: number }[] {
-    return this.s.partsOf.all(model, from, to) as { file: string; window_start: number; rows: number }[];
+  parts(model: string, from: number, to: number): { file: string; window_start: number; rows: number; bytes: number }[] {
+    return this.s.partsOf.all(model, from, to) as { file: string; window_start: number; rows: number; bytes: number }[];
   }
 
   partFiles(): Set<string> {

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { LatheError } from '../../../shared/errors';
 import type { LabelPage } from '../db/monitoringRepo';
 import { newId } from '../ids';
-import type { Duck } from './duck';
-import { sqlName, sqlString } from './duck';
-import { cellText, type RawColumn } from './rawColumns';
+import type { Duck } from '../db/duck';
+import { logRowsSql, type RawColumn } from '../db/rawRowsSql';
 
 /**
  * Logged rows as the next training's data: the raw records of a range (sealed Parquet parts and
@@ -18,7 +17,7 @@ import { cellText, type RawColumn } from './rawColumns';
  */
 
 export interface LogRowsInput {
-  /** The range's rows as SQL (`rangeSql`), and how many rows the range records. */
+  /** The range's rows as SQL (`rangeRows`), and how many rows the range records. */
   rows: string;
   total: number;
   /** The request pages of the range that hold labels, as stored. */
@@ -65,16 +64,12 @@ export async function writeLogRows(duck: Duck, i: LogRowsInput): Promise<LogRows
   writeLabels(i.labels, labelFile);
   try {
     return await duck.use(async (con) => {
-      await con.run(`CREATE TEMP VIEW logged AS ${i.rows}`);
-      await con.run(
-        `CREATE TEMP TABLE labels AS SELECT id, label, v AS version FROM (SELECT v, unnest(ids) AS id, unnest(labels) AS label FROM read_json(${sqlString(labelFile)}, format = 'newline_delimited', columns = {v: 'INTEGER', ids: 'VARCHAR[]', labels: 'VARCHAR[]'})) WHERE label IS NOT NULL`,
-      );
-      const [labelled, labelledBy] = (await con.runAndReadAll('SELECT count(*), list(DISTINCT version) FROM labels')).getRows()[0];
+      await con.run(logRowsSql.logged(i.rows));
+      await con.run(logRowsSql.labels(labelFile));
+      const [labelled, labelledBy] = (await con.runAndReadAll(logRowsSql.labelStats)).getRows()[0];
       const have = new Map<string, string>();
-      for (const [name, type] of (await con.runAndReadAll('DESCRIBE logged')).getRows()) have.set(String(name), String(type));
-      const cells = i.columns.map((c) => `${cellText(c.name, have)} AS ${sqlName(c.name)}`);
-      const join = `FROM logged r ${i.labelledOnly ? 'JOIN' : 'LEFT JOIN'} labels l ON r.requestId = l.id`;
-      const copied = await con.run(`COPY (SELECT ${[...cells, `l.label AS ${sqlName(i.target)}`].join(', ')} ${join} ORDER BY r.time_ms, r.requestId) TO ${sqlString(i.out)} (FORMAT csv, HEADER true)`);
+      for (const [name, type] of (await con.runAndReadAll(logRowsSql.columnsOfLogged)).getRows()) have.set(String(name), String(type));
+      const copied = await con.run(logRowsSql.copy(i.columns.map((c) => c.name), have, i.target, i.labelledOnly, i.out));
       const rows = Number(copied.rowsChanged);
       const withLabel = Number(labelled);
       // Every labelled request has its raw row (both are committed by the same ingest transaction).

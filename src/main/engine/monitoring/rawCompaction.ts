@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { RawColumn } from './rawColumns';
+import type { RawColumn } from '../db/rawRowsSql';
 import { sealFiles, type Landed, type RawPartsDeps } from './rawParts';
 
 /** Rows may still arrive this long after a window ends (a serving process's last flush) before it is sealed. */

@@ -4,9 +4,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LatheError } from '../../../shared/errors';
 import { newId } from '../ids';
 import type { MonitoringRepo } from '../db/monitoringRepo';
-import { sqlList, sqlString } from './duck';
-import type { Duck } from './duck';
-import { columnarSelect, ndjsonSource, type RawColumn } from './rawColumns';
+import type { Duck } from '../db/duck';
+import { sealCopy, stagedRows, type RawColumn } from '../db/rawRowsSql';
 import type { RawStore } from './rawStore';
 
 /**
@@ -66,15 +65,12 @@ export async function sealFiles(d: RawPartsDeps, model: string, landed: readonly
   try {
     fs.mkdirSync(path.dirname(staging), { recursive: true });
     const sources = sealable.map((l) => l.abs);
-    // Partition k (1-based) holds the rows of sources[k - 1]; the partition column is not written into the files.
-    await con.run(
-      `COPY (SELECT ${columnarSelect(columns)}, list_position(${sqlList(sources)}, filename) AS src FROM ${ndjsonSource(sources, { filename: true })}) TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (src))`,
-    );
+    await con.run(sealCopy(sources, columns, staging));
     // The workspace may have closed while DuckDB wrote: the staging folder is removed at the next start.
     if (d.duck.isClosed) return [];
     // Rows per written file (from the Parquet footers), checked per source against its segments.
     const written = new Map<number, { file: string; rows: number }[]>();
-    for (const [file, src, n] of (await con.runAndReadAll(`SELECT filename, src, count(*) FROM read_parquet(${sqlString(path.join(staging, '*', '*.parquet'))}, hive_partitioning = true, filename = true) GROUP BY ALL`)).getRows()) {
+    for (const [file, src, n] of (await con.runAndReadAll(stagedRows(staging, path.sep))).getRows()) {
       const k = Number(src);
       written.set(k, [...(written.get(k) ?? []), { file: String(file), rows: Number(n) }]);
     }
@@ -171,12 +167,4 @@ export function rawRange(d: RawPartsDeps, model: string, from: number, to: numbe
     parts.push(path.join(d.home, p.file));
   }
   return { parts, ndjson, rows, release };
-}
-
-/** SQL for a range's rows as one table of columnar rows (`rawColumns.ts`); null when there are none. */
-export function rangeSql(r: Pick<RawRange, 'parts' | 'ndjson'>, columns: readonly RawColumn[]): string | null {
-  const sources: string[] = [];
-  if (r.parts.length) sources.push(`SELECT * FROM read_parquet(${sqlList(r.parts)}, union_by_name = true)`);
-  if (r.ndjson.length) sources.push(`SELECT ${columnarSelect(columns)} FROM ${ndjsonSource(r.ndjson)}`);
-  return sources.length ? sources.join('\nUNION ALL BY NAME\n') : null;
 }

@@ -19,6 +19,7 @@ import {
   type MonitorConfigInput,
   type MonitoredModel,
   type MonitorTimeline,
+  type RawRowsSummary,
   type PredictionRecord,
   type ReferenceSummary,
 } from '../../../shared/monitoring';
@@ -46,10 +47,10 @@ import { ESTIMATE_CAVEAT } from './performance';
 import type { ReferenceProfile } from './profile';
 import { RawLines, RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
-import { Duck } from './duck';
+import { Duck } from '../db/duck';
 import { RawCompaction } from './rawCompaction';
-import { rangeSql, rawRange } from './rawParts';
-import type { RawColumn } from './rawColumns';
+import { rawRange, segmentFile } from './rawParts';
+import { rangeRows, type RawColumn } from '../db/rawRowsSql';
 import { acceptPrediction, checkLabel, checkOutcome, csvFields, labelFromCsv, outcomeFromCsv } from './records';
 import { buildReference } from './reference';
 import { carryOverRequests, RequestIndex, type PageColumns } from './requestIndex';
@@ -552,7 +553,7 @@ export class MonitoringService {
     }
     const range = rawRange({ home: this.d.home, repo: this.repo, raw: this.raw, duck: this.duck }, ref.model, from, to, this.d.store.tmpDir);
     try {
-      const rows = rangeSql(range, this.rawColumns(ref.model));
+      const rows = rangeRows(range.parts, range.ndjson, this.rawColumns(ref.model));
       if (rows === null) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
       const written = await writeLogRows(this.duck, {
         rows,
@@ -574,8 +575,20 @@ export class MonitoringService {
     }
   }
 
+  private rawSummary(model: string, from: number, to: number): RawRowsSummary {
+    const parts = this.repo.parts(model, from, to);
+    const segments = this.repo.segments(model, from, to);
+    return {
+      sealedRows: parts.reduce((n, p) => n + p.rows, 0),
+      parts: parts.length,
+      partBytes: parts.reduce((n, p) => n + p.bytes, 0),
+      landingRows: segments.reduce((n, s) => n + s.rows, 0),
+      landingFiles: new Set(segments.map((s) => segmentFile(s.file))).size,
+    };
+  }
+
   /**
-   * The input columns a model's versions declare, as raw rows keep them (`rawColumns.ts`): numeric
+   * The input columns a model's versions declare, as raw rows keep them (`db/rawRowsSql.ts`): numeric
    * when the newest version declaring the column says so.
    */
   private rawColumns(model: string): RawColumn[] {
@@ -612,6 +625,7 @@ export class MonitoringService {
       aliasMoves: aliasMarkers(this.d.registry.aliasHistory(ref.model), from, to),
       reference,
       summary: { rows: windows.reduce((a, w) => a + w.rows, 0), firstValuePer1000: val(withValue[0]), lastValuePer1000: val(withValue[withValue.length - 1]), metric: ctx.profile(versions[0] ?? -1)?.task === 'regression' ? 'mae' : 'accuracy' },
+      raw: this.rawSummary(ref.model, from, to),
       caveat: ESTIMATE_CAVEAT,
     };
   }

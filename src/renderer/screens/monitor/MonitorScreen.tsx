@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { MonitoredModel, MonitorTimeline } from '../../../shared/monitoring';
+import type { MonitoredModel, MonitorTimeline, RawRowsSummary } from '../../../shared/monitoring';
 import { ErrorBox } from '../../components/ErrorBox';
 import { transport } from '../../transport';
 import { rangeBounds } from '../../stores/monitorStore';
 import { useToastStore } from '../../stores/toastStore';
 import { attempt } from '../../stores/loadable';
 import { toLatheError, type LatheError } from '../../../shared/errors';
-import { formatInt, formatNumber } from '../../format';
+import { formatBytes, formatInt, formatNumber } from '../../format';
 import { RANGES, useMonitorStore, type MonitorTab } from '../../stores/monitorStore';
 import { AlertsPanel } from './AlertsPanel';
 import { FeaturesPanel } from './FeaturesPanel';
@@ -148,8 +148,16 @@ function Summary(props: { timeline: MonitorTimeline }) {
  * "The next training's data": the range's logged rows with their labels become a dataset version,
  * with lineage from the model versions that served them.
  */
+/** Where the range's raw rows are kept, in one line: what a dataset made now would read. */
+function rawRowsLine(r: RawRowsSummary): string {
+  const sealed = r.parts ? `${formatInt(r.sealedRows)} sealed in ${formatInt(r.parts)} Parquet part${r.parts === 1 ? '' : 's'} (${formatBytes(r.partBytes)})` : '';
+  const landing = r.landingFiles ? `${formatInt(r.landingRows)} landing as NDJSON (${formatInt(r.landingFiles)} window file${r.landingFiles === 1 ? '' : 's'}, sealed once the window has closed)` : '';
+  return `Logged rows of this range: ${[sealed, landing].filter(Boolean).join('; ') || 'none'}`;
+}
+
 function MakeDataset(props: { model: string }) {
   const range = useMonitorStore((s) => s.range);
+  const raw = useMonitorStore((s) => s.timeline?.raw);
   const list = useMonitorStore((s) => s.list);
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(`${props.model}-field`);
@@ -194,6 +202,11 @@ function MakeDataset(props: { model: string }) {
       <button type="button" className="button small ghost" onClick={() => setOpen(false)}>
         Cancel
       </button>
+      {raw && (
+        <span className="muted small" data-testid="raw-rows">
+          {rawRowsLine(raw)}
+        </span>
+      )}
       <ErrorBox error={error} />
     </form>
   );

@@ -80,3 +80,39 @@ export function cellText(c: string, have: Map<string, string>): string {
   if (have.has('extra')) options.push(jsonText(`extra[${sqlString(c)}]`));
   return options.length === 0 ? 'NULL' : options.length === 1 ? options[0] : `coalesce(${options.join(', ')})`;
 }
+
+// Statements -------------------------------------------------------------------------------------
+
+/**
+ * Seals NDJSON files into Parquet under `staging`, partition k (1-based, `src=k/`) holding the rows
+ * of sources[k - 1]; the partition column is not written into the files.
+ */
+export function sealCopy(sources: readonly string[], columns: readonly RawColumn[], staging: string): string {
+  return `COPY (SELECT ${columnarSelect(columns)}, list_position(${sqlList(sources)}, filename) AS src FROM ${ndjsonSource(sources, { filename: true })}) TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (src))`;
+}
+
+/** Rows per file a `sealCopy` wrote (from the Parquet footers): filename, src, rows. */
+export function stagedRows(staging: string, sep: string): string {
+  return `SELECT filename, src, count(*) FROM read_parquet(${sqlString(`${staging}${sep}*${sep}*.parquet`)}, hive_partitioning = true, filename = true) GROUP BY ALL`;
+}
+
+/** A range's rows as one table of columnar rows: its parts and its NDJSON files; null when there are none. */
+export function rangeRows(parts: readonly string[], ndjson: readonly string[], columns: readonly RawColumn[]): string | null {
+  const sources: string[] = [];
+  if (parts.length) sources.push(`SELECT * FROM read_parquet(${sqlList(parts)}, union_by_name = true)`);
+  if (ndjson.length) sources.push(`SELECT ${columnarSelect(columns)} FROM ${ndjsonSource(ndjson)}`);
+  return sources.length ? sources.join('\nUNION ALL BY NAME\n') : null;
+}
+
+/** The statements of the join a dataset is made from, on one connection, in order. */
+export const logRowsSql = {
+  logged: (rows: string) => `CREATE TEMP VIEW logged AS ${rows}`,
+  /** Labels from request pages written one NDJSON line each: `{"v": version, "ids": [...], "labels": [...]}`. */
+  labels: (file: string) =>
+    `CREATE TEMP TABLE labels AS SELECT id, label, v AS version FROM (SELECT v, unnest(ids) AS id, unnest(labels) AS label FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {v: 'INTEGER', ids: 'VARCHAR[]', labels: 'VARCHAR[]'})) WHERE label IS NOT NULL`,
+  labelStats: 'SELECT count(*), list(DISTINCT version) FROM labels',
+  columnsOfLogged: 'DESCRIBE logged',
+  /** The CSV: the columns' cells (`cellText`) and the label, ordered by time then request id. */
+  copy: (columns: readonly string[], have: Map<string, string>, target: string, labelledOnly: boolean, out: string) =>
+    `COPY (SELECT ${[...columns.map((c) => `${cellText(c, have)} AS ${sqlName(c)}`), `l.label AS ${sqlName(target)}`].join(', ')} FROM logged r ${labelledOnly ? 'JOIN' : 'LEFT JOIN'} labels l ON r.requestId = l.id ORDER BY r.time_ms, r.requestId) TO ${sqlString(out)} (FORMAT csv, HEADER true)`,
+};
