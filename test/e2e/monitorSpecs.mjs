@@ -116,6 +116,7 @@ export const monitorSpecs = [
       // Where the rows are kept: sealed Parquet parts once the app has sealed closed windows, NDJSON before.
       const where = await page.getByTestId('raw-rows').textContent();
       assert.match(where ?? '', /^Logged rows of this range: [\d,]+ (sealed in [\d,]+ Parquet parts? \(|landing as NDJSON)/);
+      await sizes(ctx, 'monitor-make-dataset');
       await page.getByTestId('make-dataset-name').fill('penguins-field-log');
       await page.getByTestId('make-dataset-go').click();
       await page.getByText(/Made penguins-field-log@v1: 1,440 logged rows/).waitFor();

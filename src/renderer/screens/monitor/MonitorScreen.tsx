@@ -151,7 +151,7 @@ function Summary(props: { timeline: MonitorTimeline }) {
 /** Where the range's raw rows are kept, in one line: what a dataset made now would read. */
 function rawRowsLine(r: RawRowsSummary): string {
   const sealed = r.parts ? `${formatInt(r.sealedRows)} sealed in ${formatInt(r.parts)} Parquet part${r.parts === 1 ? '' : 's'} (${formatBytes(r.partBytes)})` : '';
-  const landing = r.landingFiles ? `${formatInt(r.landingRows)} landing as NDJSON (${formatInt(r.landingFiles)} window file${r.landingFiles === 1 ? '' : 's'}, sealed once the window has closed)` : '';
+  const landing = r.landingFiles ? `${formatInt(r.landingRows)} landing as NDJSON (${formatInt(r.landingFiles)} window file${r.landingFiles === 1 ? '' : 's'}; closed windows are sealed into Parquet while the app is idle)` : '';
   return `Logged rows of this range: ${[sealed, landing].filter(Boolean).join('; ') || 'none'}`;
 }
 
