@@ -80,6 +80,9 @@ const LINES_W0 = [
   rec('a4', W0 + 4000, { x: true, c: null }, 2),
   rec('a5', W0 + 5000, { c: 'é🐧', extra: 'kept' }),
   rec('a6', W0 + 6000, { x: 1e-7, c: '' }),
+  // ISO times with an offset and without seconds, as the ingest accepts them (ordered by their instant).
+  rec('a8', '2026-11-02T12:00+02:00', { x: 8, c: 'eight' }),
+  rec('a7', '2026-11-02T10:00:07.5Z', { x: 7, c: 'seven' }),
 ];
 const LINES_W1 = [rec('b1', W0 + HOUR + 1, { x: -3, c: 'line\nbreak' }), rec('b2', W0 + HOUR + 2, { x: 2.25, c: 'z' })];
 const LABELS = new Map([
@@ -88,9 +91,11 @@ const LABELS = new Map([
   ['a4', 'yes'],
   ['a5', 'no, really'],
   ['b1', 'yes'],
+  ['a7', 'yes'],
+  ['a8', 'no'],
 ]);
 /** Ordered by time, then request id; a whole number without ".0"; a mismatched value as received. */
-const LABELLED_CSV = ['x,c,y', '1.5,x,yes', '12,7,no', 'true,,yes', ',é🐧,"no, really"', '-3,"line\nbreak",yes', ''].join('\n');
+const LABELLED_CSV = ['x,c,y', '8,eight,no', '1.5,x,yes', '12,7,no', 'true,,yes', ',é🐧,"no, really"', '7,seven,yes', '-3,"line\nbreak",yes', ''].join('\n');
 
 describe('raw logged rows -> the CSV a dataset is made from', () => {
   it('reads NDJSON and sealed Parquet parts as the same rows, byte for byte, with labels joined by request id', async () => {
@@ -100,28 +105,28 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       ws.land(W0, LINES_W0.slice(3));
       ws.land(W0 + HOUR, LINES_W1);
       const before = await ws.csv(LABELS, true);
-      expect(before).toMatchObject({ rows: 5, labelled: 5, unlabelled: 3, versions: [1, 2] });
+      expect(before).toMatchObject({ rows: 7, labelled: 7, unlabelled: 3, versions: [1, 2] });
       expect(before.text).toBe(LABELLED_CSV);
       const all = await ws.csv(LABELS, false);
-      expect(all).toMatchObject({ rows: 8, labelled: 5, unlabelled: 0 });
+      expect(all).toMatchObject({ rows: 10, labelled: 7, unlabelled: 0 });
       expect(all.text.split('\n')).toEqual(expect.arrayContaining(['100,"say ""hi"", twice",', '1e-07,"",', '2.25,z,']));
 
       // Seal the first window: a part replaces its two segments, the NDJSON file is gone.
       const sealed = await ws.seal(W0, f0);
-      expect(sealed).toMatchObject({ rows: 6 });
+      expect(sealed).toMatchObject({ rows: 8 });
       expect(fs.existsSync(path.join(ws.home, f0))).toBe(false);
       expect(ws.repo.segmentsOfFile(f0)).toEqual([]);
-      expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([6]);
+      expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([8]);
       // One window sealed, one still NDJSON: the same bytes.
       expect((await ws.csv(LABELS, true)).text).toBe(LABELLED_CSV);
       expect((await ws.csv(LABELS, false)).text).toBe(all.text);
 
       // A late row for the sealed window lands in a new NDJSON file and becomes a second part.
       const late = ws.land(W0, [rec('a0', W0 + 500, { x: 0, c: 'late' })]);
-      expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[1]).toBe('0,late,yes');
+      expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[2]).toBe('0,late,yes');
       await ws.seal(W0, late);
-      expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([6, 1]);
-      expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[1]).toBe('0,late,yes');
+      expect(ws.repo.parts('m', W0, W0 + HOUR).map((p) => p.rows)).toEqual([8, 1]);
+      expect((await ws.csv(new Map([...LABELS, ['a0', 'yes']]), true)).text.split('\n')[2]).toBe('0,late,yes');
     } finally {
       ws.close();
     }
@@ -152,7 +157,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       fs.appendFileSync(path.join(ws.home, f), rec('zz', W0, { x: 1, c: 'u' }) + '\n');
       expect(await ws.seal(W0, f)).toBeNull();
       // ...and not read either.
-      expect((await ws.csv(LABELS, false)).rows).toBe(6);
+      expect((await ws.csv(LABELS, false)).rows).toBe(8);
       ws.raw.reconcile(ws.repo.segmentFiles(), ws.repo.partFiles());
 
       // Held by a reader: not sealed, and an append goes to a sibling file.
@@ -161,7 +166,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       const sibling = ws.land(W0, [rec('h1', W0 + 9, { x: 9, c: 'h' })]);
       expect(sibling).not.toBe(f);
       release();
-      expect((await ws.csv(LABELS, false)).rows).toBe(7);
+      expect((await ws.csv(LABELS, false)).rows).toBe(9);
 
       // Killed after the part was written, before it was recorded: the part is removed at start, the NDJSON kept.
       const orphan = path.join(ws.home, ws.raw.partFile('m', W0, 'orphan'));
@@ -179,8 +184,8 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       expect(fs.existsSync(orphan)).toBe(false);
       expect(fs.existsSync(path.dirname(staging))).toBe(false);
       expect(fs.existsSync(path.join(ws.home, sealed!.part))).toBe(true);
-      // Every row once: 6 sealed + 1 in the sibling.
-      expect((await ws.csv(LABELS, false)).rows).toBe(7);
+      // Every row once: 8 sealed + 1 in the sibling.
+      expect((await ws.csv(LABELS, false)).rows).toBe(9);
     } finally {
       ws.close();
     }

@@ -37,7 +37,8 @@ export function columnarSelect(columns: readonly RawColumn[]): string {
   const declared = sqlList(columns.map((c) => c.name));
   const parts = [
     'requestId',
-    `CASE WHEN json_type("time") = 'VARCHAR' THEN CAST(epoch_ms(TRY_CAST("time"->>'$' AS TIMESTAMPTZ)) AS DOUBLE) ELSE CAST("time" AS DOUBLE) END AS time_ms`,
+    // ISO times as the ingest accepts them; DuckDB's cast needs the seconds ("10:00Z" -> "10:00:00Z").
+    `CASE WHEN json_type("time") = 'VARCHAR' THEN CAST(epoch_ms(TRY_CAST(regexp_replace("time"->>'$', '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2})([Z+-])', '\\1:00\\2') AS TIMESTAMPTZ)) AS DOUBLE) ELSE CAST("time" AS DOUBLE) END AS time_ms`,
     `CASE WHEN json_type("time") = 'VARCHAR' THEN "time"->>'$' END AS time_text`,
     'model',
     'version',

@@ -565,6 +565,10 @@ export class MonitoringService {
         labelledOnly: i.labelledOnly,
         out,
         tmpDir: this.d.store.tmpDir,
+      }).catch((e: unknown) => {
+        if (e instanceof LatheError) throw e;
+        // DuckDB's own message names the file and line (a record the ingest accepted but DuckDB refuses, such as one with a duplicate key).
+        throw new LatheError('BAD_FILE', `The logged rows of ${ref.model} could not be read: ${(e as Error).message}`, { where: 'ref', hint: 'Narrow the range to leave that window out, or fix the record in the named file.' });
       });
       if (written.rows === 0) {
         throw new LatheError('INVALID_INPUT', `None of the ${written.unlabelled} logged rows of ${ref.model} in the range has a label yet`, { where: 'labelledOnly', hint: 'Join labels first (lathe monitor labels), or set labelledOnly to false.' });
