@@ -6,6 +6,7 @@ import { MonitoringRepo, type LabelPage } from '../../src/main/engine/db/monitor
 import { Duck } from '../../src/main/engine/db/duck';
 import { writeLogRows } from '../../src/main/engine/monitoring/logDataset';
 import { rangeRows, type RawColumn } from '../../src/main/engine/db/rawRowsSql';
+import { RawCompaction } from '../../src/main/engine/monitoring/rawCompaction';
 import { rawRange, sealFiles } from '../../src/main/engine/monitoring/rawParts';
 import { RawStore } from '../../src/main/engine/monitoring/rawStore';
 import { tempDir } from '../helpers';
@@ -27,8 +28,7 @@ const COLUMNS: RawColumn[] = [
   { name: 'c', numeric: false },
 ];
 
-function workspace() {
-  const home = tempDir('lathe-rawrows-');
+function workspace(home = tempDir('lathe-rawrows-')) {
   dirs.push(home);
   const db = openDatabase(path.join(home, 'lathe.db'));
   const repo = new MonitoringRepo(db);
@@ -188,6 +188,39 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       expect((await ws.csv(LABELS, false)).rows).toBe(9);
     } finally {
       ws.close();
+    }
+  });
+
+  it('a workspace closed while sealing runs loses nothing: reopened, every row reads once and sealing finishes', async () => {
+    const ws = workspace();
+    const lines = (w: number) => Array.from({ length: 400 }, (_, k) => rec(`w${w}-${k}`, W0 + w * HOUR + k, { x: k, c: `c${k % 7}` }));
+    for (let w = 0; w < 12; w++) ws.land(W0 + w * HOUR, lines(w));
+    const compaction = new RawCompaction({ ...ws, columnsOf: () => COLUMNS, windowMs: () => HOUR });
+    const running = compaction.run();
+    // Closed once DuckDB is writing the parts (the staging folder appears), as a quitting app would.
+    const parts = path.join(ws.home, 'monitoring', 'm', 'parts');
+    while (!fs.existsSync(parts) || fs.readdirSync(parts).length === 0) await new Promise((r) => setTimeout(r, 1));
+    ws.close();
+    const cut = await running;
+    expect(cut.failed).toEqual([]);
+    expect(cut.sealed).toBeLessThan(12);
+
+    const again = workspace(ws.home);
+    try {
+      again.raw.reconcile(again.repo.segmentFiles(), again.repo.partFiles());
+      const range = rawRange(again, 'm', W0, W0 + 12 * HOUR, path.join(again.home, 'tmp'));
+      expect(range.rows).toBe(12 * 400);
+      range.release();
+      const done = await new RawCompaction({ ...again, columnsOf: () => COLUMNS, windowMs: () => HOUR }).run();
+      expect(done).toMatchObject({ sealed: 12 - cut.sealed, rows: (12 - cut.sealed) * 400, failed: [] });
+      const out = path.join(again.home, 'tmp', 'all.csv');
+      const all = rawRange(again, 'm', W0, W0 + 12 * HOUR, path.join(again.home, 'tmp'));
+      await writeLogRows(again.duck, { rows: rangeRows(all.parts, all.ndjson, COLUMNS)!, total: all.rows, labels: [], versions: [1], columns: COLUMNS, target: 'y', labelledOnly: false, out, tmpDir: path.join(again.home, 'tmp') });
+      all.release();
+      expect(all.ndjson).toEqual([]);
+      expect(fs.readFileSync(out, 'utf8').trim().split('\n').length).toBe(1 + 12 * 400);
+    } finally {
+      again.close();
     }
   });
 });

@@ -23,7 +23,9 @@ export class Duck {
   async use<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) throw new LatheError('CONFLICT', 'The workspace is closing: raw logged rows are not read now');
     this.opening ??= this.open();
-    const con = await (await this.opening).connect();
+    const instance = await this.opening;
+    if (this.closed) throw new LatheError('CONFLICT', 'The workspace is closing: raw logged rows are not read now');
+    const con = await instance.connect();
     try {
       return await fn(con);
     } finally {

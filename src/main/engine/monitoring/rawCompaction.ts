@@ -73,6 +73,7 @@ export class RawCompaction {
 
   private async sealClosed(): Promise<CompactionResult> {
     const out: CompactionResult = { sealed: 0, rows: 0, bytes: 0, failed: [] };
+    if (this.d.duck.isClosed) return out;
     const closed = this.d.repo.landedFiles().filter((f) => {
       try {
         return f.window_start + this.windowMs(f.model) <= this.now() - LATE_MS;
