@@ -236,4 +236,26 @@ describe('monitoring a registered model', () => {
       h(60, 'champion', 4),
     ]);
   });
+
+  it('a logged record with repeated keys reads as the ingest read it (the last wins), from NDJSON and once sealed', async () => {
+    const at = START + 30 * 3_600_000;
+    const cells = '"x0":1,"x1":2,"x2":3,"x3":4,"c0":"a"';
+    // DuckDB refuses a repeated top-level key that JSON.parse accepts; a repeated feature key is read as JSON.parse reads it too.
+    const hostile = `{"requestId":"shadow","time":${at},"model":"churn","version":1,"features":{${cells},"x0":9},"output":{"prediction":"yes"},"requestId":"winner"}`;
+    const plain = JSON.stringify({ requestId: 'plain', time: at + 1, model: 'churn', version: 1, features: { x0: 5, x1: 6, x2: 7, x3: 8, c0: 'b' }, output: { prediction: 'no' } });
+    expect(await invoke(engine, 'monitor.ingest', { ref: 'churn', files: [writeLines(dir, 'repeated.ndjson', [hostile, plain])] })).toMatchObject({ accepted: 2 });
+    await invoke(engine, 'monitor.labels', { ref: 'churn', labels: [{ requestId: 'winner', label: 'yes' }, { requestId: 'plain', label: 'no' }] });
+    const range = { from: at, to: at + 3_600_000 };
+    const fromNdjson = await invoke(engine, 'monitor.toDataset', { ref: 'churn', name: 'churn-repeated', ...range });
+    const rows = (await invoke(engine, 'datasets.rows', { ref: 'churn-repeated', offset: 0, limit: 10 })).rows;
+    expect(rows.map((r) => r.map(String))).toEqual([
+      ['9', '2', '3', '4', 'a', 'yes'],
+      ['5', '6', '7', '8', 'b', 'no'],
+    ]);
+    const sealed = await engine.monitoring.compaction.run();
+    expect(sealed.failed).toEqual([]);
+    expect(engine.monitoring.repo.segments('churn', range.from, range.to)).toEqual([]);
+    const fromParts = await invoke(engine, 'monitor.toDataset', { ref: 'churn', name: 'churn-repeated', ...range });
+    expect(fromParts).toMatchObject({ created: false, version: { id: fromNdjson.version.id } });
+  });
 });

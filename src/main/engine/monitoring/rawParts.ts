@@ -65,7 +65,10 @@ export async function sealFiles(d: RawPartsDeps, model: string, landed: readonly
   try {
     fs.mkdirSync(path.dirname(staging), { recursive: true });
     const sources = sealable.map((l) => l.abs);
-    await con.run(sealCopy(sources, columns, staging));
+    await con.run(sealCopy(sources, columns, staging)).catch(async (e: unknown) => {
+      if (!isDuplicateKeyError(e)) throw e;
+      await con.run(sealCopy(canonicalCopies(sources, `${staging}-canonical`), columns, staging));
+    });
     // The workspace may have closed while DuckDB wrote: the staging folder is removed at the next start.
     if (d.duck.isClosed) return [];
     // Rows per written file (from the Parquet footers), checked per source against its segments.
@@ -97,8 +100,28 @@ export async function sealFiles(d: RawPartsDeps, model: string, landed: readonly
     return out.map(({ part, rows, bytes }) => ({ part, rows, bytes }));
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(`${staging}-canonical`, { recursive: true, force: true });
     release();
   }
+}
+
+/** DuckDB refuses a JSON object with a repeated key; `JSON.parse`, and so the ingest, accepts it (the last one wins). */
+export function isDuplicateKeyError(e: unknown): boolean {
+  return e instanceof Error && /duplicate key/i.test(e.message);
+}
+
+/**
+ * NDJSON files rewritten into `dir` as `JSON.parse` reads each line (a repeated key: the last wins),
+ * for DuckDB when it refuses the originals: the rare path, so the ingest keeps the bytes as received.
+ */
+export function canonicalCopies(files: readonly string[], dir: string): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  return files.map((file, k) => {
+    const out = path.join(dir, `${k}.ndjson`);
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+    fs.writeFileSync(out, lines.map((l) => JSON.stringify(JSON.parse(l))).join('\n') + '\n');
+    return out;
+  });
 }
 
 function syncFile(file: string): void {

@@ -49,7 +49,7 @@ import { RawLines, RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
 import { Duck } from '../db/duck';
 import { RawCompaction } from './rawCompaction';
-import { rawRange, segmentFile } from './rawParts';
+import { canonicalCopies, isDuplicateKeyError, rawRange, segmentFile } from './rawParts';
 import { rangeRows, type RawColumn } from '../db/rawRowsSql';
 import { acceptPrediction, checkLabel, checkOutcome, csvFields, labelFromCsv, outcomeFromCsv } from './records';
 import { buildReference } from './reference';
@@ -553,23 +553,34 @@ export class MonitoringService {
     }
     const range = rawRange({ home: this.d.home, repo: this.repo, raw: this.raw, duck: this.duck }, ref.model, from, to, this.d.store.tmpDir);
     try {
-      const rows = rangeRows(range.parts, range.ndjson, this.rawColumns(ref.model));
-      if (rows === null) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
-      const written = await writeLogRows(this.duck, {
-        rows,
-        total: range.rows,
-        labels: this.repo.labelPages(ref.model, from, to),
-        versions: this.repo.versionsIn(ref.model, from, to),
-        columns: sig.inputs.columns.map((c) => ({ name: c.name, numeric: c.type === 'numeric' })),
-        target: sig.target,
-        labelledOnly: i.labelledOnly,
-        out,
-        tmpDir: this.d.store.tmpDir,
-      }).catch((e: unknown) => {
-        if (e instanceof LatheError) throw e;
-        // DuckDB's own message names the file and line (a record the ingest accepted but DuckDB refuses, such as one with a duplicate key).
-        throw new LatheError('BAD_FILE', `The logged rows of ${ref.model} could not be read: ${(e as Error).message}`, { where: 'ref', hint: 'Narrow the range to leave that window out, or fix the record in the named file.' });
-      });
+      const columns = this.rawColumns(ref.model);
+      const inputs = sig.inputs.columns.map((c) => ({ name: c.name, numeric: c.type === 'numeric' }));
+      const target = sig.target;
+      if (rangeRows(range.parts, range.ndjson, columns) === null) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
+      const join = (ndjson: string[]) =>
+        writeLogRows(this.duck, {
+          rows: rangeRows(range.parts, ndjson, columns)!,
+          total: range.rows,
+          labels: this.repo.labelPages(ref.model, from, to),
+          versions: this.repo.versionsIn(ref.model, from, to),
+          columns: inputs,
+          target,
+          labelledOnly: i.labelledOnly,
+          out,
+          tmpDir: this.d.store.tmpDir,
+        });
+      const canonical = path.join(this.d.store.tmpDir, `canonical-${newId()}`);
+      const written = await join(range.ndjson)
+        .catch((e: unknown) => {
+          if (!isDuplicateKeyError(e)) throw e;
+          return join(canonicalCopies(range.ndjson, canonical));
+        })
+        .catch((e: unknown) => {
+          if (e instanceof LatheError) throw e;
+          // DuckDB's own message names the file and line.
+          throw new LatheError('BAD_FILE', `The logged rows of ${ref.model} could not be read: ${(e as Error).message}`, { where: 'ref', hint: 'Narrow the range to leave that window out, or fix the record in the named file.' });
+        })
+        .finally(() => fs.rmSync(canonical, { recursive: true, force: true }));
       if (written.rows === 0) {
         throw new LatheError('INVALID_INPUT', `None of the ${written.unlabelled} logged rows of ${ref.model} in the range has a label yet`, { where: 'labelledOnly', hint: 'Join labels first (lathe monitor labels), or set labelledOnly to false.' });
       }
