@@ -6,6 +6,8 @@ import { sealFiles, type Landed, type RawPartsDeps } from './rawParts';
 const LATE_MS = 5 * 60_000;
 /** Sealing waits until ingests have been quiet this long (it would compete with them for the two cores). */
 const QUIET_MS = 10_000;
+/** After start, sealing waits this long: starting is the busiest minute (the window loads, TF.js warms up). */
+const START_MS = 60_000;
 /** NDJSON files sealed per DuckDB COPY. */
 const BATCH_FILES = 64;
 
@@ -24,8 +26,8 @@ export interface CompactionResult {
 }
 
 /**
- * Seals closed windows' NDJSON files into Parquet parts, one at a time. In a long-running process
- * (the app, `lathe serve`) it runs once at start and again whenever ingests have gone quiet; a CLI
+ * Seals closed windows' NDJSON files into Parquet parts. In a long-running process (the app,
+ * `lathe serve`) it runs a minute after start and again whenever ingests have gone quiet; a CLI
  * command never waits for it (its rows are read from NDJSON until the app seals them).
  */
 export class RawCompaction {
@@ -39,7 +41,7 @@ export class RawCompaction {
 
   start(): void {
     this.live = true;
-    this.schedule();
+    this.schedule(START_MS);
   }
 
   /** After an ingest: seal once ingests go quiet (live processes only). */
@@ -53,14 +55,14 @@ export class RawCompaction {
     this.timer = null;
   }
 
-  private schedule(): void {
+  private schedule(delayMs = QUIET_MS): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.run().then((r) => {
         for (const f of r.failed) console.warn(`lathe: raw rows of ${f.file} stay NDJSON for now: ${f.message}`);
       });
-    }, QUIET_MS);
+    }, delayMs);
     this.timer.unref();
   }
 
