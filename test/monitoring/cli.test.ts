@@ -62,6 +62,12 @@ describe('lathe monitor', () => {
     const alerts = JSON.parse(lathe('monitor', 'alerts', 'churn', '--json').out);
     expect(alerts.rules.length).toBeGreaterThanOrEqual(4);
 
+    // The next training's data, through the bundled CLI (DuckDB loads from node_modules, outside the bundle).
+    const made = lathe('monitor', 'dataset', 'churn', 'churn-field', '--from', String(START), '--json');
+    expect(made.code, made.err).toBe(0);
+    expect(JSON.parse(made.out)).toMatchObject({ dataset: 'churn-field', created: true, rows: 300, labelled: 300, unlabelled: 300, servedBy: [1] });
+    expect(lathe('monitor', 'dataset', 'churn', 'churn-field', '--from', String(START)).out).toMatch(/^identical to churn-field@v1: 300 logged rows/);
+
     const out = path.join(dir, 'r.html');
     const rep = lathe('monitor', 'report', 'churn', '--out', out);
     expect(rep.code, rep.err).toBe(0);

@@ -524,7 +524,8 @@ export class MonitoringService {
   private range(model: string, from?: string | number, to?: string | number): { from: number; to: number } {
     const parse = (t: string | number | undefined, name: string): number | null => {
       if (t === undefined) return null;
-      const ms = typeof t === 'number' ? t : Date.parse(t);
+      // A CLI passes every value as text: digits alone are ms since 1970, as its help says.
+      const ms = typeof t === 'number' ? t : /^-?\d+$/.test(t.trim()) ? Number(t) : Date.parse(t);
       if (!Number.isFinite(ms)) throw new LatheError('INVALID_INPUT', `${name} "${String(t)}" is not a time (ISO 8601 or ms since 1970)`, { where: name });
       return ms;
     };
