@@ -112,10 +112,10 @@ export const monitorSpecs = [
       await sizes(ctx, 'monitor-alerts');
       // The next training's data: the day's labelled rows become a dataset version.
       await page.getByTestId('range-all').click();
-      await page.getByTestId('make-dataset').click();
       // Where the rows are kept: sealed Parquet parts once the app has sealed closed windows, NDJSON before.
       const where = await page.getByTestId('raw-rows').textContent();
-      assert.match(where ?? '', /^Logged rows of this range: [\d,]+ (sealed in [\d,]+ Parquet parts? \(|landing as NDJSON)/);
+      assert.match(where ?? '', /^Raw rows: [\d,]+ (sealed in [\d,]+ Parquet parts? \(|landing as NDJSON)/);
+      await page.getByTestId('make-dataset').click();
       await sizes(ctx, 'monitor-make-dataset');
       await page.getByTestId('make-dataset-name').fill('penguins-field-log');
       await page.getByTestId('make-dataset-go').click();

@@ -140,6 +140,9 @@ function Summary(props: { timeline: MonitorTimeline }) {
           <strong>{formatNumber(s.lastValuePer1000)}</strong>
         </span>
       )}
+      <span className="muted small" data-testid="raw-rows" title="Raw logged rows are the next training's data (Make dataset…)">
+        {rawRowsLine(t.raw)}
+      </span>
     </div>
   );
 }
@@ -152,12 +155,11 @@ function Summary(props: { timeline: MonitorTimeline }) {
 function rawRowsLine(r: RawRowsSummary): string {
   const sealed = r.parts ? `${formatInt(r.sealedRows)} sealed in ${formatInt(r.parts)} Parquet part${r.parts === 1 ? '' : 's'} (${formatBytes(r.partBytes)})` : '';
   const landing = r.landingFiles ? `${formatInt(r.landingRows)} landing as NDJSON (${formatInt(r.landingFiles)} window file${r.landingFiles === 1 ? '' : 's'}; closed windows are sealed into Parquet while the app is idle)` : '';
-  return `Logged rows of this range: ${[sealed, landing].filter(Boolean).join('; ') || 'none'}`;
+  return `Raw rows: ${[sealed, landing].filter(Boolean).join('; ') || 'none'}`;
 }
 
 function MakeDataset(props: { model: string }) {
   const range = useMonitorStore((s) => s.range);
-  const raw = useMonitorStore((s) => s.timeline?.raw);
   const list = useMonitorStore((s) => s.list);
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(`${props.model}-field`);
@@ -202,11 +204,6 @@ function MakeDataset(props: { model: string }) {
       <button type="button" className="button small ghost" onClick={() => setOpen(false)}>
         Cancel
       </button>
-      {raw && (
-        <span className="muted small" data-testid="raw-rows">
-          {rawRowsLine(raw)}
-        </span>
-      )}
       <ErrorBox error={error} />
     </form>
   );
