@@ -46,7 +46,7 @@ function workspace(home = tempDir('lathe-rawrows-')) {
     const range = rawRange(d, 'm', W0, W0 + 4 * HOUR, path.join(home, 'tmp'));
     try {
       const out = path.join(home, 'tmp', 'rows.csv');
-      const r = await writeLogRows(duck, { rows: rangeRows(range.parts, range.ndjson, COLUMNS)!, total: range.rows, labels: pages(labels), versions: [1, 2], columns: COLUMNS, target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
+      const r = await writeLogRows(duck, { rows: rangeRows(range.parts, range.ndjson, COLUMNS)!, total: range.rows, labels: pages(labels), versions: [1, 2], columns: COLUMNS.map((c) => c.name), target: 'y', labelledOnly, out, tmpDir: path.join(home, 'tmp') });
       return { ...r, versions: [...r.versions].sort(), text: fs.readFileSync(out, 'utf8') };
     } finally {
       range.release();
@@ -141,7 +141,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       const range = rawRange(ws, 'm', W0, W0 + 2 * HOUR, path.join(ws.home, 'tmp'));
       const out = path.join(ws.home, 'tmp', 'z.csv');
       const later = [...COLUMNS, { name: 'z', numeric: false }];
-      await writeLogRows(ws.duck, { rows: rangeRows(range.parts, range.ndjson, later)!, total: range.rows, labels: [], versions: [1], columns: later, target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
+      await writeLogRows(ws.duck, { rows: rangeRows(range.parts, range.ndjson, later)!, total: range.rows, labels: [], versions: [1], columns: later.map((c) => c.name), target: 'y', labelledOnly: false, out, tmpDir: path.join(ws.home, 'tmp') });
       range.release();
       expect(fs.readFileSync(out, 'utf8')).toBe('x,c,z,y\n1,p,new,\n2,q,newer,\n');
     } finally {
@@ -215,7 +215,7 @@ describe('raw logged rows -> the CSV a dataset is made from', () => {
       expect(done).toMatchObject({ sealed: 12 - cut.sealed, rows: (12 - cut.sealed) * 400, failed: [] });
       const out = path.join(again.home, 'tmp', 'all.csv');
       const all = rawRange(again, 'm', W0, W0 + 12 * HOUR, path.join(again.home, 'tmp'));
-      await writeLogRows(again.duck, { rows: rangeRows(all.parts, all.ndjson, COLUMNS)!, total: all.rows, labels: [], versions: [1], columns: COLUMNS, target: 'y', labelledOnly: false, out, tmpDir: path.join(again.home, 'tmp') });
+      await writeLogRows(again.duck, { rows: rangeRows(all.parts, all.ndjson, COLUMNS)!, total: all.rows, labels: [], versions: [1], columns: COLUMNS.map((c) => c.name), target: 'y', labelledOnly: false, out, tmpDir: path.join(again.home, 'tmp') });
       all.release();
       expect(all.ndjson).toEqual([]);
       expect(fs.readFileSync(out, 'utf8').trim().split('\n').length).toBe(1 + 12 * 400);

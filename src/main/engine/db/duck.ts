@@ -21,16 +21,20 @@ export class Duck {
    * if needed; a clear error when the native engine cannot load.
    */
   async use<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.closed) throw new LatheError('CONFLICT', 'The workspace is closing: raw logged rows are not read now');
+    this.checkOpen();
     this.opening ??= this.open();
     const instance = await this.opening;
-    if (this.closed) throw new LatheError('CONFLICT', 'The workspace is closing: raw logged rows are not read now');
+    this.checkOpen(); // closed while it opened
     const con = await instance.connect();
     try {
       return await fn(con);
     } finally {
       con.closeSync();
     }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LatheError('CONFLICT', 'The workspace is closing: raw logged rows are not read now');
   }
 
   private async open(): Promise<DuckDBInstance> {

@@ -4,7 +4,7 @@ import { LatheError } from '../../../shared/errors';
 import type { LabelPage } from '../db/monitoringRepo';
 import { newId } from '../ids';
 import type { Duck } from '../db/duck';
-import { logRowsSql, type RawColumn } from '../db/rawRowsSql';
+import { logRowsSql } from '../db/rawRowsSql';
 
 /**
  * Logged rows as the next training's data: the raw records of a range (sealed Parquet parts and
@@ -25,7 +25,7 @@ export interface LogRowsInput {
   /** The versions that served the range's rows (all of them are written when `labelledOnly` is false). */
   versions: readonly number[];
   /** The model's input columns, in signature order, and its target column. */
-  columns: readonly RawColumn[];
+  columns: readonly string[];
   target: string;
   /** Keep only rows with a label (the default: training needs the target). */
   labelledOnly: boolean;
@@ -69,7 +69,7 @@ export async function writeLogRows(duck: Duck, i: LogRowsInput): Promise<LogRows
       const [labelled, labelledBy] = (await con.runAndReadAll(logRowsSql.labelStats)).getRows()[0];
       const have = new Map<string, string>();
       for (const [name, type] of (await con.runAndReadAll(logRowsSql.columnsOfLogged)).getRows()) have.set(String(name), String(type));
-      const copied = await con.run(logRowsSql.copy(i.columns.map((c) => c.name), have, i.target, i.labelledOnly, i.out));
+      const copied = await con.run(logRowsSql.copy(i.columns, have, i.target, i.labelledOnly, i.out));
       const rows = Number(copied.rowsChanged);
       const withLabel = Number(labelled);
       // Every labelled request has its raw row (both are committed by the same ingest transaction).

@@ -6,18 +6,20 @@ import { newId } from '../ids';
 import type { MonitoringRepo } from '../db/monitoringRepo';
 import type { Duck } from '../db/duck';
 import { sealCopy, stagedRows, type RawColumn } from '../db/rawRowsSql';
-import type { RawStore } from './rawStore';
+import { parseSegmentKey, type RawStore } from './rawStore';
+import { syncFileAndDir } from '../store/durable';
 
 /**
- * Raw logged rows in their columnar form: sealing a closed window's NDJSON file into an immutable
- * Parquet part, and reading a range's rows from both forms as one table. DuckDB does both (measured
- * against JavaScript and hyparquet: docs/MONITORING.md "Raw rows").
+ * Raw logged rows in their columnar form: sealing closed windows' NDJSON files into immutable
+ * Parquet parts (DuckDB, measured against JavaScript and hyparquet: docs/MONITORING.md "Raw rows"),
+ * and the files that hold a range's rows in either form (the SQL over them: db/rawRowsSql.ts).
  *
- * Sealing is crash-consistent in the order of its steps: the part is written to a temporary file,
- * fsynced and renamed; then one transaction records the part and deletes the NDJSON file's segments;
- * then the NDJSON file is removed. A process killed before the transaction leaves an unrecorded part
- * (removed at the next start, the NDJSON still recorded); killed after it, an NDJSON file no segment
- * records (removed at the next start, the part recorded). Every row is recorded exactly once.
+ * Sealing is crash-consistent in the order of its steps: DuckDB writes the parts into a staging
+ * folder; each is renamed into place and synced; then one transaction records the parts and deletes
+ * the NDJSON files' segments; then the NDJSON files are removed. A process killed before the
+ * transaction leaves unrecorded parts (removed at the next start, the NDJSON still recorded); killed
+ * after it, NDJSON files no segment records (removed at the next start, the parts recorded). Every
+ * row is recorded exactly once.
  */
 
 export interface RawPartsDeps {
@@ -27,8 +29,8 @@ export interface RawPartsDeps {
   duck: Duck;
 }
 
-const segmentEnd = (key: string): number => Number(/-(\d+)$/.exec(key)?.[1] ?? NaN);
-export const segmentFile = (key: string): string => key.replace(/#\d+-\d+$/, '');
+const segmentEnd = (key: string): number => parseSegmentKey(key)?.end ?? NaN;
+export const segmentFile = (key: string): string => parseSegmentKey(key)?.file ?? key;
 
 export interface SealResult {
   part: string;
@@ -78,7 +80,7 @@ export async function sealFiles(d: RawPartsDeps, model: string, landed: readonly
       written.set(k, [...(written.get(k) ?? []), { file: String(file), rows: Number(n) }]);
     }
     const out: (SealResult & Landed)[] = [];
-    sealable.forEach((l, k) => {
+    for (const [k, l] of sealable.entries()) {
       const files = written.get(k + 1) ?? [];
       const total = files.reduce((n, f) => n + f.rows, 0);
       if (total !== l.rows) throw new LatheError('INTERNAL', `Sealing ${l.file}: its parts hold ${total} rows, its segments record ${l.rows}; the NDJSON files are kept`);
@@ -86,13 +88,18 @@ export async function sealFiles(d: RawPartsDeps, model: string, landed: readonly
         const part = d.raw.partFile(model, l.window, newId());
         const abs = path.join(d.home, part);
         fs.mkdirSync(path.dirname(abs), { recursive: true });
-        syncFile(f.file);
         fs.renameSync(f.file, abs);
+        // Synced before it is recorded: a part renamed but not yet on disk is unrecorded, and removed at the next start.
+        await syncFileAndDir(abs, path.dirname(abs));
         out.push({ ...l, part, rows: f.rows, bytes: fs.statSync(abs).size });
       }
-    });
+    }
     if (d.duck.isClosed) return [];
-    syncDir(path.dirname(path.join(d.home, out[0].part)));
+    // From here to the NDJSON files' removal nothing awaits, so nothing else runs in between. A
+    // reconcile that ran during the syncs above (an ingest's rollback) removed unrecorded parts: then
+    // nothing is recorded and the NDJSON files stay.
+    const gone = out.find((r) => !fs.existsSync(path.join(d.home, r.part)));
+    if (gone) throw new LatheError('INTERNAL', `Sealing ${gone.file}: its part was removed before it was recorded; the NDJSON files are kept`);
     d.repo.transaction(() => {
       for (const r of out) d.repo.sealed({ file: r.part, model, windowStart: r.window, rows: r.rows, bytes: r.bytes, from: r.file });
     });
@@ -124,33 +131,13 @@ export function canonicalCopies(files: readonly string[], dir: string): string[]
   });
 }
 
-function syncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function syncDir(dir: string): void {
-  // Directories cannot be opened for fsync on Windows; the rename is durable enough there.
-  if (process.platform === 'win32') return;
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** A range's raw rows: sealed parts and NDJSON files not sealed yet (absolute paths). */
 export interface RawRange {
   parts: string[];
   ndjson: string[];
   /** Rows the range records (in both forms). */
   rows: number;
-  /** Releases the NDJSON files held for the read. */
+  /** Releases the NDJSON files held for the read (and removes the copies made for it). */
   release(): void;
 }
 
@@ -167,8 +154,12 @@ export function rawRange(d: RawPartsDeps, model: string, from: number, to: numbe
     const f = segmentFile(s.file);
     ends.set(f, Math.max(ends.get(f) ?? 0, segmentEnd(s.file)));
   }
-  const files = [...ends.keys()];
-  const release = d.raw.hold(files);
+  const unhold = d.raw.hold([...ends.keys()]);
+  const copies: string[] = [];
+  const release = () => {
+    unhold();
+    for (const c of copies) fs.rmSync(c, { force: true });
+  };
   const ndjson: string[] = [];
   for (const [file, end] of ends) {
     const abs = path.join(d.home, file);
@@ -181,6 +172,7 @@ export function rawRange(d: RawPartsDeps, model: string, from: number, to: numbe
       const copy = path.join(tmpDir, `${newId()}.ndjson`);
       fs.copyFileSync(abs, copy);
       fs.truncateSync(copy, end);
+      copies.push(copy);
       ndjson.push(copy);
     }
   }

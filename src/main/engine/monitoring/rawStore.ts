@@ -99,8 +99,8 @@ export class RawStore {
   reconcile(recorded: Set<string>, parts: Set<string>): { truncated: number; removed: number } {
     const committed = new Map<string, number>();
     for (const k of recorded) {
-      const m = /^(.*)#(\d+)-(\d+)$/.exec(k);
-      if (m) committed.set(m[1], Math.max(committed.get(m[1]) ?? 0, Number(m[3])));
+      const seg = parseSegmentKey(k);
+      if (seg) committed.set(seg.file, Math.max(committed.get(seg.file) ?? 0, seg.end));
     }
     const root = this.root();
     const out = { truncated: 0, removed: 0 };
@@ -133,6 +133,12 @@ export class RawStore {
     walk(root);
     return out;
   }
+}
+
+/** A segment key (`<file>#<from>-<to>`): its file (relative path) and its end byte; null when malformed. */
+export function parseSegmentKey(key: string): { file: string; end: number } | null {
+  const m = /^(.*)#(\d+)-(\d+)$/.exec(key);
+  return m ? { file: m[1], end: Number(m[3]) } : null;
 }
 
 /** A model name as a folder name (model names are already restricted; this keeps it so). */

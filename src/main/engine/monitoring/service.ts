@@ -49,7 +49,7 @@ import { RawLines, RawStore } from './rawStore';
 import { writeLogRows, type LogRowsOutput } from './logDataset';
 import { Duck } from '../db/duck';
 import { RawCompaction } from './rawCompaction';
-import { canonicalCopies, isDuplicateKeyError, rawRange, segmentFile } from './rawParts';
+import { canonicalCopies, isDuplicateKeyError, rawRange, segmentFile, type RawPartsDeps } from './rawParts';
 import { rangeRows, type RawColumn } from '../db/rawRowsSql';
 import { acceptPrediction, checkLabel, checkOutcome, csvFields, labelFromCsv, outcomeFromCsv } from './records';
 import { buildReference } from './reference';
@@ -109,10 +109,7 @@ export class MonitoringService {
     this.raw = new RawStore(d.home);
     this.duck = new Duck(path.join(d.store.tmpDir, 'duckdb'));
     this.compaction = new RawCompaction({
-      home: d.home,
-      repo: this.repo,
-      raw: this.raw,
-      duck: this.duck,
+      ...this.rawDeps(),
       columnsOf: (model) => this.rawColumns(model),
       windowMs: (model) => this.config(model).windowMinutes * 60_000,
     });
@@ -552,24 +549,21 @@ export class MonitoringService {
     if (!sig || sig.inputs.kind !== 'table') {
       throw new LatheError('INVALID_INPUT', `${ref.model} is not a table model: logged rows become a dataset only for table models`, { where: 'ref' });
     }
-    const range = rawRange({ home: this.d.home, repo: this.repo, raw: this.raw, duck: this.duck }, ref.model, from, to, this.d.store.tmpDir);
+    const range = rawRange(this.rawDeps(), ref.model, from, to, this.d.store.tmpDir);
     try {
+      if (range.parts.length + range.ndjson.length === 0) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
       const columns = this.rawColumns(ref.model);
-      const inputs = sig.inputs.columns.map((c) => ({ name: c.name, numeric: c.type === 'numeric' }));
-      const target = sig.target;
-      if (rangeRows(range.parts, range.ndjson, columns) === null) throw new LatheError('NOT_FOUND', `No logged rows of ${ref.model} between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, { where: 'from', hint: 'Ingest prediction logs first (lathe monitor ingest), or widen the range.' });
-      const join = (ndjson: string[]) =>
-        writeLogRows(this.duck, {
-          rows: rangeRows(range.parts, ndjson, columns)!,
-          total: range.rows,
-          labels: this.repo.labelPages(ref.model, from, to),
-          versions: this.repo.versionsIn(ref.model, from, to),
-          columns: inputs,
-          target,
-          labelledOnly: i.labelledOnly,
-          out,
-          tmpDir: this.d.store.tmpDir,
-        });
+      const input = {
+        total: range.rows,
+        labels: this.repo.labelPages(ref.model, from, to),
+        versions: this.repo.versionsIn(ref.model, from, to),
+        columns: sig.inputs.columns.map((c) => c.name),
+        target: sig.target,
+        labelledOnly: i.labelledOnly,
+        out,
+        tmpDir: this.d.store.tmpDir,
+      };
+      const join = (ndjson: string[]) => writeLogRows(this.duck, { ...input, rows: rangeRows(range.parts, ndjson, columns)! });
       const canonical = path.join(this.d.store.tmpDir, `canonical-${newId()}`);
       const written = await join(range.ndjson)
         .catch((e: unknown) => {
@@ -589,6 +583,10 @@ export class MonitoringService {
     } finally {
       range.release();
     }
+  }
+
+  private rawDeps(): RawPartsDeps {
+    return { home: this.d.home, repo: this.repo, raw: this.raw, duck: this.duck };
   }
 
   private rawSummary(model: string, from: number, to: number): RawRowsSummary {
